@@ -1,0 +1,134 @@
+package org.dmalib.arch.coherency.internal.cache;
+
+import java.util.Objects;
+import org.dmalib.iommu.api.DmaDirection;
+
+/**
+ * {@code arch/arm64/mm/dma-mapping.c}: the cache maintenance the DMA API asks of the
+ * architecture when ownership of a buffer moves between CPU and a non-coherent device.
+ *
+ * <table>
+ *   <caption>The arm64 matrix (since commit c50f11c6196f, 2022)</caption>
+ *   <tr><th>direction</th><th>{@link #forDeviceNoSync}</th><th>{@link #forCpuNoSync}</th></tr>
+ *   <tr><td>TO_DEVICE</td><td>clean</td><td>nothing</td></tr>
+ *   <tr><td>FROM_DEVICE</td><td>clean</td><td>invalidate</td></tr>
+ *   <tr><td>BIDIRECTIONAL</td><td>clean</td><td>invalidate</td></tr>
+ * </table>
+ *
+ * <p>FROM_DEVICE is cleaned, not invalidated, before the transfer: invalidating could resurrect
+ * stale RAM contents over data the CPU wrote (a zeroed secret, say) if the device writes less
+ * than the whole buffer.
+ *
+ * <p>Coherent devices need none of this; the caller (the DMA API) does not call these for them,
+ * and {@link #forDevice(long, long, DmaDirection, boolean)} and
+ * {@link #forCpu(long, long, DmaDirection, boolean)} take the
+ * device's coherence and do nothing for a coherent one.
+ *
+ * <p>Thread-safety: immutable, safe for concurrent use.
+ */
+public final class ArchDmaSync {
+    private final DcacheMaintenance dcache;
+
+    /**
+     * Creates the hooks over the given cache maintenance.
+     *
+     * @param dcache the maintenance operations of the CPU running the DMA API call
+     */
+    public ArchDmaSync(DcacheMaintenance dcache) {
+        this.dcache = Objects.requireNonNull(dcache, "dcache");
+    }
+
+    /** Returns the cache maintenance these hooks issue, for the completing barrier. */
+    public DcacheMaintenance dcache() {
+        return dcache;
+    }
+
+    /**
+     * {@code arch_sync_dma_for_device} without the barrier: hand the buffer to the device.
+     *
+     * @param paddr first physical address
+     * @param size length in bytes, not negative
+     * @param dir the mapping's direction, not NONE
+     * @throws IllegalArgumentException if {@code dir} is NONE or {@code size} is negative
+     */
+    public void forDeviceNoSync(long paddr, long size, DmaDirection dir) {
+        checkDirection(dir);
+        // every direction: dirty lines must reach RAM before the device reads it, and no dirty
+        // line may later be evicted over what the device writes
+        dcache.cleanPocNoSync(paddr, size);
+    }
+
+    /**
+     * {@code arch_sync_dma_for_cpu} without the barrier: take the buffer back from the device.
+     *
+     * @param paddr first physical address
+     * @param size length in bytes, not negative
+     * @param dir the mapping's direction, not NONE
+     * @throws IllegalArgumentException if {@code dir} is NONE or {@code size} is negative
+     */
+    public void forCpuNoSync(long paddr, long size, DmaDirection dir) {
+        checkDirection(dir);
+        if (dir == DmaDirection.TO_DEVICE) {
+            return; // the device only read: the CPU's lines are still right
+        }
+        dcache.invalidatePocNoSync(paddr, size);
+    }
+
+    /**
+     * {@code arch_sync_dma_for_device} with its barrier, for one buffer of a device of the given
+     * coherence; a coherent device gets no maintenance.
+     *
+     * @param paddr first physical address
+     * @param size length in bytes, not negative
+     * @param dir the mapping's direction, not NONE
+     * @param coherent whether the device is DMA-coherent
+     * @return whether any maintenance was issued
+     */
+    public boolean forDevice(long paddr, long size, DmaDirection dir, boolean coherent) {
+        checkDirection(dir);
+        if (coherent) {
+            return false;
+        }
+        forDeviceNoSync(paddr, size, dir);
+        dcache.complete();
+        return true;
+    }
+
+    /**
+     * {@code arch_sync_dma_for_cpu} with its barrier, for one buffer of a device of the given
+     * coherence; a coherent device, or TO_DEVICE, gets no maintenance.
+     *
+     * @param paddr first physical address
+     * @param size length in bytes, not negative
+     * @param dir the mapping's direction, not NONE
+     * @param coherent whether the device is DMA-coherent
+     * @return whether any maintenance was issued
+     */
+    public boolean forCpu(long paddr, long size, DmaDirection dir, boolean coherent) {
+        checkDirection(dir);
+        if (coherent || dir == DmaDirection.TO_DEVICE) {
+            return false;
+        }
+        forCpuNoSync(paddr, size, dir);
+        dcache.complete();
+        return true;
+    }
+
+    /**
+     * {@code arch_dma_prep_coherent}: clean a buffer about to be handed out as a coherent
+     * allocation to a non-coherent device, with the barrier.
+     *
+     * @param paddr first physical address
+     * @param size length in bytes, not negative
+     */
+    public void prepCoherent(long paddr, long size) {
+        dcache.cleanPoc(paddr, size);
+    }
+
+    private static void checkDirection(DmaDirection dir) {
+        Objects.requireNonNull(dir, "dir");
+        if (dir == DmaDirection.NONE) {
+            throw new IllegalArgumentException("dir=NONE is not a direction for cache maintenance");
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** The driver-facing DMA API. */
+package org.dmalib.dma.ops;

@@ -1,0 +1,2 @@
+/** Example drivers. */
+package org.dmalib.examples;

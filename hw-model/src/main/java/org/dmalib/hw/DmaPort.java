@@ -1,0 +1,55 @@
+package org.dmalib.hw;
+
+import com.google.errorprone.annotations.CheckReturnValue;
+
+/**
+ * A DMA master's connection to memory: the only way a device model moves data.
+ *
+ * <p>Addresses are <em>bus addresses</em>: whatever the device was told by its driver. On a
+ * stream with no IOMMU in front, a bus address is a physical address; when an IOMMU translates
+ * the stream, it is an IOVA. Device models are written against this interface only, so putting
+ * a translation stage in front of a stream changes no device model.
+ *
+ * <p>On a {@link Coherency#NON_COHERENT} stream the port reads and writes RAM only, so a dirty
+ * line in a CPU cache is invisible to the device and a device write leaves stale lines in CPU
+ * caches. On a {@link Coherency#COHERENT} stream reads see dirty CPU lines and writes invalidate
+ * CPU copies.
+ *
+ * <p>Thread-safety: safe for concurrent use; each call is one burst, not atomic as a whole with
+ * respect to CPUs or other masters.
+ */
+public interface DmaPort {
+    /** Returns the stream ID this port issues on. */
+    int streamId();
+
+    /** Returns how the stream is attached to the memory system. */
+    Coherency coherency();
+
+    /**
+     * Reads {@code length} bytes at bus address {@code address} into {@code dst}.
+     *
+     * @param address the bus address of the first byte
+     * @param dst where the data goes
+     * @param offset where in {@code dst} to start
+     * @param length how many bytes, not negative
+     * @return {@link DmaStatus#OK}, or {@link DmaStatus#ABORT} if any part of the range could not
+     *     be reached (then {@code dst} is unchanged)
+     * @throws IndexOutOfBoundsException if the array range is invalid
+     */
+    @CheckReturnValue
+    DmaStatus read(long address, byte[] dst, int offset, int length);
+
+    /**
+     * Writes {@code length} bytes from {@code src} at bus address {@code address}.
+     *
+     * @param address the bus address of the first byte
+     * @param src the data
+     * @param offset where in {@code src} to start
+     * @param length how many bytes, not negative
+     * @return {@link DmaStatus#OK}, or {@link DmaStatus#ABORT} if any part of the range could not
+     *     be reached (then memory is unchanged)
+     * @throws IndexOutOfBoundsException if the array range is invalid
+     */
+    @CheckReturnValue
+    DmaStatus write(long address, byte[] src, int offset, int length);
+}

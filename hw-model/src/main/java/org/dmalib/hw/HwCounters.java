@@ -1,0 +1,48 @@
+package org.dmalib.hw;
+
+/**
+ * A snapshot of the machine's event counters, all since the machine was built.
+ *
+ * @param cacheHits line-sized pieces of CPU accesses found in the CPU's own cache
+ * @param cacheMisses line-sized pieces of CPU accesses that had to fill a line
+ * @param writebacks dirty lines written to RAM by eviction or snoop (not by maintenance)
+ * @param linesCleaned clean-to-PoC instructions executed (DC CVAC)
+ * @param linesInvalidated invalidate-to-PoC instructions executed (DC IVAC)
+ * @param linesCleanInvalidated clean+invalidate-to-PoC instructions executed (DC CIVAC)
+ * @param barriers completing barriers executed (DSB)
+ * @param dmaBytesRead bytes DMA masters read successfully
+ * @param dmaBytesWritten bytes DMA masters wrote successfully
+ * @param dmaAborts DMA accesses that were refused
+ */
+public record HwCounters(
+        long cacheHits,
+        long cacheMisses,
+        long writebacks,
+        long linesCleaned,
+        long linesInvalidated,
+        long linesCleanInvalidated,
+        long barriers,
+        long dmaBytesRead,
+        long dmaBytesWritten,
+        long dmaAborts) {
+
+    /**
+     * Returns the counts that happened between {@code earlier} and this snapshot.
+     *
+     * @param earlier a snapshot of the same machine taken before this one
+     * @return this minus {@code earlier}, field by field
+     */
+    public HwCounters minus(HwCounters earlier) {
+        return new HwCounters(
+                cacheHits - earlier.cacheHits,
+                cacheMisses - earlier.cacheMisses,
+                writebacks - earlier.writebacks,
+                linesCleaned - earlier.linesCleaned,
+                linesInvalidated - earlier.linesInvalidated,
+                linesCleanInvalidated - earlier.linesCleanInvalidated,
+                barriers - earlier.barriers,
+                dmaBytesRead - earlier.dmaBytesRead,
+                dmaBytesWritten - earlier.dmaBytesWritten,
+                dmaAborts - earlier.dmaAborts);
+    }
+}

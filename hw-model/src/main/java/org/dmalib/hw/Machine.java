@@ -1,0 +1,115 @@
+package org.dmalib.hw;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.dmalib.hw.internal.CoherenceFabric;
+import org.dmalib.hw.internal.CpuCore;
+import org.dmalib.hw.internal.HwStats;
+import org.dmalib.hw.internal.StreamPort;
+import org.dmalib.hw.internal.Translation;
+
+/**
+ * A simulated machine: RAM, CPUs with private write-back data caches, and DMA masters attached
+ * on streams. The composition root of every dmalib program and test builds one:
+ *
+ * <pre>{@code
+ * Machine machine = Machine.create(MachineConfig.of(64L << 20));
+ * DmaPort port = machine.attach(7, Coherency.NON_COHERENT);  // give this to a device model
+ * Cpu cpu = machine.cpu(0);                                   // software runs here
+ * }</pre>
+ *
+ * <p>Thread-safety: safe for concurrent use.
+ */
+public final class Machine {
+    private final MachineConfig config;
+    private final PhysicalMemory memory;
+    private final CoherenceFabric fabric;
+    private final List<Cpu> cpus;
+    private final HwStats stats = new HwStats();
+    private final Map<Integer, DmaPort> streams = new ConcurrentHashMap<>();
+
+    private Machine(MachineConfig config) {
+        this.config = config;
+        this.memory = new PhysicalMemory(config.memorySize());
+        this.fabric = new CoherenceFabric(memory, config.cache(), config.cpus(), stats);
+        CpuCore[] cores = new CpuCore[config.cpus()];
+        for (int i = 0; i < cores.length; i++) {
+            cores[i] = new CpuCore(i, fabric);
+        }
+        this.cpus = List.of(cores);
+    }
+
+    /**
+     * Builds a machine with zeroed RAM, empty caches and no DMA masters.
+     *
+     * @param config what to build
+     * @return the machine
+     * @throws NullPointerException if {@code config} is null
+     */
+    public static Machine create(MachineConfig config) {
+        return new Machine(Objects.requireNonNull(config, "config"));
+    }
+
+    /** Returns what this machine was built from. */
+    public MachineConfig config() {
+        return config;
+    }
+
+    /** Returns the RAM, as non-coherent DMA masters see it. */
+    public PhysicalMemory memory() {
+        return memory;
+    }
+
+    /** Returns the number of CPUs. */
+    public int cpuCount() {
+        return cpus.size();
+    }
+
+    /**
+     * Returns CPU {@code index}.
+     *
+     * @param index from 0 to {@code cpuCount() - 1}
+     * @return the CPU
+     * @throws IndexOutOfBoundsException if there is no such CPU
+     */
+    public Cpu cpu(int index) {
+        return cpus.get(index);
+    }
+
+    /**
+     * Attaches a DMA master on stream {@code streamId} with no IOMMU in front of it: its bus
+     * addresses are physical addresses.
+     *
+     * @param streamId the stream ID, not negative, not attached before
+     * @param coherency how the stream is attached to the memory system
+     * @return the master's port, for its device model
+     * @throws IllegalArgumentException if {@code streamId} is negative or already attached
+     * @throws NullPointerException if {@code coherency} is null
+     */
+    public DmaPort attach(int streamId, Coherency coherency) {
+        Objects.requireNonNull(coherency, "coherency");
+        if (streamId < 0) {
+            throw new IllegalArgumentException("streamId=" + streamId + " must not be negative");
+        }
+        DmaPort port = new StreamPort(streamId, coherency, fabric, Translation.IDENTITY, stats);
+        if (streams.putIfAbsent(streamId, port) != null) {
+            throw new IllegalArgumentException("streamId=" + streamId + " is already attached");
+        }
+        return port;
+    }
+
+    /** Returns a snapshot of the event counters. */
+    public HwCounters counters() {
+        return stats.snapshot();
+    }
+
+    /**
+     * Returns how many cache write-backs have been issued by maintenance but not yet completed
+     * by a barrier; non-zero after a clean without its barrier.
+     */
+    public int writebacksInFlight() {
+        return fabric.inFlightCount();
+    }
+}

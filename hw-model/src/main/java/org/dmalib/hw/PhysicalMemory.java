@@ -1,0 +1,271 @@
+package org.dmalib.hw;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * The machine's RAM: a flat physical address space of a fixed size, stored sparsely.
+ *
+ * <p>Memory is kept in 4 KiB frames grouped into 2 MiB chunks; a frame costs heap only once it
+ * has been written, so a 16 GiB machine whose software touches a few MiB stays small. An
+ * untouched byte reads as zero.
+ *
+ * <p>This is what DMA masters on non-coherent streams see: it knows nothing of CPU caches. CPUs
+ * reach it through their caches ({@link Cpu}).
+ *
+ * <p>Thread-safety: safe for concurrent use. Byte and bulk accesses are plain (no ordering
+ * between threads beyond what the caller establishes); aligned 64-bit accesses are single-copy
+ * atomic, and {@link #compareAndSetLong} is a volatile compare-and-set, so page-table code can
+ * install entries lock-free. Little-endian, as arm64 runs.
+ */
+public final class PhysicalMemory {
+    /** Size of a frame, the unit of sparse allocation: the 4 KiB base page. */
+    public static final int FRAME_SIZE = 4096;
+
+    private static final int FRAME_SHIFT = 12;
+    // 512 frames of 4 KiB per chunk = 2 MiB: a chunk's frame table costs 2 KiB of references,
+    // so even a 64 GiB machine's top-level table is only 32 Ki references.
+    private static final int CHUNK_SHIFT = 9;
+    private static final int FRAMES_PER_CHUNK = 1 << CHUNK_SHIFT;
+
+    // aligned 8-byte views of a frame; supports plain, volatile and CAS access at 8-byte alignment
+    private static final VarHandle LONGS =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    private final long size;
+    private final AtomicReferenceArray<AtomicReferenceArray<byte[]>> chunks;
+
+    /**
+     * Creates memory of {@code size} bytes, all zero.
+     *
+     * @param size the size in bytes: positive and a multiple of {@link #FRAME_SIZE}
+     * @throws IllegalArgumentException if {@code size} is not positive or not frame-aligned
+     */
+    public PhysicalMemory(long size) {
+        if (size <= 0 || (size & (FRAME_SIZE - 1)) != 0) {
+            throw new IllegalArgumentException(
+                    "memory size=" + size + " must be positive and a multiple of " + FRAME_SIZE);
+        }
+        long frames = size >>> FRAME_SHIFT;
+        long chunkCount = (frames + FRAMES_PER_CHUNK - 1) >>> CHUNK_SHIFT;
+        if (chunkCount > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("memory size=" + size + " is too large");
+        }
+        this.size = size;
+        this.chunks = new AtomicReferenceArray<>((int) chunkCount);
+    }
+
+    /** Returns the size of memory in bytes. */
+    public long size() {
+        return size;
+    }
+
+    /** Returns how many 4 KiB frames hold data (have been written at least once). */
+    public long framesInUse() {
+        long n = 0;
+        for (int c = 0; c < chunks.length(); c++) {
+            AtomicReferenceArray<byte[]> chunk = chunks.get(c);
+            if (chunk != null) {
+                for (int f = 0; f < FRAMES_PER_CHUNK; f++) {
+                    if (chunk.get(f) != null) {
+                        n++;
+                    }
+                }
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Checks that {@code [paddr, paddr + length)} lies inside memory.
+     *
+     * @param paddr the first physical address
+     * @param length the length in bytes, not negative
+     * @throws PhysicalAddressException if any byte of the range is outside memory
+     */
+    public void checkRange(long paddr, long length) {
+        if (paddr < 0 || length < 0 || paddr > size - length) {
+            throw new PhysicalAddressException(String.format(
+                    "physical range paddr=0x%x length=%d is outside memory of size 0x%x",
+                    paddr, length, size), paddr, length);
+        }
+    }
+
+    /**
+     * Reads one byte.
+     *
+     * @param paddr the physical address
+     * @return the byte
+     * @throws PhysicalAddressException if {@code paddr} is outside memory
+     */
+    public byte readByte(long paddr) {
+        checkRange(paddr, 1);
+        byte[] frame = frameOrNull(paddr);
+        return frame == null ? 0 : frame[offset(paddr)];
+    }
+
+    /**
+     * Writes one byte.
+     *
+     * @param paddr the physical address
+     * @param value the byte
+     * @throws PhysicalAddressException if {@code paddr} is outside memory
+     */
+    public void writeByte(long paddr, byte value) {
+        checkRange(paddr, 1);
+        frame(paddr)[offset(paddr)] = value;
+    }
+
+    /**
+     * Reads an aligned 64-bit little-endian word (single-copy atomic).
+     *
+     * @param paddr the physical address, a multiple of 8
+     * @return the word
+     * @throws PhysicalAddressException if {@code paddr} is misaligned or outside memory
+     */
+    public long readLong(long paddr) {
+        checkAligned(paddr);
+        byte[] frame = frameOrNull(paddr);
+        return frame == null ? 0 : (long) LONGS.getOpaque(frame, offset(paddr));
+    }
+
+    /**
+     * Writes an aligned 64-bit little-endian word (single-copy atomic).
+     *
+     * @param paddr the physical address, a multiple of 8
+     * @param value the word
+     * @throws PhysicalAddressException if {@code paddr} is misaligned or outside memory
+     */
+    public void writeLong(long paddr, long value) {
+        checkAligned(paddr);
+        LONGS.setOpaque(frame(paddr), offset(paddr), value);
+    }
+
+    /**
+     * Atomically sets the aligned word at {@code paddr} to {@code update} if it holds
+     * {@code expected}, with volatile (sequentially consistent) memory semantics.
+     *
+     * @param paddr the physical address, a multiple of 8
+     * @param expected the value the word must hold
+     * @param update the new value
+     * @return whether the word was updated
+     * @throws PhysicalAddressException if {@code paddr} is misaligned or outside memory
+     */
+    public boolean compareAndSetLong(long paddr, long expected, long update) {
+        checkAligned(paddr);
+        return LONGS.compareAndSet(frame(paddr), offset(paddr), expected, update);
+    }
+
+    /**
+     * Copies {@code length} bytes of memory starting at {@code paddr} into {@code dst}.
+     *
+     * @param paddr the first physical address
+     * @param dst the destination array
+     * @param dstOffset where in {@code dst} to start
+     * @param length how many bytes
+     * @throws PhysicalAddressException if the range is outside memory (nothing is copied)
+     * @throws IndexOutOfBoundsException if the array range is invalid (nothing is copied)
+     */
+    public void read(long paddr, byte[] dst, int dstOffset, int length) {
+        checkRange(paddr, length);
+        java.util.Objects.checkFromIndexSize(dstOffset, length, dst.length);
+        int done = 0;
+        while (done < length) {
+            long a = paddr + done;
+            int off = offset(a);
+            int n = Math.min(length - done, FRAME_SIZE - off);
+            byte[] frame = frameOrNull(a);
+            if (frame == null) {
+                java.util.Arrays.fill(dst, dstOffset + done, dstOffset + done + n, (byte) 0);
+            } else {
+                System.arraycopy(frame, off, dst, dstOffset + done, n);
+            }
+            done += n;
+        }
+    }
+
+    /**
+     * Copies {@code length} bytes from {@code src} into memory starting at {@code paddr}.
+     *
+     * @param paddr the first physical address
+     * @param src the source array
+     * @param srcOffset where in {@code src} to start
+     * @param length how many bytes
+     * @throws PhysicalAddressException if the range is outside memory (nothing is written)
+     * @throws IndexOutOfBoundsException if the array range is invalid (nothing is written)
+     */
+    public void write(long paddr, byte[] src, int srcOffset, int length) {
+        checkRange(paddr, length);
+        java.util.Objects.checkFromIndexSize(srcOffset, length, src.length);
+        int done = 0;
+        while (done < length) {
+            long a = paddr + done;
+            int off = offset(a);
+            int n = Math.min(length - done, FRAME_SIZE - off);
+            System.arraycopy(src, srcOffset + done, frame(a), off, n);
+            done += n;
+        }
+    }
+
+    /**
+     * Sets {@code length} bytes starting at {@code paddr} to {@code value}.
+     *
+     * @param paddr the first physical address
+     * @param length how many bytes
+     * @param value the byte to store
+     * @throws PhysicalAddressException if the range is outside memory (nothing is written)
+     */
+    public void fill(long paddr, long length, byte value) {
+        checkRange(paddr, length);
+        long done = 0;
+        while (done < length) {
+            long a = paddr + done;
+            int off = offset(a);
+            int n = (int) Math.min(length - done, FRAME_SIZE - off);
+            if (value == 0 && frameOrNull(a) == null) {
+                done += n; // an untouched frame already reads as zero: keep it sparse
+                continue;
+            }
+            java.util.Arrays.fill(frame(a), off, off + n, value);
+            done += n;
+        }
+    }
+
+    private void checkAligned(long paddr) {
+        checkRange(paddr, Long.BYTES);
+        if ((paddr & (Long.BYTES - 1)) != 0) {
+            throw new PhysicalAddressException(String.format(
+                    "64-bit access at paddr=0x%x is not 8-byte aligned", paddr), paddr, Long.BYTES);
+        }
+    }
+
+    private static int offset(long paddr) {
+        return (int) (paddr & (FRAME_SIZE - 1));
+    }
+
+    private byte[] frameOrNull(long paddr) {
+        long frameNo = paddr >>> FRAME_SHIFT;
+        AtomicReferenceArray<byte[]> chunk = chunks.get((int) (frameNo >>> CHUNK_SHIFT));
+        return chunk == null ? null : chunk.get((int) (frameNo & (FRAMES_PER_CHUNK - 1)));
+    }
+
+    private byte[] frame(long paddr) {
+        long frameNo = paddr >>> FRAME_SHIFT;
+        int c = (int) (frameNo >>> CHUNK_SHIFT);
+        AtomicReferenceArray<byte[]> chunk = chunks.get(c);
+        if (chunk == null) {
+            // first touch races are settled by CAS: the loser adopts the winner's chunk
+            chunks.compareAndSet(c, null, new AtomicReferenceArray<>(FRAMES_PER_CHUNK));
+            chunk = chunks.get(c);
+        }
+        int f = (int) (frameNo & (FRAMES_PER_CHUNK - 1));
+        byte[] frame = chunk.get(f);
+        if (frame == null) {
+            chunk.compareAndSet(f, null, new byte[FRAME_SIZE]);
+            frame = chunk.get(f);
+        }
+        return frame;
+    }
+}

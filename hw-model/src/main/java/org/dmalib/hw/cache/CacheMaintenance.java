@@ -1,0 +1,105 @@
+package org.dmalib.hw.cache;
+
+import java.util.Objects;
+import org.dmalib.hw.Cpu;
+import org.dmalib.hw.PhysicalMemory;
+import org.dmalib.hw.internal.CoherenceFabric;
+import org.dmalib.hw.internal.CpuCore;
+
+/**
+ * The data cache maintenance instructions one CPU can issue, by physical address, to the Point
+ * of Coherency:
+ *
+ * <table>
+ *   <caption>Instructions</caption>
+ *   <tr><th>method</th><th>arm64</th><th>effect in every cache</th></tr>
+ *   <tr><td>{@link #cleanLine}</td><td>DC CVAC</td><td>a dirty copy is written back and stays,
+ *       clean</td></tr>
+ *   <tr><td>{@link #invalidateLine}</td><td>DC IVAC</td><td>the copy is dropped, dirty data is
+ *       lost</td></tr>
+ *   <tr><td>{@link #cleanInvalidateLine}</td><td>DC CIVAC</td><td>written back if dirty, then
+ *       dropped</td></tr>
+ *   <tr><td>{@link #barrier}</td><td>DSB SY</td><td>completes this CPU's outstanding
+ *       write-backs</td></tr>
+ * </table>
+ *
+ * <p>A write-back issued by a clean reaches RAM only at the issuing CPU's next barrier; a
+ * non-coherent DMA master that reads before it sees the old data. One barrier may complete a
+ * whole list of maintenance.
+ *
+ * <p>Thread-safety: safe for concurrent use; instances are cheap views of one CPU.
+ */
+public final class CacheMaintenance {
+    private final int cpu;
+    private final CoherenceFabric fabric;
+    private final PhysicalMemory memory;
+
+    private CacheMaintenance(CpuCore core) {
+        this.cpu = core.id();
+        this.fabric = core.fabric();
+        this.memory = fabric.memory();
+    }
+
+    /**
+     * Returns the instructions as issued by {@code cpu}.
+     *
+     * @param cpu a CPU of a machine built by this hardware model
+     * @return the instructions of that CPU
+     * @throws IllegalArgumentException if {@code cpu} is not one of the model's CPUs
+     */
+    public static CacheMaintenance of(Cpu cpu) {
+        Objects.requireNonNull(cpu, "cpu");
+        if (!(cpu instanceof CpuCore core)) {
+            throw new IllegalArgumentException("cpu=" + cpu + " is not a CPU of the hardware model");
+        }
+        return new CacheMaintenance(core);
+    }
+
+    /** Returns the index of the CPU issuing these instructions. */
+    public int cpu() {
+        return cpu;
+    }
+
+    /** Returns the data cache line size in bytes (arm64 reads it from CTR_EL0.DminLine). */
+    public int lineSize() {
+        return fabric.lineSize();
+    }
+
+    /**
+     * DC CVAC: clean the line holding {@code paddr} to the Point of Coherency.
+     *
+     * @param paddr any address in the line
+     * @throws org.dmalib.hw.PhysicalAddressException if {@code paddr} is outside memory
+     */
+    public void cleanLine(long paddr) {
+        memory.checkRange(paddr, 1);
+        fabric.clean(cpu, paddr);
+    }
+
+    /**
+     * DC IVAC: invalidate the line holding {@code paddr}; dirty data in it is discarded.
+     *
+     * @param paddr any address in the line
+     * @throws org.dmalib.hw.PhysicalAddressException if {@code paddr} is outside memory
+     */
+    public void invalidateLine(long paddr) {
+        memory.checkRange(paddr, 1);
+        fabric.invalidate(cpu, paddr);
+    }
+
+    /**
+     * DC CIVAC: clean, then invalidate, the line holding {@code paddr}.
+     *
+     * @param paddr any address in the line
+     * @throws org.dmalib.hw.PhysicalAddressException if {@code paddr} is outside memory
+     */
+    public void cleanInvalidateLine(long paddr) {
+        memory.checkRange(paddr, 1);
+        fabric.cleanInvalidate(cpu, paddr);
+    }
+
+    /** DSB SY: completes every write-back this CPU's maintenance has put in flight. */
+    public void barrier() {
+        fabric.barrier(cpu);
+    }
+}

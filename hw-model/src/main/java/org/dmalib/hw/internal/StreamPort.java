@@ -1,0 +1,117 @@
+package org.dmalib.hw.internal;
+
+import java.util.Objects;
+import org.dmalib.hw.Coherency;
+import org.dmalib.hw.DmaPort;
+import org.dmalib.hw.DmaStatus;
+import org.dmalib.hw.PhysicalMemory;
+
+/**
+ * A DMA master's port: translates the burst page by page, and only if every page translates
+ * and lies in memory does any byte move (so an aborted access changes nothing).
+ *
+ * <p>Thread-safety: safe for concurrent use.
+ */
+public final class StreamPort implements DmaPort {
+    private static final int PAGE = PhysicalMemory.FRAME_SIZE; // smallest translation granule
+
+    private final int streamId;
+    private final Coherency coherency;
+    private final CoherenceFabric fabric;
+    private final PhysicalMemory memory;
+    private final Translation translation;
+    private final HwStats stats;
+
+    /**
+     * Creates a port.
+     *
+     * @param streamId the stream ID
+     * @param coherency how the stream is attached
+     * @param fabric the memory system
+     * @param translation the bus-to-physical stage
+     * @param stats where to count bytes and aborts
+     */
+    public StreamPort(int streamId, Coherency coherency, CoherenceFabric fabric,
+            Translation translation, HwStats stats) {
+        this.streamId = streamId;
+        this.coherency = Objects.requireNonNull(coherency, "coherency");
+        this.fabric = fabric;
+        this.memory = fabric.memory();
+        this.translation = Objects.requireNonNull(translation, "translation");
+        this.stats = stats;
+    }
+
+    @Override
+    public int streamId() {
+        return streamId;
+    }
+
+    @Override
+    public Coherency coherency() {
+        return coherency;
+    }
+
+    @Override
+    public DmaStatus read(long address, byte[] dst, int offset, int length) {
+        return access(address, dst, offset, length, false);
+    }
+
+    @Override
+    public DmaStatus write(long address, byte[] src, int offset, int length) {
+        return access(address, src, offset, length, true);
+    }
+
+    private DmaStatus access(long address, byte[] buf, int offset, int length, boolean write) {
+        Objects.checkFromIndexSize(offset, length, buf.length);
+        if (length == 0) {
+            return DmaStatus.OK;
+        }
+        if (address < 0 || address + length < address) {
+            stats.dmaAborts.increment();
+            return DmaStatus.ABORT;
+        }
+        // translate every page piece before moving anything: a fault leaves memory untouched
+        int pieces = (int) (((address + length - 1) / PAGE) - (address / PAGE) + 1);
+        long[] paddrs = new long[pieces];
+        int done = 0;
+        for (int i = 0; i < pieces; i++) {
+            long a = address + done;
+            int n = (int) Math.min(length - done, PAGE - (a & (PAGE - 1)));
+            long p = translation.translate(streamId, a, write);
+            if (p < 0 || p > memory.size() - n) {
+                stats.dmaAborts.increment();
+                return DmaStatus.ABORT;
+            }
+            paddrs[i] = p;
+            done += n;
+        }
+        done = 0;
+        for (int i = 0; i < pieces; i++) {
+            long a = address + done;
+            int n = (int) Math.min(length - done, PAGE - (a & (PAGE - 1)));
+            move(paddrs[i], buf, offset + done, n, write);
+            done += n;
+        }
+        (write ? stats.dmaBytesWritten : stats.dmaBytesRead).add(length);
+        return DmaStatus.OK;
+    }
+
+    private void move(long paddr, byte[] buf, int off, int n, boolean write) {
+        if (coherency == Coherency.COHERENT) {
+            if (write) {
+                fabric.coherentWrite(paddr, buf, off, n);
+            } else {
+                fabric.coherentRead(paddr, buf, off, n);
+            }
+        } else if (write) {
+            memory.write(paddr, buf, off, n);
+        } else {
+            memory.read(paddr, buf, off, n);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "stream " + streamId + " (" + coherency + ")";
+    }
+}

@@ -1,0 +1,24 @@
+package org.dmalib.hw.internal;
+
+/**
+ * The stage between a DMA master's bus address and a physical address. A stream without an
+ * IOMMU uses {@link #IDENTITY}; an IOMMU model supplies its own, and no device model changes.
+ *
+ * <p>Implementations must be safe for concurrent use.
+ */
+@FunctionalInterface
+public interface Translation {
+    /** Bus address = physical address: a stream with no IOMMU in front. */
+    Translation IDENTITY = (streamId, address, write) -> address;
+
+    /**
+     * Translates one bus address for an access of the given kind. The translation is valid for
+     * the whole 4 KiB page containing {@code address} (the smallest translation granule).
+     *
+     * @param streamId the issuing stream
+     * @param address the bus address
+     * @param write whether the access writes memory
+     * @return the physical address, or a negative value if the access must abort
+     */
+    long translate(int streamId, long address, boolean write);
+}
