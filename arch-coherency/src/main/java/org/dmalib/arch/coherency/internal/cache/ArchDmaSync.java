@@ -115,14 +115,17 @@ public final class ArchDmaSync {
     }
 
     /**
-     * {@code arch_dma_prep_coherent}: clean a buffer about to be handed out as a coherent
-     * allocation to a non-coherent device, with the barrier.
+     * {@code arch_dma_prep_coherent}: clean and invalidate a buffer about to be handed out as a
+     * coherent allocation to a non-coherent device, with the barrier. The CPU then reaches the
+     * buffer only through a non-cacheable alias, so no line of it may stay in a cache: a dirty
+     * one could later be evicted over device data, a clean one would be stale once the buffer
+     * is freed and reused (arm64 uses {@code dcache_clean_inval_poc} here since v5.x).
      *
      * @param paddr first physical address
      * @param size length in bytes, not negative
      */
     public void prepCoherent(long paddr, long size) {
-        dcache.cleanPoc(paddr, size);
+        dcache.cleanInvalidatePoc(paddr, size);
     }
 
     private static void checkDirection(DmaDirection dir) {
