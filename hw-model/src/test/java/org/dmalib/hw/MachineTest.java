@@ -1,0 +1,188 @@
+package org.dmalib.hw;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** The CPU caches, their coherence with each other, and DMA masters of both kinds. */
+class MachineTest {
+    private static final long MIB = 1L << 20;
+    private static final long BUF = 0x10000;
+
+    private final Machine machine = Machine.create(MachineConfig.of(4 * MIB));
+    private final Cpu cpu0 = machine.cpu(0);
+    private final Cpu cpu1 = machine.cpu(1);
+
+    private static byte[] pattern(int length, int seed) {
+        byte[] b = new byte[length];
+        for (int i = 0; i < length; i++) {
+            b[i] = (byte) (seed + i);
+        }
+        return b;
+    }
+
+    @Test
+    void a_store_stays_dirty_in_the_cache_and_ram_keeps_the_old_data() {
+        cpu0.storeLong(BUF, 0xabcdefL);
+        assertTrue(cpu0.isDirty(BUF));
+        assertEquals(0xabcdefL, cpu0.loadLong(BUF));
+        assertEquals(0, machine.memory().readLong(BUF));
+    }
+
+    @Test
+    void eviction_writes_a_dirty_line_back() {
+        CacheGeometry g = machine.config().cache();
+        long setStride = (long) g.sets() * g.lineSize(); // addresses this far apart share a set
+        cpu0.storeLong(BUF, 77);
+        for (int i = 1; i <= g.ways(); i++) {
+            cpu0.loadLong(BUF + i * setStride); // ways more lines of the same set evict BUF
+        }
+        assertFalse(cpu0.isCached(BUF));
+        assertEquals(77, machine.memory().readLong(BUF));
+        assertEquals(1, machine.counters().writebacks());
+    }
+
+    @Test
+    void lru_keeps_the_recently_used_line() {
+        CacheGeometry g = machine.config().cache();
+        long setStride = (long) g.sets() * g.lineSize();
+        for (int i = 0; i < g.ways(); i++) {
+            cpu0.loadLong(BUF + i * setStride);
+        }
+        cpu0.loadLong(BUF); // BUF becomes most recently used
+        cpu0.loadLong(BUF + g.ways() * setStride);
+        assertTrue(cpu0.isCached(BUF));
+        assertFalse(cpu0.isCached(BUF + setStride));
+    }
+
+    @Test
+    void hits_and_misses_are_counted_per_line() {
+        HwCounters before = machine.counters();
+        cpu0.load(BUF, new byte[128], 0, 128); // two lines: two misses
+        cpu0.load(BUF + 8, new byte[8], 0, 8); // one hit
+        HwCounters d = machine.counters().minus(before);
+        assertEquals(2, d.cacheMisses());
+        assertEquals(1, d.cacheHits());
+    }
+
+    @Test
+    void cpu_caches_are_coherent_with_each_other() {
+        cpu0.storeLong(BUF, 1);
+        assertEquals(1, cpu1.loadLong(BUF)); // snooped from cpu0's dirty line
+        cpu1.storeLong(BUF, 2);
+        assertFalse(cpu0.isCached(BUF)); // the store took the line exclusive
+        assertEquals(2, cpu0.loadLong(BUF));
+    }
+
+    @Test
+    void non_coherent_master_reads_ram_not_the_dirty_cache() {
+        DmaPort port = machine.attach(1, Coherency.NON_COHERENT);
+        cpu0.store(BUF, pattern(64, 5), 0, 64);
+        byte[] seen = new byte[64];
+        assertEquals(DmaStatus.OK, port.read(BUF, seen, 0, 64));
+        assertArrayEquals(new byte[64], seen);
+    }
+
+    @Test
+    void non_coherent_master_write_leaves_a_stale_line_in_the_cache() {
+        DmaPort port = machine.attach(1, Coherency.NON_COHERENT);
+        cpu0.loadLong(BUF); // line cached, clean, zero
+        assertEquals(DmaStatus.OK, port.write(BUF, pattern(8, 9), 0, 8));
+        assertEquals(0, cpu0.loadLong(BUF)); // stale
+        assertEquals(pattern(8, 9)[0], machine.memory().readByte(BUF));
+    }
+
+    @Test
+    void coherent_master_sees_dirty_lines_and_invalidates_copies_it_overwrites() {
+        DmaPort port = machine.attach(2, Coherency.COHERENT);
+        cpu0.store(BUF, pattern(64, 5), 0, 64);
+        byte[] seen = new byte[64];
+        assertEquals(DmaStatus.OK, port.read(BUF, seen, 0, 64));
+        assertArrayEquals(pattern(64, 5), seen);
+
+        cpu1.loadLong(BUF + 4096);
+        assertEquals(DmaStatus.OK, port.write(BUF + 4096, pattern(16, 1), 0, 16));
+        assertFalse(cpu1.isCached(BUF + 4096));
+        assertEquals(pattern(16, 1)[3], cpu1.loadByte(BUF + 4096 + 3));
+    }
+
+    @Test
+    void coherent_partial_line_write_keeps_the_cpus_other_bytes() {
+        DmaPort port = machine.attach(2, Coherency.COHERENT);
+        cpu0.store(BUF, pattern(64, 100), 0, 64); // whole line dirty
+        assertEquals(DmaStatus.OK, port.write(BUF + 8, new byte[8], 0, 8));
+        byte[] line = new byte[64];
+        cpu0.load(BUF, line, 0, 64);
+        byte[] expected = pattern(64, 100);
+        java.util.Arrays.fill(expected, 8, 16, (byte) 0);
+        assertArrayEquals(expected, line);
+    }
+
+    @Test
+    void dma_outside_memory_aborts_moves_nothing_and_is_counted() {
+        DmaPort port = machine.attach(3, Coherency.NON_COHERENT);
+        byte[] src = pattern(8192, 1);
+        assertEquals(DmaStatus.ABORT, port.write(4 * MIB - 4096, src, 0, src.length));
+        assertEquals(0, machine.memory().readByte(4 * MIB - 4096));
+        assertEquals(DmaStatus.ABORT, port.read(-8, new byte[8], 0, 8));
+        HwCounters c = machine.counters();
+        assertEquals(2, c.dmaAborts());
+        assertEquals(0, c.dmaBytesWritten());
+        assertEquals(0, c.dmaBytesRead());
+    }
+
+    @Test
+    void dma_bytes_are_counted() {
+        DmaPort port = machine.attach(3, Coherency.NON_COHERENT);
+        assertTrue(port.write(BUF, new byte[100], 0, 100).ok());
+        assertTrue(port.read(BUF, new byte[40], 0, 40).ok());
+        assertEquals(100, machine.counters().dmaBytesWritten());
+        assertEquals(40, machine.counters().dmaBytesRead());
+    }
+
+    @Test
+    void a_stream_is_attached_once() {
+        machine.attach(4, Coherency.COHERENT);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> machine.attach(4, Coherency.NON_COHERENT));
+        assertTrue(e.getMessage().contains("streamId=4"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> machine.attach(-1, Coherency.COHERENT));
+    }
+
+    @Test
+    void cpu_access_outside_memory_is_refused_and_changes_nothing() {
+        HwCounters before = machine.counters();
+        assertThrows(PhysicalAddressException.class, () -> cpu0.storeLong(4 * MIB - 4, 1));
+        assertThrows(PhysicalAddressException.class, () -> cpu0.loadByte(4 * MIB));
+        assertEquals(before, machine.counters());
+    }
+
+    @Test
+    void configuration_is_validated_naming_the_value() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new CacheGeometry(48, 32768, 4));
+        assertTrue(e.getMessage().contains("lineSize=48"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new CacheGeometry(64, 32768, 3));
+        assertThrows(IllegalArgumentException.class, () -> new CacheGeometry(64, 1000, 4));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new MachineConfig(MIB, 0, CacheGeometry.DEFAULT));
+        assertTrue(e.getMessage().contains("cpus=0"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> MachineConfig.of(MIB + 1));
+        assertEquals(256, CacheGeometry.DEFAULT.sets());
+    }
+
+    @Test
+    void a_fully_associative_cache_is_a_valid_geometry() {
+        Machine small = Machine.create(new MachineConfig(MIB, 1, new CacheGeometry(64, 1024, 16)));
+        for (int i = 0; i < 17; i++) {
+            small.cpu(0).storeByte(i * 4096L, (byte) i);
+        }
+        assertFalse(small.cpu(0).isCached(0)); // 17 lines in 16 ways: the first is evicted
+        assertEquals(0, small.memory().readByte(4096 * 16)); // the last is still only cached
+        assertEquals(16, small.cpu(0).loadByte(4096 * 16));
+    }
+}

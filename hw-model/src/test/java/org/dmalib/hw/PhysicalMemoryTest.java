@@ -1,0 +1,117 @@
+package org.dmalib.hw;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class PhysicalMemoryTest {
+    private static final long MIB = 1L << 20;
+    private static final long GIB = 1L << 30;
+
+    @Test
+    void untouched_memory_reads_zero_and_costs_no_frames() {
+        PhysicalMemory mem = new PhysicalMemory(16 * GIB);
+        assertEquals(0, mem.readLong(8 * GIB));
+        assertEquals(0, mem.readByte(16 * GIB - 1));
+        byte[] buf = new byte[10_000];
+        mem.read(3 * GIB + 17, buf, 0, buf.length);
+        assertArrayEquals(new byte[buf.length], buf);
+        assertEquals(0, mem.framesInUse());
+    }
+
+    @Test
+    void only_written_frames_cost_heap() {
+        PhysicalMemory mem = new PhysicalMemory(16 * GIB);
+        mem.writeByte(12 * GIB + 5, (byte) 1);
+        mem.writeLong(4096, 42);
+        mem.fill(GIB, 8192, (byte) 0); // zero fill of untouched frames stays sparse
+        assertEquals(2, mem.framesInUse());
+    }
+
+    @Test
+    void longs_are_little_endian_and_agree_with_bytes() {
+        PhysicalMemory mem = new PhysicalMemory(MIB);
+        mem.writeLong(64, 0x1122334455667788L);
+        assertEquals((byte) 0x88, mem.readByte(64));
+        assertEquals((byte) 0x11, mem.readByte(71));
+        mem.writeByte(64, (byte) 0x99);
+        assertEquals(0x1122334455667799L, mem.readLong(64));
+    }
+
+    @Test
+    void bulk_copies_cross_frame_boundaries() {
+        PhysicalMemory mem = new PhysicalMemory(MIB);
+        byte[] src = new byte[3 * PhysicalMemory.FRAME_SIZE + 100];
+        for (int i = 0; i < src.length; i++) {
+            src[i] = (byte) (i * 31 + 7);
+        }
+        mem.write(4000, src, 0, src.length);
+        byte[] back = new byte[src.length];
+        mem.read(4000, back, 0, back.length);
+        assertArrayEquals(src, back);
+        assertEquals(src[96], mem.readByte(4096)); // byte 96 of src lands on the next frame's first byte
+    }
+
+    @Test
+    void out_of_range_access_is_refused_naming_the_address_and_changes_nothing() {
+        PhysicalMemory mem = new PhysicalMemory(MIB);
+        byte[] src = {1, 2, 3, 4};
+        PhysicalAddressException e = assertThrows(PhysicalAddressException.class,
+                () -> mem.write(MIB - 2, src, 0, 4));
+        assertTrue(e.getMessage().contains("0xffffe"), e.getMessage());
+        assertEquals(MIB - 2, e.paddr());
+        assertEquals(4, e.length());
+        assertEquals(0, mem.readByte(MIB - 2));
+        assertEquals(0, mem.framesInUse());
+        assertThrows(PhysicalAddressException.class, () -> mem.readByte(-1));
+        assertThrows(PhysicalAddressException.class, () -> mem.readLong(MIB));
+        assertThrows(PhysicalAddressException.class, () -> mem.fill(0, MIB + 1, (byte) 1));
+        assertEquals(0, mem.framesInUse());
+    }
+
+    @Test
+    void misaligned_word_access_is_refused() {
+        PhysicalMemory mem = new PhysicalMemory(MIB);
+        PhysicalAddressException e =
+                assertThrows(PhysicalAddressException.class, () -> mem.writeLong(12, 1));
+        assertTrue(e.getMessage().contains("0xc"), e.getMessage());
+        assertThrows(PhysicalAddressException.class, () -> mem.compareAndSetLong(4, 0, 1));
+    }
+
+    @Test
+    void size_must_be_positive_and_frame_aligned() {
+        assertThrows(IllegalArgumentException.class, () -> new PhysicalMemory(0));
+        assertThrows(IllegalArgumentException.class, () -> new PhysicalMemory(4097));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new PhysicalMemory(-4096));
+        assertTrue(e.getMessage().contains("size=-4096"), e.getMessage());
+    }
+
+    @Test
+    void compare_and_set_installs_exactly_one_winner_across_threads() throws Exception {
+        PhysicalMemory mem = new PhysicalMemory(MIB);
+        AtomicLong winners = new AtomicLong();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 1; t <= 4; t++) {
+            long value = t;
+            threads.add(new Thread(() -> {
+                if (mem.compareAndSetLong(2 * MIB / 4, 0, value)) {
+                    winners.incrementAndGet();
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertEquals(1, winners.get());
+        assertFalse(mem.readLong(2 * MIB / 4) == 0);
+    }
+}
