@@ -1,0 +1,73 @@
+package org.dmalib.iommu.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ValueTypesTest {
+    @Test
+    void directions_say_who_reads_and_writes() {
+        assertTrue(DmaDirection.TO_DEVICE.deviceReads());
+        assertFalse(DmaDirection.TO_DEVICE.deviceWrites());
+        assertTrue(DmaDirection.FROM_DEVICE.deviceWrites());
+        assertFalse(DmaDirection.FROM_DEVICE.deviceReads());
+        assertTrue(DmaDirection.BIDIRECTIONAL.deviceReads() && DmaDirection.BIDIRECTIONAL.deviceWrites());
+        assertFalse(DmaDirection.NONE.isValidForMapping());
+        assertFalse(DmaDirection.NONE.deviceReads() || DmaDirection.NONE.deviceWrites());
+    }
+
+    @Test
+    void a_segment_is_page_offset_length() {
+        Segment s = Segment.ofPhysical(0x12345, 100);
+        assertEquals(0x12000, s.page());
+        assertEquals(0x345, s.offset());
+        assertEquals(0x12345, s.paddr());
+        assertEquals(0x12345 + 100, s.end());
+    }
+
+    @Test
+    void bad_segments_are_refused_naming_the_value() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Segment(0x1001, 0, 10));
+        assertTrue(e.getMessage().contains("page=0x1001"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Segment(0, 4096, 10));
+        assertTrue(e.getMessage().contains("offset=4096"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Segment(0, 0, 0));
+        assertTrue(e.getMessage().contains("length=0"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Segment.ofPhysical(-4096, 1));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Segment(Long.MAX_VALUE & -4096L, 4095, Integer.MAX_VALUE));
+    }
+
+    @Test
+    void a_scatterlist_is_an_immutable_ordered_copy() {
+        List<Segment> in = new ArrayList<>(List.of(Segment.ofPhysical(0, 10), Segment.ofPhysical(8192, 20)));
+        ScatterList sgl = ScatterList.of(in);
+        in.clear();
+        assertEquals(2, sgl.size());
+        assertEquals(30, sgl.totalLength());
+        assertEquals(8192, sgl.segment(1).paddr());
+        assertThrows(UnsupportedOperationException.class, () -> sgl.segments().clear());
+        assertEquals(sgl, ScatterList.of(Segment.ofPhysical(0, 10), Segment.ofPhysical(8192, 20)));
+    }
+
+    @Test
+    void an_empty_scatterlist_is_refused() {
+        assertThrows(IllegalArgumentException.class, ScatterList::of);
+        assertThrows(NullPointerException.class, () -> ScatterList.of((Segment) null));
+    }
+
+    @Test
+    void dma_segments_are_validated() {
+        assertEquals(0x3000, new DmaSegment(0x1000, 0x2000).dmaEnd());
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new DmaSegment(0x1000, 0));
+        assertTrue(e.getMessage().contains("dmaLength=0"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new DmaSegment(-1, 1));
+    }
+}
