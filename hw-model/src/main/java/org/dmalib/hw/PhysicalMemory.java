@@ -25,17 +25,21 @@ public final class PhysicalMemory {
     public static final int FRAME_SIZE = 4096;
 
     private static final int FRAME_SHIFT = 12;
+    private static final int WORDS_PER_FRAME = FRAME_SIZE / Long.BYTES;
     // 512 frames of 4 KiB per chunk = 2 MiB: a chunk's frame table costs 2 KiB of references,
     // so even a 64 GiB machine's top-level table is only 32 Ki references.
     private static final int CHUNK_SHIFT = 9;
     private static final int FRAMES_PER_CHUNK = 1 << CHUNK_SHIFT;
 
-    // aligned 8-byte views of a frame; supports plain, volatile and CAS access at 8-byte alignment
-    private static final VarHandle LONGS =
+    // frames are long[] so that aligned words support opaque and CAS access on every JDK
+    // (byte-array views lost their atomic access modes in JDK 22, JDK-8318966)
+    private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
+    // plain little-endian word view of caller byte arrays, for bulk copies
+    private static final VarHandle BYTES_AS_LONG =
             MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final long size;
-    private final AtomicReferenceArray<AtomicReferenceArray<byte[]>> chunks;
+    private final AtomicReferenceArray<AtomicReferenceArray<long[]>> chunks;
 
     /**
      * Creates memory of {@code size} bytes, all zero.
@@ -66,7 +70,7 @@ public final class PhysicalMemory {
     public long framesInUse() {
         long n = 0;
         for (int c = 0; c < chunks.length(); c++) {
-            AtomicReferenceArray<byte[]> chunk = chunks.get(c);
+            AtomicReferenceArray<long[]> chunk = chunks.get(c);
             if (chunk != null) {
                 for (int f = 0; f < FRAMES_PER_CHUNK; f++) {
                     if (chunk.get(f) != null) {
@@ -102,8 +106,8 @@ public final class PhysicalMemory {
      */
     public byte readByte(long paddr) {
         checkRange(paddr, 1);
-        byte[] frame = frameOrNull(paddr);
-        return frame == null ? 0 : frame[offset(paddr)];
+        long[] frame = frameOrNull(paddr);
+        return frame == null ? 0 : (byte) (wordAt(frame, paddr) >>> shiftOf(paddr));
     }
 
     /**
@@ -115,7 +119,7 @@ public final class PhysicalMemory {
      */
     public void writeByte(long paddr, byte value) {
         checkRange(paddr, 1);
-        frame(paddr)[offset(paddr)] = value;
+        storeBytes(frame(paddr), paddr, value & 0xffL, 0xffL);
     }
 
     /**
@@ -127,8 +131,8 @@ public final class PhysicalMemory {
      */
     public long readLong(long paddr) {
         checkAligned(paddr);
-        byte[] frame = frameOrNull(paddr);
-        return frame == null ? 0 : (long) LONGS.getOpaque(frame, offset(paddr));
+        long[] frame = frameOrNull(paddr);
+        return frame == null ? 0 : wordAt(frame, paddr);
     }
 
     /**
@@ -140,7 +144,7 @@ public final class PhysicalMemory {
      */
     public void writeLong(long paddr, long value) {
         checkAligned(paddr);
-        LONGS.setOpaque(frame(paddr), offset(paddr), value);
+        WORDS.setOpaque(frame(paddr), offset(paddr) >>> 3, value);
     }
 
     /**
@@ -155,7 +159,7 @@ public final class PhysicalMemory {
      */
     public boolean compareAndSetLong(long paddr, long expected, long update) {
         checkAligned(paddr);
-        return LONGS.compareAndSet(frame(paddr), offset(paddr), expected, update);
+        return WORDS.compareAndSet(frame(paddr), offset(paddr) >>> 3, expected, update);
     }
 
     /**
@@ -176,11 +180,11 @@ public final class PhysicalMemory {
             long a = paddr + done;
             int off = offset(a);
             int n = Math.min(length - done, FRAME_SIZE - off);
-            byte[] frame = frameOrNull(a);
+            long[] frame = frameOrNull(a);
             if (frame == null) {
                 java.util.Arrays.fill(dst, dstOffset + done, dstOffset + done + n, (byte) 0);
             } else {
-                System.arraycopy(frame, off, dst, dstOffset + done, n);
+                copyOut(frame, off, dst, dstOffset + done, n);
             }
             done += n;
         }
@@ -204,7 +208,7 @@ public final class PhysicalMemory {
             long a = paddr + done;
             int off = offset(a);
             int n = Math.min(length - done, FRAME_SIZE - off);
-            System.arraycopy(src, srcOffset + done, frame(a), off, n);
+            copyIn(src, srcOffset + done, frame(a), off, n);
             done += n;
         }
     }
@@ -228,7 +232,10 @@ public final class PhysicalMemory {
                 done += n; // an untouched frame already reads as zero: keep it sparse
                 continue;
             }
-            java.util.Arrays.fill(frame(a), off, off + n, value);
+            long[] frame = frame(a);
+            for (int i = 0; i < n; i++) {
+                storeBytes(frame, a + i, value & 0xffL, 0xffL);
+            }
             done += n;
         }
     }
@@ -245,25 +252,74 @@ public final class PhysicalMemory {
         return (int) (paddr & (FRAME_SIZE - 1));
     }
 
-    private byte[] frameOrNull(long paddr) {
+    private static int shiftOf(long paddr) {
+        return (int) (paddr & 7) * 8; // little-endian: byte k of a word is bits 8k..8k+7
+    }
+
+    private static long wordAt(long[] frame, long paddr) {
+        return (long) WORDS.getOpaque(frame, offset(paddr) >>> 3);
+    }
+
+    /** Replaces the bits {@code mask << shift} of the word holding {@code paddr}, atomically. */
+    private static void storeBytes(long[] frame, long paddr, long bits, long mask) {
+        int w = offset(paddr) >>> 3;
+        int shift = shiftOf(paddr);
+        long old;
+        long updated;
+        // a CAS loop so that concurrent writers of other bytes in the same word lose nothing
+        do {
+            old = (long) WORDS.getVolatile(frame, w);
+            updated = (old & ~(mask << shift)) | (bits << shift);
+        } while (!WORDS.compareAndSet(frame, w, old, updated));
+    }
+
+    private static void copyOut(long[] frame, int off, byte[] dst, int dstOff, int n) {
+        int i = 0;
+        while (i < n && ((off + i) & 7) != 0) {
+            dst[dstOff + i] = (byte) (frame[(off + i) >>> 3] >>> (((off + i) & 7) * 8));
+            i++;
+        }
+        for (; i + Long.BYTES <= n; i += Long.BYTES) {
+            BYTES_AS_LONG.set(dst, dstOff + i, (long) WORDS.getOpaque(frame, (off + i) >>> 3));
+        }
+        for (; i < n; i++) {
+            dst[dstOff + i] = (byte) (frame[(off + i) >>> 3] >>> (((off + i) & 7) * 8));
+        }
+    }
+
+    private static void copyIn(byte[] src, int srcOff, long[] frame, int off, int n) {
+        int i = 0;
+        while (i < n && ((off + i) & 7) != 0) {
+            storeBytes(frame, off + i, src[srcOff + i] & 0xffL, 0xffL);
+            i++;
+        }
+        for (; i + Long.BYTES <= n; i += Long.BYTES) {
+            WORDS.setOpaque(frame, (off + i) >>> 3, (long) BYTES_AS_LONG.get(src, srcOff + i));
+        }
+        for (; i < n; i++) {
+            storeBytes(frame, off + i, src[srcOff + i] & 0xffL, 0xffL);
+        }
+    }
+
+    private long[] frameOrNull(long paddr) {
         long frameNo = paddr >>> FRAME_SHIFT;
-        AtomicReferenceArray<byte[]> chunk = chunks.get((int) (frameNo >>> CHUNK_SHIFT));
+        AtomicReferenceArray<long[]> chunk = chunks.get((int) (frameNo >>> CHUNK_SHIFT));
         return chunk == null ? null : chunk.get((int) (frameNo & (FRAMES_PER_CHUNK - 1)));
     }
 
-    private byte[] frame(long paddr) {
+    private long[] frame(long paddr) {
         long frameNo = paddr >>> FRAME_SHIFT;
         int c = (int) (frameNo >>> CHUNK_SHIFT);
-        AtomicReferenceArray<byte[]> chunk = chunks.get(c);
+        AtomicReferenceArray<long[]> chunk = chunks.get(c);
         if (chunk == null) {
             // first touch races are settled by CAS: the loser adopts the winner's chunk
             chunks.compareAndSet(c, null, new AtomicReferenceArray<>(FRAMES_PER_CHUNK));
             chunk = chunks.get(c);
         }
         int f = (int) (frameNo & (FRAMES_PER_CHUNK - 1));
-        byte[] frame = chunk.get(f);
+        long[] frame = chunk.get(f);
         if (frame == null) {
-            chunk.compareAndSet(f, null, new byte[FRAME_SIZE]);
+            chunk.compareAndSet(f, null, new long[WORDS_PER_FRAME]);
             frame = chunk.get(f);
         }
         return frame;

@@ -114,4 +114,38 @@ class PhysicalMemoryTest {
         assertEquals(1, winners.get());
         assertFalse(mem.readLong(2 * MIB / 4) == 0);
     }
+
+    @Test
+    void concurrent_writers_of_neighbouring_bytes_lose_nothing() throws Exception {
+        PhysicalMemory mem = new PhysicalMemory(MIB);
+        int bytes = 4096;
+        Thread even = new Thread(() -> {
+            for (int i = 0; i < bytes; i += 2) {
+                mem.writeByte(i, (byte) 1);
+            }
+        });
+        Thread odd = new Thread(() -> {
+            for (int i = 1; i < bytes; i += 2) {
+                mem.write(i, new byte[] {2}, 0, 1);
+            }
+        });
+        even.start();
+        odd.start();
+        even.join();
+        odd.join();
+        for (int i = 0; i < bytes; i++) {
+            assertEquals(i % 2 == 0 ? 1 : 2, mem.readByte(i), "byte " + i);
+        }
+    }
+
+    @Test
+    void unaligned_bulk_copies_keep_surrounding_bytes() {
+        PhysicalMemory mem = new PhysicalMemory(MIB);
+        mem.fill(0, 64, (byte) 0x55);
+        byte[] src = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+        mem.write(3, src, 0, src.length);
+        byte[] back = new byte[16];
+        mem.read(0, back, 0, 16);
+        assertArrayEquals(new byte[] {0x55, 0x55, 0x55, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x55, 0x55}, back);
+    }
 }
