@@ -1,15 +1,106 @@
 package org.dmalib.cli;
 
-/** The dmalib command's entry point. */
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * The {@code dmalib} command.
+ *
+ * <p>The command line is described with picocli's programmatic model, not its annotations: the
+ * parser then needs no reflective access to this module (which opens nothing), and each
+ * sub-command is a plain method call on the parse result.
+ *
+ * <p>Exit codes: 0 on success, 1 when a scenario finds something wrong, 2 on bad arguments
+ * (one line on standard error, no stack trace).
+ */
 public final class Main {
+    /** Exit code for success. */
+    public static final int OK = 0;
+    /** Exit code when a scenario ran but reported a failure. */
+    public static final int FAILED = 1;
+    /** Exit code for bad arguments. */
+    public static final int USAGE = 2;
+
     private Main() {}
 
     /**
-     * Runs the command.
+     * Runs the command and exits the JVM with its exit code.
      *
      * @param args the arguments
      */
     public static void main(String[] args) {
-        System.out.println("dmalib");
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+        System.exit(run(args, out, err));
+    }
+
+    /**
+     * Runs the command without exiting; for tests and for embedding.
+     *
+     * @param args the arguments, not null
+     * @param out where results go
+     * @param err where errors go
+     * @return the exit code
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        CommandLine cl = new CommandLine(spec());
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        ParseResult parsed;
+        try {
+            parsed = cl.parseArgs(args);
+        } catch (ParameterException e) {
+            err.println("dmalib: " + e.getMessage() + " (see dmalib --help)");
+            return USAGE;
+        }
+        if (CommandLine.printHelpIfRequested(parsed)) {
+            return OK;
+        }
+        ParseResult sub = parsed.subcommand();
+        if (sub == null) {
+            err.println("dmalib: missing command (see dmalib --help)");
+            return USAGE;
+        }
+        String name = sub.commandSpec().name();
+        try {
+            if (name.equals(DemoCommand.NAME)) {
+                return DemoCommand.run(sub, out);
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("dmalib " + name + ": " + e.getMessage());
+            return USAGE;
+        }
+        err.println("dmalib: unknown command " + name);
+        return USAGE;
+    }
+
+    private static CommandSpec spec() {
+        CommandSpec root = CommandSpec.create()
+                .name("dmalib")
+                .version("dmalib " + versionOf())
+                .mixinStandardHelpOptions(true);
+        root.usageMessage()
+                .description("DMA mapping as a library: run drivers on a simulated machine and "
+                        + "see what their DMA mappings do to caches and memory.")
+                .commandListHeading("%nCommands:%n");
+        root.addSubcommand(DemoCommand.NAME, DemoCommand.spec());
+        return root;
+    }
+
+    private static String versionOf() {
+        return Main.class.getModule().getDescriptor() == null
+                ? "(unversioned)"
+                : Main.class.getModule().getDescriptor().rawVersion().orElse("(unversioned)");
+    }
+
+    /** Builds a boolean flag option. */
+    static OptionSpec flag(String name, String description) {
+        return OptionSpec.builder(name).arity("0").type(boolean.class).description(description).build();
     }
 }
