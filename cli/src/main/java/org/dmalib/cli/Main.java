@@ -68,14 +68,6 @@ public final class Main {
             return USAGE;
         }
         String name = sub.commandSpec().name();
-        try {
-            if (name.equals(DemoCommand.NAME)) {
-                return DemoCommand.run(sub, out);
-            }
-        } catch (IllegalArgumentException e) {
-            err.println("dmalib " + name + ": " + e.getMessage());
-            return USAGE;
-        }
         err.println("dmalib: unknown command " + name);
         return USAGE;
     }
@@ -89,7 +81,6 @@ public final class Main {
                 .description("DMA mapping as a library: run drivers on a simulated machine and "
                         + "see what their DMA mappings do to caches and memory.")
                 .commandListHeading("%nCommands:%n");
-        root.addSubcommand(DemoCommand.NAME, DemoCommand.spec());
         return root;
     }
 
