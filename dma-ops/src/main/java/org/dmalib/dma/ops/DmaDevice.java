@@ -331,7 +331,7 @@ public final class DmaDevice {
     void checkCpu(Cpu cpu) {
         Checks.notNull(cpu, "cpu");
         Machine machine = memory.machine();
-        if (cpu.id() < 0 || cpu.id() >= machine.cpuCount() || machine.cpu(cpu.id()) != cpu) {
+        if (cpu.id() < 0 || cpu.id() >= machine.cpuCount() || !machine.cpu(cpu.id()).equals(cpu)) {
             throw new DmaUsageException("cpu=" + cpu.id() + " is not a CPU of the device's machine");
         }
     }
