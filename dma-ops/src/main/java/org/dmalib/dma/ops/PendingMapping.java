@@ -4,6 +4,7 @@ import org.dmalib.iommu.api.DmaDirection;
 
 /**
  * A live mapping as the leak report and {@link DmaDevice#pendingMappings()} describe it.
+ * Immutable and thread-safe.
  *
  * @param dmaAddress the (first) DMA address the device was given
  * @param size bytes mapped (the sum over the segments of a scatterlist)

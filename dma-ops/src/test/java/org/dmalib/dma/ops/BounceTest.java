@@ -111,6 +111,7 @@ class BounceTest {
         byte[] full = Rig.pattern(SIZE, 6);
         r.deviceWrite(m.dmaAddress(), full);
         m.unmap(r.cpu);
+        assertTrue(r.anyDirty(high.paddr(), SIZE), "the copy-out went through the CPU's cache");
         assertArrayEquals(full, high.read(r.cpu, 0, SIZE), "unmap copies out");
         assertEquals(0, r.memory.bounceSlotsInUse());
     }

@@ -2,7 +2,7 @@ package org.dmalib.dma.ops.internal.direct;
 
 /**
  * One physically contiguous piece of a mapping: where the CPU's data is and, if it is bounced,
- * where the bounce buffer is.
+ * where the bounce buffer is. Immutable and thread-safe.
  *
  * @param phys physical address of the original buffer
  * @param bounce physical address of the bounce buffer, or {@link #NOT_BOUNCED}
