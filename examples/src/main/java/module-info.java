@@ -1,7 +1,8 @@
 /** Third-party-style drivers and device models that use only dmalib's public API. */
 module org.dmalib.examples {
-    requires org.dmalib.dma.ops;
-    requires org.dmalib.hw;
+    // transitive: the examples' public signatures use the DMA API and hardware-model types
+    requires transitive org.dmalib.dma.ops;
+    requires transitive org.dmalib.hw;
 
     exports org.dmalib.examples;
 }

@@ -1,6 +1,13 @@
 package org.dmalib.dma.ops;
 
-/** A DMA mapping could not be made; nothing was mapped. */
+/**
+ * A DMA mapping or coherent allocation could not be made although the request was well
+ * formed (for example a buffer above the DMA mask bigger than the largest bounce buffer, or no
+ * memory below the mask). Nothing was mapped, no slot or page was kept, no cache maintenance
+ * was done.
+ *
+ * <p>Not final: {@link BouncePoolExhaustedException} narrows it.
+ */
 public class DmaMappingException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

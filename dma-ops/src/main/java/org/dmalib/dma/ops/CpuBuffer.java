@@ -1,0 +1,142 @@
+package org.dmalib.dma.ops;
+
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.dmalib.hw.Cpu;
+import org.dmalib.iommu.api.Segment;
+
+/**
+ * A driver's buffer in normal (cacheable) memory, from a {@link PageAllocator}: a physical
+ * address and a size. The CPU reads and writes it through its cache ({@link Cpu#load},
+ * {@link Cpu#store}); a non-coherent device sees it only as far as cache maintenance made RAM
+ * agree.
+ *
+ * <p>Thread-safety: the handle is safe for concurrent use; concurrent accesses to the same bytes
+ * race as they would on hardware.
+ */
+public final class CpuBuffer {
+    private final PageAllocator allocator;
+    private final long paddr;
+    private final int size;
+    private final AtomicBoolean freed = new AtomicBoolean();
+
+    CpuBuffer(PageAllocator allocator, long paddr, int size) {
+        this.allocator = allocator;
+        this.paddr = paddr;
+        this.size = size;
+    }
+
+    /** Returns the physical address of the first byte (page aligned). */
+    public long paddr() {
+        return paddr;
+    }
+
+    /** Returns the size in bytes, as requested. */
+    public int size() {
+        return size;
+    }
+
+    /** Returns the physical address one past the last byte. */
+    public long end() {
+        return paddr + size;
+    }
+
+    /** Returns whether the buffer was freed. */
+    public boolean isFreed() {
+        return freed.get();
+    }
+
+    /**
+     * Stores {@code data} at {@code offset} through {@code cpu}'s cache.
+     *
+     * @param cpu the CPU doing the stores
+     * @param offset where in the buffer, with {@code offset + data.length <= size()}
+     * @param data the bytes
+     * @throws DmaUsageException if an argument is null or the buffer is freed
+     * @throws IndexOutOfBoundsException if the range is outside the buffer
+     */
+    public void write(Cpu cpu, int offset, byte[] data) {
+        check(cpu);
+        Checks.notNull(data, "data");
+        Objects.checkFromIndexSize(offset, data.length, size);
+        cpu.store(paddr + offset, data, 0, data.length);
+    }
+
+    /**
+     * Loads {@code length} bytes at {@code offset} through {@code cpu}'s cache.
+     *
+     * @param cpu the CPU doing the loads
+     * @param offset where in the buffer
+     * @param length how many bytes, with {@code offset + length <= size()}
+     * @return the bytes as the CPU sees them
+     * @throws DmaUsageException if {@code cpu} is null or the buffer is freed
+     * @throws IndexOutOfBoundsException if the range is outside the buffer
+     */
+    public byte[] read(Cpu cpu, int offset, int length) {
+        check(cpu);
+        Objects.checkFromIndexSize(offset, length, size);
+        byte[] out = new byte[length];
+        cpu.load(paddr + offset, out, 0, length);
+        return out;
+    }
+
+    /**
+     * Stores {@code value} into every byte through {@code cpu}'s cache ({@code memset}).
+     *
+     * @param cpu the CPU doing the stores
+     * @param value the byte
+     * @throws DmaUsageException if {@code cpu} is null or the buffer is freed
+     */
+    public void fill(Cpu cpu, byte value) {
+        check(cpu);
+        byte[] data = new byte[size];
+        java.util.Arrays.fill(data, value);
+        cpu.store(paddr, data, 0, size);
+    }
+
+    /** Returns the whole buffer as one scatterlist segment. */
+    public Segment segment() {
+        return segment(0, size);
+    }
+
+    /**
+     * Returns part of the buffer as a scatterlist segment.
+     *
+     * @param offset where in the buffer
+     * @param length bytes, positive, with {@code offset + length <= size()}
+     * @return the segment
+     * @throws IndexOutOfBoundsException if the range is outside the buffer
+     * @throws DmaUsageException if {@code length} is not positive
+     */
+    public Segment segment(int offset, int length) {
+        Checks.positive(length, "length");
+        Objects.checkFromIndexSize(offset, length, size);
+        return Segment.ofPhysical(paddr + offset, length);
+    }
+
+    @Override
+    public String toString() {
+        return String.format("CpuBuffer[paddr=0x%x size=%d%s]", paddr, size, isFreed() ? " freed" : "");
+    }
+
+    PageAllocator allocator() {
+        return allocator;
+    }
+
+    void markFreed() {
+        if (!freed.compareAndSet(false, true)) {
+            throw new DmaUsageException("buffer=" + this + " is freed already");
+        }
+    }
+
+    void checkLive() {
+        if (freed.get()) {
+            throw new DmaUsageException("buffer=" + this + " is freed");
+        }
+    }
+
+    private void check(Cpu cpu) {
+        Checks.notNull(cpu, "cpu");
+        checkLive();
+    }
+}

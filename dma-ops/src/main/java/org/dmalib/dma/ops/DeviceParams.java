@@ -1,0 +1,134 @@
+package org.dmalib.dma.ops;
+
+import org.dmalib.hw.Coherency;
+import org.dmalib.hw.DmaPort;
+
+/**
+ * What the DMA API knows of a device (Linux's {@code struct device} DMA fields): its stream,
+ * whether it is DMA-coherent ({@code dev->dma_coherent}), its DMA mask ({@code dma_mask}), the
+ * largest DMA segment it takes ({@code dma_parms->max_segment_size}) and the address boundary a
+ * DMA segment may not cross ({@code dma_parms->segment_boundary_mask}).
+ *
+ * <p>Start from {@link #of(DmaPort)} (Linux's defaults) and change fields with the
+ * {@code with*} methods, as a driver's probe calls {@code dma_set_mask} and
+ * {@code dma_set_max_seg_size}.
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param streamId the stream the device's master issues on, not negative
+ * @param coherent whether the device snoops CPU caches; no cache maintenance is done for it
+ * @param dmaMask the highest bus address the device can reach: {@code 2^n - 1} for n from 12 to
+ *     64 ({@link #bitMask(int)})
+ * @param maxSegmentSize the largest DMA segment of a scatterlist, in bytes, positive
+ * @param segmentBoundaryMask a DMA segment may not cross a multiple of {@code mask + 1}:
+ *     {@code 2^n - 1} for n from 12 to 64
+ */
+public record DeviceParams(
+        int streamId, boolean coherent, long dmaMask, int maxSegmentSize, long segmentBoundaryMask) {
+
+    /**
+     * The default DMA mask, 32 bits: Linux gives every platform device {@code
+     * DMA_BIT_MASK(32)} until its driver calls {@code dma_set_mask}.
+     */
+    public static final long DEFAULT_DMA_MASK = 0xFFFF_FFFFL;
+
+    /** The default largest DMA segment: 64 KiB ({@code dma_get_max_seg_size} without parms). */
+    public static final int DEFAULT_MAX_SEGMENT_SIZE = 64 * 1024;
+
+    /** The default segment boundary mask: all ones ({@code ULONG_MAX}), no boundary. */
+    public static final long DEFAULT_SEGMENT_BOUNDARY_MASK = -1L;
+
+    // 4 KiB: a mask must at least cover one page (n >= 12 in 2^n - 1)
+    private static final long MIN_MASK = 0xFFFL;
+
+    /**
+     * Validates the parameters.
+     *
+     * @throws DmaUsageException naming the bad value
+     */
+    public DeviceParams {
+        Checks.notNegative(streamId, "streamId");
+        checkMask(dmaMask, "dmaMask");
+        Checks.positive(maxSegmentSize, "maxSegmentSize");
+        checkMask(segmentBoundaryMask, "segmentBoundaryMask");
+    }
+
+    /**
+     * Returns Linux's defaults for the device behind {@code port}: its stream, coherent if the
+     * stream is attached {@link Coherency#COHERENT}, a {@link #DEFAULT_DMA_MASK 32-bit mask},
+     * {@link #DEFAULT_MAX_SEGMENT_SIZE 64 KiB} segments and {@link
+     * #DEFAULT_SEGMENT_BOUNDARY_MASK no boundary}.
+     *
+     * @param port the device's DMA port (only its stream ID and coherency are read)
+     * @return the parameters
+     * @throws DmaUsageException if {@code port} is null
+     */
+    public static DeviceParams of(DmaPort port) {
+        Checks.notNull(port, "port");
+        return new DeviceParams(port.streamId(), port.coherency() == Coherency.COHERENT,
+                DEFAULT_DMA_MASK, DEFAULT_MAX_SEGMENT_SIZE, DEFAULT_SEGMENT_BOUNDARY_MASK);
+    }
+
+    /**
+     * {@code DMA_BIT_MASK(bits)}: the mask of a device that drives {@code bits} address lines.
+     *
+     * @param bits from 12 to 64
+     * @return {@code 2^bits - 1}
+     * @throws DmaUsageException if {@code bits} is out of range
+     */
+    public static long bitMask(int bits) {
+        // 12: the mask must cover at least one 4 KiB page; 64: all address bits
+        if (bits < 12 || bits > 64) {
+            throw new DmaUsageException("bits=" + bits + " must be from 12 to 64");
+        }
+        return bits == 64 ? -1L : (1L << bits) - 1;
+    }
+
+    /**
+     * Returns these parameters with another DMA mask ({@code dma_set_mask}).
+     *
+     * @param mask as for the record component
+     * @return the new parameters
+     */
+    public DeviceParams withDmaMask(long mask) {
+        return new DeviceParams(streamId, coherent, mask, maxSegmentSize, segmentBoundaryMask);
+    }
+
+    /**
+     * Returns these parameters with another coherence, overriding the port's attachment.
+     *
+     * @param isCoherent whether the device is DMA-coherent
+     * @return the new parameters
+     */
+    public DeviceParams withCoherent(boolean isCoherent) {
+        return new DeviceParams(streamId, isCoherent, dmaMask, maxSegmentSize, segmentBoundaryMask);
+    }
+
+    /**
+     * Returns these parameters with another largest segment ({@code dma_set_max_seg_size}).
+     *
+     * @param size bytes, positive
+     * @return the new parameters
+     */
+    public DeviceParams withMaxSegmentSize(int size) {
+        return new DeviceParams(streamId, coherent, dmaMask, size, segmentBoundaryMask);
+    }
+
+    /**
+     * Returns these parameters with another segment boundary ({@code dma_set_seg_boundary}).
+     *
+     * @param mask as for the record component
+     * @return the new parameters
+     */
+    public DeviceParams withSegmentBoundaryMask(long mask) {
+        return new DeviceParams(streamId, coherent, dmaMask, maxSegmentSize, mask);
+    }
+
+    private static void checkMask(long mask, String name) {
+        // 2^n - 1: all ones below some bit, so mask + 1 is a power of two (or 0 for all ones)
+        if ((mask & (mask + 1)) != 0 || Long.compareUnsigned(mask, MIN_MASK) < 0) {
+            throw new DmaUsageException(String.format(
+                    "%s=0x%x must be 2^n - 1 with n from 12 to 64", name, mask));
+        }
+    }
+}

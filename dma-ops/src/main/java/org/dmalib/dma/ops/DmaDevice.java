@@ -1,0 +1,465 @@
+package org.dmalib.dma.ops;
+
+import com.google.errorprone.annotations.MustBeClosed;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.dmalib.dma.ops.internal.bounce.BouncePool;
+import org.dmalib.dma.ops.internal.direct.Chunk;
+import org.dmalib.dma.ops.internal.direct.DirectOps;
+import org.dmalib.hw.Cpu;
+import org.dmalib.hw.Machine;
+import org.dmalib.hw.PhysicalAddressException;
+import org.dmalib.iommu.api.DmaDirection;
+import org.dmalib.iommu.api.ScatterList;
+import org.dmalib.iommu.api.Segment;
+
+/**
+ * A device as its driver sees it through the DMA API, on the direct (no-IOMMU) path: DMA
+ * address = physical address, with bouncing through the allocator's bounce pool for any buffer
+ * that reaches above the device's DMA mask.
+ *
+ * <p>Protocol:
+ * <ol>
+ *   <li>The composition root creates it with {@link #create} from the machine's
+ *       {@link PageAllocator} and the device's {@link DeviceParams} (stream and coherency of the
+ *       port it attached).
+ *   <li>The driver maps buffers ({@code mapSingle*}, {@code mapSg*}), tells the device the DMA
+ *       addresses, syncs and unmaps; or allocates coherent buffers.
+ *   <li>{@link #detach()} ends the device's life and reports every mapping still pending.
+ * </ol>
+ *
+ * <p>Cache maintenance, non-coherent devices only (arm64, reference §8): map and sync for the
+ * device clean the range the device reaches, every direction; unmap and sync for the CPU
+ * invalidate it, except TO_DEVICE. One barrier per call, for a whole scatterlist too; no
+ * barrier when nothing was maintained. Coherent devices get no maintenance.
+ *
+ * <p>Bouncing (swiotlb, reference §2.10): a buffer any byte of which lies above the DMA mask is
+ * given a bounce buffer in the pool. Map copies the original into it (every direction, as
+ * swiotlb does so that a partial device write cannot expose old pool contents), sync for the
+ * device copies it in again for TO_DEVICE and BIDIRECTIONAL, unmap and sync for the CPU copy it
+ * out for FROM_DEVICE and BIDIRECTIONAL. Copies go through the calling CPU's cache; the
+ * maintenance applies to the bounce buffer (for the device: copy-in, then clean; for the CPU:
+ * invalidate, then copy-out). The DMA address is the bounce buffer's.
+ *
+ * <p>Thread-safety: safe for concurrent use; mapping, unmapping and detaching are serialized on
+ * the device's registry, cache maintenance and copies run outside it.
+ */
+public final class DmaDevice {
+    private final PageAllocator memory;
+    private final DeviceParams params;
+    private final Object lock = new Object();
+    // guarded by lock; identity set (handles do not override equals), in mapping order
+    private final Set<Tracked> live = new LinkedHashSet<>();
+    private boolean detached;
+
+    private DmaDevice(PageAllocator memory, DeviceParams params) {
+        this.memory = memory;
+        this.params = params;
+    }
+
+    /**
+     * Creates the driver-side handle of a device.
+     *
+     * @param memory the machine's page allocator (owner of the bounce pool)
+     * @param params the device's stream, coherency, mask and segment limits
+     * @return the device, attached
+     * @throws DmaUsageException if an argument is null
+     */
+    public static DmaDevice create(PageAllocator memory, DeviceParams params) {
+        return new DmaDevice(Checks.notNull(memory, "memory"), Checks.notNull(params, "params"));
+    }
+
+    /** Returns the parameters the device was created with. */
+    public DeviceParams params() {
+        return params;
+    }
+
+    /** Returns the device's stream ID. */
+    public int streamId() {
+        return params.streamId();
+    }
+
+    /** Returns whether the device is DMA-coherent (gets no cache maintenance). */
+    public boolean isCoherent() {
+        return params.coherent();
+    }
+
+    /** Returns the device's DMA mask. */
+    public long dmaMask() {
+        return params.dmaMask();
+    }
+
+    /** Returns the largest buffer that can be bounced: 256 KiB ({@code swiotlb_max_mapping_size}). */
+    public long maxBounceSize() {
+        return BouncePool.maxMappingSize();
+    }
+
+    /** Returns the allocator the device takes coherent memory and bounce buffers from. */
+    public PageAllocator memory() {
+        return memory;
+    }
+
+    // -- single mappings --
+
+    /**
+     * Maps a whole buffer for the device ({@code dma_map_single}); long-lived form.
+     *
+     * @param cpu the CPU running the call, of the device's machine
+     * @param buffer the buffer, not freed, from the device's allocator
+     * @param dir the direction, not NONE
+     * @return the mapping; unmap it exactly once
+     * @throws DmaUsageException naming the bad value
+     * @throws DmaMappingException if it must be bounced and cannot be
+     */
+    public DmaMapping mapSingle(Cpu cpu, CpuBuffer buffer, DmaDirection dir) {
+        checkBuffer(buffer);
+        return mapSingle(cpu, buffer.paddr(), buffer.size(), dir);
+    }
+
+    /**
+     * Maps {@code size} bytes at physical address {@code paddr} for the device
+     * ({@code dma_map_page}/{@code dma_map_phys}); long-lived form.
+     *
+     * @param cpu the CPU running the call, of the device's machine
+     * @param paddr the first byte, inside memory
+     * @param size bytes, positive, the range inside memory
+     * @param dir the direction, not NONE
+     * @return the mapping; unmap it exactly once
+     * @throws DmaUsageException naming the bad value
+     * @throws DmaMappingException if it must be bounced and cannot be
+     */
+    public DmaMapping mapSingle(Cpu cpu, long paddr, long size, DmaDirection dir) {
+        checkCpu(cpu);
+        Checks.mappable(dir);
+        checkRange(paddr, size, "paddr");
+        return map(cpu, MappingKind.SINGLE, List.of(new long[] {paddr, size}), dir);
+    }
+
+    /**
+     * Maps a whole buffer for the device, for try-with-resources.
+     *
+     * @param cpu the CPU running the call; {@code close()} unmaps on it
+     * @param buffer the buffer, not freed, from the device's allocator
+     * @param dir the direction, not NONE
+     * @return the mapping, to be closed
+     * @throws DmaUsageException naming the bad value
+     * @throws DmaMappingException if it must be bounced and cannot be
+     */
+    @MustBeClosed
+    public ScopedDmaMapping mapSingleScoped(Cpu cpu, CpuBuffer buffer, DmaDirection dir) {
+        return new ScopedDmaMapping(mapSingle(cpu, buffer, dir), cpu);
+    }
+
+    /**
+     * Maps {@code size} bytes at {@code paddr} for the device, for try-with-resources.
+     *
+     * @param cpu the CPU running the call; {@code close()} unmaps on it
+     * @param paddr the first byte, inside memory
+     * @param size bytes, positive
+     * @param dir the direction, not NONE
+     * @return the mapping, to be closed
+     * @throws DmaUsageException naming the bad value
+     * @throws DmaMappingException if it must be bounced and cannot be
+     */
+    @MustBeClosed
+    public ScopedDmaMapping mapSingleScoped(Cpu cpu, long paddr, long size, DmaDirection dir) {
+        return new ScopedDmaMapping(mapSingle(cpu, paddr, size, dir), cpu);
+    }
+
+    /**
+     * Unmaps a single mapping by what the driver kept of it ({@code dma_unmap_single(dev,
+     * dmaAddress, size, dir)}), for rings that store only addresses; checks them as dma-debug
+     * does.
+     *
+     * @param cpu the CPU running the call, of the device's machine
+     * @param dmaAddress the DMA address the map returned
+     * @param size the size that was mapped
+     * @param dir the direction that was mapped
+     * @throws DmaUsageException naming the value if no single mapping has that address, or the
+     *     size or direction differs from the mapping's
+     */
+    public void unmapSingle(Cpu cpu, long dmaAddress, long size, DmaDirection dir) {
+        checkCpu(cpu);
+        Checks.notNull(dir, "dir");
+        DmaMapping found = null;
+        DmaMapping near = null;
+        synchronized (lock) {
+            for (Tracked t : live) {
+                if (t instanceof DmaMapping m && m.dmaAddress() == dmaAddress) {
+                    if (m.kind() == MappingKind.SINGLE && m.size() == size && m.direction() == dir) {
+                        found = m;
+                        break;
+                    }
+                    near = near == null ? m : near;
+                }
+            }
+        }
+        if (found == null) {
+            throw new DmaUsageException(mismatch(dmaAddress, size, dir, near));
+        }
+        found.unmap(cpu);
+    }
+
+    // -- scatterlists --
+
+    /**
+     * Maps a scatterlist for the device ({@code dma_map_sg}); long-lived form. On the direct
+     * path DMA segment {@code i} is input segment {@code i} (or its bounce buffer): count =
+     * nents, nothing merged. Cache maintenance is done per input segment with one barrier for
+     * the list.
+     *
+     * @param cpu the CPU running the call, of the device's machine
+     * @param list the segments, each inside memory, at most {@link DeviceParams#maxSegmentSize()}
+     *     long, and (as the device reaches it) not crossing the segment boundary
+     * @param dir the direction, not NONE
+     * @return the mapping; unmap it exactly once
+     * @throws DmaUsageException naming the bad value
+     * @throws DmaMappingException if a segment must be bounced and cannot be
+     */
+    public DmaMapping mapSg(Cpu cpu, ScatterList list, DmaDirection dir) {
+        checkCpu(cpu);
+        Checks.notNull(list, "list");
+        Checks.mappable(dir);
+        List<long[]> ranges = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            Segment s = list.segment(i);
+            checkRange(s.paddr(), s.length(), "segment[" + i + "].paddr");
+            if (s.length() > params.maxSegmentSize()) {
+                throw new DmaUsageException(String.format(
+                        "segment[%d].length=%d is longer than maxSegmentSize=%d",
+                        i, s.length(), params.maxSegmentSize()));
+            }
+            ranges.add(new long[] {s.paddr(), s.length()});
+        }
+        return map(cpu, MappingKind.SCATTER_GATHER, ranges, dir);
+    }
+
+    /**
+     * Maps a scatterlist for the device, for try-with-resources; as {@link #mapSg}.
+     *
+     * @param cpu the CPU running the call; {@code close()} unmaps on it
+     * @param list the segments
+     * @param dir the direction, not NONE
+     * @return the mapping, to be closed
+     * @throws DmaUsageException naming the bad value
+     * @throws DmaMappingException if a segment must be bounced and cannot be
+     */
+    @MustBeClosed
+    public ScopedDmaMapping mapSgScoped(Cpu cpu, ScatterList list, DmaDirection dir) {
+        return new ScopedDmaMapping(mapSg(cpu, list, dir), cpu);
+    }
+
+    // -- coherent allocations --
+
+    /**
+     * Allocates a zeroed coherent buffer below the DMA mask ({@code dma_alloc_coherent}). For
+     * a non-coherent device its pages are cleaned and invalidated ({@code
+     * arch_dma_prep_coherent}, one barrier) and then zeroed through the non-cacheable alias;
+     * for a coherent one they are zeroed through {@code cpu}'s cache.
+     *
+     * @param cpu the CPU running the call, of the device's machine
+     * @param size bytes, positive (whole pages are taken)
+     * @return the buffer; free it exactly once
+     * @throws DmaUsageException naming the bad value
+     * @throws DmaMappingException if no free pages lie below the mask
+     */
+    public CoherentBuffer allocCoherent(Cpu cpu, int size) {
+        checkCpu(cpu);
+        Checks.positive(size, "size");
+        CoherentBuffer buffer;
+        CpuBuffer pages;
+        synchronized (lock) {
+            checkAttached();
+            pages = memory.allocateWithin(params.dmaMask(), size);
+            buffer = new CoherentBuffer(this, pages, size);
+            live.add(buffer);
+        }
+        long whole = (long) roundUpToPage(size);
+        if (isCoherent()) {
+            cpu.store(pages.paddr(), new byte[(int) whole], 0, (int) whole);
+        } else {
+            DirectOps.prepCoherent(cpu, pages.paddr(), whole);
+            memory.machine().memory().fill(pages.paddr(), whole, (byte) 0);
+        }
+        return buffer;
+    }
+
+    // -- lifetime --
+
+    /** Returns every mapping and coherent allocation still pending, in the order made. */
+    public List<PendingMapping> pendingMappings() {
+        synchronized (lock) {
+            List<PendingMapping> out = new ArrayList<>(live.size());
+            for (Tracked t : live) {
+                out.add(t.describe());
+            }
+            return List.copyOf(out);
+        }
+    }
+
+    /** Returns whether {@link #detach()} was called. */
+    public boolean isDetached() {
+        synchronized (lock) {
+            return detached;
+        }
+    }
+
+    /**
+     * Detaches the device (driver unbind): no more mappings or allocations can be made. Pending
+     * ones stay valid and can still be unmapped or freed, but are reported.
+     *
+     * @throws DmaLeakException listing every pending mapping, if there is any (the device is
+     *     detached all the same)
+     * @throws DmaUsageException if the device was detached already
+     */
+    public void detach() {
+        List<PendingMapping> pending;
+        synchronized (lock) {
+            checkAttached();
+            detached = true;
+            pending = pendingMappings();
+        }
+        if (!pending.isEmpty()) {
+            throw new DmaLeakException(params.streamId(), pending);
+        }
+    }
+
+    // -- package-private helpers --
+
+    void checkCpu(Cpu cpu) {
+        Checks.notNull(cpu, "cpu");
+        Machine machine = memory.machine();
+        if (cpu.id() < 0 || cpu.id() >= machine.cpuCount() || !machine.cpu(cpu.id()).equals(cpu)) {
+            throw new DmaUsageException("cpu=" + cpu.id() + " is not a CPU of the device's machine");
+        }
+    }
+
+    void untrack(Tracked t) {
+        synchronized (lock) {
+            live.remove(t);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DmaDevice" + params;
+    }
+
+    private DmaMapping map(Cpu cpu, MappingKind kind, List<long[]> ranges, DmaDirection dir) {
+        BouncePool pool = memory.pool();
+        List<Chunk> chunks = new ArrayList<>(ranges.size());
+        DmaMapping mapping;
+        synchronized (lock) {
+            checkAttached();
+            try {
+                for (int i = 0; i < ranges.size(); i++) {
+                    chunks.add(plan(pool, ranges.get(i)[0], ranges.get(i)[1], kind, i));
+                }
+            } catch (RuntimeException e) {
+                // nothing may stay reserved when the mapping fails
+                for (Chunk c : chunks) {
+                    if (c.bounced()) {
+                        pool.release(c.bounce(), c.size());
+                    }
+                }
+                throw e;
+            }
+            mapping = new DmaMapping(this, kind, dir, chunks);
+            live.add(mapping);
+        }
+        DirectOps.map(cpu, chunks, dir, isCoherent());
+        return mapping;
+    }
+
+    private Chunk plan(BouncePool pool, long paddr, long size, MappingKind kind, int index) {
+        long mask = params.dmaMask();
+        Chunk chunk;
+        // dma_capable: the last byte must be reachable under the mask (compared unsigned)
+        if (Long.compareUnsigned(paddr + size - 1, mask) <= 0) {
+            chunk = new Chunk(paddr, Chunk.NOT_BOUNCED, size);
+        } else {
+            if (pool.size() == 0) {
+                throw new DmaMappingException(String.format(
+                        "paddr=0x%x size=%d overflows dmaMask=0x%x and there is no bounce pool",
+                        paddr, size, mask));
+            }
+            if (size > BouncePool.maxMappingSize()) {
+                throw new DmaMappingException(String.format(
+                        "size=%d overflows dmaMask=0x%x and exceeds the largest bounce buffer=%d",
+                        size, mask, BouncePool.maxMappingSize()));
+            }
+            long tlb = pool.reserve(size, mask);
+            if (tlb < 0) {
+                throw new BouncePoolExhaustedException(String.format(
+                        "bounce pool is full for size=%d (slots=%d, used=%d)",
+                        size, pool.slotCount(), pool.slotsInUse()));
+            }
+            chunk = new Chunk(paddr, tlb, size);
+        }
+        if (kind == MappingKind.SCATTER_GATHER) {
+            long boundary = params.segmentBoundaryMask();
+            long start = chunk.devicePhys();
+            long last = start + size - 1;
+            if ((start & ~boundary) != (last & ~boundary)) {
+                String where = chunk.bounced() ? " (its bounce buffer)" : "";
+                // reported before the chunk is added: release its own slot here
+                if (chunk.bounced()) {
+                    pool.release(chunk.bounce(), size);
+                }
+                throw new DmaUsageException(String.format(
+                        "segment[%d] dmaAddress=0x%x length=%d%s crosses segmentBoundaryMask=0x%x",
+                        index, start, size, where, boundary));
+            }
+        }
+        return chunk;
+    }
+
+    private void checkAttached() {
+        if (detached) {
+            throw new DmaUsageException("device streamId=" + params.streamId() + " is detached");
+        }
+    }
+
+    private void checkBuffer(CpuBuffer buffer) {
+        Checks.notNull(buffer, "buffer");
+        if (buffer.allocator() != memory) {
+            throw new DmaUsageException("buffer=" + buffer + " is not from the device's allocator");
+        }
+        buffer.checkLive();
+    }
+
+    private void checkRange(long paddr, long size, String name) {
+        Checks.notNegative(paddr, name);
+        Checks.positive(size, "size");
+        try {
+            memory.machine().memory().checkRange(paddr, size);
+        } catch (PhysicalAddressException e) {
+            throw new DmaUsageException(String.format(
+                    "%s=0x%x size=%d is outside memory of size 0x%x",
+                    name, paddr, size, memory.machine().memory().size()));
+        }
+    }
+
+    private static int roundUpToPage(int size) {
+        return (int) (((long) size + PageAllocator.PAGE_SIZE - 1) & -PageAllocator.PAGE_SIZE);
+    }
+
+    private static String mismatch(long dmaAddress, long size, DmaDirection dir, DmaMapping near) {
+        if (near == null) {
+            return String.format("dmaAddress=0x%x is not mapped (unmap of a mapping never made,"
+                    + " or unmap twice)", dmaAddress);
+        }
+        if (near.kind() != MappingKind.SINGLE) {
+            return String.format("dmaAddress=0x%x was mapped as %s, not SINGLE",
+                    dmaAddress, near.kind());
+        }
+        if (near.size() != size) {
+            return String.format("size=%d does not match the mapped size=%d of dmaAddress=0x%x",
+                    size, near.size(), dmaAddress);
+        }
+        return String.format("dir=%s does not match the mapped dir=%s of dmaAddress=0x%x",
+                dir, near.direction(), dmaAddress);
+    }
+}

@@ -1,0 +1,206 @@
+package org.dmalib.dma.ops;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.dmalib.dma.ops.internal.direct.Chunk;
+import org.dmalib.dma.ops.internal.direct.DirectOps;
+import org.dmalib.hw.Cpu;
+import org.dmalib.iommu.api.DmaDirection;
+import org.dmalib.iommu.api.DmaSegment;
+
+/**
+ * A live streaming DMA mapping (single buffer or scatterlist) of one {@link DmaDevice}: the
+ * long-lived form, for mappings kept in descriptor rings or other data structures. It must be
+ * unmapped exactly once, with {@link #unmap(Cpu)} (or {@link DmaDevice#unmapSingle}); one
+ * still mapped when its device is {@linkplain DmaDevice#detach() detached} is reported as a
+ * leak. For a mapping that lives inside one method, use {@link ScopedDmaMapping}.
+ *
+ * <p>Between map and unmap the buffer belongs to the device: the CPU may touch it only after
+ * {@link #syncForCpu} and must give it back with {@link #syncForDevice} before the device
+ * touches it again (Linux's ownership rules, {@code Documentation/core-api/dma-api-howto.rst}).
+ *
+ * <p>On the direct path a scatterlist maps 1:1: DMA segment {@code i} is input segment
+ * {@code i} (or its bounce buffer), never merged.
+ *
+ * <p>Thread-safety: safe for concurrent use, and {@link #unmap} succeeds exactly once even when
+ * raced; a sync that races with the unmap of the same mapping is a driver bug the API does not
+ * order (as in Linux).
+ */
+public final class DmaMapping implements Tracked {
+    private final DmaDevice device;
+    private final MappingKind kind;
+    private final DmaDirection direction;
+    private final List<Chunk> chunks;
+    private final long size;
+    private final AtomicBoolean mapped = new AtomicBoolean(true);
+
+    DmaMapping(DmaDevice device, MappingKind kind, DmaDirection direction, List<Chunk> chunks) {
+        this.device = device;
+        this.kind = kind;
+        this.direction = direction;
+        this.chunks = List.copyOf(chunks);
+        long total = 0;
+        for (Chunk c : this.chunks) {
+            total += c.size();
+        }
+        this.size = total;
+    }
+
+    /** Returns the DMA address of the first byte: what the device is told for a single mapping. */
+    public long dmaAddress() {
+        return chunks.get(0).devicePhys();
+    }
+
+    /** Returns the bytes mapped (the sum of the DMA segments' lengths). */
+    public long size() {
+        return size;
+    }
+
+    /** Returns the direction the mapping was made with. */
+    public DmaDirection direction() {
+        return direction;
+    }
+
+    /** Returns which call made the mapping. */
+    public MappingKind kind() {
+        return kind;
+    }
+
+    /** Returns the DMA segments, in order: one for a single mapping, {@code nents} for a list. */
+    public List<DmaSegment> dmaSegments() {
+        List<DmaSegment> out = new ArrayList<>(chunks.size());
+        for (Chunk c : chunks) {
+            out.add(new DmaSegment(c.devicePhys(), c.size()));
+        }
+        return List.copyOf(out);
+    }
+
+    /** Returns the number of DMA segments ({@code dma_map_sg}'s return value). */
+    public int dmaCount() {
+        return chunks.size();
+    }
+
+    /** Returns whether any part of the mapping goes through a bounce buffer. */
+    public boolean isBounced() {
+        for (Chunk c : chunks) {
+            if (c.bounced()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Returns whether the mapping is still mapped. */
+    public boolean isMapped() {
+        return mapped.get();
+    }
+
+    /**
+     * Gives the whole mapping to the CPU ({@code dma_sync_single/sg_for_cpu}): invalidate
+     * (not for TO_DEVICE, not for a coherent device), then bounce copy-out if the device writes.
+     *
+     * @param cpu the CPU running the call, of the device's machine
+     * @throws DmaUsageException if {@code cpu} is bad or the mapping is unmapped
+     */
+    public void syncForCpu(Cpu cpu) {
+        syncForCpu(cpu, 0, size);
+    }
+
+    /**
+     * Gives bytes {@code [offset, offset + length)} of the mapping (counted across the segments
+     * in order) to the CPU ({@code dma_sync_single_range_for_cpu}).
+     *
+     * @param cpu the CPU running the call, of the device's machine
+     * @param offset bytes from the start of the mapping, not negative
+     * @param length bytes, positive, with {@code offset + length <= size()}
+     * @throws DmaUsageException naming the bad value if the range is outside the mapping, the
+     *     CPU is bad or the mapping is unmapped
+     */
+    public void syncForCpu(Cpu cpu, long offset, long length) {
+        List<Chunk> part = checkSync(cpu, offset, length);
+        DirectOps.syncForCpu(cpu, part, direction, device.isCoherent());
+    }
+
+    /**
+     * Gives the whole mapping back to the device ({@code dma_sync_single/sg_for_device}):
+     * bounce copy-in if the device reads, then clean (not for a coherent device).
+     *
+     * @param cpu the CPU running the call, of the device's machine
+     * @throws DmaUsageException if {@code cpu} is bad or the mapping is unmapped
+     */
+    public void syncForDevice(Cpu cpu) {
+        syncForDevice(cpu, 0, size);
+    }
+
+    /**
+     * Gives bytes {@code [offset, offset + length)} of the mapping back to the device
+     * ({@code dma_sync_single_range_for_device}).
+     *
+     * @param cpu the CPU running the call, of the device's machine
+     * @param offset bytes from the start of the mapping, not negative
+     * @param length bytes, positive, with {@code offset + length <= size()}
+     * @throws DmaUsageException naming the bad value if the range is outside the mapping, the
+     *     CPU is bad or the mapping is unmapped
+     */
+    public void syncForDevice(Cpu cpu, long offset, long length) {
+        List<Chunk> part = checkSync(cpu, offset, length);
+        DirectOps.syncForDevice(cpu, part, direction, device.isCoherent());
+    }
+
+    /**
+     * Unmaps ({@code dma_unmap_single/sg}): the buffer goes back to the CPU as by
+     * {@link #syncForCpu(Cpu)}, then bounce buffers are released. Exactly once per mapping.
+     *
+     * @param cpu the CPU running the call, of the device's machine
+     * @throws DmaUsageException if {@code cpu} is bad or the mapping was unmapped already
+     */
+    public void unmap(Cpu cpu) {
+        device.checkCpu(cpu);
+        if (!mapped.compareAndSet(true, false)) {
+            throw new DmaUsageException(String.format(
+                    "dmaAddress=0x%x size=%d is unmapped already (unmap twice)", dmaAddress(), size));
+        }
+        DirectOps.syncForCpu(cpu, chunks, direction, device.isCoherent());
+        for (Chunk c : chunks) {
+            if (c.bounced()) {
+                device.memory().pool().release(c.bounce(), c.size());
+            }
+        }
+        device.untrack(this);
+    }
+
+    @Override
+    public PendingMapping describe() {
+        return new PendingMapping(dmaAddress(), size, direction, kind, chunks.size());
+    }
+
+    @Override
+    public String toString() {
+        return describe().toString();
+    }
+
+    private List<Chunk> checkSync(Cpu cpu, long offset, long length) {
+        device.checkCpu(cpu);
+        if (offset < 0 || length <= 0 || offset > size - length) {
+            throw new DmaUsageException(String.format(
+                    "offset=%d length=%d is outside the mapping dmaAddress=0x%x size=%d",
+                    offset, length, dmaAddress(), size));
+        }
+        if (!mapped.get()) {
+            throw new DmaUsageException(String.format(
+                    "dmaAddress=0x%x size=%d is not mapped (sync after unmap)", dmaAddress(), size));
+        }
+        List<Chunk> part = new ArrayList<>();
+        long pos = 0;
+        for (Chunk c : chunks) {
+            long from = Math.max(offset, pos);
+            long to = Math.min(offset + length, pos + c.size());
+            if (from < to) {
+                part.add(c.slice(from - pos, to - from));
+            }
+            pos += c.size();
+        }
+        return part;
+    }
+}

@@ -1,0 +1,11 @@
+package org.dmalib.dma.ops;
+
+/** Which DMA API call made a mapping (dma-debug's entry type). */
+public enum MappingKind {
+    /** {@code dma_map_single} / {@code dma_map_page}. */
+    SINGLE,
+    /** {@code dma_map_sg}. */
+    SCATTER_GATHER,
+    /** {@code dma_alloc_coherent}. */
+    COHERENT
+}

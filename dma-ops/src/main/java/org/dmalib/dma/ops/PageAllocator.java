@@ -1,0 +1,188 @@
+package org.dmalib.dma.ops;
+
+import java.util.BitSet;
+import org.dmalib.dma.ops.internal.bounce.BouncePool;
+import org.dmalib.hw.Machine;
+
+/**
+ * The machine-wide physical page allocator drivers take buffers from, and the owner of the
+ * low bounce pool (swiotlb's {@code io_tlb_default_mem}).
+ *
+ * <p>The composition root creates exactly one per machine (nothing else may hand out that
+ * machine's memory) and gives it to every {@link DmaDevice}. At creation it reserves the bounce
+ * pool at the bottom of physical memory, from address 0 (swiotlb allocates its pool from low
+ * memory at boot so that devices with small DMA masks reach it); buffers come from the pages
+ * above. Memory is handed out in whole {@link #PAGE_SIZE} pages, first fit.
+ *
+ * <p>Thread-safety: safe for concurrent use (allocation and free are serialized).
+ */
+public final class PageAllocator {
+    /** The page size buffers are allocated in: 4 KiB, the CPU page. */
+    public static final int PAGE_SIZE = 4096;
+
+    /** The default bounce pool size: 64 MiB, swiotlb's {@code IO_TLB_DEFAULT_SIZE}. */
+    public static final long DEFAULT_BOUNCE_POOL_SIZE = 64L << 20;
+
+    // log2(PAGE_SIZE)
+    private static final int PAGE_SHIFT = 12;
+
+    private final Machine machine;
+    private final BouncePool pool;
+    private final int pages;
+    private final int firstBufferPage;
+    private final BitSet used;
+
+    private PageAllocator(Machine machine, long bouncePoolSize) {
+        this.machine = machine;
+        long memorySize = machine.memory().size();
+        if ((memorySize >>> PAGE_SHIFT) > Integer.MAX_VALUE) {
+            throw new DmaUsageException("memorySize=" + memorySize + " has too many pages");
+        }
+        this.pages = (int) (memorySize >>> PAGE_SHIFT);
+        this.pool = new BouncePool(0, bouncePoolSize);
+        this.firstBufferPage = (int) (bouncePoolSize >>> PAGE_SHIFT);
+        this.used = new BitSet(pages);
+    }
+
+    /**
+     * Creates the allocator of {@code machine} with a {@link #DEFAULT_BOUNCE_POOL_SIZE 64 MiB}
+     * bounce pool.
+     *
+     * @param machine the machine; no other allocator may exist for it
+     * @return the allocator
+     * @throws DmaUsageException if {@code machine} is null or has no memory above the pool
+     */
+    public static PageAllocator create(Machine machine) {
+        return create(machine, DEFAULT_BOUNCE_POOL_SIZE);
+    }
+
+    /**
+     * Creates the allocator of {@code machine} with a bounce pool of {@code bouncePoolSize}
+     * bytes (small machines in tests want a small pool; 0 means no bouncing: a buffer above a
+     * device's DMA mask then cannot be mapped).
+     *
+     * @param machine the machine; no other allocator may exist for it
+     * @param bouncePoolSize bytes, a multiple of {@link #PAGE_SIZE}, smaller than memory
+     * @return the allocator
+     * @throws DmaUsageException naming the bad value
+     */
+    public static PageAllocator create(Machine machine, long bouncePoolSize) {
+        Checks.notNull(machine, "machine");
+        if (bouncePoolSize < 0 || (bouncePoolSize & (PAGE_SIZE - 1)) != 0
+                || bouncePoolSize >= machine.memory().size()) {
+            throw new DmaUsageException("bouncePoolSize=" + bouncePoolSize + " must be a multiple of "
+                    + PAGE_SIZE + " and smaller than memorySize=" + machine.memory().size());
+        }
+        return new PageAllocator(machine, bouncePoolSize);
+    }
+
+    /** Returns the machine whose memory this allocator hands out. */
+    public Machine machine() {
+        return machine;
+    }
+
+    /** Returns the first physical address of the bounce pool (0). */
+    public long bouncePoolBase() {
+        return pool.base();
+    }
+
+    /** Returns the bounce pool size in bytes. */
+    public long bouncePoolSize() {
+        return pool.size();
+    }
+
+    /** Returns how many 2 KiB bounce slots are in use now. */
+    public int bounceSlotsInUse() {
+        return pool.slotsInUse();
+    }
+
+    /** Returns how many pages are allocated to buffers now. */
+    public synchronized int pagesInUse() {
+        return used.cardinality();
+    }
+
+    /**
+     * Allocates a buffer of {@code size} bytes at the lowest free pages above the bounce pool.
+     *
+     * @param size bytes, positive (rounded up to whole pages)
+     * @return the buffer, page aligned; its contents are whatever memory and caches hold
+     * @throws DmaUsageException if {@code size} is not positive
+     * @throws DmaMappingException if no run of free pages is large enough
+     */
+    public CpuBuffer allocate(int size) {
+        return allocateAbove(0, size);
+    }
+
+    /**
+     * Allocates a buffer of {@code size} bytes starting at or above physical address
+     * {@code floor}: how a test places a buffer above a device's DMA mask (high memory).
+     *
+     * @param floor the lowest physical address the buffer may start at, not negative
+     * @param size bytes, positive (rounded up to whole pages)
+     * @return the buffer, page aligned
+     * @throws DmaUsageException naming the bad value
+     * @throws DmaMappingException if no run of free pages is large enough
+     */
+    public CpuBuffer allocateAbove(long floor, int size) {
+        Checks.notNegative(floor, "floor");
+        Checks.positive(size, "size");
+        long first = Math.max(firstBufferPage, (floor + PAGE_SIZE - 1) >>> PAGE_SHIFT);
+        return allocateIn(first, pages, size);
+    }
+
+    /**
+     * Allocates below {@code limit} (inclusive, unsigned): a coherent allocation within a DMA
+     * mask ({@code GFP_DMA32}-style).
+     */
+    CpuBuffer allocateWithin(long limit, int size) {
+        long lastPage = Long.compareUnsigned(limit, machine.memory().size() - 1) >= 0
+                ? pages : (limit + 1) >>> PAGE_SHIFT;
+        return allocateIn(firstBufferPage, lastPage, size);
+    }
+
+    /**
+     * Frees a buffer.
+     *
+     * @param buffer a buffer of this allocator, not freed yet
+     * @throws DmaUsageException if {@code buffer} is null, of another allocator or freed already
+     */
+    public void free(CpuBuffer buffer) {
+        Checks.notNull(buffer, "buffer");
+        if (buffer.allocator() != this) {
+            throw new DmaUsageException("buffer=" + buffer + " is not from this allocator");
+        }
+        synchronized (this) {
+            buffer.markFreed();
+            int first = (int) (buffer.paddr() >>> PAGE_SHIFT);
+            used.clear(first, first + pageCount(buffer.size()));
+        }
+    }
+
+    BouncePool pool() {
+        return pool;
+    }
+
+    private synchronized CpuBuffer allocateIn(long firstPage, long endPage, int size) {
+        int n = pageCount(size);
+        long i = firstPage;
+        while (i + n <= endPage) {
+            int free = used.nextClearBit((int) i);
+            if (free + (long) n > endPage) {
+                break;
+            }
+            int busy = used.nextSetBit(free);
+            if (busy < 0 || busy >= free + n) {
+                used.set(free, free + n);
+                return new CpuBuffer(this, (long) free << PAGE_SHIFT, size);
+            }
+            i = busy;
+        }
+        throw new DmaMappingException(String.format(
+                "no free run of pages=%d for size=%d in [0x%x, 0x%x)",
+                n, size, firstPage << PAGE_SHIFT, endPage << PAGE_SHIFT));
+    }
+
+    private static int pageCount(int size) {
+        return (int) (((long) size + PAGE_SIZE - 1) >>> PAGE_SHIFT);
+    }
+}

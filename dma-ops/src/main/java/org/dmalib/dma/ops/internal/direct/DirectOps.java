@@ -1,0 +1,141 @@
+package org.dmalib.dma.ops.internal.direct;
+
+import java.util.List;
+import org.dmalib.arch.coherency.internal.cache.ArchDmaSync;
+import org.dmalib.arch.coherency.internal.cache.DcacheMaintenance;
+import org.dmalib.hw.Cpu;
+import org.dmalib.iommu.api.DmaDirection;
+
+/**
+ * The steps of dma-direct ({@code kernel/dma/direct.c}, {@code direct.h}) and of swiotlb's
+ * bounce copies, for a list of {@link Chunk}s of one mapping, issued by one CPU.
+ *
+ * <table>
+ *   <caption>What each step does to a non-coherent device's chunk</caption>
+ *   <tr><th>step</th><th>bounce copy (bounced chunks)</th><th>cache maintenance</th></tr>
+ *   <tr><td>{@link #map}</td><td>orig to bounce, every direction</td><td>clean</td></tr>
+ *   <tr><td>{@link #syncForDevice}</td><td>orig to bounce if the device reads</td>
+ *       <td>clean</td></tr>
+ *   <tr><td>{@link #syncForCpu} (also unmap)</td><td>bounce to orig if the device writes, after
+ *       the invalidate</td><td>invalidate unless TO_DEVICE</td></tr>
+ * </table>
+ *
+ * <p>Maintenance always applies to the range the device reaches (the bounce buffer of a bounced
+ * chunk). A coherent device gets the copies and no maintenance. A list gets the per-chunk
+ * instructions and one barrier, and no barrier at all when no instruction was issued.
+ *
+ * <p>Preconditions, not checked here: the chunks lie in memory, the direction is not NONE, the
+ * bounce buffers are reserved. The public API validates before calling.
+ *
+ * <p>Stateless; thread-safety is the hardware model's (safe for concurrent use).
+ */
+public final class DirectOps {
+    // bounce copies move data through the CPU in pieces of one page
+    private static final int COPY_PIECE = 4096;
+
+    private DirectOps() {}
+
+    /**
+     * {@code dma_direct_map_phys} for every chunk: bounce copy-in (swiotlb_tbl_map_single copies
+     * for every direction, so that a partial device write leaves the original bytes in place),
+     * then {@code arch_sync_dma_for_device} on what the device reaches.
+     *
+     * @param cpu the CPU running the call
+     * @param chunks the mapping's chunks, in order
+     * @param dir the mapping's direction
+     * @param coherent whether the device is DMA-coherent
+     */
+    public static void map(Cpu cpu, List<Chunk> chunks, DmaDirection dir, boolean coherent) {
+        for (Chunk c : chunks) {
+            if (c.bounced()) {
+                copy(cpu, c.phys(), c.bounce(), c.size());
+            }
+        }
+        cleanForDevice(cpu, chunks, dir, coherent);
+    }
+
+    /**
+     * {@code dma_direct_sync_single/sg_for_device}: bounce copy-in if the device reads, then
+     * {@code arch_sync_dma_for_device}.
+     *
+     * @param cpu the CPU running the call
+     * @param chunks the (parts of) chunks to hand to the device
+     * @param dir the mapping's direction
+     * @param coherent whether the device is DMA-coherent
+     */
+    public static void syncForDevice(Cpu cpu, List<Chunk> chunks, DmaDirection dir, boolean coherent) {
+        if (dir.deviceReads()) {
+            for (Chunk c : chunks) {
+                if (c.bounced()) {
+                    copy(cpu, c.phys(), c.bounce(), c.size());
+                }
+            }
+        }
+        cleanForDevice(cpu, chunks, dir, coherent);
+    }
+
+    /**
+     * {@code dma_direct_sync_single/sg_for_cpu}, also the first half of unmap:
+     * {@code arch_sync_dma_for_cpu} on what the device reached, then bounce copy-out if the
+     * device writes.
+     *
+     * @param cpu the CPU running the call
+     * @param chunks the (parts of) chunks to take back from the device
+     * @param dir the mapping's direction
+     * @param coherent whether the device is DMA-coherent
+     */
+    public static void syncForCpu(Cpu cpu, List<Chunk> chunks, DmaDirection dir, boolean coherent) {
+        if (!coherent && dir != DmaDirection.TO_DEVICE) {
+            ArchDmaSync arch = new ArchDmaSync(DcacheMaintenance.on(cpu));
+            for (Chunk c : chunks) {
+                arch.forCpuNoSync(c.devicePhys(), c.size(), dir);
+            }
+            // one DSB for the list: every invalidate (and the write-back of a partial end line)
+            // completes before the CPU reads the buffer or copies out of the bounce buffer
+            arch.dcache().complete();
+        }
+        if (dir.deviceWrites()) {
+            for (Chunk c : chunks) {
+                if (c.bounced()) {
+                    copy(cpu, c.bounce(), c.phys(), c.size());
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code arch_dma_prep_coherent}: clean and invalidate a fresh coherent allocation of a
+     * non-coherent device, with its barrier.
+     *
+     * @param cpu the CPU running the call
+     * @param paddr first physical address
+     * @param size bytes
+     */
+    public static void prepCoherent(Cpu cpu, long paddr, long size) {
+        new ArchDmaSync(DcacheMaintenance.on(cpu)).prepCoherent(paddr, size);
+    }
+
+    private static void cleanForDevice(Cpu cpu, List<Chunk> chunks, DmaDirection dir, boolean coherent) {
+        if (coherent) {
+            return;
+        }
+        ArchDmaSync arch = new ArchDmaSync(DcacheMaintenance.on(cpu));
+        for (Chunk c : chunks) {
+            arch.forDeviceNoSync(c.devicePhys(), c.size(), dir);
+        }
+        // one DSB for the list: every clean's write-back reaches RAM before the device is told
+        // to start (the caller hands the DMA address over only after this returns)
+        arch.dcache().complete();
+    }
+
+    /** swiotlb_bounce: a CPU copy, through the CPU's cache, from {@code src} to {@code dst}. */
+    private static void copy(Cpu cpu, long src, long dst, long size) {
+        byte[] piece = new byte[(int) Math.min(size, COPY_PIECE)];
+        for (long done = 0; done < size; ) {
+            int n = (int) Math.min(size - done, piece.length);
+            cpu.load(src + done, piece, 0, n);
+            cpu.store(dst + done, piece, 0, n);
+            done += n;
+        }
+    }
+}

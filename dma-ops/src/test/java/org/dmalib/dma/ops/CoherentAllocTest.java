@@ -1,0 +1,76 @@
+package org.dmalib.dma.ops;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.dmalib.hw.Coherency;
+import org.dmalib.hw.HwCounters;
+import org.junit.jupiter.api.Test;
+
+/** dma_alloc_coherent: prep (clean+invalidate) and a non-cacheable alias for non-coherent devices. */
+class CoherentAllocTest {
+    private static final int SIZE = 8192;
+
+    @Test
+    void nonCoherentDevicePagesAreCleanedInvalidatedZeroedAndNeverCached() {
+        Rig r = new Rig(Coherency.NON_COHERENT);
+        // leave dirty lines over the pages the allocation will get
+        CpuBuffer old = r.memory.allocate(SIZE);
+        old.fill(r.cpu, (byte) 0x5a);
+        long paddr = old.paddr();
+        r.memory.free(old);
+
+        HwCounters before = r.counters();
+        CoherentBuffer buf = r.dev.allocCoherent(r.cpu, SIZE);
+        HwCounters d = r.counters().minus(before);
+        assertEquals(paddr, buf.dmaAddress(), "first fit: the same pages, still dirty in the cache");
+        assertEquals(SIZE / Rig.LINE, d.linesCleanInvalidated());
+        assertEquals(1, d.barriers());
+        assertFalse(r.anyCached(paddr, SIZE), "no line of a coherent buffer may stay cached");
+        assertArrayEquals(new byte[SIZE], r.ram(paddr, SIZE), "zeroed in RAM");
+
+        // CPU writes go straight to RAM; device writes are seen at once: no syncs
+        byte[] desc = Rig.pattern(256, 1);
+        buf.write(r.cpu, 512, desc);
+        assertArrayEquals(desc, r.deviceRead(buf.dmaAddress() + 512, 256));
+        byte[] status = Rig.pattern(64, 2);
+        r.deviceWrite(buf.dmaAddress() + 1024, status);
+        assertArrayEquals(status, buf.read(r.cpu, 1024, 64));
+        assertFalse(r.anyCached(paddr, SIZE));
+
+        buf.free();
+        assertTrue(r.dev.pendingMappings().isEmpty());
+        assertThrows(DmaUsageException.class, buf::free);
+    }
+
+    @Test
+    void coherentDeviceGetsCachedMemoryAndNoMaintenance() {
+        Rig r = new Rig(Coherency.COHERENT);
+        HwCounters before = r.counters();
+        CoherentBuffer buf = r.dev.allocCoherent(r.cpu, SIZE);
+        byte[] desc = Rig.pattern(256, 3);
+        buf.write(r.cpu, 0, desc);
+        assertTrue(r.cpu.isDirty(buf.dmaAddress()), "normal cached access");
+        assertArrayEquals(desc, r.deviceRead(buf.dmaAddress(), 256), "the device snoops it");
+        HwCounters d = r.counters().minus(before);
+        assertEquals(0, d.linesCleaned() + d.linesInvalidated() + d.linesCleanInvalidated() + d.barriers());
+        buf.free();
+    }
+
+    @Test
+    void allocationStaysBelowTheDmaMask() {
+        Rig r = new Rig(Coherency.NON_COHERENT, DeviceParams.bitMask(21));
+        CoherentBuffer a = r.dev.allocCoherent(r.cpu, 512 * 1024);
+        assertTrue(a.dmaAddress() + a.size() - 1 <= DeviceParams.bitMask(21));
+        int pages = r.memory.pagesInUse();
+        DmaMappingException e = assertThrows(DmaMappingException.class,
+                () -> r.dev.allocCoherent(r.cpu, 1 << 20));
+        assertTrue(e.getMessage().contains("size=1048576"), e.getMessage());
+        assertEquals(pages, r.memory.pagesInUse());
+        assertEquals(1, r.dev.pendingMappings().size());
+        a.free();
+    }
+}

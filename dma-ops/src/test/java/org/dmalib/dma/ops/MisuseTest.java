@@ -1,0 +1,148 @@
+package org.dmalib.dma.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.dmalib.hw.Coherency;
+import org.dmalib.hw.Cpu;
+import org.dmalib.hw.HwCounters;
+import org.dmalib.hw.Machine;
+import org.dmalib.hw.MachineConfig;
+import org.dmalib.iommu.api.DmaDirection;
+import org.dmalib.iommu.api.ScatterList;
+import org.dmalib.iommu.api.Segment;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+/**
+ * Every misuse gets a {@link DmaUsageException} naming the bad value, and changes nothing: no
+ * mapping made or removed, no bounce slot or page taken, no cache maintenance.
+ */
+class MisuseTest {
+    private static final long MASK_16M = DeviceParams.bitMask(24);
+
+    private final Rig r = new Rig(Coherency.NON_COHERENT, MASK_16M);
+    private final CpuBuffer low = r.memory.allocate(4096);
+    private final CpuBuffer high = r.memory.allocateAbove(32L << 20, 4096);
+
+    /** Runs {@code call}, expects the exception naming {@code named}, and checks nothing changed. */
+    private void rejects(String named, Executable call) {
+        List<PendingMapping> pending = r.dev.pendingMappings();
+        int slots = r.memory.bounceSlotsInUse();
+        int pages = r.memory.pagesInUse();
+        HwCounters before = r.counters();
+        DmaUsageException e = assertThrows(DmaUsageException.class, call);
+        assertTrue(e.getMessage().contains(named), () -> "message names " + named + ": " + e.getMessage());
+        assertEquals(pending, r.dev.pendingMappings());
+        assertEquals(slots, r.memory.bounceSlotsInUse());
+        assertEquals(pages, r.memory.pagesInUse());
+        assertEquals(before, r.counters(), "no cache maintenance, no access");
+    }
+
+    @Test
+    void nullArguments() {
+        rejects("cpu=null", () -> r.dev.mapSingle(null, high, DmaDirection.TO_DEVICE));
+        rejects("buffer=null", () -> r.dev.mapSingle(r.cpu, (CpuBuffer) null, DmaDirection.TO_DEVICE));
+        rejects("dir=null", () -> r.dev.mapSingle(r.cpu, high, null));
+        rejects("list=null", () -> r.dev.mapSg(r.cpu, null, DmaDirection.TO_DEVICE));
+        rejects("dir=null", () -> r.dev.unmapSingle(r.cpu, low.paddr(), 4096, null));
+        rejects("cpu=null", () -> r.dev.allocCoherent(null, 4096));
+        rejects("memory=null", () -> DmaDevice.create(null, r.dev.params()));
+        rejects("port=null", () -> DeviceParams.of(null));
+    }
+
+    @Test
+    void badSizesAddressesAndDirections() {
+        rejects("size=0", () -> r.dev.mapSingle(r.cpu, low.paddr(), 0, DmaDirection.TO_DEVICE));
+        rejects("size=-1", () -> r.dev.mapSingle(r.cpu, low.paddr(), -1, DmaDirection.TO_DEVICE));
+        rejects("paddr=-4096", () -> r.dev.mapSingle(r.cpu, -4096, 64, DmaDirection.TO_DEVICE));
+        rejects("paddr=0x4000000", () -> r.dev.mapSingle(r.cpu, 64L << 20, 64, DmaDirection.TO_DEVICE));
+        rejects("dir=NONE", () -> r.dev.mapSingle(r.cpu, high, DmaDirection.NONE));
+        rejects("dir=NONE", () -> r.dev.mapSg(r.cpu, ScatterList.of(high.segment()), DmaDirection.NONE));
+        rejects("size=0", () -> r.dev.allocCoherent(r.cpu, 0));
+        rejects("dmaMask=0x1000", () -> r.dev.params().withDmaMask(0x1000));
+        rejects("maxSegmentSize=0", () -> r.dev.params().withMaxSegmentSize(0));
+        rejects("bits=65", () -> DeviceParams.bitMask(65));
+    }
+
+    @Test
+    void aCpuOfAnotherMachine() {
+        Cpu foreign = Machine.create(MachineConfig.of(1L << 20)).cpu(0);
+        rejects("cpu=0", () -> r.dev.mapSingle(foreign, high, DmaDirection.TO_DEVICE));
+    }
+
+    @Test
+    void aFreedBufferOrOneOfAnotherAllocator() {
+        CpuBuffer gone = r.memory.allocate(4096);
+        r.memory.free(gone);
+        rejects("is freed", () -> r.dev.mapSingle(r.cpu, gone, DmaDirection.TO_DEVICE));
+        rejects("is freed already", () -> r.memory.free(gone));
+        PageAllocator other = PageAllocator.create(
+                Machine.create(MachineConfig.of(4L << 20)), 0);
+        CpuBuffer foreign = other.allocate(4096);
+        rejects("not from the device's allocator", () -> r.dev.mapSingle(r.cpu, foreign, DmaDirection.TO_DEVICE));
+    }
+
+    @Test
+    void scatterlistSegmentLimits() {
+        CpuBuffer big = r.memory.allocate(128 * 1024);
+        rejects("segment[1].length=65537", () -> r.dev.mapSg(r.cpu,
+                ScatterList.of(big.segment(0, 4096), big.segment(4096, 65537)), DmaDirection.TO_DEVICE));
+        DmaDevice bounded = DmaDevice.create(r.memory,
+                r.dev.params().withSegmentBoundaryMask(0xFFFF).withDmaMask(-1L));
+        long crossing = (big.paddr() | 0xFFFF) - 63;
+        List<PendingMapping> before = bounded.pendingMappings();
+        DmaUsageException e = assertThrows(DmaUsageException.class, () -> bounded.mapSg(r.cpu,
+                ScatterList.of(Segment.ofPhysical(crossing, 128)), DmaDirection.TO_DEVICE));
+        assertTrue(e.getMessage().contains("segmentBoundaryMask=0xffff"), e.getMessage());
+        assertEquals(before, bounded.pendingMappings());
+    }
+
+    @Test
+    void unmapTwiceAndMismatchedUnmap() {
+        DmaMapping m = r.dev.mapSingle(r.cpu, high, DmaDirection.FROM_DEVICE);
+        long addr = m.dmaAddress();
+        rejects("size=2048", () -> r.dev.unmapSingle(r.cpu, addr, 2048, DmaDirection.FROM_DEVICE));
+        rejects("dir=TO_DEVICE", () -> r.dev.unmapSingle(r.cpu, addr, 4096, DmaDirection.TO_DEVICE));
+        rejects("dmaAddress=0x123000", () -> r.dev.unmapSingle(r.cpu, 0x123000, 4096, DmaDirection.FROM_DEVICE));
+        r.dev.unmapSingle(r.cpu, addr, 4096, DmaDirection.FROM_DEVICE);
+        rejects("unmap twice", () -> m.unmap(r.cpu));
+        rejects(String.format("dmaAddress=0x%x", addr),
+                () -> r.dev.unmapSingle(r.cpu, addr, 4096, DmaDirection.FROM_DEVICE));
+
+        DmaMapping sg = r.dev.mapSg(r.cpu, ScatterList.of(low.segment()), DmaDirection.TO_DEVICE);
+        rejects("mapped as SCATTER_GATHER",
+                () -> r.dev.unmapSingle(r.cpu, low.paddr(), 4096, DmaDirection.TO_DEVICE));
+        sg.unmap(r.cpu);
+    }
+
+    @Test
+    void syncOutsideTheMappingOrAfterUnmap() {
+        DmaMapping m = r.dev.mapSingle(r.cpu, low, DmaDirection.BIDIRECTIONAL);
+        rejects("offset=4000 length=200", () -> m.syncForCpu(r.cpu, 4000, 200));
+        rejects("offset=-1", () -> m.syncForDevice(r.cpu, -1, 64));
+        rejects("length=0", () -> m.syncForDevice(r.cpu, 0, 0));
+        rejects("cpu=null", () -> m.syncForCpu(null));
+        m.unmap(r.cpu);
+        rejects("sync after unmap", () -> m.syncForCpu(r.cpu));
+    }
+
+    @Test
+    void scopedMappingClosedTwice() {
+        ScopedDmaMapping[] escaped = new ScopedDmaMapping[1];
+        try (ScopedDmaMapping m = r.dev.mapSingleScoped(r.cpu, low, DmaDirection.TO_DEVICE)) {
+            escaped[0] = m;
+        }
+        rejects("unmap twice", escaped[0]::close);
+    }
+
+    @Test
+    void aDetachedDeviceMapsNothing() {
+        r.dev.detach();
+        rejects("streamId=1 is detached", () -> r.dev.mapSingle(r.cpu, low, DmaDirection.TO_DEVICE));
+        rejects("streamId=1 is detached", () -> r.dev.allocCoherent(r.cpu, 4096));
+        rejects("streamId=1 is detached", r.dev::detach);
+    }
+}
