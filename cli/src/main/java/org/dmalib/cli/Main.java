@@ -5,7 +5,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 
@@ -71,6 +70,14 @@ public final class Main {
             return USAGE;
         }
         String name = sub.commandSpec().name();
+        try {
+            if (name.equals(DemoCommand.NAME)) {
+                return DemoCommand.run(sub, out);
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("dmalib " + name + ": " + e.getMessage());
+            return USAGE;
+        }
         err.println("dmalib: unknown command " + name);
         return USAGE;
     }
@@ -84,6 +91,7 @@ public final class Main {
                 .description("DMA mapping as a library: run drivers on a simulated machine and "
                         + "see what their DMA mappings do to caches and memory.")
                 .commandListHeading("%nCommands:%n");
+        root.addSubcommand(DemoCommand.NAME, DemoCommand.spec());
         return root;
     }
 
@@ -91,10 +99,5 @@ public final class Main {
         return Main.class.getModule().getDescriptor() == null
                 ? "(unversioned)"
                 : Main.class.getModule().getDescriptor().rawVersion().orElse("(unversioned)");
-    }
-
-    /** Builds a boolean flag option. */
-    static OptionSpec flag(String name, String description) {
-        return OptionSpec.builder(name).arity("0").type(boolean.class).description(description).build();
     }
 }

@@ -1,0 +1,78 @@
+package org.dmalib.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        return Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    }
+
+    private void assertOneLineError(int code) {
+        assertEquals(Main.USAGE, code);
+        String e = err.toString().strip();
+        assertFalse(e.isEmpty());
+        assertEquals(1, e.lines().count(), e);
+        assertFalse(e.contains("Exception"), e);
+        assertFalse(e.contains("\tat "), e);
+    }
+
+    @Test
+    void help_lists_the_commands() {
+        assertEquals(Main.OK, run("--help"));
+        assertTrue(out.toString().contains("demo"), out.toString());
+        assertTrue(out.toString().contains("Usage: dmalib"), out.toString());
+    }
+
+    @Test
+    void demo_shows_the_correct_driver_right_and_both_bugs_wrong() {
+        assertEquals(Main.OK, run("demo"));
+        String text = out.toString();
+        assertTrue(text.contains("1. The correct driver"), text);
+        assertEquals(1, text.split("Data RIGHT", -1).length - 1, text);
+        assertEquals(2, text.split("Data WRONG", -1).length - 1, text);
+        assertTrue(text.contains("The engine copied 4096 bytes"), text);
+        assertTrue(err.toString().isEmpty(), err.toString());
+    }
+
+    @Test
+    void demo_takes_a_size() {
+        assertEquals(Main.OK, run("demo", "--bytes", "100"));
+        assertTrue(out.toString().contains("copies 100 bytes"), out.toString());
+    }
+
+    @Test
+    void a_size_out_of_range_is_one_line_and_exit_2() {
+        assertOneLineError(run("demo", "--bytes", "0"));
+        assertTrue(err.toString().contains("size=0"), err.toString());
+    }
+
+    @Test
+    void a_size_that_is_not_a_number_is_one_line_and_exit_2() {
+        assertOneLineError(run("demo", "--bytes", "lots"));
+        assertTrue(err.toString().contains("lots"), err.toString());
+    }
+
+    @Test
+    void unknown_options_and_commands_are_one_line_and_exit_2() {
+        assertOneLineError(run("--frobnicate"));
+    }
+
+    @Test
+    void unknown_command_is_refused() {
+        assertOneLineError(run("teleport"));
+    }
+
+    @Test
+    void no_command_is_refused() {
+        assertOneLineError(run());
+    }
+}
