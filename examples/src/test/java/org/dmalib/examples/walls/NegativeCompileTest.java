@@ -41,7 +41,8 @@ class NegativeCompileTest {
         Module dmaOps = DRIVER.getLayer().findModule("org.dmalib.dma.ops").orElseThrow();
         dmaOps.getPackages().stream().filter(p -> p.startsWith("org.dmalib.dma.ops.internal"))
                 .forEach(p -> assertTrue(privileged.containsKey(p), p));
-        privileged.keySet().forEach(p -> assertTrue(PrivilegedPackages.ROOT.length() < p.length(), p));
+        // and nothing that is exported to everyone
+        privileged.forEach((p, m) -> assertTrue(!m.isExported(p), m.getName() + " exports " + p + " to everyone"));
     }
 
     @Test

@@ -58,6 +58,25 @@ class WallProbeTest {
     }
 
     @Test
+    void a_class_discovered_in_any_privileged_package_is_refused_like_the_named_ones() {
+        // the path new packages (org.dmalib.dma.ops.internal.*) take: found from the module
+        // content, not named anywhere
+        PrivilegedPackages.of(DRIVER).forEach((pkg, module) -> {
+            List<String> classes = PrivilegedPackages.classesOf(module, pkg);
+            assertTrue(classes.stream().allMatch(c -> c.startsWith(pkg + ".") && c.indexOf('$') < 0),
+                    classes::toString);
+            PrivilegedPackages.aClassOf(module, pkg).ifPresent(name -> {
+                List<Outcome> outcomes = WallProbe.probe(load(module, name));
+                assertTrue(outcomes.stream().allMatch(Outcome::refused), outcomes::toString);
+            });
+        });
+        Module hw = module("org.dmalib.hw");
+        assertEquals("org.dmalib.hw.internal.CoherenceFabric",
+                PrivilegedPackages.aClassOf(hw, "org.dmalib.hw.internal").orElseThrow(),
+                "the first public class by name");
+    }
+
+    @Test
     void every_class_gets_all_three_probes() {
         Map<String, Long> perClass = WallProbe.probeAll(DRIVER).stream()
                 .collect(Collectors.groupingBy(Outcome::className, Collectors.counting()));
@@ -97,6 +116,14 @@ class WallProbeTest {
         assertTrue(lines.stream().allMatch(l -> l.startsWith("refused ")), out);
         assertTrue(lines.stream()
                 .anyMatch(l -> l.startsWith("refused setAccessible org.dmalib.hw.cache.CacheMaintenance: ")), out);
+    }
+
+    private static Class<?> load(Module module, String name) {
+        Class<?> c = Class.forName(module, name);
+        if (c == null) {
+            throw new AssertionError(name + " not found in " + module);
+        }
+        return c;
     }
 
     private static Module module(String name) {
