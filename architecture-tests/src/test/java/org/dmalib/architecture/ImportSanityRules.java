@@ -34,7 +34,8 @@ final class ImportSanityRules {
     static void every_module_is_imported_and_the_import_is_not_trivially_small(JavaClasses classes) {
         Set<String> packages = classes.stream().map(JavaClass::getPackageName)
                 .collect(Collectors.toCollection(TreeSet::new));
-        List<String> missing = EXPECTED_PACKAGES.stream().filter(p -> !packages.contains(p)).collect(Collectors.toList());
+        List<String> missing = EXPECTED_PACKAGES.stream().filter(p -> !packages.contains(p))
+                .collect(Collectors.toList());
         if (!missing.isEmpty()) {
             throw new AssertionError("packages not imported: " + missing + "; imported: " + packages);
         }

@@ -82,7 +82,8 @@ public final class PrivilegedPackages {
 
     /**
      * Returns the name of one top-level class of {@code pkg} in {@code module}: the first public
-     * one by name, else the first by name.
+     * one by name that declares a constructor or method (something to probe), else the first by
+     * name.
      *
      * @param module a named module in a layer
      * @param pkg one of its packages
@@ -91,7 +92,7 @@ public final class PrivilegedPackages {
     public static Optional<String> aClassOf(Module module, String pkg) {
         List<String> names = classesOf(module, pkg);
         return names.stream()
-                .filter(n -> isPublic(module, n))
+                .filter(n -> isPublicWithMembers(module, n))
                 .findFirst()
                 .or(() -> names.stream().findFirst());
     }
@@ -123,9 +124,10 @@ public final class PrivilegedPackages {
         }
     }
 
-    private static boolean isPublic(Module module, String name) {
+    private static boolean isPublicWithMembers(Module module, String name) {
         Class<?> c = Class.forName(module, name);
-        return c != null && Modifier.isPublic(c.getModifiers());
+        return c != null && Modifier.isPublic(c.getModifiers())
+                && c.getDeclaredConstructors().length + c.getDeclaredMethods().length > 0;
     }
 
     private static ModuleLayer layerOf(Module module) {

@@ -141,14 +141,28 @@ public final class WallProbe {
     }
 
     /**
-     * Runs the three probes on one class.
+     * Runs the three probes on one class. A class that declares no constructor or method (a
+     * marker interface) has no member to make accessible or call: it gets privateLookupIn and
+     * {@code accessClass} (the class-level access check of a lookup) instead.
      *
      * @param target the class to reach
      * @return the outcomes of setAccessible, privateLookupIn and invoke, in that order
      */
     public static List<Outcome> probe(Class<?> target) {
-        Executable member = publicMember(target);
-        return List.of(setAccessible(target, member), privateLookupIn(target), invoke(target, member));
+        Optional<Executable> member = publicMember(target);
+        if (member.isEmpty()) {
+            return List.of(privateLookupIn(target), accessClass(target));
+        }
+        return List.of(setAccessible(target, member.get()), privateLookupIn(target), invoke(target, member.get()));
+    }
+
+    private static Outcome accessClass(Class<?> target) {
+        try {
+            Class<?> accessed = MethodHandles.lookup().accessClass(target);
+            return granted("accessClass", target, "accessed " + accessed);
+        } catch (IllegalAccessException e) {
+            return refusedBy("accessClass", target, e);
+        }
     }
 
     private static Outcome setAccessible(Class<?> target, Executable member) {
@@ -191,7 +205,7 @@ public final class WallProbe {
     }
 
     /** A public constructor, else a public static method, else a public method, else any member. */
-    private static Executable publicMember(Class<?> target) {
+    private static Optional<Executable> publicMember(Class<?> target) {
         Comparator<Executable> byText = Comparator.comparing(Executable::toString);
         Stream<Executable> constructors = Arrays.stream(target.getDeclaredConstructors())
                 .filter(c -> Modifier.isPublic(c.getModifiers())).sorted(byText).map(c -> c);
@@ -204,8 +218,7 @@ public final class WallProbe {
                 Arrays.stream(target.getDeclaredMethods())).sorted(byText);
         return Stream.of(constructors, statics, publics, any)
                 .flatMap(s -> s)
-                .findFirst()
-                .orElseThrow(() -> new IllegalStateException(target + " declares no member to probe"));
+                .findFirst();
     }
 
     private static Optional<Class<?>> load(Module caller, String name) {

@@ -38,7 +38,8 @@ class WallProbeTest {
         Map<String, String> expected = Map.of(
                 "setAccessible", InaccessibleObjectException.class.getName(),
                 "privateLookupIn", IllegalAccessException.class.getName(),
-                "invoke", IllegalAccessException.class.getName());
+                "invoke", IllegalAccessException.class.getName(),
+                "accessClass", IllegalAccessException.class.getName());
         for (Outcome o : outcomes) {
             assertEquals(expected.get(o.probe()), o.thrown(), o.line());
         }
@@ -81,6 +82,16 @@ class WallProbeTest {
         Map<String, Long> perClass = WallProbe.probeAll(DRIVER).stream()
                 .collect(Collectors.groupingBy(Outcome::className, Collectors.counting()));
         perClass.forEach((name, n) -> assertEquals(3L, n, name));
+        assertEquals(WallProbe.targets(DRIVER).size(), perClass.size());
+    }
+
+    @Test
+    void a_class_without_members_gets_the_class_level_probes() {
+        // a marker interface of this module: within the module nothing is refused, but the
+        // fallback probes run
+        List<Outcome> outcomes = WallProbe.probe(Marker.class);
+        assertEquals(List.of("privateLookupIn", "accessClass"),
+                outcomes.stream().map(Outcome::probe).collect(Collectors.toList()));
     }
 
     @Test
@@ -112,11 +123,14 @@ class WallProbeTest {
         String out = bytes.toString(StandardCharsets.UTF_8);
         assertEquals(0, status, out);
         List<String> lines = out.lines().collect(Collectors.toList());
-        assertEquals(WallProbe.targets(DRIVER).size() * 3, lines.size(), out);
+        assertEquals(WallProbe.probeAll(DRIVER).size(), lines.size(), out);
         assertTrue(lines.stream().allMatch(l -> l.startsWith("refused ")), out);
         assertTrue(lines.stream()
                 .anyMatch(l -> l.startsWith("refused setAccessible org.dmalib.hw.cache.CacheMaintenance: ")), out);
     }
+
+    /** Declares nothing. */
+    interface Marker {}
 
     private static Class<?> load(Module module, String name) {
         Class<?> c = Class.forName(module, name);
