@@ -1,0 +1,31 @@
+package org.dmalib.rogue;
+
+import org.dmalib.arch.coherency.internal.cache.DcacheMaintenance;
+import org.dmalib.dma.ops.internal.rogue.PlantedPrimitive;
+import org.dmalib.hw.Cpu;
+import org.dmalib.hw.Machine;
+import org.dmalib.hw.MachineConfig;
+import org.dmalib.hw.cache.CacheMaintenance;
+import org.dmalib.hw.internal.CoherenceFabric;
+
+/**
+ * A deliberately rogue "driver": it compiles only because this test module runs on the class
+ * path, where qualified exports mean nothing. It reaches every privileged package, so the rules
+ * must name it. Never run, only imported by ArchUnit.
+ */
+public final class RogueDriver {
+    private RogueDriver() {}
+
+    /**
+     * Cleans a line behind the DMA API's back, the way a driver must not.
+     *
+     * @return the fabric it had no business seeing
+     */
+    public static CoherenceFabric cleanBehindTheDmaApisBack() {
+        Cpu cpu = Machine.create(MachineConfig.of(1 << 20)).cpu(0);
+        CacheMaintenance.of(cpu).cleanLine(0);
+        DcacheMaintenance.on(cpu).cleanPoc(0, 64);
+        PlantedPrimitive.touch();
+        return null;
+    }
+}
