@@ -56,7 +56,7 @@ class ModuleGraphTest {
             "org.dmalib.arch.coherency", Set.of("org.dmalib.arch.coherency"),
             "org.dmalib.dma.ops", Set.of("org.dmalib.dma.ops"),
             "org.dmalib.examples", Set.of("org.dmalib.examples"),
-            "org.dmalib.cli", Set.of());
+            "org.dmalib.cli", Set.of("org.dmalib.cli"));
 
     private final Map<String, ModuleDescriptor> modules = descriptors();
 
