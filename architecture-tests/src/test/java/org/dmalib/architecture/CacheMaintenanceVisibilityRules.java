@@ -46,13 +46,10 @@ final class CacheMaintenanceVisibilityRules {
             .because("the caches, the coherence fabric and the stream ports are the machine itself; the "
                     + "module exports only org.dmalib.hw (" + DESIGN + ")");
 
-    // allowEmptyShould: dma-ops has no internal package yet. The rule is written now so that the
-    // first one is guarded from its first commit; RulesBiteTest proves it bites meanwhile.
     @ArchTest
     static final ArchRule the_dma_api_internals_are_used_only_by_the_dma_api = classes()
             .that().resideInAPackage(DMA_OPS_INTERNAL)
             .should().onlyHaveDependentClassesThat().resideInAPackage(DMA_OPS)
-            .allowEmptyShould(true)
             .because("direct, IOMMU and bounce implementations behind the DMA API are not API: drivers "
                     + "get org.dmalib.dma.ops only (" + DESIGN + ")");
 }

@@ -18,15 +18,16 @@ final class ImportSanityRules {
             "org.dmalib.hw", "org.dmalib.hw.cache", "org.dmalib.hw.internal",
             "org.dmalib.iommu.api",
             "org.dmalib.arch.coherency", "org.dmalib.arch.coherency.internal.cache",
-            "org.dmalib.dma.ops",
+            "org.dmalib.dma.ops", "org.dmalib.dma.ops.internal.direct",
+            "org.dmalib.dma.ops.internal.bounce",
             "org.dmalib.examples",
             "org.dmalib.cli");
 
     /**
-     * The floor: the skeleton had 37 classes (nested ones included) when this was written; a
+     * The floor: the house had about 80 classes (nested ones included) when this was raised; a
      * broken import (say, of a renamed root package) finds a handful at most.
      */
-    static final int MIN_CLASSES = 30;
+    static final int MIN_CLASSES = 60;
 
     private ImportSanityRules() {}
 
