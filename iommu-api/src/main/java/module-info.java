@@ -14,6 +14,10 @@ module org.dmalib.iommu.api {
 
     exports org.dmalib.iommu.api;
 
+    // dma-ops unmaps through GatheringDomain: unmapFast for every segment, then one iotlbSync
+    // (strict) or none (lazy, its flush queue calls flushIotlbAll).
+    exports org.dmalib.iommu.api.spi to
+            org.dmalib.dma.ops;
     // dma-ops owns the IOTLB gather of every unmap and marks it queued for its flush queue.
     exports org.dmalib.iommu.api.internal.tlb to
             org.dmalib.dma.ops;
