@@ -199,6 +199,43 @@ class CoreDomainTest {
     }
 
     @Test
+    void a_driver_breaking_the_count_contract_is_reported_and_its_map_undone() {
+        IommuDomainOps liar = new IommuDomainOps() {
+            @Override
+            public long mapPages(long iova, long paddr, long pgsize, long pgcount, IommuProt prot) {
+                return table.mapPages(iova, paddr, pgsize, 1, prot) + 1; // not a multiple of pgsize
+            }
+
+            @Override
+            public long unmapPages(long iova, long pgsize, long pgcount, IotlbGather gather) {
+                return table.unmapPages(iova, pgsize, pgcount, gather);
+            }
+
+            @Override
+            public void flushIotlbAll() {
+                table.flushIotlbAll();
+            }
+
+            @Override
+            public void iotlbSync(IotlbGather gather) {
+                table.iotlbSync(gather);
+            }
+
+            @Override
+            public OptionalLong iovaToPhys(long iova) {
+                return table.iovaToPhys(iova);
+            }
+        };
+        IommuDomain d = IommuDomains.create(liar, LPAE_4K, DomainType.DMA, InvalidationStrategy.LINUX, IAS);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> d.map(0, 0, 4 * SZ_4K, IommuProt.READ));
+        assertTrue(e.getMessage().contains("bytes=0x1001"), e.getMessage());
+        // nothing was counted as mapped by the bad call, so the fake keeps its one page: the
+        // core cannot undo what a lying driver does not report
+        assertEquals(1, table.leaves.size());
+    }
+
+    @Test
     void the_factory_validates_and_reports_the_domain() {
         assertSame(DomainType.UNMANAGED, domain.type());
         assertSame(InvalidationStrategy.LINUX, domain.strategy());
