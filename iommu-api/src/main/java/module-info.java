@@ -1,6 +1,11 @@
 /**
- * The IOMMU API: for now the value types shared by the DMA API and the IOMMU side (transfer
- * direction, scatterlists). Domains, the driver SPI and TLB maintenance join it with the SMMU.
+ * The IOMMU API: the value types shared by the DMA API and the IOMMU side (transfer direction,
+ * scatterlists, protections, page sizes), the IOMMU core's domain ({@code map}, {@code unmap},
+ * {@code iovaToPhys}), the driver SPI, and the TLB-maintenance primitives (IOTLB gather,
+ * invalidation planning, cost model).
+ *
+ * <p>Drivers for devices see only {@code org.dmalib.iommu.api}. The SPI and the TLB primitives
+ * are exported to the DMA API, and to the SMMU driver once it exists.
  */
 module org.dmalib.iommu.api {
     // @CheckReturnValue and friends are part of the API contract, read by Error Prone when
@@ -8,4 +13,12 @@ module org.dmalib.iommu.api {
     requires static transitive com.google.errorprone.annotations;
 
     exports org.dmalib.iommu.api;
+
+    // dma-ops unmaps through GatheringDomain: unmapFast for every segment, then one iotlbSync
+    // (strict) or none (lazy, its flush queue calls flushIotlbAll).
+    exports org.dmalib.iommu.api.spi to
+            org.dmalib.dma.ops;
+    // dma-ops owns the IOTLB gather of every unmap and marks it queued for its flush queue.
+    exports org.dmalib.iommu.api.internal.tlb to
+            org.dmalib.dma.ops;
 }

@@ -1,0 +1,89 @@
+package org.dmalib.iommu.api;
+
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
+import com.google.errorprone.annotations.CheckReturnValue;
+import java.util.OptionalLong;
+
+/**
+ * An IOMMU paging domain: one device address space ({@code struct iommu_domain}). A VFIO-like
+ * user maps and unmaps IOVA ranges; the DMA API does the same for its own domains.
+ *
+ * <p>Mapping issues no IOTLB invalidation (an SMMUv3 caches no invalid entries). Unmapping
+ * invalidates what it removed before it returns. Obtain a domain from the IOMMU driver that
+ * created it; this interface is not for users to implement.
+ *
+ * <p>Thread-safety: the core keeps no mutable state; concurrent calls on disjoint IOVA ranges
+ * are safe when the driver's page table is (as io-pgtable's lock-free tables are). Concurrent
+ * calls on overlapping ranges are a caller bug, as in Linux.
+ */
+@CheckReturnValue
+public interface IommuDomain {
+    /** Returns what the domain is for. */
+    DomainType type();
+
+    /** Returns how the domain's driver plans IOTLB invalidations. */
+    InvalidationStrategy strategy();
+
+    /** Returns the supported page sizes; the smallest is the alignment every request needs. */
+    PageSizes pageSizes();
+
+    /** Returns the first device address that may be mapped (geometry.aperture_start). */
+    long apertureStart();
+
+    /**
+     * Returns the last device address that may be mapped, inclusive (geometry.aperture_end):
+     * {@code 2^inputAddressBits - 1}.
+     */
+    long apertureEnd();
+
+    /**
+     * Maps {@code [iova, iova + size)} to {@code [paddr, paddr + size)} ({@code iommu_map}):
+     * split by {@link PageSizes#pgsize} into page runs, largest pages first where alignment
+     * allows. No IOTLB invalidation is issued.
+     *
+     * <p>If the driver fails part-way, what this call mapped is unmapped (with a sync) and the
+     * driver's exception is rethrown: the domain is as before.
+     *
+     * @param iova device address: a multiple of the smallest page size, in the aperture
+     * @param paddr physical address: a multiple of the smallest page size, not negative
+     * @param size bytes: a multiple of the smallest page size; 0 maps nothing
+     * @param prot the protection: READ or WRITE (or both) must be set
+     * @throws UnalignedException if {@code iova | paddr | size} is not aligned, naming them
+     * @throws OutOfRangeException if a value is negative or the range leaves the aperture
+     * @throws InvalidProtException if {@code prot} has neither READ nor WRITE
+     * @throws AlreadyMappedException if part of the range is mapped (from the driver)
+     * @throws IommuException for other driver failures; nothing is changed in every case
+     */
+    void map(long iova, long paddr, long size, IommuProt prot);
+
+    /**
+     * Unmaps {@code [iova, iova + size)} and syncs the IOTLB before returning
+     * ({@code iommu_unmap}). Stops at the first hole, and at a mapping that the range would
+     * subdivide (a block bigger than the page size the range's alignment allows): unmap whole
+     * ranges as they were mapped (adjacent ones may be unmapped together).
+     *
+     * @param iova device address: a multiple of the smallest page size, in the aperture
+     * @param size bytes: a multiple of the smallest page size
+     * @return the bytes unmapped from {@code iova} on, up to {@code size}; 0 if {@code iova} is
+     *     not mapped or is inside a bigger block
+     * @throws UnalignedException if {@code iova | size} is not aligned, naming them
+     * @throws OutOfRangeException if a value is negative or the range leaves the aperture
+     */
+    @CanIgnoreReturnValue
+    long unmap(long iova, long size);
+
+    /**
+     * Invalidates every IOTLB entry of the domain and waits ({@code iommu_flush_iotlb_all}).
+     */
+    void flushIotlbAll();
+
+    /**
+     * Translates a device address by walking the domain's page table in software
+     * ({@code iommu_iova_to_phys}).
+     *
+     * @param iova any device address in the aperture
+     * @return the physical address, or empty if {@code iova} is not mapped
+     * @throws OutOfRangeException if {@code iova} is outside the aperture
+     */
+    OptionalLong iovaToPhys(long iova);
+}

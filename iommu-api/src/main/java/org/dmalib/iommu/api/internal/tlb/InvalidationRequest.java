@@ -1,0 +1,74 @@
+package org.dmalib.iommu.api.internal.tlb;
+
+/**
+ * What one IOTLB invalidation must cover: the bytes {@code [iova, iova + size)} of address space
+ * {@code asid}, made of entries of {@code granule} bytes; the input of every planner.
+ *
+ * <p>For a leaf sync (the gather) {@code granule} is the gathered page size; for a walk flush
+ * ({@code leaf == false}) it is the leaf granule and the range is the whole table being freed,
+ * as Linux passes them (reference §4.5, §5.1).
+ *
+ * @param asid the address space: 0 to {@link TlbCommand#MAX_ASID}
+ * @param iova the first byte: a non-negative multiple of {@code granule}
+ * @param size bytes: a positive multiple of {@code granule}; {@code iova + size} must not overflow
+ * @param granule bytes per entry: a power of two, a multiple of {@code minPageSize}
+ * @param leaf true for leaf-only invalidation (unmapped pages), false for a walk flush
+ * @param minPageSize the domain's smallest page size (the TG of range commands): 4, 16 or 64 KiB
+ * @param ril whether the SMMU has range invalidation (IDR3.RIL, SMMUv3.2)
+ */
+public record InvalidationRequest(
+        int asid, long iova, long size, long granule, boolean leaf, long minPageSize, boolean ril) {
+    // the three translation granules of SMMUv3 / LPAE
+    private static final long SZ_4K = 1L << 12;
+    private static final long SZ_16K = 1L << 14;
+    private static final long SZ_64K = 1L << 16;
+
+    /**
+     * Validates the request.
+     *
+     * @throws IllegalArgumentException naming the bad value
+     */
+    public InvalidationRequest {
+        if (asid < 0 || asid > TlbCommand.MAX_ASID) {
+            throw new IllegalArgumentException(
+                    "asid=" + asid + " must be 0 to " + TlbCommand.MAX_ASID);
+        }
+        if (minPageSize != SZ_4K && minPageSize != SZ_16K && minPageSize != SZ_64K) {
+            throw new IllegalArgumentException(String.format(
+                    "minPageSize=0x%x must be 4, 16 or 64 KiB", minPageSize));
+        }
+        if (granule < minPageSize || Long.bitCount(granule) != 1) {
+            throw new IllegalArgumentException(String.format(
+                    "granule=0x%x must be a power of two >= minPageSize=0x%x", granule, minPageSize));
+        }
+        if (iova < 0 || (iova & (granule - 1)) != 0) {
+            throw new IllegalArgumentException(String.format(
+                    "iova=0x%x must be a non-negative multiple of granule=0x%x", iova, granule));
+        }
+        if (size <= 0 || (size & (granule - 1)) != 0 || iova > Long.MAX_VALUE - size) {
+            throw new IllegalArgumentException(String.format(
+                    "size=0x%x must be a positive multiple of granule=0x%x from iova=0x%x",
+                    size, granule, iova));
+        }
+    }
+
+    /** Returns log2 of {@link #minPageSize}: 12, 14 or 16. */
+    public int tgShift() {
+        return Long.numberOfTrailingZeros(minPageSize);
+    }
+
+    /** Returns the range in units of {@code minPageSize}: what range commands count. */
+    public long pages() {
+        return size >>> tgShift();
+    }
+
+    /** Returns the range in units of {@code granule}: one per-page command each. */
+    public long granules() {
+        return size >>> Long.numberOfTrailingZeros(granule);
+    }
+
+    /** Returns one past the last byte. */
+    public long end() {
+        return iova + size;
+    }
+}

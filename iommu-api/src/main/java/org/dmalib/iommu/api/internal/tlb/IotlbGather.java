@@ -1,0 +1,155 @@
+package org.dmalib.iommu.api.internal.tlb;
+
+import java.util.function.Consumer;
+
+/**
+ * The IOTLB gather ({@code struct iommu_iotlb_gather}, reference §3.6): the leaf invalidations
+ * an unmap has deferred, kept as one contiguous byte range {@code [start, end]} at one page size
+ * {@code pgsize}. Adding a page of another size, or one that leaves a gap, first syncs what is
+ * gathered.
+ *
+ * <p>{@code queued} is set by the DMA API when a flush queue will invalidate the whole domain
+ * later; page-table code then skips {@code addPage} entirely.
+ *
+ * <p>Mutable and not thread-safe: a gather lives on one unmap call's stack (one thread), from
+ * {@link #IotlbGather() creation} to the sync.
+ */
+public final class IotlbGather {
+    // Linux initialises start to ULONG_MAX; iovas are non-negative longs, so MAX_VALUE is above
+    // every iova and min() works unchanged.
+    private static final long EMPTY_START = Long.MAX_VALUE;
+
+    private long start = EMPTY_START;
+    private long end;
+    private long pgsize;
+    private boolean queued;
+
+    /** Creates an empty gather ({@code iommu_iotlb_gather_init}); not queued. */
+    public IotlbGather() {
+        // the field initialisers are the empty state: start = EMPTY_START, end = pgsize = 0
+    }
+
+    /** Returns the first gathered byte; {@code Long.MAX_VALUE} while empty. */
+    public long start() {
+        return start;
+    }
+
+    /** Returns the last gathered byte, inclusive; 0 while empty. */
+    public long end() {
+        return end;
+    }
+
+    /** Returns the gathered page size (the granule of the pending invalidation); 0 while empty. */
+    public long pgsize() {
+        return pgsize;
+    }
+
+    /** Returns the gathered bytes, {@code end - start + 1}; 0 while empty. */
+    public long size() {
+        return isEmpty() ? 0 : end - start + 1;
+    }
+
+    /** Returns whether nothing is gathered ({@code pgsize == 0}, as the SMMUv3 sync tests). */
+    public boolean isEmpty() {
+        return pgsize == 0;
+    }
+
+    /** Returns whether a flush queue will invalidate the whole domain instead. */
+    public boolean isQueued() {
+        return queued;
+    }
+
+    /**
+     * Marks the gather as covered, or not, by a later flush-queue {@code flushAll}.
+     *
+     * @param queued true if the DMA API's flush queue owns the invalidation
+     */
+    public void setQueued(boolean queued) {
+        this.queued = queued;
+    }
+
+    /**
+     * Empties the gather and clears {@code queued}, as {@code iommu_iotlb_gather_init} does
+     * after every sync.
+     */
+    public void reset() {
+        start = EMPTY_START;
+        end = 0;
+        pgsize = 0;
+        queued = false;
+    }
+
+    /**
+     * Widens the range to include {@code [iova, iova + size)} ({@code
+     * iommu_iotlb_gather_add_range}); the page size is unchanged.
+     *
+     * @param iova first byte: not negative
+     * @param size bytes: positive, {@code iova + size} must not overflow
+     * @throws IllegalArgumentException naming the bad value
+     */
+    public void addRange(long iova, long size) {
+        checkRange(iova, size);
+        long last = iova + size - 1;
+        start = Math.min(start, iova);
+        end = Math.max(end, last);
+    }
+
+    /**
+     * Returns whether {@code [iova, iova + size)} neither overlaps nor touches the gathered range
+     * ({@code iommu_iotlb_gather_is_disjoint}); false while empty.
+     *
+     * @param iova first byte: not negative
+     * @param size bytes: positive
+     * @return true if adding it would leave a gap
+     * @throws IllegalArgumentException naming the bad value
+     */
+    public boolean isDisjoint(long iova, long size) {
+        checkRange(iova, size);
+        long last = iova + size - 1;
+        // Linux: end != 0 && (last + 1 < start || iova > end + 1)
+        return end != 0 && (last + 1 < start || iova > end + 1);
+    }
+
+    /**
+     * Gathers the leaf invalidation of one page ({@code iommu_iotlb_gather_add_page}). If the
+     * page has a different size from the gathered ones, or leaves a gap, {@code sync} is called
+     * first with this gather (the driver's {@code iotlbSync}), and the gather is emptied before
+     * the page is added.
+     *
+     * <p>May be called from latency-critical paths; does not block unless {@code sync} does.
+     *
+     * @param iova the page's first byte: not negative, a multiple of {@code size}
+     * @param size the page size: a positive power of two
+     * @param sync invalidates and waits for what is gathered; called at most once
+     * @throws IllegalArgumentException naming the bad value; nothing is changed
+     */
+    public void addPage(long iova, long size, Consumer<IotlbGather> sync) {
+        checkRange(iova, size);
+        if (Long.bitCount(size) != 1 || (iova & (size - 1)) != 0) {
+            throw new IllegalArgumentException(String.format(
+                    "addPage: size=0x%x must be a power of two dividing iova=0x%x", size, iova));
+        }
+        if ((pgsize != 0 && pgsize != size) || isDisjoint(iova, size)) {
+            sync.accept(this);
+            reset();
+        }
+        pgsize = size;
+        addRange(iova, size);
+    }
+
+    private static void checkRange(long iova, long size) {
+        if (iova < 0 || size <= 0 || iova > Long.MAX_VALUE - size) {
+            throw new IllegalArgumentException(String.format(
+                    "gather range iova=0x%x size=0x%x must be non-negative, non-empty and not wrap",
+                    iova, size));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return isEmpty()
+                ? "IotlbGather[empty" + (queued ? ", queued]" : "]")
+                : String.format("IotlbGather[start=0x%x end=0x%x pgsize=0x%x%s]",
+                        start, end, pgsize, queued ? " queued" : "");
+    }
+}

@@ -1,0 +1,212 @@
+package org.dmalib.iommu.api.spi;
+
+import java.util.Objects;
+import java.util.OptionalLong;
+import org.dmalib.iommu.api.DomainType;
+import org.dmalib.iommu.api.InvalidProtException;
+import org.dmalib.iommu.api.InvalidationStrategy;
+import org.dmalib.iommu.api.IommuProt;
+import org.dmalib.iommu.api.OutOfRangeException;
+import org.dmalib.iommu.api.PageRun;
+import org.dmalib.iommu.api.PageSizes;
+import org.dmalib.iommu.api.UnalignedException;
+import org.dmalib.iommu.api.internal.tlb.IotlbGather;
+
+/**
+ * The IOMMU core's domain (reference §3.3 and §3.4): argument checks, the {@code iommu_pgsize}
+ * loops over the driver's {@code mapPages}/{@code unmapPages}, undo of a failed map, and the sync
+ * of {@code unmap}. Keeps no mutable state of its own; thread-safety is the driver's.
+ */
+final class CoreDomain implements GatheringDomain {
+    private static final long APERTURE_START = 0;
+
+    private final IommuDomainOps ops;
+    private final PageSizes pageSizes;
+    private final DomainType type;
+    private final InvalidationStrategy strategy;
+    private final long apertureEnd;
+
+    CoreDomain(IommuDomainOps ops, PageSizes pageSizes, DomainType type,
+            InvalidationStrategy strategy, long apertureEnd) {
+        this.ops = Objects.requireNonNull(ops, "ops");
+        this.pageSizes = Objects.requireNonNull(pageSizes, "pageSizes");
+        this.type = Objects.requireNonNull(type, "type");
+        this.strategy = Objects.requireNonNull(strategy, "strategy");
+        this.apertureEnd = apertureEnd;
+    }
+
+    @Override
+    public DomainType type() {
+        return type;
+    }
+
+    @Override
+    public InvalidationStrategy strategy() {
+        return strategy;
+    }
+
+    @Override
+    public PageSizes pageSizes() {
+        return pageSizes;
+    }
+
+    @Override
+    public long apertureStart() {
+        return APERTURE_START;
+    }
+
+    @Override
+    public long apertureEnd() {
+        return apertureEnd;
+    }
+
+    @Override
+    public void map(long iova, long paddr, long size, IommuProt prot) {
+        Objects.requireNonNull(prot, "prot");
+        if (iova < 0 || paddr < 0 || size < 0 || paddr > Long.MAX_VALUE - size) {
+            throw new OutOfRangeException(String.format(
+                    "map: iova=0x%x paddr=0x%x size=0x%x must not be negative or wrap",
+                    iova, paddr, size));
+        }
+        if (!prot.isValidForMap()) {
+            throw new InvalidProtException(prot);
+        }
+        long min = pageSizes.minPageSize();
+        if (((iova | paddr | size) & (min - 1)) != 0) {
+            throw UnalignedException.map(iova, paddr, size, min);
+        }
+        if (size == 0) {
+            return;
+        }
+        checkAperture(iova, size);
+
+        long mapped = 0;
+        RuntimeException failure = null;
+        while (mapped < size) {
+            PageRun run = pageSizes.pgsize(iova + mapped, paddr + mapped, size - mapped);
+            long n;
+            try {
+                n = ops.mapPages(iova + mapped, paddr + mapped, run.pgsize(), run.pgcount(), prot);
+            } catch (MapPagesException e) {
+                if (isValidCount(e.mapped(), run, true)) {
+                    mapped += e.mapped();
+                    failure = e.reason();
+                } else {
+                    failure = driverBug("mapPages reported", e.mapped(), iova + mapped, run);
+                    failure.addSuppressed(e);
+                }
+                break;
+            } catch (RuntimeException e) {
+                failure = e;
+                break;
+            }
+            if (!isValidCount(n, run, false)) {
+                failure = driverBug("mapPages returned", n, iova + mapped, run);
+                break;
+            }
+            mapped += n;
+        }
+        if (failure != null) {
+            undoMap(iova, mapped, failure);
+            throw failure;
+        }
+    }
+
+    /** iommu_map's unwind: unmap (with a sync) what this call mapped before it failed. */
+    private void undoMap(long iova, long mapped, RuntimeException failure) {
+        if (mapped == 0) {
+            return;
+        }
+        long undone = unmap(iova, mapped);
+        if (undone != mapped) {
+            failure.addSuppressed(new IllegalStateException(String.format(
+                    "undo of a failed map: unmapped=0x%x of mapped=0x%x at iova=0x%x",
+                    undone, mapped, iova)));
+        }
+    }
+
+    @Override
+    public long unmap(long iova, long size) {
+        IotlbGather gather = new IotlbGather();
+        long unmapped = unmapFast(iova, size, gather);
+        iotlbSync(gather);
+        return unmapped;
+    }
+
+    @Override
+    public long unmapFast(long iova, long size, IotlbGather gather) {
+        Objects.requireNonNull(gather, "gather");
+        if (iova < 0 || size < 0) {
+            throw new OutOfRangeException(String.format(
+                    "unmap: iova=0x%x size=0x%x must not be negative", iova, size));
+        }
+        long min = pageSizes.minPageSize();
+        if (((iova | size) & (min - 1)) != 0) {
+            throw UnalignedException.unmap(iova, size, min);
+        }
+        if (size == 0) {
+            return 0;
+        }
+        checkAperture(iova, size);
+
+        long unmapped = 0;
+        while (unmapped < size) {
+            long at = iova + unmapped;
+            PageRun run = pageSizes.pgsize(at, at, size - unmapped);
+            long n = ops.unmapPages(at, run.pgsize(), run.pgcount(), gather);
+            if (n == 0) {
+                break;
+            }
+            if (!isValidCount(n, run, false)) {
+                throw driverBug("unmapPages returned", n, at, run);
+            }
+            unmapped += n;
+        }
+        return unmapped;
+    }
+
+    @Override
+    public void iotlbSync(IotlbGather gather) {
+        ops.iotlbSync(gather);
+        gather.reset();
+    }
+
+    @Override
+    public void flushIotlbAll() {
+        ops.flushIotlbAll();
+    }
+
+    @Override
+    public OptionalLong iovaToPhys(long iova) {
+        if (iova < APERTURE_START || iova > apertureEnd) {
+            throw OutOfRangeException.outsideAperture(iova, 1, APERTURE_START, apertureEnd);
+        }
+        return Objects.requireNonNull(ops.iovaToPhys(iova), "driver iovaToPhys returned null");
+    }
+
+    private void checkAperture(long iova, long size) {
+        // iova >= 0 and size > 0 here; compare the last byte so 2^63 - 1 needs no overflow
+        if (iova > apertureEnd || size - 1 > apertureEnd - iova) {
+            throw OutOfRangeException.outsideAperture(iova, size, APERTURE_START, apertureEnd);
+        }
+    }
+
+    /** A count the SPI contract allows: a multiple of pgsize, at most the run, zero if allowed. */
+    private static boolean isValidCount(long bytes, PageRun run, boolean zeroAllowed) {
+        return (zeroAllowed ? bytes >= 0 : bytes > 0)
+                && bytes <= run.bytes()
+                && (bytes & (run.pgsize() - 1)) == 0;
+    }
+
+    private static IllegalStateException driverBug(String what, long bytes, long iova, PageRun run) {
+        return new IllegalStateException(String.format(
+                "driver bug: %s bytes=0x%x for iova=0x%x pgsize=0x%x pgcount=%d",
+                what, bytes, iova, run.pgsize(), run.pgcount()));
+    }
+
+    @Override
+    public String toString() {
+        return String.format("IommuDomain[%s %s %s aperture=0x%x-0x%x]",
+                type, strategy, pageSizes, APERTURE_START, apertureEnd);
+    }
+}

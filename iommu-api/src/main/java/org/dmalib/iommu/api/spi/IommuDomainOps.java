@@ -1,0 +1,75 @@
+package org.dmalib.iommu.api.spi;
+
+import com.google.errorprone.annotations.CanIgnoreReturnValue;
+import com.google.errorprone.annotations.CheckReturnValue;
+import java.util.OptionalLong;
+import org.dmalib.iommu.api.IommuException;
+import org.dmalib.iommu.api.IommuProt;
+import org.dmalib.iommu.api.internal.tlb.IotlbGather;
+
+/**
+ * What an IOMMU driver implements for one paging domain ({@code struct iommu_domain_ops},
+ * reference §3.1). The IOMMU core calls it with page runs chosen by
+ * {@link org.dmalib.iommu.api.PageSizes#pgsize}, so every {@code iova} and {@code paddr} is
+ * aligned to {@code pgsize}, and {@code pgsize} is one of the domain's page sizes.
+ *
+ * <p>Thread-safety: implementations must allow concurrent calls on disjoint IOVA ranges (as
+ * io-pgtable's lock-free tables do). Maps must not invalidate the IOTLB (an SMMUv3 caches no
+ * invalid entries).
+ */
+@CheckReturnValue
+public interface IommuDomainOps {
+    /**
+     * Maps {@code pgcount} pages of {@code pgsize} bytes from {@code iova} to {@code paddr}
+     * ({@code map_pages}). May map fewer pages than asked (io-pgtable stops at the end of the
+     * current table); the core then calls again for the rest.
+     *
+     * @param iova device address, a multiple of {@code pgsize}
+     * @param paddr physical address, a multiple of {@code pgsize}
+     * @param pgsize a supported page size
+     * @param pgcount pages: positive
+     * @param prot the protection: READ or WRITE is set
+     * @return the bytes mapped: a positive multiple of {@code pgsize}, at most
+     *     {@code pgsize * pgcount}
+     * @throws MapPagesException on failure after mapping some pages: it carries the bytes
+     *     mapped and the reason
+     * @throws IommuException on failure before mapping anything
+     */
+    long mapPages(long iova, long paddr, long pgsize, long pgcount, IommuProt prot);
+
+    /**
+     * Unmaps {@code pgcount} pages of {@code pgsize} bytes from {@code iova}
+     * ({@code unmap_pages}). Leaf invalidations go to {@code gather} (through
+     * {@link FlushOps#addPage}, skipped when the gather is queued); walk-cache invalidations of
+     * freed tables are done synchronously before the tables are freed. Refuses to unmap part of a
+     * bigger block.
+     *
+     * @param iova device address, a multiple of {@code pgsize}
+     * @param pgsize a supported page size
+     * @param pgcount pages: positive
+     * @param gather collects the leaf invalidations
+     * @return the bytes unmapped, a multiple of {@code pgsize}; 0 means stop: nothing mapped at
+     *     {@code iova}, or {@code iova} is inside a bigger block
+     */
+    @CanIgnoreReturnValue
+    long unmapPages(long iova, long pgsize, long pgcount, IotlbGather gather);
+
+    /** Invalidates every IOTLB entry of the domain and waits ({@code flush_iotlb_all}). */
+    void flushIotlbAll();
+
+    /**
+     * Invalidates what {@code gather} holds and waits ({@code iotlb_sync}); nothing if it is
+     * empty. The caller empties the gather afterwards.
+     *
+     * @param gather the gathered range
+     */
+    void iotlbSync(IotlbGather gather);
+
+    /**
+     * Translates {@code iova} by a software walk of the page table ({@code iova_to_phys}).
+     *
+     * @param iova a device address inside the domain's input address size
+     * @return the physical address, or empty if not mapped
+     */
+    OptionalLong iovaToPhys(long iova);
+}

@@ -1,0 +1,101 @@
+package org.dmalib.iommu.api.internal.tlb;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class IotlbGatherTest {
+    private static final long SZ_4K = 1L << 12;
+    private static final long SZ_2M = 1L << 21;
+
+    /** What an early sync saw: the gathered range at the time of the call. */
+    record Synced(long start, long end, long pgsize) {}
+
+    private final List<Synced> synced = new ArrayList<>();
+
+    private void sync(IotlbGather g) {
+        synced.add(new Synced(g.start(), g.end(), g.pgsize()));
+    }
+
+    @Test
+    void a_new_gather_is_empty() {
+        IotlbGather g = new IotlbGather();
+        assertTrue(g.isEmpty());
+        assertEquals(Long.MAX_VALUE, g.start());
+        assertEquals(0, g.end());
+        assertEquals(0, g.pgsize());
+        assertEquals(0, g.size());
+        assertFalse(g.isQueued());
+        assertFalse(g.isDisjoint(0x100000, SZ_4K));
+    }
+
+    @Test
+    void adjacent_and_overlapping_pages_merge_without_a_sync() {
+        IotlbGather g = new IotlbGather();
+        g.addPage(0x10000, SZ_4K, this::sync);
+        g.addPage(0x11000, SZ_4K, this::sync);
+        g.addPage(0xF000, SZ_4K, this::sync);
+        g.addPage(0x10000, SZ_4K, this::sync);
+        assertEquals(List.of(), synced);
+        assertEquals(0xF000, g.start());
+        assertEquals(0x11FFF, g.end());
+        assertEquals(3 * SZ_4K, g.size());
+        assertEquals(SZ_4K, g.pgsize());
+    }
+
+    @Test
+    void a_gap_syncs_early_then_starts_over() {
+        IotlbGather g = new IotlbGather();
+        g.addPage(0x10000, SZ_4K, this::sync);
+        g.addPage(0x12000, SZ_4K, this::sync);
+        assertEquals(List.of(new Synced(0x10000, 0x10FFF, SZ_4K)), synced);
+        assertEquals(0x12000, g.start());
+        assertEquals(0x12FFF, g.end());
+    }
+
+    @Test
+    void a_page_size_change_syncs_early_even_when_adjacent() {
+        IotlbGather g = new IotlbGather();
+        g.addPage(SZ_2M - SZ_4K, SZ_4K, this::sync);
+        g.addPage(SZ_2M, SZ_2M, this::sync);
+        assertEquals(List.of(new Synced(SZ_2M - SZ_4K, SZ_2M - 1, SZ_4K)), synced);
+        assertEquals(SZ_2M, g.start());
+        assertEquals(2 * SZ_2M - 1, g.end());
+        assertEquals(SZ_2M, g.pgsize());
+    }
+
+    @Test
+    void add_range_widens_without_touching_the_page_size_and_reset_clears_queued() {
+        IotlbGather g = new IotlbGather();
+        g.setQueued(true);
+        g.addRange(0x4000, 0x2000);
+        g.addRange(0x1000, 0x1000);
+        assertEquals(0x1000, g.start());
+        assertEquals(0x5FFF, g.end());
+        assertTrue(g.isEmpty());
+        assertTrue(g.isDisjoint(0x7000, SZ_4K));
+        assertFalse(g.isDisjoint(0x6000, SZ_4K));
+        g.reset();
+        assertFalse(g.isQueued());
+        assertEquals(Long.MAX_VALUE, g.start());
+    }
+
+    @Test
+    void bad_pages_are_refused_and_change_nothing() {
+        IotlbGather g = new IotlbGather();
+        g.addPage(0x10000, SZ_4K, this::sync);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> g.addPage(0x11800, SZ_4K, this::sync));
+        assertTrue(e.getMessage().contains("iova=0x11800"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> g.addPage(0x12000, 0x3000, this::sync));
+        assertThrows(IllegalArgumentException.class, () -> g.addPage(-SZ_4K, SZ_4K, this::sync));
+        assertThrows(IllegalArgumentException.class, () -> g.addRange(Long.MAX_VALUE - 1, SZ_4K));
+        assertEquals(List.of(), synced);
+        assertEquals(0x10FFF, g.end());
+    }
+}

@@ -1,0 +1,252 @@
+package org.dmalib.iommu.api.spi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.Random;
+import org.dmalib.iommu.api.AlreadyMappedException;
+import org.dmalib.iommu.api.DomainType;
+import org.dmalib.iommu.api.InvalidProtException;
+import org.dmalib.iommu.api.InvalidationStrategy;
+import org.dmalib.iommu.api.IommuDomain;
+import org.dmalib.iommu.api.IommuProt;
+import org.dmalib.iommu.api.OutOfRangeException;
+import org.dmalib.iommu.api.PageSizes;
+import org.dmalib.iommu.api.UnalignedException;
+import org.dmalib.iommu.api.internal.tlb.IotlbGather;
+import org.dmalib.iommu.api.internal.tlb.TlbCommand;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class CoreDomainTest {
+    private static final long SZ_4K = 1L << 12;
+    private static final long SZ_2M = 1L << 21;
+    private static final long SZ_1G = 1L << 30;
+    private static final PageSizes LPAE_4K = PageSizes.of(SZ_4K, SZ_2M, SZ_1G);
+    private static final int IAS = 48;
+
+    private final FakePageTable table = new FakePageTable(SZ_4K, InvalidationStrategy.LINUX, true);
+    private final GatheringDomain domain = IommuDomains.create(
+            table, LPAE_4K, DomainType.UNMANAGED, InvalidationStrategy.LINUX, IAS);
+
+    @Test
+    void map_splits_with_iommu_pgsize_and_issues_no_invalidation() {
+        domain.map(0x1FF000, 0x1FF000, 0x401000, IommuProt.READ_WRITE);
+        assertEquals(List.of(new FakePageTable.MapCall(0x1FF000, 0x1FF000, SZ_4K, 1),
+                        new FakePageTable.MapCall(0x200000, 0x200000, SZ_2M, 2)),
+                table.mapCalls);
+        assertEquals(0, table.invalidationActivity());
+        assertEquals(OptionalLong.of(0x3ABCDEL), domain.iovaToPhys(0x3ABCDE));
+    }
+
+    @Test
+    void map_calls_again_when_the_driver_maps_fewer_pages() {
+        // 600 pages from 0x100000: the fake stops at the 2 MiB table boundary after 256
+        domain.map(0x100000, 0x40000000, 600 * SZ_4K, IommuProt.READ);
+        assertEquals(List.of(new FakePageTable.MapCall(0x100000, 0x40000000, SZ_4K, 600),
+                        new FakePageTable.MapCall(SZ_2M, 0x40100000, SZ_4K, 344)),
+                table.mapCalls);
+        assertEquals(600, table.leaves.size());
+        assertEquals(OptionalLong.of(0x40000000L + 599 * SZ_4K),
+                domain.iovaToPhys(0x100000 + 599 * SZ_4K));
+        assertEquals(0, table.invalidationActivity());
+    }
+
+    @Test
+    void unaligned_map_is_refused_naming_the_values_and_maps_nothing() {
+        UnalignedException e = assertThrows(UnalignedException.class,
+                () -> domain.map(0x1000, 0x2800, 0x1000, IommuProt.READ));
+        assertTrue(e.getMessage().contains("paddr=0x2800"), e.getMessage());
+        assertTrue(e.getMessage().contains("minPageSize=0x1000"), e.getMessage());
+        assertThrows(UnalignedException.class, () -> domain.map(0x1000, 0x2000, 0x100, IommuProt.READ));
+        assertTrue(table.mapCalls.isEmpty());
+        assertTrue(table.leaves.isEmpty());
+    }
+
+    @Test
+    void out_of_range_and_bad_prot_are_refused_and_map_nothing() {
+        long end = domain.apertureEnd();
+        assertEquals((1L << IAS) - 1, end);
+        assertEquals(0, domain.apertureStart());
+        OutOfRangeException e = assertThrows(OutOfRangeException.class,
+                () -> domain.map(end + 1 - SZ_4K, 0, 2 * SZ_4K, IommuProt.READ));
+        assertTrue(e.getMessage().contains("apertureEnd=0x" + Long.toHexString(end)), e.getMessage());
+        assertThrows(OutOfRangeException.class, () -> domain.map(-SZ_4K, 0, SZ_4K, IommuProt.READ));
+        assertThrows(OutOfRangeException.class, () -> domain.map(0, 0, -SZ_4K, IommuProt.READ));
+        InvalidProtException p = assertThrows(InvalidProtException.class,
+                () -> domain.map(0, 0, SZ_4K, IommuProt.CACHE));
+        assertTrue(p.getMessage().contains("prot=0x4"), p.getMessage());
+        assertThrows(OutOfRangeException.class, () -> domain.unmap(end + 1, SZ_4K));
+        assertThrows(UnalignedException.class, () -> domain.unmap(0x800, SZ_4K));
+        assertThrows(OutOfRangeException.class, () -> domain.iovaToPhys(end + 1));
+        assertTrue(table.mapCalls.isEmpty());
+        assertTrue(table.leaves.isEmpty());
+        domain.map(0, 0, 0, IommuProt.READ);
+        assertTrue(table.mapCalls.isEmpty());
+    }
+
+    @Test
+    void a_mid_way_failure_undoes_this_call_and_keeps_earlier_mappings() {
+        domain.map(0x10000, 0x90000, SZ_4K, IommuProt.READ);
+        AlreadyMappedException e = assertThrows(AlreadyMappedException.class,
+                () -> domain.map(0x8000, 0x8000, 16 * SZ_4K, IommuProt.WRITE));
+        assertTrue(e.getMessage().contains("iova=0x10000"), e.getMessage());
+        assertEquals(1, table.leaves.size());
+        assertEquals(OptionalLong.of(0x90000), domain.iovaToPhys(0x10000));
+    }
+
+    @Test
+    void a_failure_reported_with_mapped_bytes_is_undone_and_its_reason_rethrown() {
+        table.failAtIova = 0x5000;
+        FakePageTable.NoMemory e = assertThrows(FakePageTable.NoMemory.class,
+                () -> domain.map(0x1000, 0x1000, 8 * SZ_4K, IommuProt.READ));
+        assertTrue(e.getMessage().contains("iova=0x5000"), e.getMessage());
+        assertTrue(table.leaves.isEmpty());
+        assertEquals(OptionalLong.empty(), domain.iovaToPhys(0x1000));
+    }
+
+    @Test
+    void unmap_returns_bytes_and_stops_at_a_hole() {
+        domain.map(0, 0x100000, 4 * SZ_4K, IommuProt.READ);
+        domain.map(5 * SZ_4K, 0x200000, 2 * SZ_4K, IommuProt.READ);
+        assertEquals(4 * SZ_4K, domain.unmap(0, 8 * SZ_4K));
+        assertEquals(2, table.leaves.size());
+        assertEquals(0, domain.unmap(0, SZ_4K));
+        assertEquals(2 * SZ_4K, domain.unmap(5 * SZ_4K, 2 * SZ_4K));
+        assertTrue(table.leaves.isEmpty());
+    }
+
+    @Test
+    void unmap_refuses_to_subdivide_a_block() {
+        domain.map(SZ_2M, SZ_1G, SZ_2M, IommuProt.READ_WRITE);
+        assertEquals(1, table.leaves.size());
+        assertEquals(0, domain.unmap(SZ_2M, SZ_4K));
+        assertEquals(0, domain.unmap(SZ_2M + SZ_4K, SZ_4K));
+        assertEquals(1, table.leaves.size());
+        assertEquals(OptionalLong.of(SZ_1G + 0x1234), domain.iovaToPhys(SZ_2M + 0x1234));
+        assertEquals(SZ_2M, domain.unmap(SZ_2M, SZ_2M));
+        assertTrue(table.leaves.isEmpty());
+    }
+
+    @Test
+    void unmapping_a_table_of_pages_by_its_block_size_flushes_the_walk() {
+        domain.map(0, 0x1000, SZ_2M, IommuProt.READ); // paddr misaligned for 2M: 512 pages
+        assertEquals(512, table.leaves.size());
+        assertEquals(SZ_2M, domain.unmap(0, SZ_2M));
+        assertEquals(1, table.flushWalkCalls);
+        assertTrue(table.leaves.isEmpty());
+    }
+
+    @Test
+    void unmap_fast_gathers_and_one_sync_invalidates() {
+        domain.map(0, 0, 8 * SZ_4K, IommuProt.READ);
+        IotlbGather gather = new IotlbGather();
+        assertEquals(4 * SZ_4K, domain.unmapFast(0, 4 * SZ_4K, gather));
+        assertEquals(4 * SZ_4K, domain.unmapFast(4 * SZ_4K, 4 * SZ_4K, gather));
+        assertEquals(0, table.syncCalls);
+        assertEquals(8 * SZ_4K, gather.size());
+        domain.iotlbSync(gather);
+        assertEquals(1, table.syncCalls);
+        assertTrue(gather.isEmpty());
+        // one range command covering 8 pages, then the sync
+        assertEquals(2, table.commands.size());
+        assertTrue(table.commands.get(1) instanceof TlbCommand.CmdSync);
+    }
+
+    @Test
+    void a_queued_gather_defers_all_leaf_invalidation() {
+        domain.map(0, 0, 8 * SZ_4K, IommuProt.READ);
+        IotlbGather gather = new IotlbGather();
+        gather.setQueued(true);
+        assertEquals(8 * SZ_4K, domain.unmapFast(0, 8 * SZ_4K, gather));
+        assertEquals(0, table.addPageCalls);
+        assertTrue(gather.isEmpty());
+        domain.flushIotlbAll();
+        assertEquals(1, table.flushAllCalls);
+    }
+
+    @ParameterizedTest
+    @EnumSource(InvalidationStrategy.class)
+    void after_unmap_no_stale_iotlb_entry_survives(InvalidationStrategy strategy) {
+        Random rnd = new Random(strategy.name().hashCode());
+        for (boolean ril : new boolean[] {true, false}) {
+            for (int round = 0; round < 40; round++) {
+                FakePageTable t = new FakePageTable(SZ_4K, strategy, ril);
+                IommuDomain d = IommuDomains.create(t, LPAE_4K, DomainType.DMA, strategy, IAS);
+                // a mix of 4K pages and 2M blocks, some mappings outside the unmapped range
+                long base = SZ_2M * (1 + rnd.nextInt(8));
+                long pages = 1L + rnd.nextInt(1100);
+                long paddr = rnd.nextBoolean() ? base : base + SZ_4K * rnd.nextInt(4);
+                d.map(base, paddr, pages * SZ_4K, IommuProt.READ_WRITE);
+                d.map(0, 0, SZ_4K, IommuProt.READ);
+                for (long va = 0; va < base + pages * SZ_4K; va += SZ_4K) {
+                    t.touch(va);
+                }
+                int before = t.invalidationActivity();
+                assertEquals(pages * SZ_4K, d.unmap(base, pages * SZ_4K));
+                assertTrue(t.invalidationActivity() > before);
+                assertEquals(List.of(), t.cachedIn(base, pages * SZ_4K),
+                        strategy + " ril=" + ril + " pages=" + pages);
+                assertFalse(t.leaves.isEmpty());
+            }
+        }
+    }
+
+    @Test
+    void a_driver_breaking_the_count_contract_is_reported_and_its_map_undone() {
+        IommuDomainOps liar = new IommuDomainOps() {
+            @Override
+            public long mapPages(long iova, long paddr, long pgsize, long pgcount, IommuProt prot) {
+                return table.mapPages(iova, paddr, pgsize, 1, prot) + 1; // not a multiple of pgsize
+            }
+
+            @Override
+            public long unmapPages(long iova, long pgsize, long pgcount, IotlbGather gather) {
+                return table.unmapPages(iova, pgsize, pgcount, gather);
+            }
+
+            @Override
+            public void flushIotlbAll() {
+                table.flushIotlbAll();
+            }
+
+            @Override
+            public void iotlbSync(IotlbGather gather) {
+                table.iotlbSync(gather);
+            }
+
+            @Override
+            public OptionalLong iovaToPhys(long iova) {
+                return table.iovaToPhys(iova);
+            }
+        };
+        IommuDomain d = IommuDomains.create(liar, LPAE_4K, DomainType.DMA, InvalidationStrategy.LINUX, IAS);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> d.map(0, 0, 4 * SZ_4K, IommuProt.READ));
+        assertTrue(e.getMessage().contains("bytes=0x1001"), e.getMessage());
+        // nothing was counted as mapped by the bad call, so the fake keeps its one page: the
+        // core cannot undo what a lying driver does not report
+        assertEquals(1, table.leaves.size());
+    }
+
+    @Test
+    void the_factory_validates_and_reports_the_domain() {
+        assertSame(DomainType.UNMANAGED, domain.type());
+        assertSame(InvalidationStrategy.LINUX, domain.strategy());
+        assertEquals(LPAE_4K, domain.pageSizes());
+        assertThrows(IllegalArgumentException.class, () -> IommuDomains.create(
+                table, LPAE_4K, DomainType.DMA, InvalidationStrategy.OPTIMAL, 11));
+        assertThrows(IllegalArgumentException.class, () -> IommuDomains.create(
+                table, LPAE_4K, DomainType.DMA, InvalidationStrategy.OPTIMAL, 64));
+        assertEquals(Long.MAX_VALUE, IommuDomains.create(
+                table, LPAE_4K, DomainType.DMA, InvalidationStrategy.OPTIMAL, 63).apertureEnd());
+        assertThrows(NullPointerException.class, () -> IommuDomains.create(
+                null, LPAE_4K, DomainType.DMA, InvalidationStrategy.OPTIMAL, 48));
+    }
+}
