@@ -20,6 +20,9 @@ class ArchitectureTest {
     static final ArchTests cache_maintenance_visibility = ArchTests.in(CacheMaintenanceVisibilityRules.class);
 
     @ArchTest
+    static final ArchTests tlb_maintenance_visibility = ArchTests.in(TlbMaintenanceVisibilityRules.class);
+
+    @ArchTest
     static final ArchTests dma_ops_layering = ArchTests.in(DmaOpsLayeringRules.class);
 
     @ArchTest

@@ -10,6 +10,10 @@ final class Dmalib {
     static final String HW_CACHE = "org.dmalib.hw.cache..";
     static final String HW_INTERNAL = "org.dmalib.hw.internal..";
     static final String IOMMU_API = "org.dmalib.iommu.api..";
+    /** The IOMMU driver SPI: what an IOMMU driver implements and calls. */
+    static final String IOMMU_SPI = "org.dmalib.iommu.api.spi..";
+    /** TLB-maintenance primitives: the IOTLB gather, invalidation planning, the cost model. */
+    static final String IOMMU_TLB = "org.dmalib.iommu.api.internal.tlb..";
     static final String ARCH_COHERENCY = "org.dmalib.arch.coherency..";
     /** Cache maintenance primitives and arch DMA sync: exported to dma.ops (and the SMMU). */
     static final String ARCH_COHERENCY_INTERNAL = "org.dmalib.arch.coherency.internal..";

@@ -16,7 +16,7 @@ final class ImportSanityRules {
     /** Each module's principal package (module name = principal package), plus the privileged ones. */
     static final List<String> EXPECTED_PACKAGES = List.of(
             "org.dmalib.hw", "org.dmalib.hw.cache", "org.dmalib.hw.internal",
-            "org.dmalib.iommu.api",
+            "org.dmalib.iommu.api", "org.dmalib.iommu.api.spi", "org.dmalib.iommu.api.internal.tlb",
             "org.dmalib.arch.coherency", "org.dmalib.arch.coherency.internal.cache",
             "org.dmalib.dma.ops", "org.dmalib.dma.ops.internal.direct",
             "org.dmalib.dma.ops.internal.bounce",

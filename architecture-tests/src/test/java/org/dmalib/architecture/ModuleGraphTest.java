@@ -42,7 +42,9 @@ class ModuleGraphTest {
     static final Map<String, Map<String, Set<String>>> QUALIFIED_EXPORTS = Map.of(
             "org.dmalib.hw", Map.of(
                     "org.dmalib.hw.cache", Set.of("org.dmalib.arch.coherency")),
-            "org.dmalib.iommu.api", Map.of(),
+            "org.dmalib.iommu.api", Map.of(
+                    "org.dmalib.iommu.api.spi", Set.of("org.dmalib.dma.ops"),
+                    "org.dmalib.iommu.api.internal.tlb", Set.of("org.dmalib.dma.ops")),
             "org.dmalib.arch.coherency", Map.of(
                     "org.dmalib.arch.coherency.internal.cache", Set.of("org.dmalib.dma.ops")),
             "org.dmalib.dma.ops", Map.of(),

@@ -64,6 +64,18 @@ class RulesBiteTest {
     }
 
     @Test
+    void a_driver_gathering_tlb_invalidations_breaks_the_tlb_rule() {
+        assertFailsNaming(TlbMaintenanceVisibilityRules
+                .tlb_primitives_are_used_only_by_the_dma_api_and_the_smmu_driver, DRIVER);
+    }
+
+    @Test
+    void a_driver_naming_the_iommu_spi_breaks_the_spi_rule() {
+        assertFailsNaming(TlbMaintenanceVisibilityRules
+                .the_iommu_driver_spi_is_used_only_by_the_dma_api_and_the_smmu_driver, DRIVER);
+    }
+
+    @Test
     void an_api_class_issuing_maintenance_itself_breaks_the_delegation_rule() {
         assertFailsNaming(DmaOpsLayeringRules
                 .the_dma_api_package_delegates_cache_maintenance_to_its_internal_packages, SHORTCUT);

@@ -7,6 +7,8 @@ import org.dmalib.hw.Machine;
 import org.dmalib.hw.MachineConfig;
 import org.dmalib.hw.cache.CacheMaintenance;
 import org.dmalib.hw.internal.CoherenceFabric;
+import org.dmalib.iommu.api.internal.tlb.IotlbGather;
+import org.dmalib.iommu.api.spi.IommuDomains;
 
 /**
  * A deliberately rogue "driver": it compiles only because this test module runs on the class
@@ -27,5 +29,16 @@ public final class RogueDriver {
         DcacheMaintenance.on(cpu).cleanPoc(0, 64);
         PlantedPrimitive.touch();
         return null;
+    }
+
+    /**
+     * Gathers a TLB invalidation itself and names the IOMMU driver SPI, the way a driver must not.
+     *
+     * @return whether the gather is empty, which it is not
+     */
+    public static boolean gatherBehindTheIommusBack() {
+        IotlbGather gather = new IotlbGather();
+        gather.addRange(0x1000, 0x1000);
+        return gather.isEmpty() && IommuDomains.class.isInterface();
     }
 }
