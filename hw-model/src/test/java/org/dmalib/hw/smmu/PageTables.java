@@ -66,10 +66,7 @@ final class PageTables {
             if (l == level) {
                 return slot;
             }
-            long desc = rig.ram.readLong(slot);
-            if (cpu != null && cpu.isDirty(slot)) {
-                desc = cpu.loadLong(slot);
-            }
+            long desc = cpu != null ? cpu.loadLong(slot) : rig.ram.readLong(slot); // writer's view
             if ((desc & 3) != DescriptorLayout.TYPE_TABLE_OR_PAGE) {
                 long next = rig.alloc(1L << granuleShift);
                 desc = next | DescriptorLayout.TYPE_TABLE_OR_PAGE;
