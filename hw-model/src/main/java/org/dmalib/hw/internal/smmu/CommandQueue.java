@@ -37,6 +37,7 @@ final class CommandQueue {
     private final Iotlb iotlb;
     private final ConfigCache configs;
 
+    private final long[] entry = new long[2]; // the command being executed, reused
     private long base;
     private long prod;
     private long cons;
@@ -91,7 +92,8 @@ final class CommandQueue {
             if (!bus.inRange(slot, CMDQ_ENTRY_BYTES)) {
                 error = CERROR_ABT;
             } else {
-                error = execute(bus.readLong(slot, coherent), bus.readLong(slot + 8, coherent));
+                bus.readLongs(slot, entry, coherent);
+                error = execute(entry[0], entry[1]);
             }
             if (error != CERROR_NONE) {
                 cons = (cons & wrapAndIndex) | Fields.prep(CMDQ_CONS_ERR, error);

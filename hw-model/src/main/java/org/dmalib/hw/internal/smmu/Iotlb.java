@@ -105,10 +105,4 @@ final class Iotlb {
         }
         stats.tlbEntriesInvalidated += n;
     }
-
-    /** Returns how many valid entries the micro-TLB, main TLB and walk cache hold. */
-    int[] occupancy() {
-        return new int[] {micro.occupancy(), main.occupancy(),
-            walk[0].occupancy() + walk[1].occupancy() + walk[2].occupancy()};
-    }
 }

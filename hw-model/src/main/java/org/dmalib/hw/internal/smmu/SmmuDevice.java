@@ -77,18 +77,6 @@ public final class SmmuDevice implements Smmu, Translation {
     }
 
     /**
-     * Returns how many valid entries the micro-TLB, main TLB and walk cache hold; an observation
-     * for tests and reports.
-     *
-     * @return {micro, main, walk cache}
-     */
-    public int[] occupancy() {
-        synchronized (lock) {
-            return iotlb.occupancy();
-        }
-    }
-
-    /**
      * Returns whether this SMMU sits on {@code other}'s memory system.
      *
      * @param other a coherence fabric

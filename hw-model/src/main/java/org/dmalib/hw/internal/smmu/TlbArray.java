@@ -183,17 +183,6 @@ final class TlbArray {
         return dropped;
     }
 
-    /** Returns how many entries are valid; for tests and reports. */
-    int occupancy() {
-        int n = 0;
-        for (int m : meta) {
-            if (m < 0) {
-                n++;
-            }
-        }
-        return n;
-    }
-
     private boolean matches(int i, int asid, int level) {
         int m = meta[i];
         return m < 0
