@@ -9,6 +9,8 @@ package org.dmalib.hw;
  * number of sets (gem5 {@code SMMUTLB::pickSetIdx}: {@code (va >> 12) % sets}, generalised to
  * block entries so that an invalidation by address finds them in one set).
  *
+ * <p>Immutable, so safe for concurrent use.
+ *
  * @param microTlbEntries micro-TLB entries, fully associative; 0 for none
  * @param mainTlbEntries main TLB entries; 0 for none, else a multiple of {@code mainTlbWays}
  * @param mainTlbWays main TLB associativity; at least 1 when the main TLB exists

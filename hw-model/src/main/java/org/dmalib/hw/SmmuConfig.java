@@ -6,7 +6,8 @@ import java.util.Objects;
  * What SMMU to build: the features its ID registers advertise and the shape of its translation
  * caches.
  *
- * <p>The features are the ones a driver probes (Linux {@code arm_smmu_device_hw_probe}):
+ * <p>The features are the ones a driver probes (Linux {@code arm_smmu_device_hw_probe}) in
+ * the SMMU's ID registers. Immutable, so safe for concurrent use.
  *
  * @param rangeInvalidation SMMU_IDR3.RIL: {@code TLBI_NH_VA} honours the range fields NUM,
  *     SCALE, TG and TTL (SMMUv3.2); without it those fields are ignored

@@ -3,6 +3,8 @@ package org.dmalib.hw;
 /**
  * A snapshot of an SMMU's event counters, all since it was built.
  *
+ * <p>Immutable, so safe for concurrent use.
+ *
  * @param commands commands consumed from the command queue (successfully executed)
  * @param tlbiNhVa {@code CMD_TLBI_NH_VA} commands (each one, range or not)
  * @param tlbiNhVaa {@code CMD_TLBI_NH_VAA} commands

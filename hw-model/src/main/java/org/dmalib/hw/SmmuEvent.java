@@ -6,6 +6,8 @@ import java.util.Objects;
  * One event the SMMU raised: a fault of a device access or a bad configuration, as it would be
  * written to the event queue.
  *
+ * <p>Immutable, so safe for concurrent use.
+ *
  * @param kind what happened
  * @param streamId the stream ID of the access
  * @param address the input (bus) address of the access; 0 for configuration events that carry

@@ -11,6 +11,8 @@ package org.dmalib.hw.smmu;
  * dword 1:  51 ........ 4  3..0
  *           TTB0[51:4]     (HAD0 bit 1)
  * </pre>
+ *
+ * <p>Thread-safety: constants only.
  */
 public final class CdLayout {
     private CdLayout() {}

@@ -16,6 +16,8 @@ package org.dmalib.hw.smmu;
  *
  * A range {@code TLBI_NH_VA} (TG != 0, on an SMMU with IDR3.RIL) covers
  * {@code (NUM + 1) * 2^SCALE} pages of the TG granule from ADDRESS.
+ *
+ * <p>Thread-safety: constants only.
  */
 public final class CommandLayout {
     private CommandLayout() {}

@@ -9,6 +9,8 @@ package org.dmalib.hw.smmu;
  *  APTable   SW     output address      AF  AP[2]   AP[1]   type: 0b01 block, 0b11 table/page
  *  (tables)  (sync)                         (RO)    (EL0)
  * </pre>
+ *
+ * <p>Thread-safety: constants only.
  */
 public final class DescriptorLayout {
     private DescriptorLayout() {}

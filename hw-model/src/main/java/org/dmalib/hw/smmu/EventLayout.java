@@ -11,6 +11,8 @@ package org.dmalib.hw.smmu;
  * dword 2:  INPUT_ADDR (translation, address-size, access, permission, walk faults)
  * dword 3:  FETCH_ADDR[51:3] (STE/CD fetch and walk external-abort faults)
  * </pre>
+ *
+ * <p>Thread-safety: constants only.
  */
 public final class EventLayout {
     private EventLayout() {}

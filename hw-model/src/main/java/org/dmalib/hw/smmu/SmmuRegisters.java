@@ -12,6 +12,8 @@ package org.dmalib.hw.smmu;
  * </pre>
  * where n = the queue's effective LOG2SIZE. EVENTQ_PROD bit 31 is OVFLG, EVENTQ_CONS bit 31
  * OVACKFLG.
+ *
+ * <p>Thread-safety: constants only.
  */
 public final class SmmuRegisters {
     private SmmuRegisters() {}

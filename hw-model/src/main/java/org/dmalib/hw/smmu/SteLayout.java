@@ -11,6 +11,8 @@ package org.dmalib.hw.smmu;
  * dword 1:  49..48   ...  7..6   5..4   3..2   1..0
  *           PRIVCFG       S1CSH  S1COR  S1CIR  S1DSS
  * </pre>
+ *
+ * <p>Thread-safety: constants only.
  */
 public final class SteLayout {
     private SteLayout() {}
