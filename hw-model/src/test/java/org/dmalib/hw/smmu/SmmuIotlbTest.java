@@ -140,6 +140,21 @@ class SmmuIotlbTest {
     }
 
     @Test
+    void linux_splits_1000_pages_into_two_range_commands_that_cover_exactly_them() {
+        mapPages(VA, 1001);
+        touch(VA, 1001);
+        unmapPages(VA, 1001);
+        // reference 5.2: SCALE 3 / NUM 28 covers 232 pages, then SCALE 8 / NUM 2 covers 768
+        rig.tlbiRange(ASID, VA, 28, 3, 1, 3, true);
+        rig.tlbiRange(ASID, VA + 232 * PAGE, 2, 8, 1, 3, true);
+        rig.sync();
+        for (int i = 0; i < 1000; i++) {
+            assertTrue(!reaches(VA + i * PAGE), "page " + i);
+        }
+        assertTrue(reaches(VA + 1000 * PAGE));
+    }
+
+    @Test
     void ttl_restricts_a_range_tlbi_to_one_level() {
         long block = 0x8000_0000L;
         pt.map(block, 0, 2, PageTables.RW); // a 2 MiB block
