@@ -9,6 +9,7 @@ import org.dmalib.hw.internal.CpuCore;
 import org.dmalib.hw.internal.HwStats;
 import org.dmalib.hw.internal.StreamPort;
 import org.dmalib.hw.internal.Translation;
+import org.dmalib.hw.internal.smmu.SmmuDevice;
 
 /**
  * A simulated machine: RAM, CPUs with private write-back data caches, and DMA masters attached
@@ -90,10 +91,51 @@ public final class Machine {
      */
     public DmaPort attach(int streamId, Coherency coherency) {
         Objects.requireNonNull(coherency, "coherency");
+        return attachPort(streamId, coherency, Translation.IDENTITY);
+    }
+
+    /**
+     * Adds an Arm SMMUv3 to the machine, in its reset state: disabled, so until its driver
+     * enables it, streams behind it bypass translation (SMMU_GBPA resets to bypass).
+     *
+     * @param config what SMMU to build
+     * @return the SMMU; its driver programs it through {@code org.dmalib.hw.smmu}
+     * @throws NullPointerException if {@code config} is null
+     */
+    public Smmu addSmmu(SmmuConfig config) {
+        return new SmmuDevice(Objects.requireNonNull(config, "config"), fabric);
+    }
+
+    /**
+     * Attaches a DMA master on stream {@code streamId} behind {@code smmu}: every access is
+     * translated (page by page, before any byte moves) by the SMMU's stream table entry for
+     * {@code streamId}; an access that faults returns {@link DmaStatus#ABORT} and reaches no
+     * memory.
+     *
+     * @param streamId the stream ID, not negative, not attached before (IDs outside the SMMU's
+     *     stream table are accepted and fault with C_BAD_STREAMID, as on hardware)
+     * @param coherency how the master's data accesses are attached to the memory system
+     * @param smmu an SMMU of this machine
+     * @return the master's port, for its device model
+     * @throws IllegalArgumentException if {@code streamId} is negative or already attached, or
+     *     {@code smmu} was not built by this machine
+     * @throws NullPointerException if an argument is null
+     */
+    public DmaPort attach(int streamId, Coherency coherency, Smmu smmu) {
+        Objects.requireNonNull(coherency, "coherency");
+        Objects.requireNonNull(smmu, "smmu");
+        SmmuDevice device = (SmmuDevice) smmu; // Smmu is sealed: the device is its only class
+        if (!device.isOn(fabric)) {
+            throw new IllegalArgumentException("smmu=" + smmu + " belongs to another machine");
+        }
+        return attachPort(streamId, coherency, device);
+    }
+
+    private DmaPort attachPort(int streamId, Coherency coherency, Translation translation) {
         if (streamId < 0) {
             throw new IllegalArgumentException("streamId=" + streamId + " must not be negative");
         }
-        DmaPort port = new StreamPort(streamId, coherency, fabric, Translation.IDENTITY, stats);
+        DmaPort port = new StreamPort(streamId, coherency, fabric, translation, stats);
         if (streams.putIfAbsent(streamId, port) != null) {
             throw new IllegalArgumentException("streamId=" + streamId + " is already attached");
         }

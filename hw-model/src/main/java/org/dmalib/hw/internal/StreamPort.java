@@ -72,6 +72,16 @@ public final class StreamPort implements DmaPort {
         }
         // translate every page piece before moving anything: a fault leaves memory untouched
         int pieces = (int) (((address + length - 1) / PAGE) - (address / PAGE) + 1);
+        if (pieces == 1) { // the common case, without allocation
+            long p = translation.translate(streamId, address, write);
+            if (p < 0 || p > memory.size() - length) {
+                stats.dmaAborts.increment();
+                return DmaStatus.ABORT;
+            }
+            move(p, buf, offset, length, write);
+            (write ? stats.dmaBytesWritten : stats.dmaBytesRead).add(length);
+            return DmaStatus.OK;
+        }
         long[] paddrs = new long[pieces];
         int done = 0;
         for (int i = 0; i < pieces; i++) {

@@ -1,0 +1,73 @@
+package org.dmalib.hw;
+
+/**
+ * The shape of an SMMU's translation caches: a fully associative micro-TLB in front of a
+ * set-associative main TLB, and a walk cache of table descriptors for levels 0 to 2.
+ *
+ * <p>A structure with zero entries is absent: lookups skip it and nothing is counted for it.
+ * Set-associative structures index a set by the entry's page number at its own level modulo the
+ * number of sets (gem5 {@code SMMUTLB::pickSetIdx}: {@code (va >> 12) % sets}, generalised to
+ * block entries so that an invalidation by address finds them in one set).
+ *
+ * <p>Immutable, so safe for concurrent use.
+ *
+ * @param microTlbEntries micro-TLB entries, fully associative; 0 for none
+ * @param mainTlbEntries main TLB entries; 0 for none, else a multiple of {@code mainTlbWays}
+ * @param mainTlbWays main TLB associativity; at least 1 when the main TLB exists
+ * @param walkCacheL0 walk-cache entries for level-0 table descriptors; 0 or a multiple of
+ *     {@code walkCacheWays}
+ * @param walkCacheL1 walk-cache entries for level-1 table descriptors, likewise
+ * @param walkCacheL2 walk-cache entries for level-2 table descriptors, likewise
+ * @param walkCacheWays walk-cache associativity; at least 1 when any walk-cache level exists
+ */
+public record IotlbGeometry(
+        int microTlbEntries,
+        int mainTlbEntries,
+        int mainTlbWays,
+        int walkCacheL0,
+        int walkCacheL1,
+        int walkCacheL2,
+        int walkCacheWays) {
+
+    /**
+     * gem5's SMMUv3 defaults ({@code src/dev/arm/SMMUv3.py}): micro-TLB 32 entries fully
+     * associative; main TLB 2048 entries 4-way; stage-1 walk cache 4/28/348 entries for levels
+     * 0/1/2, 4-way. (gem5's level-3 walk-cache slot holds leaf descriptors, which this model keeps
+     * in the TLBs.)
+     */
+    public static final IotlbGeometry GEM5 = new IotlbGeometry(32, 2048, 4, 4, 28, 348, 4);
+
+    /** No translation caching at all: every translation walks the tables. */
+    public static final IotlbGeometry NONE = new IotlbGeometry(0, 0, 1, 0, 0, 0, 1);
+
+    /**
+     * Validates the geometry.
+     *
+     * @throws IllegalArgumentException naming the bad value
+     */
+    public IotlbGeometry {
+        nonNegative("microTlbEntries", microTlbEntries);
+        checkSets("mainTlbEntries", mainTlbEntries, mainTlbWays);
+        checkSets("walkCacheL0", walkCacheL0, walkCacheWays);
+        checkSets("walkCacheL1", walkCacheL1, walkCacheWays);
+        checkSets("walkCacheL2", walkCacheL2, walkCacheWays);
+    }
+
+    private static void nonNegative(String name, int value) {
+        // 1 << 24 entries: far beyond any hardware TLB, keeps arrays within reason
+        if (value < 0 || value > (1 << 24)) {
+            throw new IllegalArgumentException(name + "=" + value + " must be from 0 to 2^24");
+        }
+    }
+
+    private static void checkSets(String name, int entries, int ways) {
+        nonNegative(name, entries);
+        if (ways < 1) {
+            throw new IllegalArgumentException("ways=" + ways + " for " + name + " must be >= 1");
+        }
+        if (entries % ways != 0) {
+            throw new IllegalArgumentException(
+                    name + "=" + entries + " must be a multiple of its associativity " + ways);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package org.dmalib.hw;
+
+import java.util.Objects;
+
+/**
+ * One event the SMMU raised: a fault of a device access or a bad configuration, as it would be
+ * written to the event queue.
+ *
+ * <p>Immutable, so safe for concurrent use.
+ *
+ * @param kind what happened
+ * @param streamId the stream ID of the access
+ * @param address the input (bus) address of the access; 0 for configuration events that carry
+ *     none
+ * @param write whether the access was a write (the event record's RnW bit is the inverse)
+ */
+public record SmmuEvent(Kind kind, int streamId, long address, boolean write) {
+    /**
+     * Validates the event.
+     *
+     * @throws NullPointerException if {@code kind} is null
+     */
+    public SmmuEvent {
+        Objects.requireNonNull(kind, "kind");
+    }
+
+    /** Event types, with their SMMUv3 event IDs (EVT_ID_*, Linux {@code arm-smmu-v3.h}). */
+    public enum Kind {
+        /** C_BAD_STREAMID: the stream ID is outside the stream table. */
+        BAD_STREAM_ID(0x02),
+        /** F_STE_FETCH: the STE could not be read (outside memory). */
+        STE_FETCH_FAULT(0x03),
+        /** C_BAD_STE: the STE is invalid or asks for something the SMMU lacks. */
+        BAD_STE(0x04),
+        /** F_CD_FETCH: the context descriptor could not be read (outside memory). */
+        CD_FETCH_FAULT(0x09),
+        /** C_BAD_CD: the context descriptor is invalid or unsupported. */
+        BAD_CD(0x0a),
+        /** F_WALK_EABT: a translation table descriptor could not be read (outside memory). */
+        WALK_EXTERNAL_ABORT(0x0b),
+        /** F_TRANSLATION: no valid translation for the address. */
+        TRANSLATION_FAULT(0x10),
+        /** F_ADDR_SIZE: an output or table address exceeds the output address size. */
+        ADDRESS_SIZE_FAULT(0x11),
+        /** F_ACCESS: the descriptor's Access Flag is clear. */
+        ACCESS_FAULT(0x12),
+        /** F_PERMISSION: the translation does not allow the access (a write to read-only). */
+        PERMISSION_FAULT(0x13);
+
+        private final int id;
+
+        Kind(int id) {
+            this.id = id;
+        }
+
+        /** Returns the event ID written in bits 7:0 of the event record. */
+        public int id() {
+            return id;
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package org.dmalib.hw.internal.smmu;
+
+import org.dmalib.hw.SmmuConfig;
+import org.dmalib.hw.SmmuEvent;
+import org.dmalib.hw.smmu.CdLayout;
+import org.dmalib.hw.smmu.Fields;
+import org.dmalib.hw.smmu.SmmuRegisters;
+import org.dmalib.hw.smmu.SteLayout;
+
+/**
+ * The configuration cache: STEs and CDs fetched from the in-memory stream table and decoded
+ * once, then used until {@code CMD_CFGI_*} drops them. A driver that rewrites an STE or CD and
+ * forgets the CFGI keeps getting the old configuration, as on hardware. Invalid structures are
+ * not cached (a fix becomes visible at the next access).
+ *
+ * <p>Unbounded (one slot per stream ID), like QEMU's config cache: no eviction can hide a missing
+ * CFGI. Not thread-safe: the owning SMMU serialises access.
+ */
+final class ConfigCache {
+    // T0SZ 16..39: 48- to 25-bit input addresses, the AArch64 range for a single-TTB walk
+    private static final int T0SZ_MIN = 16;
+    private static final int T0SZ_MAX = 39;
+
+    private final SmmuConfig config;
+    private final Registers regs;
+    private final SmmuBus bus;
+    private final EventQueue events;
+    private final SmmuStats stats;
+    private final SteState[] stes;
+    private final CdState[] cds;
+
+    ConfigCache(SmmuConfig config, Registers regs, SmmuBus bus, EventQueue events,
+            SmmuStats stats) {
+        this.config = config;
+        this.regs = regs;
+        this.bus = bus;
+        this.events = events;
+        this.stats = stats;
+        this.stes = new SteState[1 << config.streamIdBits()];
+        this.cds = new CdState[1 << config.streamIdBits()];
+    }
+
+    /**
+     * Returns the STE of {@code sid}, fetching it on a miss; on a bad stream ID or STE raises the
+     * event and returns null.
+     */
+    SteState ste(int sid, long va, boolean write) {
+        int log2 = regs.strtabLog2Size();
+        if (sid < 0 || log2 < 0 || sid >= (1 << log2)) {
+            events.raise(SmmuEvent.Kind.BAD_STREAM_ID, sid, va, write, false, 0, true);
+            return null;
+        }
+        SteState cached = stes[sid];
+        if (cached != null) {
+            return cached;
+        }
+        long addr = regs.strtabAddress() + (long) sid * SteLayout.BYTES;
+        if (!bus.inRange(addr, SteLayout.BYTES)) {
+            events.raise(SmmuEvent.Kind.STE_FETCH_FAULT, sid, va, write, false, addr, true);
+            return null;
+        }
+        stats.configFetches++;
+        boolean coherent = regs.tableFetchCoherent();
+        long d0 = bus.readLong(addr, coherent);
+        long d1 = bus.readLong(addr + 8, coherent);
+        int cfg = (int) Fields.get(SteLayout.CONFIG, d0);
+        boolean valid = Fields.test(SteLayout.V, d0)
+                && (cfg == SteLayout.CONFIG_ABORT || cfg == SteLayout.CONFIG_BYPASS
+                        || (cfg == SteLayout.CONFIG_S1_TRANS && Fields.get(SteLayout.S1CDMAX, d0) == 0));
+        if (!valid) { // V clear, reserved or stage-2 Config, or substreams: C_BAD_STE
+            events.raise(SmmuEvent.Kind.BAD_STE, sid, va, write, false, 0, true);
+            return null;
+        }
+        SteState ste = new SteState(cfg, d0 & SteLayout.S1_CONTEXT_PTR,
+                config.coherentWalk() && Fields.get(SteLayout.S1CIR, d1) != 0,
+                Fields.get(SteLayout.PRIVCFG, d1) == SteLayout.PRIVCFG_PRIVILEGED);
+        stes[sid] = ste;
+        return ste;
+    }
+
+    /**
+     * Returns the CD of {@code sid} (whose STE is {@code ste}), fetching it on a miss; on a bad
+     * CD raises the event and returns null.
+     */
+    CdState cd(int sid, SteState ste, long va, boolean write) {
+        CdState cached = cds[sid];
+        if (cached != null) {
+            return cached;
+        }
+        long addr = ste.contextPtr();
+        if (!bus.inRange(addr, CdLayout.BYTES)) {
+            events.raise(SmmuEvent.Kind.CD_FETCH_FAULT, sid, va, write, ste.privileged(), addr,
+                    true);
+            return null;
+        }
+        stats.configFetches++;
+        long d0 = bus.readLong(addr, ste.cdCoherent());
+        long d1 = bus.readLong(addr + 8, ste.cdCoherent());
+        int granuleShift = granuleShift((int) Fields.get(CdLayout.TG0, d0));
+        int t0sz = (int) Fields.get(CdLayout.T0SZ, d0);
+        boolean valid = Fields.test(CdLayout.V, d0)
+                && Fields.test(CdLayout.AA64, d0)
+                && !Fields.test(CdLayout.ENDI, d0) // IDR0.TTENDIAN: little-endian only
+                && granuleShift != 0
+                && t0sz >= T0SZ_MIN && t0sz <= T0SZ_MAX;
+        if (!valid) {
+            events.raise(SmmuEvent.Kind.BAD_CD, sid, va, write, ste.privileged(), 0, true);
+            return null;
+        }
+        int ias = 64 - t0sz;
+        int asidMask = (1 << config.asidBits()) - 1; // ASID[15:8] are ignored without ASID16
+        CdState cd = new CdState(
+                (int) Fields.get(CdLayout.ASID, d0) & asidMask,
+                d1 & CdLayout.TTB0,
+                granuleShift,
+                ias,
+                Geometry.startLevel(ias, granuleShift),
+                Math.min(SmmuRegisters.addressBits((int) Fields.get(CdLayout.IPS, d0)),
+                        config.outputAddressBits()),
+                config.coherentWalk() && Fields.get(CdLayout.IRGN0, d0) != 0,
+                Fields.test(CdLayout.AFFD, d0),
+                Fields.test(CdLayout.HAD0, d1),
+                Fields.test(CdLayout.R, d0),
+                Fields.test(CdLayout.EPD0, d0));
+        cds[sid] = cd;
+        return cd;
+    }
+
+    /** CMD_CFGI_STE: drops the STE of {@code sid} and, unless {@code leaf}, its CD. */
+    void invalidateSte(long sid, boolean leaf) {
+        if (sid >= 0 && sid < stes.length) {
+            stes[(int) sid] = null;
+            if (!leaf) {
+                cds[(int) sid] = null;
+            }
+        }
+    }
+
+    /** CMD_CFGI_STE_RANGE: drops STEs and CDs of the aligned block of 2^(range+1) stream IDs. */
+    void invalidateSteRange(long sid, int range) {
+        if (range >= 31) { // RANGE = 31 is CFGI_ALL
+            java.util.Arrays.fill(stes, null);
+            java.util.Arrays.fill(cds, null);
+            return;
+        }
+        long span = 1L << (range + 1);
+        long first = sid & -span;
+        for (long s = Math.max(first, 0); s < first + span && s < stes.length; s++) {
+            stes[(int) s] = null;
+            cds[(int) s] = null;
+        }
+    }
+
+    /** CMD_CFGI_CD / CMD_CFGI_CD_ALL: drops the CD of {@code sid} (one CD per stream here). */
+    void invalidateCd(long sid) {
+        if (sid >= 0 && sid < cds.length) {
+            cds[(int) sid] = null;
+        }
+    }
+
+    /** Returns the granule shift a TG0 value selects, or 0 if reserved or unsupported. */
+    private int granuleShift(int tg0) {
+        // TG0 encoding for TTB0 (QEMU tg2granule): 0 = 4 KiB, 1 = 64 KiB, 2 = 16 KiB, 3 reserved
+        return switch (tg0) {
+            case CdLayout.TG0_4K -> config.granule4K() ? 12 : 0;
+            case CdLayout.TG0_64K -> config.granule64K() ? 16 : 0;
+            case CdLayout.TG0_16K -> config.granule16K() ? 14 : 0;
+            default -> 0;
+        };
+    }
+}

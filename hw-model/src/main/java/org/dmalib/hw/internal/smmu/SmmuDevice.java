@@ -1,0 +1,247 @@
+package org.dmalib.hw.internal.smmu;
+
+import static org.dmalib.hw.smmu.SmmuRegisters.*;
+
+import java.util.List;
+import java.util.Objects;
+import org.dmalib.hw.Smmu;
+import org.dmalib.hw.SmmuConfig;
+import org.dmalib.hw.SmmuCounters;
+import org.dmalib.hw.SmmuEvent;
+import org.dmalib.hw.internal.CoherenceFabric;
+import org.dmalib.hw.internal.Translation;
+
+/**
+ * The hardware model's SMMUv3: register file, configuration cache, translation caches, walker,
+ * command and event queues, and the {@link Translation} that streams attached behind it use.
+ *
+ * <p>Translation of one access (per 4 KiB piece, by {@link org.dmalib.hw.internal.StreamPort}):
+ * with SMMUEN clear, GBPA decides bypass or abort; else the STE (config cache, else stream table
+ * in RAM) says abort, bypass or stage 1; for stage 1 the CD gives ASID and tables, the micro-TLB,
+ * main TLB and walk cache are tried, then the walker; permissions are checked against the access.
+ * A fault raises an event and returns an abort: nothing reaches memory.
+ *
+ * <p>Thread-safety: safe for concurrent use. One lock per SMMU serialises translations, register
+ * accesses and command consumption (QEMU holds one mutex per SMMU the same way); the SMMU takes
+ * the coherence fabric's lock inside its own for coherent accesses, never the other way round.
+ */
+public final class SmmuDevice implements Smmu, Translation {
+    private static final long ABORT = -1;
+
+    private final Object lock = new Object();
+    private final CoherenceFabric fabric;
+    private final SmmuConfig config;
+    private final SmmuStats stats = new SmmuStats();
+    private final Registers regs;
+    private final EventQueue events;
+    private final ConfigCache configs;
+    private final Iotlb iotlb;
+    private final Walker walker;
+    private final CommandQueue commands;
+
+    /**
+     * Creates an SMMU in its reset state (SMMUEN clear, GBPA bypass, empty caches).
+     *
+     * @param config what to build
+     * @param fabric the memory system it reads tables and queues from
+     */
+    public SmmuDevice(SmmuConfig config, CoherenceFabric fabric) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.fabric = Objects.requireNonNull(fabric, "fabric");
+        SmmuBus bus = new SmmuBus(fabric);
+        this.regs = new Registers(config);
+        this.events = new EventQueue(config, regs, bus, stats);
+        this.configs = new ConfigCache(config, regs, bus, events, stats);
+        this.iotlb = new Iotlb(config.iotlb(), stats);
+        this.walker = new Walker(bus, iotlb, stats);
+        this.commands = new CommandQueue(config, regs, bus, stats, iotlb, configs);
+    }
+
+    @Override
+    public SmmuConfig config() {
+        return config;
+    }
+
+    @Override
+    public SmmuCounters counters() {
+        synchronized (lock) {
+            return stats.snapshot();
+        }
+    }
+
+    @Override
+    public List<SmmuEvent> events() {
+        synchronized (lock) {
+            return events.snapshot();
+        }
+    }
+
+    /**
+     * Returns whether this SMMU sits on {@code other}'s memory system.
+     *
+     * @param other a coherence fabric
+     * @return whether it is this SMMU's
+     */
+    public boolean isOn(CoherenceFabric other) {
+        return fabric == other;
+    }
+
+    // -- MMIO --
+
+    /**
+     * Reads a 32-bit register.
+     *
+     * @param offset the register offset ({@link org.dmalib.hw.smmu.SmmuRegisters})
+     * @return the value
+     * @throws IllegalArgumentException if there is no 32-bit register at {@code offset}
+     */
+    public int read32(int offset) {
+        synchronized (lock) {
+            if (Registers.handles32(offset)) {
+                return regs.read32(offset);
+            }
+            if (CommandQueue.handles32(offset)) {
+                return commands.read32(offset);
+            }
+            if (EventQueue.handles32(offset)) {
+                return events.read32(offset);
+            }
+            throw noRegister(offset, 32);
+        }
+    }
+
+    /**
+     * Writes a 32-bit register. A write to CMDQ_PROD, to GERRORN or to CR0 consumes the command
+     * queue up to PROD before returning.
+     *
+     * @param offset the register offset
+     * @param value the value
+     * @throws IllegalArgumentException if there is no 32-bit register at {@code offset}
+     */
+    public void write32(int offset, int value) {
+        synchronized (lock) {
+            if (Registers.handles32(offset)) {
+                regs.write32(offset, value);
+            } else if (CommandQueue.handles32(offset)) {
+                commands.write32(offset, value);
+            } else if (EventQueue.handles32(offset)) {
+                events.write32(offset, value);
+            } else {
+                throw noRegister(offset, 32);
+            }
+            if (offset == CMDQ_PROD || offset == GERRORN || offset == CR0) {
+                commands.consume();
+            }
+        }
+    }
+
+    /**
+     * Reads a 64-bit register.
+     *
+     * @param offset the register offset
+     * @return the value
+     * @throws IllegalArgumentException if there is no 64-bit register at {@code offset}
+     */
+    public long read64(int offset) {
+        synchronized (lock) {
+            if (offset == CMDQ_BASE) {
+                return commands.readBase();
+            }
+            if (Registers.handles64(offset)) {
+                return regs.read64(offset);
+            }
+            if (EventQueue.handles64(offset)) {
+                return events.read64(offset);
+            }
+            throw noRegister(offset, 64);
+        }
+    }
+
+    /**
+     * Writes a 64-bit register.
+     *
+     * @param offset the register offset
+     * @param value the value
+     * @throws IllegalArgumentException if there is no 64-bit register at {@code offset}
+     */
+    public void write64(int offset, long value) {
+        synchronized (lock) {
+            if (offset == CMDQ_BASE) {
+                commands.writeBase(value);
+            } else if (Registers.handles64(offset)) {
+                regs.write64(offset, value);
+            } else if (EventQueue.handles64(offset)) {
+                events.write64(offset, value);
+            } else {
+                throw noRegister(offset, 64);
+            }
+        }
+    }
+
+    private static IllegalArgumentException noRegister(int offset, int width) {
+        return new IllegalArgumentException(String.format(
+                "no %d-bit SMMU register at offset 0x%x", width, offset));
+    }
+
+    // -- translation --
+
+    @Override
+    public long translate(int streamId, long address, boolean write) {
+        synchronized (lock) {
+            stats.translations++;
+            if (!regs.smmuEnabled()) {
+                return regs.bypassAborts() ? ABORT : address;
+            }
+            SteState ste = configs.ste(streamId, address, write);
+            if (ste == null) {
+                return ABORT;
+            }
+            if (ste.config() == org.dmalib.hw.smmu.SteLayout.CONFIG_BYPASS) {
+                return address;
+            }
+            if (ste.config() == org.dmalib.hw.smmu.SteLayout.CONFIG_ABORT) {
+                return ABORT; // an abort STE records no event
+            }
+            CdState cd = configs.cd(streamId, ste, address, write);
+            if (cd == null) {
+                return ABORT;
+            }
+            long leaf;
+            if (cd.walksDisabled() || address >>> cd.ias() != 0) {
+                leaf = -SmmuEvent.Kind.TRANSLATION_FAULT.id(); // outside the TTB0 input range
+            } else {
+                leaf = iotlb.lookup(cd.asid(), address, cd.granuleShift());
+                if (leaf == TlbArray.MISS) {
+                    leaf = walker.walk(cd, address);
+                    if (leaf >= 0) {
+                        iotlb.fill(cd.asid(), address, leaf);
+                    }
+                }
+            }
+            if (leaf >= 0 && ((write && (leaf & Leaf.WRITABLE) == 0)
+                    || (!ste.privileged() && (leaf & Leaf.UNPRIV) == 0))) {
+                leaf = -SmmuEvent.Kind.PERMISSION_FAULT.id();
+            }
+            if (leaf < 0) {
+                events.raise(kindOf((int) -leaf), streamId, address, write, ste.privileged(), 0,
+                        cd.recordFaults());
+                return ABORT;
+            }
+            return Leaf.output(leaf, address);
+        }
+    }
+
+    private static SmmuEvent.Kind kindOf(int id) {
+        for (SmmuEvent.Kind k : SmmuEvent.Kind.values()) {
+            if (k.id() == id) {
+                return k;
+            }
+        }
+        throw new IllegalStateException("no event kind with id 0x" + Integer.toHexString(id));
+    }
+
+    @Override
+    public String toString() {
+        return "SMMUv3 " + config;
+    }
+}

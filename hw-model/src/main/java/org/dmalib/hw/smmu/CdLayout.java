@@ -1,0 +1,74 @@
+package org.dmalib.hw.smmu;
+
+/**
+ * Context descriptor (CD) layout: 64 bytes, eight little-endian doublewords (Linux
+ * {@code CTXDESC_CD_*}, arm-smmu-v3.h; AFFD and TG0 values from QEMU smmuv3-internal.h). Only
+ * TTB0 is used: the TTB1 half of the address space is outside every stage-1 input range here.
+ *
+ * <pre>
+ * dword 0:  63..48  47   46 45 44 43 42 41   38   35    34..32  31 30   15   14   13..12 11..10 9..8  7..6 5..0
+ *           ASID    ASET A  R  S  HA HD AA64 TBI0 AFFD  IPS     V  EPD1 ENDI EPD0 SH0    ORGN0  IRGN0 TG0  T0SZ
+ * dword 1:  51 ........ 4  3..0
+ *           TTB0[51:4]     (HAD0 bit 1)
+ * </pre>
+ *
+ * <p>Thread-safety: constants only.
+ */
+public final class CdLayout {
+    private CdLayout() {}
+
+    /** Bytes per CD (CTXDESC_CD_DWORDS = 8). */
+    public static final int BYTES = 64;
+
+    /** dword 0: T0SZ; the input address size is 64 - T0SZ bits (16 to 39 allowed here). */
+    public static final long T0SZ = Fields.mask(5, 0);
+    /** dword 0: TG0, the TTB0 granule: 0 = 4 KiB, 1 = 64 KiB, 2 = 16 KiB. */
+    public static final long TG0 = Fields.mask(7, 6);
+    /** TG0 value: 4 KiB granule. */
+    public static final int TG0_4K = 0;
+    /** TG0 value: 64 KiB granule. */
+    public static final int TG0_64K = 1;
+    /** TG0 value: 16 KiB granule. */
+    public static final int TG0_16K = 2;
+    /** dword 0: IRGN0, inner cacheability of walks (0 = non-cacheable, 1 = WBWA). */
+    public static final long IRGN0 = Fields.mask(9, 8);
+    /** dword 0: ORGN0, outer cacheability of walks. */
+    public static final long ORGN0 = Fields.mask(11, 10);
+    /** dword 0: SH0, shareability of walks (0 = non-shareable, 2 = outer, 3 = inner). */
+    public static final long SH0 = Fields.mask(13, 12);
+    /** Cacheability value: write-back write-allocate. */
+    public static final int CACHE_WBWA = 1;
+    /** Shareability value: inner shareable. */
+    public static final int SH_ISH = 3;
+    /** Shareability value: outer shareable. */
+    public static final int SH_OSH = 2;
+    /** dword 0: EPD0, TTB0 walks disabled (every address faults). */
+    public static final long EPD0 = 1L << 14;
+    /** dword 0: ENDI, big-endian tables (unsupported here: C_BAD_CD). */
+    public static final long ENDI = 1L << 15;
+    /** dword 0: EPD1, TTB1 walks disabled. */
+    public static final long EPD1 = 1L << 30;
+    /** dword 0: V, the CD is valid. */
+    public static final long V = 1L << 31;
+    /** dword 0: IPS, intermediate (output) address size, encoded as SMMU_IDR5.OAS. */
+    public static final long IPS = Fields.mask(34, 32);
+    /** dword 0: AFFD, an Access Flag of 0 does not fault. */
+    public static final long AFFD = 1L << 35;
+    /** dword 0: TBI0 (stored, no effect: device addresses have no tag byte here). */
+    public static final long TBI0 = 1L << 38;
+    /** dword 0: AA64, AArch64 tables (must be 1 here). */
+    public static final long AA64 = 1L << 41;
+    /** dword 0: R, record fault events (else faults abort silently). */
+    public static final long R = 1L << 45;
+    /** dword 0: A, abort faulting transactions (always so here: IDR0.TERM_MODEL is 1). */
+    public static final long A = 1L << 46;
+    /** dword 0: ASET (stored, no effect). */
+    public static final long ASET = 1L << 47;
+    /** dword 0: ASID. */
+    public static final long ASID = Fields.mask(63, 48);
+
+    /** dword 1: HAD0, hierarchical attribute disable: APTable bits are ignored. */
+    public static final long HAD0 = 1L << 1;
+    /** dword 1: TTB0, physical address of the level-0 (start level) table. */
+    public static final long TTB0 = Fields.mask(51, 4);
+}
