@@ -9,6 +9,8 @@ final class Dmalib {
     /** Cache maintenance instructions of the simulated CPU: exported to the arch code only. */
     static final String HW_CACHE = "org.dmalib.hw.cache..";
     static final String HW_INTERNAL = "org.dmalib.hw.internal..";
+    /** The SMMU's programming interface: registers, stream table, command and event queues. */
+    static final String HW_SMMU = "org.dmalib.hw.smmu..";
     static final String IOMMU_API = "org.dmalib.iommu.api..";
     /** The IOMMU driver SPI: what an IOMMU driver implements and calls. */
     static final String IOMMU_SPI = "org.dmalib.iommu.api.spi..";

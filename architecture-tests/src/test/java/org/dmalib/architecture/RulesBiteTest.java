@@ -64,6 +64,11 @@ class RulesBiteTest {
     }
 
     @Test
+    void a_driver_programming_the_smmu_breaks_the_smmu_rule() {
+        assertFailsNaming(TlbMaintenanceVisibilityRules.only_the_smmu_driver_programs_the_smmu, DRIVER);
+    }
+
+    @Test
     void a_driver_gathering_tlb_invalidations_breaks_the_tlb_rule() {
         assertFailsNaming(TlbMaintenanceVisibilityRules
                 .tlb_primitives_are_used_only_by_the_dma_api_and_the_smmu_driver, DRIVER);

@@ -3,6 +3,8 @@ package org.dmalib.architecture;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static org.dmalib.architecture.Dmalib.DESIGN;
 import static org.dmalib.architecture.Dmalib.DMA_OPS;
+import static org.dmalib.architecture.Dmalib.HW;
+import static org.dmalib.architecture.Dmalib.HW_SMMU;
 import static org.dmalib.architecture.Dmalib.IOMMU_SMMU;
 import static org.dmalib.architecture.Dmalib.IOMMU_SPI;
 import static org.dmalib.architecture.Dmalib.IOMMU_TLB;
@@ -11,15 +13,23 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /**
- * Who may depend on the IOMMU side's privileged packages: the driver SPI and the TLB-maintenance
- * primitives. The module-info exports both only to the DMA API and the SMMU driver; these rules
- * restate that for class-path builds.
+ * Who may depend on the IOMMU side's privileged packages: the SMMU's programming interface, the
+ * driver SPI and the TLB-maintenance primitives. The module-infos export them only to the DMA API
+ * and the SMMU driver; these rules restate that for class-path builds.
  */
 final class TlbMaintenanceVisibilityRules {
     /** The IOMMU core itself: both packages live in it and call each other. */
     private static final String IOMMU_CORE = "org.dmalib.iommu.api..";
 
     private TlbMaintenanceVisibilityRules() {}
+
+    @ArchTest
+    static final ArchRule only_the_smmu_driver_programs_the_smmu = classes()
+            .that().resideInAPackage(HW_SMMU)
+            .should().onlyHaveDependentClassesThat().resideInAnyPackage(HW, IOMMU_SMMU)
+            .because("a command queue, stream table or IOTLB driven from two places loses "
+                    + "invalidations; the SMMUv3 driver is the only software that programs the SMMU ("
+                    + DESIGN + ")");
 
     @ArchTest
     static final ArchRule tlb_primitives_are_used_only_by_the_dma_api_and_the_smmu_driver = classes()

@@ -6,7 +6,9 @@ import org.dmalib.hw.Cpu;
 import org.dmalib.hw.Machine;
 import org.dmalib.hw.MachineConfig;
 import org.dmalib.hw.cache.CacheMaintenance;
+import org.dmalib.hw.SmmuConfig;
 import org.dmalib.hw.internal.CoherenceFabric;
+import org.dmalib.hw.smmu.SmmuProgramming;
 import org.dmalib.iommu.api.internal.tlb.IotlbGather;
 import org.dmalib.iommu.api.spi.IommuDomains;
 
@@ -29,6 +31,16 @@ public final class RogueDriver {
         DcacheMaintenance.on(cpu).cleanPoc(0, 64);
         PlantedPrimitive.touch();
         return null;
+    }
+
+    /**
+     * Reads an SMMU register itself, the way a driver must not.
+     *
+     * @return IDR0
+     */
+    public static int programTheSmmuBehindTheDriversBack() {
+        Machine machine = Machine.create(MachineConfig.of(1 << 20));
+        return SmmuProgramming.of(machine.addSmmu(SmmuConfig.gem5())).readRegister(0);
     }
 
     /**

@@ -118,14 +118,13 @@ public final class Machine {
      * @param smmu an SMMU of this machine
      * @return the master's port, for its device model
      * @throws IllegalArgumentException if {@code streamId} is negative or already attached, or
-     *     {@code smmu} was not built by this machine
+     *     {@code smmu} was not built by this machine (or not by the hardware model at all)
      * @throws NullPointerException if an argument is null
      */
     public DmaPort attach(int streamId, Coherency coherency, Smmu smmu) {
         Objects.requireNonNull(coherency, "coherency");
         Objects.requireNonNull(smmu, "smmu");
-        SmmuDevice device = (SmmuDevice) smmu; // Smmu is sealed: the device is its only class
-        if (!device.isOn(fabric)) {
+        if (!(smmu instanceof SmmuDevice device) || !device.isOn(fabric)) {
             throw new IllegalArgumentException("smmu=" + smmu + " belongs to another machine");
         }
         return attachPort(streamId, coherency, device);

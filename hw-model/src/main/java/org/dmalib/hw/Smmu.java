@@ -1,7 +1,6 @@
 package org.dmalib.hw;
 
 import java.util.List;
-import org.dmalib.hw.internal.smmu.SmmuDevice;
 
 /**
  * An Arm SMMUv3 of the machine, seen from outside: its configuration and what it has done.
@@ -12,8 +11,11 @@ import org.dmalib.hw.internal.smmu.SmmuDevice;
  * this interface: only the SMMU driver may do it, through {@code org.dmalib.hw.smmu}.
  *
  * <p>Thread-safety: safe for concurrent use. Only the hardware model implements this interface.
+ * It is deliberately not {@code sealed}: its implementation lives in another package, and on the
+ * class path (benchmarks, class-path users) the JVM allows a sealed type's permitted subclasses
+ * only in its own package, so loading the implementation would fail there.
  */
-public sealed interface Smmu permits SmmuDevice {
+public interface Smmu {
     /** Returns what this SMMU was built from. */
     SmmuConfig config();
 

@@ -35,11 +35,14 @@ public final class SmmuProgramming {
      * @param smmu an SMMU of a machine built by this hardware model
      * @return its programming interface
      * @throws NullPointerException if {@code smmu} is null
+     * @throws IllegalArgumentException if {@code smmu} is not an SMMU of the hardware model
      */
     public static SmmuProgramming of(Smmu smmu) {
         Objects.requireNonNull(smmu, "smmu");
-        // Smmu is sealed: its only implementation is the model's device
-        return new SmmuProgramming((SmmuDevice) smmu);
+        if (!(smmu instanceof SmmuDevice device)) {
+            throw new IllegalArgumentException("smmu=" + smmu + " is not an SMMU of the hardware model");
+        }
+        return new SmmuProgramming(device);
     }
 
     /** Returns the SMMU this interface programs. */
