@@ -13,7 +13,9 @@ module org.dmalib.arch.coherency {
     exports org.dmalib.arch.coherency;
 
     // dma-ops is the only caller of arch_sync_dma_*: it owns the order of cache maintenance
-    // around mapping, syncing and unmapping.
+    // around mapping, syncing and unmapping. The SMMU driver cleans the page-table entries it
+    // writes when the SMMU's table walks are not coherent (io-pgtable's non-coherent walker).
     exports org.dmalib.arch.coherency.internal.cache to
-            org.dmalib.dma.ops;
+            org.dmalib.dma.ops,
+            org.dmalib.iommu.smmu;
 }

@@ -17,4 +17,9 @@ module org.dmalib.hw {
     // and DSB; nobody else may issue cache maintenance.
     exports org.dmalib.hw.cache to
             org.dmalib.arch.coherency;
+
+    // the SMMUv3 driver is the only software that programs the SMMU: registers, stream table,
+    // command and event queues.
+    exports org.dmalib.hw.smmu to
+            org.dmalib.iommu.smmu;
 }

@@ -15,10 +15,14 @@ module org.dmalib.iommu.api {
     exports org.dmalib.iommu.api;
 
     // dma-ops unmaps through GatheringDomain: unmapFast for every segment, then one iotlbSync
-    // (strict) or none (lazy, its flush queue calls flushIotlbAll).
+    // (strict) or none (lazy, its flush queue calls flushIotlbAll). The SMMU driver implements
+    // the domain ops and the io-pgtable flush ops.
     exports org.dmalib.iommu.api.spi to
-            org.dmalib.dma.ops;
-    // dma-ops owns the IOTLB gather of every unmap and marks it queued for its flush queue.
+            org.dmalib.dma.ops,
+            org.dmalib.iommu.smmu;
+    // dma-ops owns the IOTLB gather of every unmap and marks it queued for its flush queue; the
+    // SMMU driver fills the gather from its page tables and turns plans into commands.
     exports org.dmalib.iommu.api.internal.tlb to
-            org.dmalib.dma.ops;
+            org.dmalib.dma.ops,
+            org.dmalib.iommu.smmu;
 }

@@ -34,14 +34,14 @@ final class DmaOpsLayeringRules {
                     + ", 'Who uses it')");
 
     // Layers from the bottom: hw and iommu.api, then arch.coherency, then dma.ops, the drivers and
-    // the command. The SMMU driver is optional until its module exists; its allowances follow
-    // DESIGN.md's visibility table.
+    // the command. The SMMU driver sits between the arch code and the DMA API; its allowances
+    // follow DESIGN.md's visibility table.
     @ArchTest
     static final ArchRule modules_depend_only_downwards = layeredArchitecture().consideringAllDependencies()
             .layer("hw").definedBy(HW)
             .layer("iommu.api").definedBy(IOMMU_API)
             .layer("arch.coherency").definedBy(ARCH_COHERENCY)
-            .optionalLayer("iommu.smmu").definedBy(IOMMU_SMMU)
+            .layer("iommu.smmu").definedBy(IOMMU_SMMU)
             .layer("dma.ops").definedBy(DMA_OPS)
             .layer("examples").definedBy(EXAMPLES)
             .layer("cli").definedBy(CLI)

@@ -19,6 +19,7 @@ final class ImportSanityRules {
             "org.dmalib.hw.internal.smmu",
             "org.dmalib.iommu.api", "org.dmalib.iommu.api.spi", "org.dmalib.iommu.api.internal.tlb",
             "org.dmalib.arch.coherency", "org.dmalib.arch.coherency.internal.cache",
+            "org.dmalib.iommu.smmu",
             "org.dmalib.dma.ops", "org.dmalib.dma.ops.internal.direct",
             "org.dmalib.dma.ops.internal.bounce",
             "org.dmalib.examples",

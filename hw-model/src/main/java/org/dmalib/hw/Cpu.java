@@ -59,6 +59,19 @@ public interface Cpu {
     void storeLong(long paddr, long value);
 
     /**
+     * Atomically replaces the aligned 64-bit word at {@code paddr} with {@code update} if it
+     * holds {@code expected} (arm64 {@code CAS}), through this CPU's cache like a store. Atomic
+     * against every CPU and coherent DMA master; a non-coherent master sees the result only once
+     * the line is cleaned or evicted, like any store.
+     *
+     * @param paddr the physical address, 8-byte aligned
+     * @param expected the value the word must hold
+     * @param update the new value
+     * @return the value the word held before: the swap happened iff it equals {@code expected}
+     */
+    long compareAndSwapLong(long paddr, long expected, long update);
+
+    /**
      * Loads {@code length} bytes starting at {@code paddr} into {@code dst}.
      *
      * @param paddr the first physical address

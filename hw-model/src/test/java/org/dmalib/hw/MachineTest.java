@@ -185,4 +185,33 @@ class MachineTest {
         assertEquals(0, small.memory().readByte(4096 * 16)); // the last is still only cached
         assertEquals(16, small.cpu(0).loadByte(4096 * 16));
     }
+
+    @Test
+    void compare_and_swap_goes_through_the_cache_and_is_atomic_across_cpus() throws Exception {
+        assertEquals(0, cpu0.compareAndSwapLong(BUF, 0, 5));
+        assertTrue(cpu0.isDirty(BUF));
+        assertEquals(0, machine.memory().readLong(BUF)); // like a store: RAM not yet written
+        assertEquals(5, cpu1.compareAndSwapLong(BUF, 0, 6)); // lost: the word holds 5
+        assertEquals(5, cpu1.loadLong(BUF));
+        assertThrows(PhysicalAddressException.class, () -> cpu0.compareAndSwapLong(BUF + 4, 0, 1));
+
+        long word = BUF + 4096;
+        Thread[] threads = new Thread[4];
+        for (int t = 0; t < threads.length; t++) {
+            Cpu cpu = machine.cpu(t % 2);
+            threads[t] = new Thread(() -> {
+                for (int i = 0; i < 1000; i++) {
+                    long v;
+                    do {
+                        v = cpu.loadLong(word);
+                    } while (cpu.compareAndSwapLong(word, v, v + 1) != v);
+                }
+            });
+            threads[t].start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertEquals(4000, cpu0.loadLong(word));
+    }
 }

@@ -125,6 +125,35 @@ public final class CoherenceFabric {
         }
     }
 
+    /**
+     * An atomic compare-and-swap of an aligned 64-bit word by CPU {@code cpu} (arm64 CAS, or an
+     * LDXR/STXR loop): the line is taken exclusive as for a store, and the new value is written
+     * into the cache only if the word holds {@code expected}. The whole operation is one fabric
+     * transaction, so it is atomic against every CPU and coherent master.
+     *
+     * @param cpu the CPU index
+     * @param paddr the word's address: 8-byte aligned, already checked against memory
+     * @param expected the value the word must hold
+     * @param update the value to store
+     * @return the value the word held before (equal to {@code expected} iff the swap happened)
+     */
+    public synchronized long cpuCompareAndSwap(int cpu, long paddr, long expected, long update) {
+        int inLine = (int) (paddr & (lineSize - 1));
+        int slot = ownLine(cpu, paddr >>> lineShift, true);
+        byte[] line = caches[cpu].data(slot);
+        long old = 0;
+        for (int i = Long.BYTES - 1; i >= 0; i--) {
+            old = (old << 8) | (line[inLine + i] & 0xffL); // little-endian
+        }
+        if (old == expected) {
+            for (int i = 0; i < Long.BYTES; i++) {
+                line[inLine + i] = (byte) (update >>> (8 * i));
+            }
+            caches[cpu].setDirty(slot, true);
+        }
+        return old;
+    }
+
     /** Returns whether CPU {@code cpu}'s cache holds the line of {@code paddr}. */
     public synchronized boolean isCached(int cpu, long paddr) {
         return caches[cpu].probe(paddr >>> lineShift) >= 0;

@@ -2,6 +2,7 @@ package org.dmalib.hw.internal;
 
 import java.util.Objects;
 import org.dmalib.hw.Cpu;
+import org.dmalib.hw.PhysicalAddressException;
 import org.dmalib.hw.PhysicalMemory;
 
 /**
@@ -71,6 +72,17 @@ public final class CpuCore implements Cpu {
             b[i] = (byte) (value >>> (8 * i)); // little-endian
         }
         store(paddr, b, 0, Long.BYTES);
+    }
+
+    @Override
+    public long compareAndSwapLong(long paddr, long expected, long update) {
+        memory.checkRange(paddr, Long.BYTES);
+        if ((paddr & (Long.BYTES - 1)) != 0) {
+            throw new PhysicalAddressException(String.format(
+                    "64-bit compare-and-swap at paddr=0x%x is not 8-byte aligned", paddr),
+                    paddr, Long.BYTES);
+        }
+        return fabric.cpuCompareAndSwap(id, paddr, expected, update);
     }
 
     @Override

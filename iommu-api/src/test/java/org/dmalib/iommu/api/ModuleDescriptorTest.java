@@ -22,8 +22,9 @@ class ModuleDescriptorTest {
         }
         assertEquals(Map.of(
                 "org.dmalib.iommu.api", Set.of(),
-                "org.dmalib.iommu.api.spi", Set.of("org.dmalib.dma.ops"),
-                "org.dmalib.iommu.api.internal.tlb", Set.of("org.dmalib.dma.ops")), exports);
+                "org.dmalib.iommu.api.spi", Set.of("org.dmalib.dma.ops", "org.dmalib.iommu.smmu"),
+                "org.dmalib.iommu.api.internal.tlb", Set.of("org.dmalib.dma.ops", "org.dmalib.iommu.smmu")),
+                exports);
         assertTrue(d.opens().isEmpty());
         assertFalse(d.isOpen());
     }

@@ -1,0 +1,13 @@
+/**
+ * The Arm SMMUv3 driver: probes the SMMU, owns its stream table and queues, builds its commands
+ * (range TLBI included) and implements the IOMMU core's domain SPI with ARM LPAE stage-1 page
+ * tables (in a package of its own, not exported).
+ */
+module org.dmalib.iommu.smmu {
+    requires transitive org.dmalib.hw;
+    requires transitive org.dmalib.iommu.api;
+    requires org.dmalib.arch.coherency;
+    requires static transitive com.google.errorprone.annotations;
+
+    exports org.dmalib.iommu.smmu;
+}

@@ -1,0 +1,20 @@
+package org.dmalib.iommu.smmu;
+
+import org.dmalib.iommu.api.IommuException;
+
+/**
+ * Page-table memory ran out, or a table was freed that was never allocated; nothing was
+ * allocated or freed.
+ */
+public final class PageTableMemoryException extends IommuException {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * Creates the exception.
+     *
+     * @param message what failed, naming the values
+     */
+    public PageTableMemoryException(String message) {
+        super(message);
+    }
+}

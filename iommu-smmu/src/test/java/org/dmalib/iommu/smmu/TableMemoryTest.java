@@ -1,0 +1,81 @@
+package org.dmalib.iommu.smmu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.dmalib.hw.Machine;
+import org.dmalib.hw.MachineConfig;
+import org.junit.jupiter.api.Test;
+
+class TableMemoryTest {
+    private static final long MIB = 1L << 20;
+    private final Machine machine = Machine.create(MachineConfig.of(4 * MIB));
+
+    @Test
+    void blocks_are_naturally_aligned_inside_the_region_and_reused_after_free() {
+        TableMemory tm = TableMemory.of(machine, MIB, MIB);
+        long a = tm.allocate(64);
+        long b = tm.allocate(4096);
+        assertEquals(0, b % 4096);
+        assertTrue(a >= MIB && b + 4096 <= 2 * MIB);
+        assertEquals(4096 + 64, tm.bytesInUse());
+        tm.free(b, 4096);
+        assertEquals(b, tm.allocate(4096));
+        long c = tm.allocate(128); // from the gap the 4 KiB alignment left
+        assertTrue(c > a && c < b, "the alignment gap is reused");
+        assertEquals(3, tm.blocksInUse());
+    }
+
+    @Test
+    void exhaustion_and_bad_frees_are_typed_and_change_nothing() {
+        TableMemory tm = TableMemory.of(machine, 0, TableMemory.MAX_BLOCK);
+        long a = tm.allocate(TableMemory.MAX_BLOCK);
+        PageTableMemoryException e =
+                assertThrows(PageTableMemoryException.class, () -> tm.allocate(4096));
+        assertTrue(e.getMessage().contains("exhausted"), e.getMessage());
+        assertThrows(PageTableMemoryException.class, () -> tm.free(a + 4096, 4096));
+        assertThrows(PageTableMemoryException.class, () -> tm.free(a, 4096));
+        assertEquals(TableMemory.MAX_BLOCK, tm.bytesInUse());
+        tm.free(a, TableMemory.MAX_BLOCK);
+        assertEquals(0, tm.bytesInUse());
+    }
+
+    @Test
+    void bad_arguments_name_the_value() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TableMemory.of(machine, 4096, MIB));
+        assertTrue(e.getMessage().contains("base=0x1000"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> TableMemory.of(machine, 0, 100));
+        assertThrows(RuntimeException.class, () -> TableMemory.of(machine, 0, 8 * MIB));
+        TableMemory tm = TableMemory.of(machine, 0, MIB);
+        e = assertThrows(IllegalArgumentException.class, () -> tm.allocate(96));
+        assertTrue(e.getMessage().contains("bytes=96"), e.getMessage());
+    }
+
+    @Test
+    void concurrent_allocation_never_hands_out_a_block_twice() throws Exception {
+        TableMemory tm = TableMemory.of(machine, 0, 4 * MIB);
+        Set<Long> seen = ConcurrentHashMap.newKeySet();
+        Thread[] threads = new Thread[4];
+        for (int t = 0; t < threads.length; t++) {
+            threads[t] = new Thread(() -> {
+                for (int i = 0; i < 200; i++) {
+                    long p = tm.allocate(4096);
+                    assertTrue(seen.add(p));
+                    if (i % 3 == 0) {
+                        seen.remove(p);
+                        tm.free(p, 4096);
+                    }
+                }
+            });
+            threads[t].start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertEquals(seen.size() * 4096L, tm.bytesInUse());
+    }
+}
