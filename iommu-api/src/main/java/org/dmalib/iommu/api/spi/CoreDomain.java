@@ -148,6 +148,7 @@ final class CoreDomain implements GatheringDomain {
             return 0;
         }
         checkAperture(iova, size);
+        ops.checkUnmap(iova, size); // refuses a partial block before anything changes
 
         long unmapped = 0;
         while (unmapped < size) {

@@ -54,6 +54,19 @@ public interface IommuDomainOps {
     @CanIgnoreReturnValue
     long unmapPages(long iova, long pgsize, long pgcount, IotlbGather gather);
 
+    /**
+     * Refuses, before anything is unmapped, an unmap of {@code [iova, iova + size)} that would
+     * have to subdivide a larger mapping (a block only partly inside the range): Linux since
+     * v6.13 no longer splits blocks on unmap. The core calls it once per unmap call; the default
+     * accepts everything, for drivers whose mappings are never larger than the granule.
+     *
+     * @param iova the first IOVA, aligned to the smallest page size
+     * @param size bytes, aligned to the smallest page size, positive
+     * @throws org.dmalib.iommu.api.PartialUnmapException naming the block, if the range starts or
+     *     ends inside one
+     */
+    default void checkUnmap(long iova, long size) {}
+
     /** Invalidates every IOTLB entry of the domain and waits ({@code flush_iotlb_all}). */
     void flushIotlbAll();
 

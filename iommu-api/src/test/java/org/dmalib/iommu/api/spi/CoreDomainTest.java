@@ -17,6 +17,7 @@ import org.dmalib.iommu.api.IommuDomain;
 import org.dmalib.iommu.api.IommuProt;
 import org.dmalib.iommu.api.OutOfRangeException;
 import org.dmalib.iommu.api.PageSizes;
+import org.dmalib.iommu.api.PartialUnmapException;
 import org.dmalib.iommu.api.UnalignedException;
 import org.dmalib.iommu.api.internal.tlb.IotlbGather;
 import org.dmalib.iommu.api.internal.tlb.TlbCommand;
@@ -233,6 +234,54 @@ class CoreDomainTest {
         // nothing was counted as mapped by the bad call, so the fake keeps its one page: the
         // core cannot undo what a lying driver does not report
         assertEquals(1, table.leaves.size());
+    }
+
+    @Test
+    void a_partial_block_unmap_is_refused_before_anything_is_unmapped() {
+        domain.map(0, 0, SZ_4K, IommuProt.READ);
+        domain.map(SZ_2M, SZ_2M, SZ_2M, IommuProt.READ); // one 2 MiB block
+        IommuDomainOps refusing = new IommuDomainOps() {
+            @Override
+            public long mapPages(long iova, long paddr, long pgsize, long pgcount, IommuProt prot) {
+                return table.mapPages(iova, paddr, pgsize, pgcount, prot);
+            }
+
+            @Override
+            public long unmapPages(long iova, long pgsize, long pgcount, IotlbGather gather) {
+                return table.unmapPages(iova, pgsize, pgcount, gather);
+            }
+
+            @Override
+            public void checkUnmap(long iova, long size) {
+                if (iova + size > SZ_2M && iova + size < 2 * SZ_2M) {
+                    throw new PartialUnmapException(iova, size, SZ_2M, SZ_2M);
+                }
+            }
+
+            @Override
+            public void flushIotlbAll() {
+                table.flushIotlbAll();
+            }
+
+            @Override
+            public void iotlbSync(IotlbGather gather) {
+                table.iotlbSync(gather);
+            }
+
+            @Override
+            public OptionalLong iovaToPhys(long iova) {
+                return table.iovaToPhys(iova);
+            }
+        };
+        IommuDomain d = IommuDomains.create(refusing, LPAE_4K, DomainType.UNMANAGED,
+                InvalidationStrategy.LINUX, IAS);
+        PartialUnmapException e = assertThrows(PartialUnmapException.class,
+                () -> d.unmap(0, SZ_2M + SZ_4K));
+        assertTrue(e.getMessage().contains("block iova=0x200000"), e.getMessage());
+        assertEquals(SZ_2M, e.blockSize());
+        assertEquals(OptionalLong.of(0), domain.iovaToPhys(0)); // the 4 KiB page before it survived
+        assertEquals(OptionalLong.of(SZ_2M), domain.iovaToPhys(SZ_2M));
+        assertEquals(0, table.invalidationActivity());
     }
 
     @Test
