@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.dmalib.hw.Machine;
+import org.dmalib.hw.PhysicalMemory;
 
 /**
  * A physical memory region reserved for IOMMU page tables, stream tables and queues, handing out
@@ -29,6 +30,7 @@ public final class TableMemory {
     private static final int MIN_SHIFT = 6;  // log2(MIN_BLOCK)
     private static final int SIZES = 11;     // 64 B .. 64 KiB
 
+    private final PhysicalMemory ram;
     private final long base;
     private final long size;
     private final AtomicLong next;
@@ -37,7 +39,8 @@ public final class TableMemory {
     private final Map<Long, Integer> live = new ConcurrentHashMap<>();
     private final AtomicLong bytesInUse = new AtomicLong();
 
-    private TableMemory(long base, long size) {
+    private TableMemory(PhysicalMemory ram, long base, long size) {
+        this.ram = ram;
         this.base = base;
         this.size = size;
         this.next = new AtomicLong(base);
@@ -67,7 +70,15 @@ public final class TableMemory {
                     "size=0x%x must be a positive multiple of 0x%x", size, MAX_BLOCK));
         }
         machine.memory().checkRange(base, size);
-        return new TableMemory(base, size);
+        return new TableMemory(machine.memory(), base, size);
+    }
+
+    /**
+     * Returns the RAM the region lies in: the driver's non-cacheable alias for stream tables,
+     * context descriptors and queues (what {@code dma_alloc_coherent} hands a driver).
+     */
+    PhysicalMemory ram() {
+        return ram;
     }
 
     /** Returns the region's first byte. */

@@ -1,0 +1,20 @@
+package org.dmalib.iommu.smmu;
+
+import org.dmalib.iommu.api.IommuException;
+
+/**
+ * The domain still has streams attached, or is not a live domain of this SMMU; nothing was
+ * changed.
+ */
+public final class DomainBusyException extends IommuException {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * Creates the exception.
+     *
+     * @param message what failed, naming the values
+     */
+    public DomainBusyException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,94 @@
+package org.dmalib.iommu.smmu;
+
+import java.util.OptionalLong;
+import org.dmalib.iommu.api.IommuProt;
+import org.dmalib.iommu.api.internal.tlb.IotlbGather;
+import org.dmalib.iommu.api.spi.IommuDomainOps;
+import org.dmalib.iommu.api.spi.MapPagesException;
+
+/**
+ * The driver's side of one paging domain ({@code struct arm_smmu_domain} with its
+ * {@code iommu_domain_ops}): page-table operations delegated to the domain's table, IOTLB
+ * maintenance to its {@link DomainFlushOps}. Map issues no invalidation: an SMMUv3 caches no
+ * invalid entries, so there is no {@code iotlb_sync_map}.
+ *
+ * <p>Thread-safety: safe for concurrent calls on disjoint ranges (the table's guarantee). After
+ * {@link SmmuV3#freeDomain} the table is gone: every call throws {@link IllegalStateException}.
+ */
+final class SmmuDomain implements IommuDomainOps {
+    private final DomainFlushOps flush;
+    private final DomainPageTable table;
+    private volatile boolean freed;
+
+    SmmuDomain(DomainFlushOps flush, DomainPageTable table) {
+        this.flush = flush;
+        this.table = table;
+    }
+
+    DomainFlushOps flush() {
+        return flush;
+    }
+
+    DomainPageTable table() {
+        return table;
+    }
+
+    int asid() {
+        return flush.asid();
+    }
+
+    void markFreed() {
+        freed = true;
+    }
+
+    private void checkLive() {
+        if (freed) {
+            throw new IllegalStateException("domain with asid=" + flush.asid() + " was freed");
+        }
+    }
+
+    @Override
+    public long mapPages(long iova, long paddr, long pgsize, long pgcount, IommuProt prot) {
+        checkLive();
+        try {
+            long mapped = table.mapPages(iova, paddr, pgsize, pgcount, prot);
+            flush.addLiveEntries(mapped / pgsize);
+            return mapped;
+        } catch (MapPagesException e) {
+            flush.addLiveEntries(e.mapped() / pgsize); // the core unmaps them, which subtracts
+            throw e;
+        }
+    }
+
+    @Override
+    public long unmapPages(long iova, long pgsize, long pgcount, IotlbGather gather) {
+        checkLive();
+        long unmapped = table.unmapPages(iova, pgsize, pgcount, gather);
+        flush.addLiveEntries(-(unmapped / pgsize));
+        return unmapped;
+    }
+
+    @Override
+    public void checkUnmap(long iova, long size) {
+        checkLive();
+        table.checkUnmap(iova, size);
+    }
+
+    @Override
+    public void flushIotlbAll() {
+        checkLive();
+        flush.flushAll();
+    }
+
+    @Override
+    public void iotlbSync(IotlbGather gather) {
+        checkLive();
+        flush.iotlbSync(gather);
+    }
+
+    @Override
+    public OptionalLong iovaToPhys(long iova) {
+        checkLive();
+        return table.iovaToPhys(iova);
+    }
+}

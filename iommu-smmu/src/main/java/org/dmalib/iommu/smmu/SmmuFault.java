@@ -1,0 +1,28 @@
+package org.dmalib.iommu.smmu;
+
+import java.util.Objects;
+import org.dmalib.hw.SmmuEvent;
+
+/**
+ * One event record the driver read from the SMMU's event queue ({@code arm_smmu_evtq_thread}),
+ * decoded ({@code EVTQ_*} fields, arm-smmu-v3.h).
+ *
+ * <p>Immutable, so safe for concurrent use.
+ *
+ * @param kind the event (EVENT_ID)
+ * @param streamId the stream (SID)
+ * @param address the input address of the faulting access (INPUT_ADDR; 0 when none)
+ * @param write whether the access was a write (the record's RnW bit is the inverse)
+ * @param fetchAddress the failed STE, CD or descriptor fetch address (FETCH_ADDR); 0 when none
+ */
+public record SmmuFault(SmmuEvent.Kind kind, int streamId, long address, boolean write,
+        long fetchAddress) {
+    /**
+     * Validates the record.
+     *
+     * @throws NullPointerException if {@code kind} is null
+     */
+    public SmmuFault {
+        Objects.requireNonNull(kind, "kind");
+    }
+}

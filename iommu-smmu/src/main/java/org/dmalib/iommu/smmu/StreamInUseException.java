@@ -1,0 +1,20 @@
+package org.dmalib.iommu.smmu;
+
+import org.dmalib.iommu.api.IommuException;
+
+/**
+ * The stream is already attached to a domain (attach) or to none (detach); detach it first.
+ * Nothing was changed.
+ */
+public final class StreamInUseException extends IommuException {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * Creates the exception.
+     *
+     * @param message what failed, naming the values
+     */
+    public StreamInUseException(String message) {
+        super(message);
+    }
+}
