@@ -21,7 +21,10 @@ import org.dmalib.iommu.smmu.TableMemory;
  *
  * <p>Protocol, as Linux's:
  * <ol>
- *   <li>{@link #mapPages} issues no TLB maintenance (an SMMUv3 caches no invalid entries).
+ *   <li>{@link #mapPages} issues no TLB maintenance for what it maps (an SMMUv3 caches no
+ *       invalid entries). Its one TLB call is Linux's too: a block requested where an empty
+ *       table was left behind by earlier unmaps replaces that table, with a synchronous
+ *       {@link FlushOps#flushWalk} before the table is freed.
  *   <li>{@link #unmapPages} defers leaf invalidations to the caller's gather
  *       ({@link FlushOps#addPage}), and when it removes a table it flushes the walk cache
  *       synchronously ({@link FlushOps#flushWalk}) before the table's memory is freed.
@@ -106,7 +109,7 @@ public final class ArmLpaePageTable {
      * nothing (Linux's {@code arm_lpae_init_pte}): {@link org.dmalib.iommu.api.spi.MapPagesException}
      * is never needed. Empty tables where blocks go are freed as Linux does (walk flush first);
      * a table that still maps something is refused as already mapped (Linux would drop its
-     * leaves). Issues no TLB maintenance.
+     * leaves). No other TLB maintenance: no leaf invalidation, no gather.
      *
      * @param iova device address: a multiple of {@code pgsize}, below {@code 2^ias}
      * @param paddr physical address: a multiple of {@code pgsize}; the mapped range below

@@ -82,6 +82,23 @@ class NonCoherentWalkTest {
     }
 
     @Test
+    void a_table_pte_another_cpu_has_not_cleaned_yet_is_cleaned_by_the_next_walker_down() {
+        ArmLpaePageTable t = rig.table(Rig.config(4096, 48, false), rig.flushOps(PAGE));
+        long iova = 0x8000_0000L;
+        long pgdSlot = t.ttbr() + 8L * t.config().index(iova, 0);
+        long l1 = rig.memory.allocate(4096); // fresh region memory: zero in RAM
+        // another CPU's install, caught between its CAS and its clean: no SW_SYNC yet
+        rig.machine.cpu(1).storeLong(pgdSlot, LpaePte.table(l1));
+        HwCounters start = rig.machine.counters();
+        t.mapPages(iova, 0, PAGE, 1, RW);
+        HwCounters cost = rig.machine.counters().minus(start);
+        // that entry, then L2 and L3 tables of 64 lines with their entries, and the leaf line
+        assertEquals(1 + 2 * (64 + 1) + 1, cost.linesCleaned());
+        assertEquals(LpaePte.table(l1), ram.readLong(pgdSlot));
+        assertEquals(0, rig.machine.writebacksInFlight());
+    }
+
+    @Test
     void a_coherent_table_may_leave_ptes_dirty_in_the_cache() {
         ArmLpaePageTable t = rig.table(Rig.config(4096, 48, true), rig.flushOps(PAGE));
         t.mapPages(0x7000, 0x9000, PAGE, 1, RW);
