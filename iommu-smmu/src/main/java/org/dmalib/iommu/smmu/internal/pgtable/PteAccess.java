@@ -1,0 +1,175 @@
+package org.dmalib.iommu.smmu.internal.pgtable;
+
+import org.dmalib.arch.coherency.internal.cache.DcacheMaintenance;
+import org.dmalib.hw.Cpu;
+
+/**
+ * PTE memory as one CPU reaches it: loads and stores through the CPU's write-back cache, the
+ * cleans a non-coherent walker needs ({@code __arm_lpae_sync_pte}), table allocation and freeing
+ * ({@code __arm_lpae_alloc_pages}, {@code __arm_lpae_free_pgtable}) and the lock-free
+ * {@code arm_lpae_install_table}.
+ *
+ * <p>Ordering vocabulary: a <em>clean</em> is {@code DC CVAC} per line without a barrier,
+ * {@link DcacheMaintenance#complete()} is the {@code DSB} that makes the cleaned data reach RAM,
+ * where a non-coherent walker reads it. With a coherent walker the CPU caches are the point of
+ * coherence and no maintenance is issued at all.
+ *
+ * <p>Thread-safety: safe for concurrent use (the machine serialises each access; no state here
+ * beyond the shared {@link TableSet}).
+ */
+final class PteAccess {
+    private static final int PTE_BYTES = 1 << LpaeConfig.PTE_SHIFT;
+
+    private final TableSet set;
+    private final Cpu cpu;
+    /** Null when the walker is coherent: then nothing is ever cleaned. */
+    private final DcacheMaintenance dc;
+
+    PteAccess(TableSet set, Cpu cpu) {
+        this.set = set;
+        this.cpu = cpu;
+        this.dc = set.config.coherentWalk() ? null : DcacheMaintenance.on(cpu);
+    }
+
+    Cpu cpu() {
+        return cpu;
+    }
+
+    /** Returns the address of entry {@code index} of the table at {@code table}. */
+    static long entry(long table, long index) {
+        return table + index * PTE_BYTES;
+    }
+
+    /** READ_ONCE of a PTE, through this CPU's cache (which snoops the other CPUs'). */
+    long load(long ptep) {
+        return cpu.loadLong(ptep);
+    }
+
+    /** A plain PTE store, through this CPU's cache; not yet visible to a non-coherent walker. */
+    void store(long ptep, long pte) {
+        cpu.storeLong(ptep, pte);
+    }
+
+    /**
+     * Makes {@code count} consecutive PTEs from {@code ptep} visible to the walker
+     * ({@code __arm_lpae_sync_pte}: {@code dma_sync_single_for_device} of the batch): one clean per
+     * line and one barrier for the batch; nothing with a coherent walker.
+     */
+    void sync(long ptep, long count) {
+        if (dc == null || count == 0) {
+            return;
+        }
+        dc.cleanPocNoSync(ptep, count * PTE_BYTES);
+        // the cleaned PTEs must reach RAM before anything lets the walker read them
+        dc.complete();
+    }
+
+    /**
+     * Allocates a table of {@code bytes}, zeroes it through this CPU, and for a non-coherent
+     * walker cleans it to RAM as {@code dma_map_single(TO_DEVICE)} of the new table page does.
+     *
+     * @throws org.dmalib.iommu.smmu.PageTableMemoryException if no table memory is left
+     */
+    long newTable(int bytes) {
+        long paddr = set.allocate(bytes);
+        cpu.store(paddr, new byte[bytes], 0, bytes);
+        if (dc != null) {
+            dc.cleanPocNoSync(paddr, bytes);
+            // the zeroed table must be in RAM before its pointer can be: a non-coherent walker
+            // following the pointer must not find stale descriptors of the block's last owner
+            dc.complete();
+        }
+        return paddr;
+    }
+
+    /**
+     * {@code arm_lpae_install_table(table, ptep, 0)}: publishes {@code table} in the empty entry
+     * {@code ptep} with a compare-and-swap, lock-free.
+     *
+     * @return the entry's old value: 0 iff this call installed {@code table}; otherwise the
+     *     winner's PTE (the caller frees {@code table} and continues in the winner's)
+     */
+    long installTable(long ptep, long table) {
+        long update = LpaePte.table(table);
+        // dma_wmb(): the table's zeroing must be visible before the pointer is published. The
+        // CAS is a full fence in the model (the fabric serialises it after the zeroing stores),
+        // and for a non-coherent walker newTable already cleaned and completed the zeroes.
+        long old = cpu.compareAndSwapLong(ptep, 0, update);
+        if (dc == null || (old & LpaePte.SW_SYNC) != 0) {
+            return old;
+        }
+        // clean the entry even if another CPU won: there's no point waiting for it to do so
+        sync(ptep, 1);
+        if (old == 0) {
+            // only the winner writes the entry again; the walker ignores SW_SYNC (bit 55)
+            store(ptep, update | LpaePte.SW_SYNC);
+        }
+        return old;
+    }
+
+    /** Frees a table this call allocated but never published (a lost install race). */
+    void discardTable(long table, int bytes) {
+        set.release(table, bytes);
+    }
+
+    /**
+     * Frees the table at {@code table} of {@code level} and every table below it
+     * ({@code __arm_lpae_free_pgtable}); leaves are dropped without TLB work. The caller has
+     * made the table unreachable and flushed the walk cache for it.
+     *
+     * @return the number of tables freed
+     */
+    int freeTree(long table, int level) {
+        LpaeConfig c = set.config;
+        int freed = 0;
+        if (level < LpaeConfig.LAST_LEVEL) {
+            int n = c.entries(level);
+            for (int i = 0; i < n; i++) {
+                long pte = load(entry(table, i));
+                if (LpaePte.isTable(pte, level)) {
+                    freed += freeTree(LpaePte.toPaddr(pte), level + 1);
+                }
+            }
+        }
+        set.release(table, c.tableBytes(level));
+        return freed + 1;
+    }
+
+    /**
+     * Returns the IOVA of the first leaf in the tree of {@code table} at {@code level}, whose
+     * first entry maps {@code base}; -1 if the tree holds no leaf.
+     */
+    long firstLeaf(long table, int level, long base) {
+        LpaeConfig c = set.config;
+        int n = c.entries(level);
+        for (int i = 0; i < n; i++) {
+            long pte = load(entry(table, i));
+            long iova = base + i * c.blockSize(level);
+            if (LpaePte.isLeaf(pte, level)) {
+                return iova;
+            }
+            if (LpaePte.isTable(pte, level)) {
+                long found = firstLeaf(LpaePte.toPaddr(pte), level + 1, iova);
+                if (found >= 0) {
+                    return found;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** Returns the number of tables reachable from {@code table} at {@code level}, itself included. */
+    int countTree(long table, int level) {
+        int count = 1;
+        if (level < LpaeConfig.LAST_LEVEL) {
+            int n = set.config.entries(level);
+            for (int i = 0; i < n; i++) {
+                long pte = load(entry(table, i));
+                if (LpaePte.isTable(pte, level)) {
+                    count += countTree(LpaePte.toPaddr(pte), level + 1);
+                }
+            }
+        }
+        return count;
+    }
+}
