@@ -93,6 +93,25 @@ public final class SmmuV3 {
         this.iotlbCapacity = Math.max(g.mainTlbEntries(), g.microTlbEntries());
     }
 
+    /**
+     * Probes and resets {@code smmu} ({@code arm_smmu_device_probe}): reads its ID registers,
+     * allocates and programs the linear stream table (every STE abort), the command queue and the
+     * event queue in {@code memory}, invalidates cached configuration and TLBs
+     * (CFGI_ALL, TLBI_NSNH_ALL, CMD_SYNC), sets GBPA to abort, and enables the SMMU.
+     *
+     * @param smmu an SMMU of the hardware model, not driven by another driver
+     * @param cpu the CPU that writes page tables
+     * @param memory where tables and queues come from
+     * @return the driver
+     * @throws SmmuProbeException if the SMMU lacks a feature the driver needs
+     * @throws PageTableMemoryException if {@code memory} cannot hold the tables and queues
+     * @throws NullPointerException if an argument is null
+     */
+    public static SmmuV3 probe(Smmu smmu, Cpu cpu, TableMemory memory) {
+        return probe(smmu, cpu, memory, PageTableAdapter::allocate);
+    }
+
+    /** {@link #probe(Smmu, Cpu, TableMemory)} with the page tables a test chooses. */
     static SmmuV3 probe(Smmu smmu, Cpu cpu, TableMemory memory, PageTableFactory tables) {
         Objects.requireNonNull(smmu, "smmu");
         Objects.requireNonNull(cpu, "cpu");

@@ -20,7 +20,7 @@ final class Rig {
     static final long TABLES = 16 * MIB;
     static final long DATA = 256 * MIB;
     /** The page tables the tests run on. */
-    static final PageTableFactory PAGE_TABLES = FakeLpaeTable::allocate;
+    static final PageTableFactory PAGE_TABLES = PageTableAdapter::allocate;
 
     final Machine machine = Machine.create(MachineConfig.of(4 * GIB));
     final Smmu smmu;
