@@ -22,10 +22,13 @@ import java.util.function.LongSupplier;
  * {@code Cpu}'s id). Each (CPU, class) has its own lock, uncontended while each thread drives
  * its own CPU index; any thread may pass any index (the lock keeps that correct, only slower).
  *
- * <p>Checks: an {@link OutstandingSet} records what was handed out; a free of anything else
- * (never allocated, freed twice, another size, reserved) throws {@link UnknownIovaException}
- * before anything changes. Its cost is one striped lock and a hash probe per allocation and per
- * free, shared by no hot word.
+ * <p>Checks: each CPU keeps a map of the ranges it handed out (first granule to size, primitive
+ * open addressing) under its own lock; a free of anything else (never allocated, freed twice,
+ * another size, reserved) throws {@link UnknownIovaException} before anything changes. Cost: an
+ * allocation or a same-CPU free takes one uncontended lock for the map and the magazine
+ * together; a free on another CPU than the allocating one also locks the other CPUs' maps in
+ * turn until it finds the range (O(cpus) lock acquisitions; a free of an unknown range locks
+ * them all).
  *
  * <p>Depot reclaim runs on the injected clock, without threads of its own: after a depot push
  * on the free path, and on {@link #reclaimDepot()}.
@@ -45,8 +48,8 @@ public final class IovaDomain {
     private final IovaTree tree;
     private final int cpus;
     private final LongSupplier nanoClock;
-    private final Rcache[] rcaches = new Rcache[RANGE_CACHE_MAX_SIZE];
-    private final OutstandingSet outstanding;
+    private final CpuCache[] cpuCaches;
+    private final Depot[] depots = new Depot[RANGE_CACHE_MAX_SIZE];
 
     /**
      * Creates an empty domain ({@code init_iova_domain} + {@code iova_domain_init_rcaches}).
@@ -66,10 +69,13 @@ public final class IovaDomain {
         this.tree = new IovaTree(granule, startPfn, endPfn);
         this.cpus = cpus;
         this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
-        for (int order = 0; order < RANGE_CACHE_MAX_SIZE; order++) {
-            rcaches[order] = new Rcache(1L << order, tree, cpus, nanoClock);
+        this.cpuCaches = new CpuCache[cpus];
+        for (int cpu = 0; cpu < cpus; cpu++) {
+            cpuCaches[cpu] = new CpuCache();
         }
-        this.outstanding = new OutstandingSet(cpus);
+        for (int order = 0; order < RANGE_CACHE_MAX_SIZE; order++) {
+            depots[order] = new Depot(1L << order, cpus);
+        }
     }
 
     /** Returns the granule in bytes. */
@@ -165,16 +171,33 @@ public final class IovaDomain {
         long limit = Math.min(limitPfn, tree.endPfn());
         long rounded = roundedSize(size);
         int order = orderBase2(rounded);
-        long pfn = order < RANGE_CACHE_MAX_SIZE ? rcaches[order].get(cpu, limit) : 0;
-        if (pfn == 0) {
-            pfn = tree.tryAlloc(rounded, limit, true);
-            if (pfn == 0 && flushRcache) {
-                flushRcaches();
-                pfn = tree.tryAlloc(rounded, limit, true);
+        CpuCache c = cpuCaches[cpu];
+        if (order < RANGE_CACHE_MAX_SIZE) {
+            // the per-CPU lock: uncontended while each thread drives its own CPU index
+            c.lock();
+            try {
+                long pfn = c.get(order, limit - rounded + 1, depots[order]);
+                if (pfn != 0) {
+                    record(c, pfn, rounded);
+                    return pfn;
+                }
+            } finally {
+                c.unlock();
             }
         }
+        long pfn = tree.tryAlloc(rounded, limit, true);
+        if (pfn == 0 && flushRcache) {
+            flushRcaches();
+            pfn = tree.tryAlloc(rounded, limit, true);
+        }
         if (pfn != 0) {
-            outstanding.add(pfn, rounded);
+            // the per-CPU lock again: the outstanding map is the CPU's
+            c.lock();
+            try {
+                record(c, pfn, rounded);
+            } finally {
+                c.unlock();
+            }
         }
         return pfn;
     }
@@ -196,17 +219,42 @@ public final class IovaDomain {
             throw new IllegalArgumentException("size=" + size + " granules must be at least 1");
         }
         long rounded = roundedSize(size);
-        long found = outstanding.removeIfSize(pfn, rounded);
+        int order = orderBase2(rounded);
+        boolean cached = order < RANGE_CACHE_MAX_SIZE;
+        CpuCache c = cpuCaches[cpu];
+        long found;
+        boolean pushed = false;
+        // the per-CPU lock: for a same-CPU free the check and the insert are one step
+        c.lock();
+        try {
+            found = c.outstanding.removeIfValue(pfn, rounded);
+            if (found == rounded && cached) {
+                pushed = c.put(order, pfn, depots[order], nanoClock);
+            }
+        } finally {
+            c.unlock();
+        }
+        if (found == 0) {
+            found = removeFromOtherCpus(cpu, pfn, rounded);
+            if (found == rounded && cached) {
+                // our lock again: the range is no one's now, it goes into our magazine
+                c.lock();
+                try {
+                    pushed = c.put(order, pfn, depots[order], nanoClock);
+                } finally {
+                    c.unlock();
+                }
+            }
+        }
         if (found != rounded) {
             throw new UnknownIovaException(pfn, size, found == 0
                     ? "not outstanding (never handed out, already freed, or reserved)"
                     : "outstanding with " + found + " granules, not " + rounded);
         }
-        int order = orderBase2(rounded);
-        if (order < RANGE_CACHE_MAX_SIZE) {
-            rcaches[order].put(cpu, pfn);
-        } else {
+        if (!cached) {
             tree.free(pfn, rounded);
+        } else if (pushed) {
+            depots[order].reclaim(nanoClock.getAsLong(), tree);
         }
     }
 
@@ -232,8 +280,8 @@ public final class IovaDomain {
         for (int cpu = 0; cpu < cpus; cpu++) {
             flushCpu(cpu);
         }
-        for (Rcache r : rcaches) {
-            r.flushDepot();
+        for (Depot depot : depots) {
+            depot.flush(tree);
         }
     }
 
@@ -244,8 +292,13 @@ public final class IovaDomain {
      */
     public void flushCpu(int cpu) {
         checkCpu(cpu);
-        for (Rcache r : rcaches) {
-            r.flushCpu(cpu);
+        CpuCache c = cpuCaches[cpu];
+        // that CPU's lock, then the tree's (Linux's order)
+        c.lock();
+        try {
+            c.flush(tree);
+        } finally {
+            c.unlock();
         }
     }
 
@@ -259,8 +312,8 @@ public final class IovaDomain {
     public int reclaimDepot() {
         long now = nanoClock.getAsLong();
         int freed = 0;
-        for (Rcache r : rcaches) {
-            freed += r.reclaim(now);
+        for (Depot depot : depots) {
+            freed += depot.reclaim(now, tree);
         }
         return freed;
     }
@@ -272,7 +325,17 @@ public final class IovaDomain {
 
     /** Returns how many ranges are handed out and not freed (exact only when quiescent). */
     public long outstandingCount() {
-        return outstanding.count();
+        long n = 0;
+        for (CpuCache c : cpuCaches) {
+            // each CPU's lock in turn: a sum, not a snapshot
+            c.lock();
+            try {
+                n += c.outstanding.count();
+            } finally {
+                c.unlock();
+            }
+        }
+        return n;
     }
 
     /**
@@ -283,7 +346,14 @@ public final class IovaDomain {
      */
     public int cachedCount(int cpu, int order) {
         checkCpu(cpu);
-        return rcaches[Objects.checkIndex(order, RANGE_CACHE_MAX_SIZE)].cachedCount(cpu);
+        Objects.checkIndex(order, RANGE_CACHE_MAX_SIZE);
+        CpuCache c = cpuCaches[cpu];
+        c.lock();
+        try {
+            return c.cachedCount(order);
+        } finally {
+            c.unlock();
+        }
     }
 
     /**
@@ -292,12 +362,39 @@ public final class IovaDomain {
      * @param order a class, 0 to {@code RANGE_CACHE_MAX_SIZE - 1}
      */
     public int depotSize(int order) {
-        return rcaches[Objects.checkIndex(order, RANGE_CACHE_MAX_SIZE)].depotSize();
+        return depots[Objects.checkIndex(order, RANGE_CACHE_MAX_SIZE)].size();
     }
 
     /** The tree, for this package's tests and policy code; never for freeing. */
     IovaTree tree() {
         return tree;
+    }
+
+    /** Records a range {@code c}'s CPU hands out; the caller holds {@code c}'s lock. */
+    private static void record(CpuCache c, long pfn, long rounded) {
+        long old = c.outstanding.putIfAbsent(pfn, rounded);
+        if (old != 0) {
+            throw new IllegalStateException(String.format(
+                    "pfn=0x%x handed out twice (sizes %d and %d)", pfn, old, rounded));
+        }
+    }
+
+    /** Finds and removes an outstanding range in the other CPUs' maps: 0 if none has it. */
+    private long removeFromOtherCpus(int cpu, long pfn, long rounded) {
+        for (int i = 1; i < cpus; i++) {
+            CpuCache o = cpuCaches[(cpu + i) % cpus];
+            // that CPU's lock: of two racing frees of one range exactly one finds it
+            o.lock();
+            try {
+                long found = o.outstanding.removeIfValue(pfn, rounded);
+                if (found != 0) {
+                    return found;
+                }
+            } finally {
+                o.unlock();
+            }
+        }
+        return 0;
     }
 
     /** {@code order_base_2}: log2 rounded up. */

@@ -173,12 +173,13 @@ public final class IovaTree {
     }
 
     /**
-     * Frees the first {@code count} ranges of {@code pfns}, each {@code size} granules, under one
-     * lock acquisition ({@code iova_magazine_free_pfns}). Every range must be allocated.
+     * Frees the {@code count} ranges of {@code pfns} from index {@code from}, each {@code size}
+     * granules, under one lock acquisition ({@code iova_magazine_free_pfns}). Every range must
+     * be allocated.
      */
-    void freeAll(long[] pfns, int count, long size) {
+    void freeAll(long[] pfns, int from, int count, long size) {
         synchronized (lock) {
-            for (int i = 0; i < count; i++) {
+            for (int i = from; i < from + count; i++) {
                 remove(checkedNode(pfns[i], size));
             }
         }

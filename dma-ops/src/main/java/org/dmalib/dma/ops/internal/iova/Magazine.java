@@ -2,26 +2,36 @@ package org.dmalib.dma.ops.internal.iova;
 
 /**
  * A magazine of cached ranges of one size class ({@code struct iova_magazine}): a stack of
- * first granules. Not thread-safe: guarded by the lock of whoever holds it (a per-CPU cache or
- * the depot).
+ * first granules, laid out as Linux's: one size word, then the pfns, in one 1 KiB array (so the
+ * size word, written on every push and pop, shares no cache line with another CPU's small
+ * objects).
+ *
+ * <p>Not thread-safe: guarded by the lock of whoever holds it (a per-CPU cache or the depot).
  */
 final class Magazine {
     // IOVA_MAG_SIZE = 127: with its size word a magazine is exactly 1 KiB (iova.c)
     static final int IOVA_MAG_SIZE = 127;
 
-    final long[] pfns = new long[IOVA_MAG_SIZE];
-    int size;
+    // words[0] is the size, words[1..size] the pfns, the top at words[size]
+    private final long[] words = new long[IOVA_MAG_SIZE + 1];
+
+    int size() {
+        return (int) words[0];
+    }
 
     boolean isEmpty() {
-        return size == 0;
+        return words[0] == 0;
     }
 
     boolean isFull() {
-        return size == IOVA_MAG_SIZE;
+        return words[0] == IOVA_MAG_SIZE;
     }
 
+    /** Pushes {@code pfn}; not full. */
     void push(long pfn) {
-        pfns[size++] = pfn;
+        int n = (int) words[0] + 1;
+        words[n] = pfn;
+        words[0] = n;
     }
 
     /**
@@ -29,15 +39,23 @@ final class Magazine {
      * moves the top entry into its slot. Returns 0 (a miss) if none fits. Not empty.
      */
     long pop(long maxPfn) {
-        int i = size - 1;
-        while (pfns[i] > maxPfn) {
-            if (i == 0) {
+        int n = (int) words[0];
+        int i = n;
+        while (words[i] > maxPfn) {
+            if (i == 1) {
                 return 0;
             }
             i--;
         }
-        long pfn = pfns[i];
-        pfns[i] = pfns[--size];
+        long pfn = words[i];
+        words[i] = words[n];
+        words[0] = n - 1L;
         return pfn;
+    }
+
+    /** {@code iova_magazine_free_pfns}: every range back to {@code tree}, then empty. */
+    void drainTo(IovaTree tree, long rangeSize) {
+        tree.freeAll(words, 1, (int) words[0], rangeSize);
+        words[0] = 0;
     }
 }

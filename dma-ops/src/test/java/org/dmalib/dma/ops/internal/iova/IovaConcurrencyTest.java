@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * {@code -Ddmalib.iova.stressOps=5000000}.
  */
 class IovaConcurrencyTest {
-    private static final int DEFAULT_OPS = 40_000;
+    private static final int DEFAULT_OPS = 25_000;
     private static final int THREADS = 4;
     private static final int CPUS = 2;
     private static final long END = 2047;

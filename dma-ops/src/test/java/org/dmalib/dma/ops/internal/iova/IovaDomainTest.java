@@ -26,7 +26,7 @@ class IovaDomainTest {
     void constantsAreLinuxs() {
         assertEquals(127, MAG);
         assertEquals(6, IovaDomain.RANGE_CACHE_MAX_SIZE);
-        assertEquals(100 * MS, Rcache.IOVA_DEPOT_DELAY_NANOS);
+        assertEquals(100 * MS, Depot.IOVA_DEPOT_DELAY_NANOS);
     }
 
     @Test

@@ -1,18 +1,17 @@
 package org.dmalib.dma.ops.internal.iova;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The striped open-addressing map against a plain {@link HashMap} (growth, backward shifts). */
-class OutstandingSetTest {
+/** The open-addressing map against a plain {@link HashMap} (growth, backward shifts). */
+class PfnSizeMapTest {
     @Test
     void agreesWithAHashMapUnderRandomAddsAndRemoves() {
-        OutstandingSet set = new OutstandingSet(2);
+        PfnSizeMap set = new PfnSizeMap();
         Map<Long, Long> model = new HashMap<>();
         Random rnd = new Random(42);
         for (int i = 0; i < 200_000; i++) {
@@ -21,10 +20,10 @@ class OutstandingSetTest {
             long size = 1L + rnd.nextInt(3);
             Long had = model.get(pfn);
             if (had == null) {
-                set.add(pfn, size);
+                assertEquals(0, set.putIfAbsent(pfn, size));
                 model.put(pfn, size);
             } else {
-                long found = set.removeIfSize(pfn, size);
+                long found = set.removeIfValue(pfn, size);
                 assertEquals(had.longValue(), found, "pfn " + pfn);
                 if (had == size) {
                     model.remove(pfn);
@@ -33,17 +32,18 @@ class OutstandingSetTest {
         }
         assertEquals(model.size(), set.count());
         for (Map.Entry<Long, Long> e : model.entrySet()) {
-            assertEquals(e.getValue().longValue(), set.removeIfSize(e.getKey(), e.getValue()));
+            assertEquals(e.getValue().longValue(), set.removeIfValue(e.getKey(), e.getValue()));
         }
         assertEquals(0, set.count());
     }
 
     @Test
-    void addingTwiceIsAnInvariantBreach() {
-        OutstandingSet set = new OutstandingSet(1);
-        set.add(7, 1);
-        assertThrows(IllegalStateException.class, () -> set.add(7, 2));
-        assertEquals(0, set.removeIfSize(8, 1));
-        assertEquals(1, set.removeIfSize(7, 1));
+    void aPresentKeyIsNeitherReplacedNorRemovedWithAnotherValue() {
+        PfnSizeMap set = new PfnSizeMap();
+        assertEquals(0, set.putIfAbsent(7, 1));
+        assertEquals(1, set.putIfAbsent(7, 2));
+        assertEquals(1, set.removeIfValue(7, 2));
+        assertEquals(0, set.removeIfValue(8, 1));
+        assertEquals(1, set.removeIfValue(7, 1));
     }
 }
