@@ -19,8 +19,10 @@ import java.util.function.LongSupplier;
  * tree is tried once more. Cached ranges stay allocated in the tree, as in Linux.
  *
  * <p>Per-CPU: the caller passes its CPU index (0 to {@code cpus - 1}, e.g. the simulated
- * {@code Cpu}'s id). Each (CPU, class) has its own lock, uncontended while each thread drives
- * its own CPU index; any thread may pass any index (the lock keeps that correct, only slower).
+ * {@code Cpu}'s id). Each CPU has its own lock (a spin lock, as Linux's per-CPU rcache lock; one
+ * for all classes), uncontended while each thread drives its own CPU index; any thread may pass
+ * any index (the lock keeps that correct, only slower). The fast path writes no word shared
+ * between CPUs and allocates nothing once the magazines and maps have grown.
  *
  * <p>Checks: each CPU keeps a map of the ranges it handed out (first granule to size, primitive
  * open addressing) under its own lock; a free of anything else (never allocated, freed twice,
@@ -39,7 +41,7 @@ import java.util.function.LongSupplier;
 public final class IovaDomain {
     /** {@code IOVA_RANGE_CACHE_MAX_SIZE = 6}: cached classes of 1, 2, 4, 8, 16 and 32 granules. */
     public static final int RANGE_CACHE_MAX_SIZE = 6;
-    /** The most CPUs a domain keeps caches for (a bound for the striping arithmetic). */
+    /** The most CPUs a domain keeps caches for (each CPU costs 12 magazines of 1 KiB up front). */
     public static final int MAX_CPUS = 4096;
 
     // 1 << (IOVA_RANGE_CACHE_MAX_SIZE - 1) = 32: sizes below are rounded to a power of two

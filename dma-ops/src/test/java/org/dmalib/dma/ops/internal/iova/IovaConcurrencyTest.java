@@ -63,6 +63,41 @@ class IovaConcurrencyTest {
         }
     }
 
+    @Test
+    void ofTwoRacingFreesOfOneRangeExactlyOneSucceeds() throws Exception {
+        IovaDomain d = new IovaDomain(4096, 1, END, CPUS, System::nanoTime);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int i = 0; i < 1000; i++) {
+                long pfn = d.allocFast(i % CPUS, 1, END, true);
+                CyclicBarrier start = new CyclicBarrier(2);
+                List<Future<Boolean>> frees = new ArrayList<>();
+                for (int cpu = 0; cpu < CPUS; cpu++) {
+                    int c = cpu;
+                    frees.add(pool.submit(() -> {
+                        start.await();
+                        try {
+                            d.freeFast(c, pfn, 1);
+                            return true;
+                        } catch (UnknownIovaException e) {
+                            return false;
+                        }
+                    }));
+                }
+                int ok = 0;
+                for (Future<Boolean> f : frees) {
+                    ok += f.get(1, TimeUnit.MINUTES) ? 1 : 0;
+                }
+                assertEquals(1, ok, "pfn " + pfn);
+            }
+            assertEquals(0, d.outstandingCount());
+            d.flushRcaches();
+            assertEquals(List.of(), d.treeRanges(), "every range was cached exactly once");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /** One thread's work; returns how many allocations found the space exhausted. */
     private static long run(IovaDomain d, ConcurrentSkipListMap<Long, Long> live, int id, int ops,
             CyclicBarrier start) throws Exception {

@@ -57,6 +57,28 @@ class IovaErrorsTest {
     }
 
     @Test
+    void aRangeFreedOnAnotherCpuGoesToThatCpusCacheAndCannotBeFreedAgain() {
+        long a = d.allocFast(0, 4, TOP32, true);
+        d.freeFast(1, a, 4);
+        assertEquals(1, d.cachedCount(1, 2));
+        assertEquals(0, d.cachedCount(0, 2));
+        List<Object> before = state();
+        assertThrows(UnknownIovaException.class, () -> d.freeFast(0, a, 4));
+        assertThrows(UnknownIovaException.class, () -> d.freeFast(1, a, 4));
+        assertEquals(before, state());
+        assertEquals(a, d.allocFast(1, 4, TOP32, true));
+    }
+
+    @Test
+    void pfnZeroAndNegativePfnsAreUnknown() {
+        d.allocFast(0, 1, TOP32, true);
+        List<Object> before = state();
+        assertThrows(UnknownIovaException.class, () -> d.freeFast(0, 0, 1));
+        assertThrows(UnknownIovaException.class, () -> d.freeFast(1, -5, 1));
+        assertEquals(before, state());
+    }
+
+    @Test
     void freeingAReservedRangeIsATypedError() {
         d.reserve(0x1000, 0x1000);
         List<Object> before = state();
