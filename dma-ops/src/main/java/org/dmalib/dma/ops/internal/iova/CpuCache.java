@@ -1,0 +1,122 @@
+package org.dmalib.dma.ops.internal.iova;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
+
+/**
+ * One CPU's state in an {@link IovaDomain}: per size class a {@code loaded} and a {@code prev}
+ * magazine ({@code struct iova_cpu_rcache}), and the ranges this CPU handed out (first granule
+ * to size) that are not yet freed.
+ *
+ * <p>Not thread-safe by itself: every method but {@link #lock}/{@link #unlock} requires the caller
+ * to hold the per-CPU lock. It is a spin lock as Linux's ({@code cpu_rcache->lock}) that parks
+ * after a while: one compare-and-set to take it and a release store to drop it (a monitor costs
+ * two compare-and-sets). Linux has one lock per CPU and class; one per CPU covers the outstanding
+ * map too, so an allocation or a same-CPU free takes one uncontended lock. Not reentrant.
+ */
+final class CpuCache {
+    // the lock word is the middle of its own 16-long array: no other data shares its cache line
+    private static final int LOCK_SLOT = 8;
+    private static final VarHandle LOCK = MethodHandles.arrayElementVarHandle(long[].class);
+    // busy-wait this many times before parking: a holder leaves within a magazine operation
+    private static final int SPINS_BEFORE_YIELD = 100;
+
+    private final long[] lockLine = new long[2 * LOCK_SLOT];
+    private final Magazine[] loaded = new Magazine[IovaDomain.RANGE_CACHE_MAX_SIZE];
+    private final Magazine[] prev = new Magazine[IovaDomain.RANGE_CACHE_MAX_SIZE];
+    /** The ranges this CPU handed out that are outstanding. */
+    final PfnSizeMap outstanding = new PfnSizeMap();
+
+    CpuCache() {
+        for (int order = 0; order < loaded.length; order++) {
+            loaded[order] = new Magazine();
+            prev[order] = new Magazine();
+        }
+    }
+
+    /**
+     * {@code __iova_rcache_get}: a cached range of class {@code order} whose first granule is at
+     * or below {@code maxPfn}, or 0; refills from {@code depot} when both magazines are empty.
+     */
+    long get(int order, long maxPfn, Depot depot) {
+        Magazine m = loaded[order];
+        if (m.isEmpty()) {
+            if (!prev[order].isEmpty()) {
+                loaded[order] = prev[order];
+                prev[order] = m;
+            } else {
+                Magazine full = depot.take(m);
+                if (full == null) {
+                    return 0;
+                }
+                loaded[order] = full;
+            }
+        }
+        return loaded[order].pop(maxPfn);
+    }
+
+    /**
+     * {@code __iova_rcache_insert}; never fails (a fresh magazine cannot fail to allocate).
+     *
+     * @return whether a magazine went to the depot (the caller then runs the due reclaim)
+     */
+    boolean put(int order, long pfn, Depot depot, LongSupplier nanoClock) {
+        Magazine m = loaded[order];
+        boolean pushed = false;
+        if (m.isFull()) {
+            if (!prev[order].isFull()) {
+                loaded[order] = prev[order];
+                prev[order] = m;
+            } else {
+                // the clock is read on this slow path only
+                loaded[order] = depot.push(m, nanoClock.getAsLong());
+                pushed = true;
+            }
+        }
+        loaded[order].push(pfn);
+        return pushed;
+    }
+
+    /** {@code free_cpu_cached_iovas}: both magazines of every class back to the tree. */
+    void flush(IovaTree tree) {
+        for (int order = 0; order < loaded.length; order++) {
+            loaded[order].drainTo(tree, 1L << order);
+            prev[order].drainTo(tree, 1L << order);
+        }
+    }
+
+    /** Returns how many ranges of class {@code order} this CPU caches. */
+    int cachedCount(int order) {
+        return loaded[order].size() + prev[order].size();
+    }
+
+    /** Takes the per-CPU lock: one compare-and-set when uncontended. */
+    void lock() {
+        if (!LOCK.compareAndSet(lockLine, LOCK_SLOT, 0L, 1L)) {
+            lockSlow();
+        }
+    }
+
+    /** Releases the per-CPU lock; the release store publishes the critical section's writes. */
+    void unlock() {
+        LOCK.setRelease(lockLine, LOCK_SLOT, 0L);
+    }
+
+    private void lockSlow() {
+        for (int spins = 0; ; spins++) {
+            // read before the CAS: spinning on a read keeps the line shared, not bouncing
+            if ((long) LOCK.getOpaque(lockLine, LOCK_SLOT) == 0L
+                    && LOCK.compareAndSet(lockLine, LOCK_SLOT, 0L, 1L)) {
+                return;
+            }
+            if (spins < SPINS_BEFORE_YIELD) {
+                Thread.onSpinWait();
+            } else {
+                // the holder may be descheduled (more threads than CPUs): sleep, let it run
+                LockSupport.parkNanos(this, 1);
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package org.dmalib.dma.ops.internal.iova;
+
+/**
+ * One device's IOVA allocation policy ({@code iommu_dma_alloc_iova}, dma-iommu.c): the DMA
+ * limit, and PCI's 32-bit-first workaround, which a device loses for good the first time its
+ * 32-bit attempt fails.
+ *
+ * <p>Units: this class speaks bytes (IOVAs and sizes); the domain speaks granules.
+ *
+ * <p>Thread-safety: safe for concurrent use. The workaround flag is volatile; two racing
+ * allocations may both try the 32-bit space once more before they see it cleared, as with
+ * Linux's plain store.
+ */
+public final class DeviceIova {
+    // DMA_BIT_MASK(32): the last byte below 4 GiB
+    private static final long DMA_BIT_MASK_32 = 0xFFFF_FFFFL;
+
+    private final long dmaLimit;
+    private volatile boolean pci32BitWorkaround;
+
+    /**
+     * Creates the policy of one device.
+     *
+     * @param dmaMask the device's DMA mask, unsigned (-1 for 64 bits); not 0
+     * @param busDmaLimit the bus's limit, unsigned; 0 for none ({@code min_not_zero})
+     * @param pci32BitWorkaround whether to try below 4 GiB first (true for PCI devices unless
+     *     {@code iommu.forcedac=1})
+     * @throws IllegalArgumentException if {@code dmaMask} is 0
+     */
+    public DeviceIova(long dmaMask, long busDmaLimit, boolean pci32BitWorkaround) {
+        if (dmaMask == 0) {
+            throw new IllegalArgumentException("dmaMask must not be 0");
+        }
+        this.dmaLimit = busDmaLimit == 0 || Long.compareUnsigned(dmaMask, busDmaLimit) <= 0
+                ? dmaMask : busDmaLimit;
+        this.pci32BitWorkaround = pci32BitWorkaround;
+    }
+
+    /** Returns the last byte address the device may reach ({@code min_not_zero}), unsigned. */
+    public long dmaLimit() {
+        return dmaLimit;
+    }
+
+    /** Returns whether the next allocation still tries below 4 GiB first. */
+    public boolean pci32BitWorkaround() {
+        return pci32BitWorkaround;
+    }
+
+    /**
+     * Allocates IOVA space for {@code bytes} bytes: below 4 GiB first without flushing the
+     * caches if the workaround holds and the limit is above 4 GiB (a failure clears the
+     * workaround for good), then below the device's limit with flush-and-retry.
+     *
+     * @param domain the device's domain
+     * @param cpu the calling CPU's index
+     * @param bytes at least 1; rounded up to granules
+     * @return the IOVA of the range (granule aligned)
+     * @throws IovaExhaustedException if nothing fits below the limit
+     * @throws IllegalArgumentException if an argument is out of range (a limit below the domain's
+     *     first granule included)
+     */
+    public long allocIova(IovaDomain domain, int cpu, long bytes) {
+        long pages = domain.granules(bytes);
+        int shift = domain.shift();
+        if (Long.compareUnsigned(dmaLimit, DMA_BIT_MASK_32) > 0 && pci32BitWorkaround) {
+            long pfn = domain.tryAllocFast(cpu, pages, DMA_BIT_MASK_32 >>> shift, false);
+            if (pfn != 0) {
+                return pfn << shift;
+            }
+            // Linux: "Using %d-bit DMA addresses", and never tries 32 bits first again
+            pci32BitWorkaround = false;
+        }
+        return domain.allocFast(cpu, pages, dmaLimit >>> shift, true) << shift;
+    }
+
+    /**
+     * Frees what {@link #allocIova} returned ({@code iommu_dma_free_iova} without a flush queue).
+     *
+     * @param domain the device's domain
+     * @param cpu the calling CPU's index
+     * @param iova what {@link #allocIova} returned
+     * @param bytes the size passed to {@link #allocIova}
+     * @throws UnknownIovaException if the range is not outstanding; then nothing changed
+     */
+    public void freeIova(IovaDomain domain, int cpu, long iova, long bytes) {
+        domain.freeFast(cpu, iova >>> domain.shift(), domain.granules(bytes));
+    }
+}

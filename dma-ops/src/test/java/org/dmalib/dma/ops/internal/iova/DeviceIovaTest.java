@@ -1,0 +1,67 @@
+package org.dmalib.dma.ops.internal.iova;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** dma-iommu's {@code iommu_dma_alloc_iova}: limits, 32-bit first, and its permanent switch. */
+class DeviceIovaTest {
+    private static final long G = 4096;
+    private static final long TOP48 = (1L << 36) - 1;
+    private static final long FOUR_GIB = 1L << 32;
+
+    private final IovaDomain d = new IovaDomain(G, 1, TOP48, 2, () -> 0L);
+
+    @Test
+    void aPciDeviceTriesBelow4GiBFirstAndGivesItUpForGoodOnAFailure() {
+        DeviceIova dev = new DeviceIova(-1L, 0, true);
+        // leave a single granule free below 4 GiB
+        d.reserve(1, 0xFFFFE);
+        long low = dev.allocIova(d, 0, G);
+        assertEquals(FOUR_GIB - G, low);
+        assertTrue(dev.pci32BitWorkaround());
+        long high = dev.allocIova(d, 0, G);
+        assertEquals(TOP48 << 12, high, "the 32-bit attempt failed: full width, from the top");
+        assertFalse(dev.pci32BitWorkaround());
+        dev.freeIova(d, 0, low, G);
+        d.flushRcaches();
+        assertEquals((TOP48 - 1) << 12, dev.allocIova(d, 0, G), "the low granule is free, but never again");
+    }
+
+    @Test
+    void withoutTheWorkaroundAllocationIsFullWidthAtOnce() {
+        DeviceIova dev = new DeviceIova(-1L, 0, false);
+        assertEquals(TOP48 << 12, dev.allocIova(d, 0, 1));
+    }
+
+    @Test
+    void theLimitIsTheSmallerNonZeroOfMaskAndBusLimit() {
+        assertEquals(0xFFFF_FFFFL, new DeviceIova(0xFFFF_FFFFL, 0, true).dmaLimit());
+        assertEquals(0xFF_FFFF_FFFFL, new DeviceIova(-1L, 0xFF_FFFF_FFFFL, true).dmaLimit());
+        assertEquals(0xFFFF_FFFFL, new DeviceIova(0xFFFF_FFFFL, -1L, true).dmaLimit());
+        assertThrows(IllegalArgumentException.class, () -> new DeviceIova(0, 0, true));
+        DeviceIova dev = new DeviceIova(-1L, 0xF_FFFF_FFFFL, false);
+        assertEquals(0xF_FFFF_F000L, dev.allocIova(d, 1, 100), "36-bit bus: the top granule below 64 GiB");
+    }
+
+    @Test
+    void aDeviceWithA32BitMaskStaysBelow4GiBAndKeepsItsFlag() {
+        DeviceIova dev = new DeviceIova(0xFFFF_FFFFL, 0, true);
+        assertEquals(FOUR_GIB - G, dev.allocIova(d, 0, G));
+        assertTrue(dev.pci32BitWorkaround(), "the 32-bit-first step only runs for limits above 4 GiB");
+    }
+
+    @Test
+    void byteSizesBecomeGranulesThenPowersOfTwo() {
+        DeviceIova dev = new DeviceIova(0xFFFF_FFFFL, 0, false);
+        long iova = dev.allocIova(d, 0, G + 1);
+        assertEquals(FOUR_GIB - 2 * G, iova, "2 granules, aligned to 2");
+        assertThrows(UnknownIovaException.class, () -> dev.freeIova(d, 0, iova, 3 * G));
+        dev.freeIova(d, 0, iova, 2 * G);
+        assertEquals(1, d.cachedCount(0, 1));
+        assertThrows(IllegalArgumentException.class, () -> dev.allocIova(d, 0, 0));
+    }
+}

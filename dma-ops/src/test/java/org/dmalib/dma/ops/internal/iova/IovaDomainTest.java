@@ -1,0 +1,200 @@
+package org.dmalib.dma.ops.internal.iova;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** The range caches: hits, magazine swaps, the depot, limits, reclaim and flush-and-retry. */
+class IovaDomainTest {
+    private static final long G = 4096;
+    private static final long TOP32 = 0xFFFFF;
+    private static final long TOP48 = (1L << 36) - 1;
+    private static final int MAG = Magazine.IOVA_MAG_SIZE;
+    private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    private final AtomicLong now = new AtomicLong();
+
+    private IovaDomain domain(long endPfn, int cpus) {
+        return new IovaDomain(G, 1, endPfn, cpus, now::get);
+    }
+
+    @Test
+    void constantsAreLinuxs() {
+        assertEquals(127, MAG);
+        assertEquals(6, IovaDomain.RANGE_CACHE_MAX_SIZE);
+        assertEquals(100 * MS, Depot.IOVA_DEPOT_DELAY_NANOS);
+    }
+
+    @Test
+    void requestsUnder32GranulesAreRoundedToAPowerOfTwo() {
+        assertEquals(1, IovaDomain.roundedSize(1));
+        assertEquals(4, IovaDomain.roundedSize(3));
+        assertEquals(16, IovaDomain.roundedSize(9));
+        assertEquals(32, IovaDomain.roundedSize(31));
+        assertEquals(33, IovaDomain.roundedSize(33), "from 32 on, only aligned, not rounded");
+        IovaDomain d = domain(TOP32, 1);
+        assertEquals(0xFFFFC, d.allocFast(0, 3, TOP32, true));
+        assertEquals(new IovaRange(0xFFFFC, 0xFFFFF, false), d.treeRanges().get(0));
+        // (0xFFFFC - 33) & ~63, below the cache point
+        assertEquals(0xFFFC0, d.allocFast(0, 33, TOP32, true), "33 granules, aligned to 64");
+        assertEquals(new IovaRange(0xFFFC0, 0xFFFE0, false), d.treeRanges().get(0));
+    }
+
+    @Test
+    void aFreedRangeIsHandedOutAgainOnTheSameCpuWithoutTheTree() {
+        IovaDomain d = domain(TOP32, 2);
+        long a = d.allocFast(0, 1, TOP32, true);
+        d.freeFast(0, a, 1);
+        assertEquals(1, d.cachedCount(0, 0));
+        assertEquals(1, d.tree().allocatedCount(), "a cached range stays allocated in the tree");
+        assertNotEquals(a, d.allocFast(1, 1, TOP32, true), "another CPU misses");
+        assertEquals(a, d.allocFast(0, 1, TOP32, true));
+        assertEquals(0, d.cachedCount(0, 0));
+        assertEquals(2, d.outstandingCount());
+    }
+
+    @Test
+    void sizesAbove32GranulesBypassTheCache() {
+        IovaDomain d = domain(TOP32, 1);
+        long a = d.allocFast(0, 33, TOP32, true);
+        d.freeFast(0, a, 33);
+        assertEquals(0, d.tree().allocatedCount());
+        long b = d.allocFast(0, 32, TOP32, true);
+        d.freeFast(0, b, 32);
+        assertEquals(1, d.cachedCount(0, 5), "32 granules: the largest class");
+    }
+
+    @Test
+    void loadedThenPrevThenTheDepot() {
+        IovaDomain d = domain(TOP32, 2);
+        long[] p = allocOnes(d, 2 * MAG + 1);
+        for (int i = 0; i < 2 * MAG; i++) {
+            d.freeFast(0, p[i], 1);
+        }
+        assertEquals(2 * MAG, d.cachedCount(0, 0), "loaded full, swapped with prev, filled again");
+        assertEquals(0, d.depotSize(0));
+        d.freeFast(0, p[2 * MAG], 1);
+        assertEquals(1, d.depotSize(0), "both full: the loaded magazine goes to the depot");
+        assertEquals(MAG + 1, d.cachedCount(0, 0));
+        // LIFO: the last range freed comes back first, then the top of prev (the first 127)
+        assertEquals(p[2 * MAG], d.allocFast(0, 1, TOP32, true));
+        assertEquals(p[MAG - 1], d.allocFast(0, 1, TOP32, true));
+        // CPU 1 has nothing of its own: it takes the depot's magazine (the second 127)
+        assertEquals(p[2 * MAG - 1], d.allocFast(1, 1, TOP32, true));
+        assertEquals(0, d.depotSize(0));
+        assertEquals(MAG - 1, d.cachedCount(1, 0));
+        assertEquals(2 * MAG + 1, d.tree().allocatedCount(), "every hit stayed off the tree");
+    }
+
+    @Test
+    void aPopTakesTheTopmostRangeThatFitsTheLimit() {
+        IovaDomain d = domain(TOP48, 1);
+        long low = d.allocFast(0, 1, TOP32, true);
+        long high = d.allocFast(0, 1, TOP48, true);
+        assertEquals(0xFFFFF, low);
+        assertEquals(TOP48, high);
+        d.freeFast(0, low, 1);
+        d.freeFast(0, high, 1);
+        assertEquals(low, d.allocFast(0, 1, TOP32, true), "under the high one on top");
+        // only the high one is cached: a 32-bit request misses and goes to the tree
+        assertEquals(0xFFFFE, d.allocFast(0, 1, TOP32, true));
+        assertEquals(high, d.allocFast(0, 1, TOP48, true));
+    }
+
+    @Test
+    void theDepotGivesOneMagazinePer100MsBackWhileItHoldsMoreThanOnePerCpu() {
+        IovaDomain d = domain(TOP32, 1);
+        int n = 2 * MAG + 2 * MAG + 1;
+        long[] p = allocOnes(d, n);
+        for (long pfn : p) {
+            d.freeFast(0, pfn, 1);
+        }
+        // pushes at frees 255, 382 and 509: three full magazines, armed at t=0 for t=100 ms
+        assertEquals(3, d.depotSize(0));
+        now.set(99 * MS);
+        assertEquals(0, d.reclaimDepot());
+        now.set(100 * MS);
+        assertEquals(1, d.reclaimDepot());
+        assertEquals(n - MAG, d.tree().allocatedCount());
+        now.set(350 * MS);
+        assertEquals(1, d.reclaimDepot(), "due at 200 ms: down to one magazine, then it stops");
+        assertEquals(1, d.depotSize(0));
+        now.set(10_000 * MS);
+        assertEquals(0, d.reclaimDepot());
+        assertEquals(0, d.outstandingCount());
+        assertEquals(n - 2 * MAG, d.tree().allocatedCount());
+    }
+
+    @Test
+    void aDepotPushOnTheFreePathRunsTheReclaimThatIsDue() {
+        IovaDomain d = domain(TOP32, 1);
+        long[] p = allocOnes(d, 2 * MAG + 2 * MAG + 1);
+        for (int i = 0; i < 2 * MAG + MAG + 1; i++) {
+            d.freeFast(0, p[i], 1);
+        }
+        assertEquals(2, d.depotSize(0));
+        now.set(150 * MS);
+        for (int i = 2 * MAG + MAG + 1; i < p.length; i++) {
+            d.freeFast(0, p[i], 1);
+        }
+        // the third push found the work overdue: one magazine went back, depot 3 - 1
+        assertEquals(2, d.depotSize(0));
+    }
+
+    @Test
+    void onExhaustionFlushRcacheReturnsEveryCachedRangeAndRetries() {
+        IovaDomain d = domain(8, 2);
+        long[] p = allocOnes(d, 8);
+        for (long pfn : p) {
+            d.freeFast(0, pfn, 1);
+        }
+        assertEquals(0, d.tryAllocFast(1, 1, 8, false), "CPU 1 misses; the tree is full of cached ranges");
+        assertEquals(0, d.tryAllocFast(0, 2, 8, false), "no size-2 class entry, tree full");
+        assertEquals(8, d.cachedCount(0, 0));
+        long two = d.allocFast(1, 2, 8, true);
+        assertEquals(6, two, "after the flush the tree is empty: the top aligned pair [6, 7]");
+        assertEquals(0, d.cachedCount(0, 0));
+        assertEquals(1, d.tree().allocatedCount());
+        assertEquals(1, d.outstandingCount());
+    }
+
+    @Test
+    void flushingTheDepotAndACpuReturnsTheirRanges() {
+        IovaDomain d = domain(TOP32, 2);
+        long[] p = allocOnes(d, 2 * MAG + 1);
+        for (long pfn : p) {
+            d.freeFast(1, pfn, 1);
+        }
+        d.flushCpu(1);
+        assertEquals(0, d.cachedCount(1, 0));
+        assertEquals(MAG, d.tree().allocatedCount(), "the depot's magazine is left");
+        d.flushRcaches();
+        assertEquals(0, d.tree().allocatedCount());
+        assertEquals(0, d.depotSize(0));
+    }
+
+    private static long[] allocOnes(IovaDomain d, int n) {
+        long[] p = new long[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = d.allocFast(0, 1, d.endPfn(), false);
+        }
+        return p;
+    }
+
+    @Test
+    void limitBelowStartAndBadArgumentsAreRefused() {
+        IovaDomain d = new IovaDomain(G, 16, TOP32, 2, now::get);
+        assertThrows(IllegalArgumentException.class, () -> d.allocFast(0, 1, 15, true));
+        assertThrows(IllegalArgumentException.class, () -> d.allocFast(0, 0, TOP32, true));
+        assertThrows(IllegalArgumentException.class, () -> d.allocFast(0, -3, TOP32, true));
+        assertThrows(IllegalArgumentException.class, () -> d.allocFast(2, 1, TOP32, true));
+        assertThrows(IllegalArgumentException.class, () -> d.allocFast(-1, 1, TOP32, true));
+        assertThrows(IllegalArgumentException.class, () -> d.freeFast(0, 0xFFFFF, 0));
+        assertThrows(IllegalArgumentException.class, () -> new IovaDomain(G, 1, TOP32, 0, now::get));
+        assertEquals(0, d.tree().allocatedCount());
+    }
+}
