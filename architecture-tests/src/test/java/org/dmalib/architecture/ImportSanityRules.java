@@ -21,7 +21,7 @@ final class ImportSanityRules {
             "org.dmalib.arch.coherency", "org.dmalib.arch.coherency.internal.cache",
             "org.dmalib.iommu.smmu",
             "org.dmalib.dma.ops", "org.dmalib.dma.ops.internal.direct",
-            "org.dmalib.dma.ops.internal.bounce",
+            "org.dmalib.dma.ops.internal.bounce", "org.dmalib.dma.ops.internal.iova",
             "org.dmalib.examples",
             "org.dmalib.cli");
 
