@@ -51,9 +51,12 @@ final class DomainFlushOps implements FlushOps {
         this.levels = walkLevels;
     }
 
-    /** Accounts {@code delta} leaf entries mapped (positive) or unmapped (negative). */
-    void addLiveEntries(long delta) {
-        liveEntries.addAndGet(delta);
+    /**
+     * Records how many leaf entries the domain's table holds now (the page table counts them,
+     * blocks and the leaves under freed tables included); read by the refill estimate.
+     */
+    void setLiveEntries(long entries) {
+        liveEntries.set(entries);
     }
 
     long liveEntries() {

@@ -44,4 +44,7 @@ interface DomainPageTable {
 
     /** Returns the number of tables allocated. */
     int tablesInUse();
+
+    /** Returns the leaf entries (pages and blocks) the table holds. */
+    long leafCount();
 }

@@ -78,4 +78,9 @@ final class PageTableAdapter implements DomainPageTable {
     public int tablesInUse() {
         return table.tablesInUse();
     }
+
+    @Override
+    public long leafCount() {
+        return table.leafCount();
+    }
 }

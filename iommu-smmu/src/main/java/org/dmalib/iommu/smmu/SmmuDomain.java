@@ -51,21 +51,20 @@ final class SmmuDomain implements IommuDomainOps {
     public long mapPages(long iova, long paddr, long pgsize, long pgcount, IommuProt prot) {
         checkLive();
         try {
-            long mapped = table.mapPages(iova, paddr, pgsize, pgcount, prot);
-            flush.addLiveEntries(mapped / pgsize);
-            return mapped;
-        } catch (MapPagesException e) {
-            flush.addLiveEntries(e.mapped() / pgsize); // the core unmaps them, which subtracts
-            throw e;
+            return table.mapPages(iova, paddr, pgsize, pgcount, prot);
+        } finally {
+            flush.setLiveEntries(table.leafCount());
         }
     }
 
     @Override
     public long unmapPages(long iova, long pgsize, long pgcount, IotlbGather gather) {
         checkLive();
-        long unmapped = table.unmapPages(iova, pgsize, pgcount, gather);
-        flush.addLiveEntries(-(unmapped / pgsize));
-        return unmapped;
+        try {
+            return table.unmapPages(iova, pgsize, pgcount, gather);
+        } finally {
+            flush.setLiveEntries(table.leafCount());
+        }
     }
 
     @Override

@@ -94,6 +94,14 @@ public final class ArmLpaePageTable {
         return pgd;
     }
 
+    /**
+     * Returns the leaf entries (pages and blocks) the table holds: what a device could have in
+     * its IOTLB for this table. Exact when no map or unmap is in flight.
+     */
+    public long leafCount() {
+        return set.leaves();
+    }
+
     /** Returns how many tables (the pgd included) are allocated to this page table. */
     public int tablesInUse() {
         return set.tablesInUse();
@@ -209,6 +217,7 @@ public final class ArmLpaePageTable {
         for (long k = 0; k < n; k++) {
             ptes.store(PteAccess.entry(first, k), LpaePte.leaf(paddr + k * pgsize, attrs, level));
         }
+        set.addLeaves(n);
         ptes.sync(first, n);
     }
 
@@ -266,6 +275,7 @@ public final class ArmLpaePageTable {
         }
         long first = PteAccess.entry(table, config.index(iova, level));
         long k = 0;
+        long leaves = 0;
         for (; k < n; k++) {
             long ptep = PteAccess.entry(first, k);
             long pte = ptes.load(ptep);
@@ -273,9 +283,12 @@ public final class ArmLpaePageTable {
                 break;
             }
             if (LpaePte.isTable(pte, level)) {
-                removeTable(ptep, pte, iova + k * pgsize, pgsize, level);
+                removeTable(ptep, pte, iova + k * pgsize, pgsize, level); // counts its leaves
+            } else {
+                leaves++;
             }
         }
+        set.addLeaves(-leaves);
         for (long j = 0; j < k; j++) {
             ptes.store(PteAccess.entry(first, j), 0);
         }

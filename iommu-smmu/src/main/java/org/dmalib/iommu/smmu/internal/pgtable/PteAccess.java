@@ -122,15 +122,17 @@ final class PteAccess {
     int freeTree(long table, int level) {
         LpaeConfig c = set.config;
         int freed = 0;
-        if (level < LpaeConfig.LAST_LEVEL) {
-            int n = c.entries(level);
-            for (int i = 0; i < n; i++) {
-                long pte = load(entry(table, i));
-                if (LpaePte.isTable(pte, level)) {
-                    freed += freeTree(LpaePte.toPaddr(pte), level + 1);
-                }
+        int n = c.entries(level);
+        long leaves = 0;
+        for (int i = 0; i < n; i++) {
+            long pte = load(entry(table, i));
+            if (LpaePte.isTable(pte, level)) {
+                freed += freeTree(LpaePte.toPaddr(pte), level + 1);
+            } else if (pte != 0) {
+                leaves++;
             }
         }
+        set.addLeaves(-leaves);
         set.release(table, c.tableBytes(level));
         return freed + 1;
     }

@@ -19,6 +19,8 @@ final class TableSet {
     final FlushOps flushOps;
     private final AtomicInteger tables = new AtomicInteger();
     private final AtomicLong lostRaces = new AtomicLong();
+    // leaf entries (pages and blocks) present, for the driver's refill estimate
+    private final AtomicLong leaves = new AtomicLong();
     private final AtomicBoolean freed = new AtomicBoolean();
 
     TableSet(LpaeConfig config, TableMemory memory, FlushOps flushOps) {
@@ -47,6 +49,15 @@ final class TableSet {
     /** Records that this thread's table lost an install race and was freed. */
     void lostRace() {
         lostRaces.incrementAndGet();
+    }
+
+    /** Counts {@code delta} leaf entries written (positive) or cleared (negative). */
+    void addLeaves(long delta) {
+        leaves.addAndGet(delta);
+    }
+
+    long leaves() {
+        return leaves.get();
     }
 
     int tablesInUse() {
