@@ -149,6 +149,13 @@ public final class Report {
             md.append(String.format(Locale.ROOT,
                     "| 64 B device read, IOTLB hit vs miss and walk | %.0f ns | %.0f ns | %.2f× faster | ≥ 5× | %s |%n",
                     hit, miss, ratio, ratio >= 5 ? "yes" : "**no**"));
+            Double direct = translation.get("untranslated");
+            if (direct != null) {
+                md.append(String.format(Locale.ROOT,
+                        "| (context) translation share: hit − untranslated, miss − untranslated"
+                        + " | %.0f ns | %.0f ns | %.2f× | – | – |%n",
+                        hit - direct, miss - direct, (miss - direct) / (hit - direct)));
+            }
         }
 
         md.append("\nTeardown per strategy (commands and syncs from the driver's counters, detach's"
