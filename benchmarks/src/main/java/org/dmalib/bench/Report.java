@@ -152,9 +152,8 @@ public final class Report {
             Double direct = translation.get("untranslated");
             if (direct != null) {
                 md.append(String.format(Locale.ROOT,
-                        "| (context) translation share: hit − untranslated, miss − untranslated"
-                        + " | %.0f ns | %.0f ns | %.2f× | – | – |%n",
-                        hit - direct, miss - direct, (miss - direct) / (hit - direct)));
+                        "| (context, no goal) the same read untranslated, no SMMU | %.0f ns | – | – | – | – |%n",
+                        direct));
             }
         }
 
