@@ -1,0 +1,223 @@
+package org.dmalib.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.IterationResult;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+
+/**
+ * Runs the default suite (the heap measurement in this JVM, then the JMH benchmarks in forks) and
+ * prints each benchmark against its baseline, the ratio and the goal, as Markdown; writes
+ * {@code benchmarks/target/report.md}, {@code benchmarks/target/jmh-result.json} and the teardown
+ * plot {@code benchmarks/target/teardown.svg}.
+ *
+ * <p>Arguments: {@code --sizes=1,4,16} (teardown domain sizes in GiB), {@code --heap-gib=16}
+ * (0 skips the heap measurement), {@code --out=benchmarks/target}. Run it with the default heap,
+ * so the heap figure is against the JVM's default maximum.
+ */
+public final class Report {
+    private static final String[] STRATEGIES = {"PER_PAGE", "LINUX", "LINUX_NO_RIL", "OPTIMAL"};
+
+    private Report() {}
+
+    /**
+     * Runs the suite.
+     *
+     * @param args see the class comment
+     * @throws RunnerException if JMH fails
+     */
+    public static void main(String[] args) throws RunnerException {
+        String sizes = "1,4,16";
+        int heapGib = 16;
+        Path out = Path.of("benchmarks", "target");
+        for (String a : args) {
+            if (a.startsWith("--sizes=")) {
+                sizes = a.substring("--sizes=".length());
+            } else if (a.startsWith("--heap-gib=")) {
+                heapGib = Integer.parseInt(a.substring("--heap-gib=".length()));
+            } else if (a.startsWith("--out=")) {
+                out = Path.of(a.substring("--out=".length()));
+            } else {
+                throw new IllegalArgumentException("unknown argument " + a);
+            }
+        }
+        long start = System.nanoTime();
+        StringBuilder md = new StringBuilder();
+        Runtime rt = Runtime.getRuntime();
+        md.append(String.format(Locale.ROOT, "Machine: %d cores, JDK %s (%s), date %s (UTC)%n%n",
+                rt.availableProcessors(), System.getProperty("java.version"),
+                System.getProperty("java.vm.name"), LocalDate.now(ZoneOffset.UTC)));
+
+        if (heapGib > 0) {
+            HeapFootprint.Result h = HeapFootprint.measure(heapGib);
+            md.append(String.format(Locale.ROOT, "Heap: a fully mapped %d GiB 4K domain (%d pages)"
+                    + " retains %.1f MiB of heap, %.2f bytes per mapped page (PTE: 8 bytes, ratio"
+                    + " %.2f); max heap %.1f GiB (JVM default)%n%n", h.gib(), h.pages(),
+                    h.retainedBytes() / 1048576.0, h.bytesPerPage(), h.bytesPerPage() / 8,
+                    h.maxHeap() / (double) (1L << 30)));
+        }
+
+        createDirectories(out);
+        ChainedOptionsBuilder opts = new OptionsBuilder()
+                .include(TeardownBenchmark.class.getName())
+                .include(MapBenchmark.class.getName())
+                .include(TranslationBenchmark.class.getName())
+                .param("gib", sizes.split(","))
+                .resultFormat(ResultFormatType.JSON)
+                .result(out.resolve("jmh-result.json").toString());
+        Collection<RunResult> results = new Runner(opts.build()).run();
+
+        Map<String, Map<String, Teardown>> teardown = new TreeMap<>(
+                (a, b) -> Integer.compare(Integer.parseInt(a), Integer.parseInt(b)));
+        Map<String, Double> map = new TreeMap<>();
+        Map<String, Double> translation = new TreeMap<>();
+        for (RunResult r : results) {
+            String name = r.getParams().getBenchmark();
+            double score = r.getPrimaryResult().getScore();
+            if (name.endsWith("TeardownBenchmark.teardown")) {
+                teardown.computeIfAbsent(r.getParams().getParam("gib"), k -> new TreeMap<>())
+                        .put(r.getParams().getParam("strategy"), new Teardown(score,
+                                lastIteration(r, "commands"), lastIteration(r, "syncs"),
+                                lastIteration(r, "modelledNs")));
+            } else if (name.contains("MapBenchmark.")) {
+                map.put(name.substring(name.lastIndexOf('.') + 1) + " " + r.getParams().getParam("leaf"),
+                        score);
+            } else if (name.contains("TranslationBenchmark.")) {
+                translation.put(name.substring(name.lastIndexOf('.') + 1), score);
+            }
+        }
+
+        md.append("| Benchmark | dmalib | Baseline | Ratio | Goal | Met |\n");
+        md.append("|---|---|---|---|---|---|\n");
+        for (Map.Entry<String, Map<String, Teardown>> e : teardown.entrySet()) {
+            Teardown perPage = e.getValue().get("PER_PAGE");
+            for (String s : STRATEGIES) {
+                Teardown t = e.getValue().get(s);
+                if (perPage == null || t == null || s.equals("PER_PAGE")) {
+                    continue;
+                }
+                double ratio = perPage.wallMs / t.wallMs;
+                boolean goal = s.equals("OPTIMAL") && e.getKey().equals("4");
+                md.append(String.format(Locale.ROOT,
+                        "| Teardown %s GiB, %s vs PER_PAGE (wall) | %.3f ms | %.1f ms | %.0f× less | %s | %s |%n",
+                        e.getKey(), s, t.wallMs, perPage.wallMs, ratio,
+                        goal ? "≥ 1000×" : "–", goal ? (ratio >= 1000 ? "yes" : "**no**") : "–"));
+            }
+            Teardown opt = e.getValue().get("OPTIMAL");
+            if (opt != null) {
+                long most = Long.MAX_VALUE;
+                for (Teardown t : e.getValue().values()) {
+                    most = Math.min(most, t.commands);
+                }
+                md.append(String.format(Locale.ROOT,
+                        "| Teardown %s GiB, OPTIMAL commands vs the fewest of any strategy | %d | %d | – | ≤ | %s |%n",
+                        e.getKey(), opt.commands, most, opt.commands <= most ? "yes" : "**no**"));
+            }
+        }
+        for (String leaf : new String[] {"4K", "2M"}) {
+            Double lib = map.get("map " + leaf);
+            Double raw = map.get("rawLoop " + leaf);
+            if (lib != null && raw != null) {
+                double ratio = lib / raw;
+                md.append(String.format(Locale.ROOT,
+                        "| Map 1 GiB as %s vs raw PTE stores | %.0f µs | %.0f µs | %.2f× | ≤ 2× | %s |%n",
+                        leaf, lib, raw, ratio, ratio <= 2 ? "yes" : "**no**"));
+            }
+        }
+        Double hit = translation.get("iotlbHit");
+        Double miss = translation.get("missAndWalk");
+        if (hit != null && miss != null) {
+            double ratio = miss / hit;
+            md.append(String.format(Locale.ROOT,
+                    "| 64 B device read, IOTLB hit vs miss and walk | %.0f ns | %.0f ns | %.2f× faster | ≥ 5× | %s |%n",
+                    hit, miss, ratio, ratio >= 5 ? "yes" : "**no**"));
+            Double direct = translation.get("untranslated");
+            if (direct != null) {
+                md.append(String.format(Locale.ROOT,
+                        "| (context, no goal) the same read untranslated, no SMMU | %.0f ns | – | – | – | – |%n",
+                        direct));
+            }
+        }
+
+        md.append("\nTeardown per strategy (commands and syncs from the driver's counters, detach's"
+                + " CFGI_STE and freeDomain's TLBI_NH_ASID included; modelled time"
+                + " CostModel.GEM5):\n\n");
+        md.append("| GiB | Strategy | Commands | Syncs | Modelled | Wall |\n|---|---|---|---|---|---|\n");
+        for (Map.Entry<String, Map<String, Teardown>> e : teardown.entrySet()) {
+            for (String s : STRATEGIES) {
+                Teardown t = e.getValue().get(s);
+                if (t != null) {
+                    md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %s | %.3f ms |%n",
+                            e.getKey(), s, t.commands, t.syncs, human(t.modelledNs), t.wallMs));
+                }
+            }
+        }
+        md.append(String.format(Locale.ROOT, "%nSuite run time: %.1f min%n",
+                (System.nanoTime() - start) / 60e9));
+        System.out.println();
+        System.out.print(md);
+        write(out.resolve("report.md"), md.toString());
+        write(out.resolve("teardown.svg"), TeardownPlot.svg(teardown, STRATEGIES));
+    }
+
+    /** One teardown cell: JMH's mean wall time and the counts of one teardown. */
+    record Teardown(double wallMs, long commands, long syncs, double modelledNs) {}
+
+    private static long lastIteration(RunResult r, String counter) {
+        return Math.round(lastIterationValue(r, counter));
+    }
+
+    private static double lastIterationValue(RunResult r, String counter) {
+        List<IterationResult> its = new ArrayList<>();
+        for (BenchmarkResult b : r.getBenchmarkResults()) {
+            its.addAll(b.getIterationResults());
+        }
+        @SuppressWarnings("rawtypes")
+        Result v = its.get(its.size() - 1).getSecondaryResults().get(counter);
+        return v.getScore();
+    }
+
+    static String human(double ns) {
+        if (ns >= 1e9) {
+            return String.format(Locale.ROOT, "%.2f s", ns / 1e9);
+        }
+        if (ns >= 1e6) {
+            return String.format(Locale.ROOT, "%.2f ms", ns / 1e6);
+        }
+        return String.format(Locale.ROOT, "%.1f µs", ns / 1e3);
+    }
+
+    private static void createDirectories(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void write(Path file, String text) {
+        try {
+            Files.writeString(file, text, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package org.dmalib.bench;
+
+import java.util.concurrent.TimeUnit;
+import org.dmalib.hw.SmmuConfig;
+import org.dmalib.iommu.api.InvalidationStrategy;
+import org.dmalib.iommu.api.IommuDomain;
+import org.dmalib.iommu.api.internal.tlb.CostModel;
+import org.dmalib.iommu.smmu.SmmuDriverCounters;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Issue 5 item 1: tearing down a fully mapped 4K domain the way VFIO does, per invalidation
+ * strategy. Every 4 KiB page is a last-level page entry (see {@link BenchRig#mapAll4k}); the
+ * teardown unmaps {@code [0, size)} in one call (the core picks 1 GiB chunks, each hitting a table
+ * entry: a synchronous walk-cache flush and the table tree freed, the leaves gathered and
+ * invalidated by the strategy at the sync), detaches the stream and frees the domain.
+ *
+ * <p>The per-page strategy is the baseline: {@link Report} divides its wall time by each other
+ * strategy's at the same size. Commands, syncs and modelled time ({@link CostModel#GEM5}) come
+ * from the driver's counters, exact and deterministic; they are reported as auxiliary counters.
+ *
+ * <p>Mapping 1 to 16 GiB is the expensive part, done in an invocation-level setup outside the
+ * timed region; hence single-shot mode. Ten warm-up teardowns let the JIT compile the teardown
+ * path (with fewer, the fast strategies are measured in the interpreter). Auxiliary counters:
+ * JMH sums them over the measurement iterations; {@link Report} reads one teardown's.
+ */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 10)
+@Measurement(iterations = 5)
+@Fork(value = 1, jvmArgsAppend = {"-Xms2g"})
+@State(Scope.Thread)
+public class TeardownBenchmark {
+    /** Domain size in GiB. */
+    @Param({"1", "4", "16"})
+    public int gib;
+
+    /** PER_PAGE, LINUX (SMMU with RIL), LINUX_NO_RIL (SMMU without RIL), OPTIMAL. */
+    @Param({"PER_PAGE", "LINUX", "LINUX_NO_RIL", "OPTIMAL"})
+    public String strategy;
+
+    private BenchRig rig;
+    private InvalidationStrategy planning;
+    private IommuDomain domain;
+    private SmmuDriverCounters before;
+
+    /** What one teardown issued; JMH reports the fields of each iteration (one teardown each). */
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    @State(Scope.Thread)
+    public static class Counts {
+        /** Commands other than CMD_SYNC: TLBIs and the detach's CFGI. */
+        public long commands;
+        /** CMD_SYNCs. */
+        public long syncs;
+        /** Modelled nanoseconds: {@code CostModel.GEM5.nanos(commands, syncs, 0, 0)}. */
+        public double modelledNs;
+    }
+
+    /** Builds the machine and SMMU once per fork. */
+    @Setup(Level.Trial)
+    public void machine() {
+        boolean ril = !strategy.equals("LINUX_NO_RIL");
+        planning = strategy.equals("LINUX_NO_RIL")
+                ? InvalidationStrategy.LINUX : InvalidationStrategy.valueOf(strategy);
+        rig = new BenchRig(SmmuConfig.gem5().withRangeInvalidation(ril));
+    }
+
+    /**
+     * Allocates, attaches and fully maps a fresh domain before each teardown, then collects the
+     * garbage the mapping left (hundreds of MiB at 16 GiB), so that no collection of the setup's
+     * garbage lands in the timed teardown. Not timed.
+     */
+    @Setup(Level.Invocation)
+    @SuppressWarnings("JavaLangGc") // benchmark hygiene, outside the timed region
+    public void mapDomain() {
+        domain = rig.attachedDomain(planning);
+        BenchRig.mapAll4k(domain, gib * BenchRig.GIB);
+        System.gc();
+        before = rig.driver.counters();
+    }
+
+    /**
+     * Unmaps the whole domain, syncs, detaches and frees it: what VFIO does when a container goes.
+     *
+     * @param counts where the teardown's command counts go
+     */
+    @Benchmark
+    public void teardown(Counts counts) {
+        rig.teardown(domain, gib * BenchRig.GIB);
+        SmmuDriverCounters d = rig.driver.counters().minus(before);
+        counts.commands = d.tlbiNhVa() + d.tlbiNhAsid() + d.tlbiNhAll() + d.cfgi();
+        counts.syncs = d.cmdSyncs();
+        counts.modelledNs = CostModel.GEM5.nanos(counts.commands, counts.syncs, 0, 0);
+    }
+}
