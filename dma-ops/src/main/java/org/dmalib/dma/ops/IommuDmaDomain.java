@@ -1,6 +1,7 @@
 package org.dmalib.dma.ops;
 
 import java.util.function.LongSupplier;
+import org.dmalib.dma.ops.internal.iommu.FlushQueueCounters;
 import org.dmalib.dma.ops.internal.iommu.IommuDma;
 import org.dmalib.iommu.api.IommuDomain;
 
@@ -17,6 +18,13 @@ import org.dmalib.iommu.api.IommuDomain;
  * IommuDmaDomain dmaDomain = IommuDmaDomain.create(memory, domain);
  * DmaDevice dev = DmaDevice.create(memory, DeviceParams.of(port), dmaDomain);
  * }</pre>
+ *
+ * <p>The domain's flush queue serves its devices in {@link FlushMode#LAZY lazy} mode (reference
+ * §2.11): per-CPU rings of 256 unmapped ranges, freed after a whole-domain IOTLB flush that
+ * began after their unmap; a full ring flushes at once; a 10 ms timeout on the domain's clock
+ * flushes the rest. There are no threads or timers: the timeout is checked on every lazy unmap
+ * and on {@link #tick()}, which a composition root calls when unmaps may have stopped (an idle
+ * loop, a test step).
  *
  * <p>Thread-safety: safe for concurrent use.
  */
@@ -44,7 +52,8 @@ public final class IommuDmaDomain {
     }
 
     /**
-     * Sets up the DMA side of {@code domain} with an injected clock.
+     * Sets up the DMA side of {@code domain} with an injected clock (the flush queue's timeout
+     * and the IOVA caches' reclaim read it).
      *
      * @param memory the machine's page allocator
      * @param domain a DMA or DMA_FQ domain allocated by an IOMMU driver, used by nothing else
@@ -75,9 +84,41 @@ public final class IommuDmaDomain {
         return dma.granule();
     }
 
-    /** Returns how many IOVA ranges are allocated now (exact only when no call is running). */
+    /**
+     * Returns how many IOVA ranges are allocated now, ranges waiting in the flush queue
+     * included (exact only when no call is running).
+     */
     public long iovaRangesOutstanding() {
         return dma.iovas().outstandingCount();
+    }
+
+    /**
+     * Runs the flush queue's 10 ms timeout if it is due on the domain's clock: one whole-domain
+     * IOTLB flush, then every range queued before it is freed.
+     *
+     * @return whether the timeout fired
+     */
+    public boolean tick() {
+        return dma.flushQueue().poll();
+    }
+
+    /**
+     * Flushes the domain's IOTLB now and frees every queued range (driver teardown).
+     */
+    public void flushQueue() {
+        dma.flushQueue().flushNow();
+    }
+
+    /** Returns how many unmapped ranges wait in the flush queue now. */
+    public int flushQueuePending() {
+        return dma.flushQueue().pending();
+    }
+
+    /** Returns the flush queue's counters. */
+    public LazyFlushCounters flushQueueCounters() {
+        FlushQueueCounters c = dma.flushQueue().counters();
+        return new LazyFlushCounters(c.flushesStarted(), c.flushesFinished(), c.queued(), c.freed(),
+                c.fullFlushes(), c.timerFlushes());
     }
 
     /** Returns the allocator the domain was created with. */

@@ -23,7 +23,8 @@ final class IommuPath {
     IommuPath(IommuDmaDomain domain, DeviceParams params) {
         this.domain = domain;
         this.params = params;
-        this.ops = new IommuDmaOps(domain.dma(), params.dmaMask(), params.coherent());
+        this.ops = new IommuDmaOps(domain.dma(), params.dmaMask(), params.coherent(),
+                params.flushMode() == FlushMode.LAZY);
     }
 
     IommuDmaDomain domain() {

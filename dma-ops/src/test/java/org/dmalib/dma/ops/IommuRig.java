@@ -45,9 +45,14 @@ final class IommuRig {
     }
 
     IommuRig(Coherency coherency, java.util.function.UnaryOperator<DeviceParams> tune) {
+        this(coherency, tune, System::nanoTime);
+    }
+
+    IommuRig(Coherency coherency, java.util.function.UnaryOperator<DeviceParams> tune,
+            java.util.function.LongSupplier clock) {
         domain = driver.allocateDomain(DomainType.DMA, InvalidationStrategy.LINUX, 4096, 48);
         driver.attach(domain, SID);
-        dmaDomain = IommuDmaDomain.create(memory, domain);
+        dmaDomain = IommuDmaDomain.create(memory, domain, clock);
         port = machine.attach(SID, coherency, smmu);
         dev = DmaDevice.create(memory, tune.apply(DeviceParams.of(port)), dmaDomain);
     }

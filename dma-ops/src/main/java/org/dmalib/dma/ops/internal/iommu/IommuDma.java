@@ -28,10 +28,12 @@ public final class IommuDma {
 
     private final GatheringDomain domain;
     private final IovaDomain iovas;
+    private final FlushQueue flushQueue;
 
-    private IommuDma(GatheringDomain domain, IovaDomain iovas) {
+    private IommuDma(GatheringDomain domain, IovaDomain iovas, LongSupplier nanoClock) {
         this.domain = domain;
         this.iovas = iovas;
+        this.flushQueue = new FlushQueue(domain, iovas, nanoClock);
     }
 
     /**
@@ -39,7 +41,8 @@ public final class IommuDma {
      *
      * @param domain a DMA or DMA_FQ domain of an IOMMU driver (its runtime type gathers)
      * @param cpus how many CPU indices callers pass (the machine's CPU count)
-     * @param nanoClock a monotonic clock in nanoseconds for the IOVA depot reclaim
+     * @param nanoClock a monotonic clock in nanoseconds for the IOVA depot reclaim and the flush
+     *     queue's timeout
      * @return the DMA side of the domain
      * @throws IllegalArgumentException naming the domain if it is not a gathering DMA domain, or
      *     a value the IOVA domain refuses
@@ -64,7 +67,7 @@ public final class IommuDma {
         if (msiHi <= endPfn && msiLo >= startPfn) {
             iovas.reserve(msiLo, msiHi);
         }
-        return new IommuDma(g, iovas);
+        return new IommuDma(g, iovas, nanoClock);
     }
 
     /** Returns the IOMMU domain. */
@@ -75,6 +78,11 @@ public final class IommuDma {
     /** Returns the IOVA space. */
     public IovaDomain iovas() {
         return iovas;
+    }
+
+    /** Returns the domain's flush queue (used by devices in lazy mode only). */
+    public FlushQueue flushQueue() {
+        return flushQueue;
     }
 
     /** Returns the IOVA granule in bytes (the domain's smallest page size). */
@@ -95,6 +103,25 @@ public final class IommuDma {
         long unmapped = domain.unmapFast(iova, size, gather);
         // one sync per unmap call: the gathered range goes to the domain's invalidation planner
         domain.iotlbSync(gather);
+        return unmapped;
+    }
+
+    /**
+     * {@code __iommu_dma_unmap} in lazy mode: unmaps {@code [iova, iova + size)} with the gather
+     * marked queued (the page table adds no leaf invalidations; walk-cache flushes of freed
+     * tables stay synchronous), issues no sync, and queues the range; the flush queue frees the
+     * IOVA after a whole-domain flush that began after this call.
+     *
+     * @param cpu the calling CPU's index
+     * @param iova granule aligned
+     * @param size granule multiple, the size the IOVA was allocated with
+     * @return the bytes unmapped
+     */
+    long unmapLazy(int cpu, long iova, long size) {
+        IotlbGather gather = new IotlbGather();
+        gather.setQueued(true);
+        long unmapped = domain.unmapFast(iova, size, gather);
+        flushQueue.queue(cpu, iova, size);
         return unmapped;
     }
 }

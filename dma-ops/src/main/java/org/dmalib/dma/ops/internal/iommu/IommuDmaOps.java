@@ -27,6 +27,7 @@ public final class IommuDmaOps {
     private final IommuDma dma;
     private final DeviceIova policy;
     private final boolean coherent;
+    private final boolean lazy;
 
     /**
      * Creates the ops of one device.
@@ -34,12 +35,14 @@ public final class IommuDmaOps {
      * @param dma the DMA side of the device's domain
      * @param dmaMask the device's DMA mask (the IOVA limit, clamped to the aperture)
      * @param coherent whether the device snoops CPU caches
+     * @param lazy whether unmaps go through the domain's flush queue (else strict)
      */
-    public IommuDmaOps(IommuDma dma, long dmaMask, boolean coherent) {
+    public IommuDmaOps(IommuDma dma, long dmaMask, boolean coherent, boolean lazy) {
         this.dma = dma;
         // a platform device behind an SMMU: no bus limit, no PCI 32-bit-first workaround
         this.policy = new DeviceIova(dmaMask, 0, false);
         this.coherent = coherent;
+        this.lazy = lazy;
     }
 
     /** Returns the DMA side of the device's domain. */
@@ -160,17 +163,24 @@ public final class IommuDmaOps {
     }
 
     /**
-     * {@code __iommu_dma_unmap}, strict: unmaps the whole IOVA range with the invalidations
-     * gathered, syncs once, frees the IOVA. The caller did the CPU's cache maintenance first.
+     * {@code __iommu_dma_unmap}: unmaps the whole IOVA range. Strict: the leaf invalidations
+     * gathered, one sync, the IOVA freed. Lazy: no leaf invalidation, the range queued on the
+     * domain's flush queue, which frees it after a later whole-domain flush. The caller did the
+     * CPU's cache maintenance first.
      *
      * @param cpu the CPU running the call
      * @param mapped what a map of this device returned, not unmapped yet
      * @throws IllegalStateException if the page tables held less than the range (a driver or
-     *     model bug; Linux WARNs); the IOVA is freed all the same
+     *     model bug; Linux WARNs); the IOVA is freed (or queued) all the same
      */
     public void unmap(Cpu cpu, IommuMapped mapped) {
-        long unmapped = dma.unmapStrict(mapped.iova(), mapped.iovaLength());
-        policy.freeIova(dma.iovas(), cpu.id(), mapped.iova(), mapped.iovaLength());
+        long unmapped;
+        if (lazy) {
+            unmapped = dma.unmapLazy(cpu.id(), mapped.iova(), mapped.iovaLength());
+        } else {
+            unmapped = dma.unmapStrict(mapped.iova(), mapped.iovaLength());
+            policy.freeIova(dma.iovas(), cpu.id(), mapped.iova(), mapped.iovaLength());
+        }
         if (unmapped != mapped.iovaLength()) {
             throw new IllegalStateException(String.format(
                     "unmap of iova=0x%x size=0x%x removed only 0x%x bytes",
