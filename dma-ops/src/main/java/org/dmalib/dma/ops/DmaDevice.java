@@ -52,7 +52,11 @@ import org.dmalib.iommu.api.Segment;
  * its DMA segments merged as Linux's {@code __finalise_sg} does) mapped without any TLB
  * invalidation; unmap gathers the leaf invalidations and syncs them once (strict mode), then
  * frees the IOVA. The device's DMA mask limits the IOVA, not the physical pages, so nothing is
- * bounced for the mask. Coherent allocations are mapped read-write through the IOMMU.
+ * bounced for the mask. Coherent allocations are mapped read-write through the IOMMU. An
+ * {@linkplain DeviceParams#untrusted() untrusted} device's buffers that do not fill whole
+ * granules are bounced, the rest of their granules zeroed (reference §2.10); its lists are
+ * mapped segment by segment, unmerged. {@link FlushMode#LAZY Lazy} unmaps queue the IOVA on the
+ * domain's flush queue instead of syncing.
  *
  * <p>Thread-safety: safe for concurrent use; mapping, unmapping and detaching are serialized on
  * the device's registry, cache maintenance, copies and IOMMU work run outside it.
@@ -238,7 +242,7 @@ public final class DmaDevice {
             }
         }
         if (found == null) {
-            throw new DmaUsageException(mismatch(dmaAddress, size, dir, near));
+            throw new DmaUsageException(DirectPath.mismatch(dmaAddress, size, dir, near));
         }
         found.unmap(cpu);
     }
@@ -304,7 +308,9 @@ public final class DmaDevice {
      * @param size bytes, positive (whole pages are taken)
      * @return the buffer; free it exactly once
      * @throws DmaUsageException naming the bad value
-     * @throws DmaMappingException if no free pages lie below the mask
+     * @throws DmaMappingException if no free pages lie below the mask (direct path), or no IOVA
+     *     range or page table can be had (over an IOMMU: the pages may lie anywhere, the IOVA is
+     *     below the mask; {@link IovaSpaceExhaustedException}, {@link IommuMappingException})
      */
     public CoherentBuffer allocCoherent(Cpu cpu, int size) {
         checkCpu(cpu);
@@ -320,13 +326,7 @@ public final class DmaDevice {
             buffer = new CoherentBuffer(this, pages, size, pages.paddr(), null, cpu);
             live.add(buffer);
         }
-        long whole = (long) roundUpToPage(size);
-        if (isCoherent()) {
-            cpu.store(pages.paddr(), new byte[(int) whole], 0, (int) whole);
-        } else {
-            DirectOps.prepCoherent(cpu, pages.paddr(), whole);
-            memory.machine().memory().fill(pages.paddr(), whole, (byte) 0);
-        }
+        prepareCoherent(cpu, pages, roundUpToPage(size));
         return buffer;
     }
 
@@ -337,13 +337,8 @@ public final class DmaDevice {
             checkAttached();
             pages = memory.allocate(size);
         }
-        long whole = (long) roundUpToPage(size);
-        if (isCoherent()) {
-            cpu.store(pages.paddr(), new byte[(int) whole], 0, (int) whole);
-        } else {
-            DirectOps.prepCoherent(cpu, pages.paddr(), whole);
-            memory.machine().memory().fill(pages.paddr(), whole, (byte) 0);
-        }
+        long whole = roundUpToPage(size);
+        prepareCoherent(cpu, pages, whole);
         IommuMapped mapped;
         try {
             mapped = iommu.mapCoherent(cpu, pages.paddr(), whole);
@@ -441,7 +436,7 @@ public final class DmaDevice {
             checkAttached();
             try {
                 for (int i = 0; i < ranges.size(); i++) {
-                    chunks.add(plan(pool, ranges.get(i)[0], ranges.get(i)[1], kind, i));
+                    chunks.add(DirectPath.plan(pool, params, ranges.get(i)[0], ranges.get(i)[1], kind, i));
                 }
             } catch (RuntimeException e) {
                 // nothing may stay reserved when the mapping fails
@@ -468,7 +463,8 @@ public final class DmaDevice {
             checkAttached();
         }
         IommuMapped mapped = iommu.map(cpu, kind, chunks, dir);
-        DmaMapping mapping = new DmaMapping(this, kind, dir, chunks, mapped);
+        // the CPU side as mapped: an untrusted device's chunks may name bounce buffers
+        DmaMapping mapping = new DmaMapping(this, kind, dir, mapped.chunks(), mapped);
         synchronized (lock) {
             if (!detached) {
                 live.add(mapping);
@@ -480,47 +476,14 @@ public final class DmaDevice {
         throw new DmaUsageException("device streamId=" + params.streamId() + " is detached");
     }
 
-    private Chunk plan(BouncePool pool, long paddr, long size, MappingKind kind, int index) {
-        long mask = params.dmaMask();
-        Chunk chunk;
-        // dma_capable: the last byte must be reachable under the mask (compared unsigned)
-        if (Long.compareUnsigned(paddr + size - 1, mask) <= 0) {
-            chunk = new Chunk(paddr, Chunk.NOT_BOUNCED, size);
+    /** Zeroes {@code whole} bytes of fresh coherent pages as the device will see them. */
+    private void prepareCoherent(Cpu cpu, CpuBuffer pages, long whole) {
+        if (isCoherent()) {
+            cpu.store(pages.paddr(), new byte[(int) whole], 0, (int) whole);
         } else {
-            if (pool.size() == 0) {
-                throw new DmaMappingException(String.format(
-                        "paddr=0x%x size=%d overflows dmaMask=0x%x and there is no bounce pool",
-                        paddr, size, mask));
-            }
-            if (size > BouncePool.maxMappingSize()) {
-                throw new DmaMappingException(String.format(
-                        "size=%d overflows dmaMask=0x%x and exceeds the largest bounce buffer=%d",
-                        size, mask, BouncePool.maxMappingSize()));
-            }
-            long tlb = pool.reserve(size, mask);
-            if (tlb < 0) {
-                throw new BouncePoolExhaustedException(String.format(
-                        "bounce pool is full for size=%d (slots=%d, used=%d)",
-                        size, pool.slotCount(), pool.slotsInUse()));
-            }
-            chunk = new Chunk(paddr, tlb, size);
+            DirectOps.prepCoherent(cpu, pages.paddr(), whole);
+            memory.machine().memory().fill(pages.paddr(), whole, (byte) 0);
         }
-        if (kind == MappingKind.SCATTER_GATHER) {
-            long boundary = params.segmentBoundaryMask();
-            long start = chunk.devicePhys();
-            long last = start + size - 1;
-            if ((start & ~boundary) != (last & ~boundary)) {
-                String where = chunk.bounced() ? " (its bounce buffer)" : "";
-                // reported before the chunk is added: release its own slot here
-                if (chunk.bounced()) {
-                    pool.release(chunk.bounce(), size);
-                }
-                throw new DmaUsageException(String.format(
-                        "segment[%d] dmaAddress=0x%x length=%d%s crosses segmentBoundaryMask=0x%x",
-                        index, start, size, where, boundary));
-            }
-        }
-        return chunk;
     }
 
     private void checkAttached() {
@@ -551,22 +514,5 @@ public final class DmaDevice {
 
     private static int roundUpToPage(int size) {
         return (int) (((long) size + PageAllocator.PAGE_SIZE - 1) & -PageAllocator.PAGE_SIZE);
-    }
-
-    private static String mismatch(long dmaAddress, long size, DmaDirection dir, DmaMapping near) {
-        if (near == null) {
-            return String.format("dmaAddress=0x%x is not mapped (unmap of a mapping never made,"
-                    + " or unmap twice)", dmaAddress);
-        }
-        if (near.kind() != MappingKind.SINGLE) {
-            return String.format("dmaAddress=0x%x was mapped as %s, not SINGLE",
-                    dmaAddress, near.kind());
-        }
-        if (near.size() != size) {
-            return String.format("size=%d does not match the mapped size=%d of dmaAddress=0x%x",
-                    size, near.size(), dmaAddress);
-        }
-        return String.format("dir=%s does not match the mapped dir=%s of dmaAddress=0x%x",
-                dir, near.direction(), dmaAddress);
     }
 }

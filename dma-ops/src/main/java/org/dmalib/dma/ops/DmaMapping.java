@@ -200,11 +200,13 @@ public final class DmaMapping implements Tracked {
         }
         DirectOps.syncForCpu(cpu, chunks, direction, device.isCoherent());
         if (iommu != null) {
+            // unmaps the IOVA ranges, then releases the bounce runs they covered
             device.unmapIommu(cpu, iommu);
-        }
-        for (Chunk c : chunks) {
-            if (c.bounced()) {
-                device.memory().pool().release(c.bounce(), c.size());
+        } else {
+            for (Chunk c : chunks) {
+                if (c.bounced()) {
+                    device.memory().pool().release(c.bounce(), c.size());
+                }
             }
         }
         device.untrack(this);

@@ -2,6 +2,7 @@ package org.dmalib.dma.ops;
 
 import java.util.List;
 import org.dmalib.dma.ops.internal.direct.Chunk;
+import org.dmalib.dma.ops.internal.iommu.BounceUnavailableException;
 import org.dmalib.dma.ops.internal.iommu.IommuDmaOps;
 import org.dmalib.dma.ops.internal.iommu.IommuMapped;
 import org.dmalib.dma.ops.internal.iova.IovaExhaustedException;
@@ -23,8 +24,8 @@ final class IommuPath {
     IommuPath(IommuDmaDomain domain, DeviceParams params) {
         this.domain = domain;
         this.params = params;
-        this.ops = new IommuDmaOps(domain.dma(), params.dmaMask(), params.coherent(),
-                params.flushMode() == FlushMode.LAZY);
+        this.ops = new IommuDmaOps(domain.dma(), domain.memory().pool(), params.dmaMask(),
+                params.coherent(), params.flushMode() == FlushMode.LAZY, params.untrusted());
     }
 
     IommuDmaDomain domain() {
@@ -37,6 +38,10 @@ final class IommuPath {
             return kind == MappingKind.SINGLE
                     ? ops.mapSingle(cpu, chunks.get(0), dir)
                     : ops.mapSg(cpu, chunks, dir, params.segmentBoundaryMask(), params.maxSegmentSize());
+        } catch (BounceUnavailableException e) {
+            throw e.exhausted()
+                    ? new BouncePoolExhaustedException(e.getMessage())
+                    : new DmaMappingException(e.getMessage(), e);
         } catch (IovaExhaustedException e) {
             throw new IovaSpaceExhaustedException(String.format(
                     "no IOVA range of size=0x%x granules below dmaMask=0x%x: %s",
