@@ -159,4 +159,38 @@ class IommuLazyTest {
         assertEquals(DmaStatus.ABORT, r.tryRead(m.dmaAddress()));
         assertEquals(0, r.dmaDomain.flushQueuePending());
     }
+
+    @Test
+    void twoCpusUnmappingLazilyInParallelLeaveNothingOutstanding() throws InterruptedException {
+        IommuRig r = lazyRig();
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        Thread[] threads = new Thread[2];
+        for (int t = 0; t < threads.length; t++) {
+            Cpu cpu = r.machine.cpu(t);
+            CpuBuffer buf = r.memory.allocate(4096);
+            threads[t] = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 2000; i++) {
+                        r.dev.mapSingle(cpu, buf, DmaDirection.TO_DEVICE).unmap(cpu);
+                        if (i % 100 == 0) {
+                            clock.addAndGet(MS);
+                        }
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            });
+            threads[t].start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertEquals(List.of(), failures);
+        r.dmaDomain.flushQueue();
+        LazyFlushCounters c = r.dmaDomain.flushQueueCounters();
+        assertEquals(4000, c.queued());
+        assertEquals(4000, c.freed());
+        assertEquals(c.flushesStarted(), c.flushesFinished());
+        assertEquals(0, r.dmaDomain.iovaRangesOutstanding());
+    }
 }

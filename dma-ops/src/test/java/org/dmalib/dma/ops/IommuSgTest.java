@@ -146,4 +146,29 @@ class IommuSgTest {
         assertTrue(dev.pendingMappings().isEmpty());
         assertFalse(hole1.isFreed() || hole2.isFreed());
     }
+
+    @Test
+    void boundaryPaddingPutsTheNextSegmentOnABoundaryAndTheDeviceReadsBoth() {
+        IommuRig r = new IommuRig(Coherency.NON_COHERENT,
+                p -> p.withSegmentBoundaryMask(0xFFFF).withMaxSegmentSize(1 << 20));
+        CpuBuffer a = r.memory.allocate(0xC000);
+        CpuBuffer b = r.memory.allocate(0x8000);
+        byte[] da = Rig.pattern(0xC000, 11);
+        byte[] db = Rig.pattern(0x8000, 12);
+        a.write(r.cpu, 0, da);
+        b.write(r.cpu, 0, db);
+        DmaMapping m = r.dev.mapSg(r.cpu, ScatterList.of(a.segment(), b.segment()), DmaDirection.TO_DEVICE);
+        assertEquals(2, m.dmaCount());
+        DmaSegment first = m.dmaSegments().get(0);
+        DmaSegment second = m.dmaSegments().get(1);
+        assertEquals(first.dmaAddress() + 0x10000, second.dmaAddress(), "0x4000 of padding after a");
+        assertEquals(0, second.dmaAddress() & 0xFFFF, "b starts on the 64 KiB boundary");
+        assertArrayEquals(da, r.deviceRead(first.dmaAddress(), 0xC000));
+        assertArrayEquals(db, r.deviceRead(second.dmaAddress(), 0x8000));
+        // the padding is really mapped, to whatever follows a physically
+        assertEquals(a.paddr() + 0xC000, r.domain.iovaToPhys(first.dmaAddress() + 0xC000).orElseThrow());
+        m.unmap(r.cpu);
+        assertFalse(r.anyTranslated(first.dmaAddress(), 0x18000));
+        assertEquals(0, r.dmaDomain.iovaRangesOutstanding());
+    }
 }
