@@ -2,6 +2,7 @@ package org.dmalib.dma.ops;
 
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.dmalib.dma.ops.internal.iommu.IommuMapped;
 import org.dmalib.hw.Cpu;
 import org.dmalib.iommu.api.DmaDirection;
 
@@ -25,17 +26,29 @@ public final class CoherentBuffer implements Tracked {
     private final DmaDevice device;
     private final CpuBuffer pages;
     private final int size;
+    private final long dmaAddress;
+    // the IOMMU side, or null on the direct path
+    private final IommuMapped iommu;
+    // the CPU that allocated it: free() returns the IOVA to that CPU's range cache
+    private final Cpu allocCpu;
     private final AtomicBoolean freed = new AtomicBoolean();
 
-    CoherentBuffer(DmaDevice device, CpuBuffer pages, int size) {
+    CoherentBuffer(DmaDevice device, CpuBuffer pages, int size, long dmaAddress, IommuMapped iommu,
+            Cpu allocCpu) {
         this.device = device;
         this.pages = pages;
         this.size = size;
+        this.dmaAddress = dmaAddress;
+        this.iommu = iommu;
+        this.allocCpu = allocCpu;
     }
 
-    /** Returns the DMA address the device uses for the first byte. */
+    /**
+     * Returns the DMA address the device uses for the first byte: the physical address on the
+     * direct path, an IOVA over an IOMMU.
+     */
     public long dmaAddress() {
-        return pages.paddr();
+        return dmaAddress;
     }
 
     /** Returns the size in bytes, as requested. */
@@ -93,7 +106,9 @@ public final class CoherentBuffer implements Tracked {
     }
 
     /**
-     * Frees the allocation ({@code dma_free_coherent}); its pages go back to the allocator.
+     * Frees the allocation ({@code dma_free_coherent}): over an IOMMU its IOVA range is unmapped
+     * (gathered invalidations, one sync) and freed first; then its pages go back to the
+     * allocator.
      *
      * @throws DmaUsageException if it was freed already
      */
@@ -103,6 +118,9 @@ public final class CoherentBuffer implements Tracked {
                     "dmaAddress=0x%x size=%d is freed already (free twice)", dmaAddress(), size));
         }
         device.untrack(this);
+        if (iommu != null) {
+            device.unmapIommu(allocCpu, iommu);
+        }
         device.memory().free(pages);
     }
 

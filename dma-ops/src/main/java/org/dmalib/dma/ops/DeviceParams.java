@@ -13,6 +13,9 @@ import org.dmalib.hw.DmaPort;
  * {@code with*} methods, as a driver's probe calls {@code dma_set_mask} and
  * {@code dma_set_max_seg_size}.
  *
+ * <p>Only a device behind an IOMMU ({@link DmaDevice#create(PageAllocator, DeviceParams,
+ * IommuDmaDomain)}) reads {@code flushMode} and {@code untrusted}; the direct path ignores them.
+ *
  * <p>Immutable and thread-safe.
  *
  * @param streamId the stream the device's master issues on, not negative
@@ -22,9 +25,15 @@ import org.dmalib.hw.DmaPort;
  * @param maxSegmentSize the largest DMA segment of a scatterlist, in bytes, positive
  * @param segmentBoundaryMask a DMA segment may not cross a multiple of {@code mask + 1}:
  *     {@code 2^n - 1} for n from 12 to 64
+ * @param flushMode how unmaps over an IOMMU invalidate the IOTLB: {@link FlushMode#STRICT}
+ *     (Linux's arm64 default) or {@link FlushMode#LAZY}; not null
+ * @param untrusted whether the device may not see a byte it was not given (Linux's
+ *     {@code pci_dev->untrusted}, external ports): over an IOMMU its buffers that do not fill
+ *     whole granules are bounced with zeroed padding, and its unmaps are always strict
  */
 public record DeviceParams(
-        int streamId, boolean coherent, long dmaMask, int maxSegmentSize, long segmentBoundaryMask) {
+        int streamId, boolean coherent, long dmaMask, int maxSegmentSize, long segmentBoundaryMask,
+        FlushMode flushMode, boolean untrusted) {
 
     /**
      * The default DMA mask, 32 bits: Linux gives every platform device {@code
@@ -51,13 +60,15 @@ public record DeviceParams(
         checkMask(dmaMask, "dmaMask");
         Checks.positive(maxSegmentSize, "maxSegmentSize");
         checkMask(segmentBoundaryMask, "segmentBoundaryMask");
+        Checks.notNull(flushMode, "flushMode");
     }
 
     /**
      * Returns Linux's defaults for the device behind {@code port}: its stream, coherent if the
      * stream is attached {@link Coherency#COHERENT}, a {@link #DEFAULT_DMA_MASK 32-bit mask},
      * {@link #DEFAULT_MAX_SEGMENT_SIZE 64 KiB} segments and {@link
-     * #DEFAULT_SEGMENT_BOUNDARY_MASK no boundary}.
+     * #DEFAULT_SEGMENT_BOUNDARY_MASK no boundary}, {@link FlushMode#STRICT strict} unmaps,
+     * trusted.
      *
      * @param port the device's DMA port (only its stream ID and coherency are read)
      * @return the parameters
@@ -66,7 +77,8 @@ public record DeviceParams(
     public static DeviceParams of(DmaPort port) {
         Checks.notNull(port, "port");
         return new DeviceParams(port.streamId(), port.coherency() == Coherency.COHERENT,
-                DEFAULT_DMA_MASK, DEFAULT_MAX_SEGMENT_SIZE, DEFAULT_SEGMENT_BOUNDARY_MASK);
+                DEFAULT_DMA_MASK, DEFAULT_MAX_SEGMENT_SIZE, DEFAULT_SEGMENT_BOUNDARY_MASK,
+                FlushMode.STRICT, false);
     }
 
     /**
@@ -91,7 +103,8 @@ public record DeviceParams(
      * @return the new parameters
      */
     public DeviceParams withDmaMask(long mask) {
-        return new DeviceParams(streamId, coherent, mask, maxSegmentSize, segmentBoundaryMask);
+        return new DeviceParams(streamId, coherent, mask, maxSegmentSize, segmentBoundaryMask,
+                flushMode, untrusted);
     }
 
     /**
@@ -101,7 +114,8 @@ public record DeviceParams(
      * @return the new parameters
      */
     public DeviceParams withCoherent(boolean isCoherent) {
-        return new DeviceParams(streamId, isCoherent, dmaMask, maxSegmentSize, segmentBoundaryMask);
+        return new DeviceParams(streamId, isCoherent, dmaMask, maxSegmentSize, segmentBoundaryMask,
+                flushMode, untrusted);
     }
 
     /**
@@ -111,7 +125,8 @@ public record DeviceParams(
      * @return the new parameters
      */
     public DeviceParams withMaxSegmentSize(int size) {
-        return new DeviceParams(streamId, coherent, dmaMask, size, segmentBoundaryMask);
+        return new DeviceParams(streamId, coherent, dmaMask, size, segmentBoundaryMask, flushMode,
+                untrusted);
     }
 
     /**
@@ -121,7 +136,33 @@ public record DeviceParams(
      * @return the new parameters
      */
     public DeviceParams withSegmentBoundaryMask(long mask) {
-        return new DeviceParams(streamId, coherent, dmaMask, maxSegmentSize, mask);
+        return new DeviceParams(streamId, coherent, dmaMask, maxSegmentSize, mask, flushMode,
+                untrusted);
+    }
+
+    /**
+     * Returns these parameters with another flush mode (Linux's {@code iommu.strict=0/1}, here
+     * per device).
+     *
+     * @param mode strict or lazy, not null
+     * @return the new parameters
+     * @throws DmaUsageException if {@code mode} is null
+     */
+    public DeviceParams withFlushMode(FlushMode mode) {
+        return new DeviceParams(streamId, coherent, dmaMask, maxSegmentSize, segmentBoundaryMask, mode,
+                untrusted);
+    }
+
+    /**
+     * Returns these parameters with the device trusted or not (an untrusted device is bounced
+     * and strict over an IOMMU).
+     *
+     * @param isUntrusted whether the device is untrusted
+     * @return the new parameters
+     */
+    public DeviceParams withUntrusted(boolean isUntrusted) {
+        return new DeviceParams(streamId, coherent, dmaMask, maxSegmentSize, segmentBoundaryMask,
+                flushMode, isUntrusted);
     }
 
     private static void checkMask(long mask, String name) {

@@ -4,10 +4,12 @@ import com.google.errorprone.annotations.MustBeClosed;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.dmalib.dma.ops.internal.bounce.BouncePool;
 import org.dmalib.dma.ops.internal.direct.Chunk;
 import org.dmalib.dma.ops.internal.direct.DirectOps;
+import org.dmalib.dma.ops.internal.iommu.IommuMapped;
 import org.dmalib.hw.Cpu;
 import org.dmalib.hw.Machine;
 import org.dmalib.hw.PhysicalAddressException;
@@ -16,9 +18,11 @@ import org.dmalib.iommu.api.ScatterList;
 import org.dmalib.iommu.api.Segment;
 
 /**
- * A device as its driver sees it through the DMA API, on the direct (no-IOMMU) path: DMA
- * address = physical address, with bouncing through the allocator's bounce pool for any buffer
- * that reaches above the device's DMA mask.
+ * A device as its driver sees it through the DMA API. Which DMA ops it gets is chosen once, at
+ * creation (Linux's per-device {@code dma_map_ops}, the one dispatch point): the direct
+ * (no-IOMMU) path, DMA address = physical address, with bouncing through the allocator's
+ * bounce pool for any buffer that reaches above the device's DMA mask; or dma-iommu, over an
+ * {@link IommuDmaDomain} (reference §2): IOVA ranges mapped in the IOMMU's page tables.
  *
  * <p>Protocol:
  * <ol>
@@ -43,20 +47,34 @@ import org.dmalib.iommu.api.Segment;
  * maintenance applies to the bounce buffer (for the device: copy-in, then clean; for the CPU:
  * invalidate, then copy-out). The DMA address is the bounce buffer's.
  *
+ * <p>Over an IOMMU: cache maintenance as above, then one IOVA range per call (a single buffer
+ * keeps its offset within the granule; a scatterlist gets one range for the whole list, with
+ * its DMA segments merged as Linux's {@code __finalise_sg} does) mapped without any TLB
+ * invalidation; unmap gathers the leaf invalidations and syncs them once (strict mode), then
+ * frees the IOVA. The device's DMA mask limits the IOVA, not the physical pages, so nothing is
+ * bounced for the mask. Coherent allocations are mapped read-write through the IOMMU. An
+ * {@linkplain DeviceParams#untrusted() untrusted} device's buffers that do not fill whole
+ * granules are bounced, the rest of their granules zeroed (reference §2.10); its lists are
+ * mapped segment by segment, unmerged. {@link FlushMode#LAZY Lazy} unmaps queue the IOVA on the
+ * domain's flush queue instead of syncing.
+ *
  * <p>Thread-safety: safe for concurrent use; mapping, unmapping and detaching are serialized on
- * the device's registry, cache maintenance and copies run outside it.
+ * the device's registry, cache maintenance, copies and IOMMU work run outside it.
  */
 public final class DmaDevice {
     private final PageAllocator memory;
     private final DeviceParams params;
+    // null on the direct path
+    private final IommuPath iommu;
     private final Object lock = new Object();
     // guarded by lock; identity set (handles do not override equals), in mapping order
     private final Set<Tracked> live = new LinkedHashSet<>();
     private boolean detached;
 
-    private DmaDevice(PageAllocator memory, DeviceParams params) {
+    private DmaDevice(PageAllocator memory, DeviceParams params, IommuPath iommu) {
         this.memory = memory;
         this.params = params;
+        this.iommu = iommu;
     }
 
     /**
@@ -68,7 +86,34 @@ public final class DmaDevice {
      * @throws DmaUsageException if an argument is null
      */
     public static DmaDevice create(PageAllocator memory, DeviceParams params) {
-        return new DmaDevice(Checks.notNull(memory, "memory"), Checks.notNull(params, "params"));
+        return new DmaDevice(Checks.notNull(memory, "memory"), Checks.notNull(params, "params"), null);
+    }
+
+    /**
+     * Creates the driver-side handle of a device behind an IOMMU: its DMA goes through
+     * {@code domain}'s page tables (the stream must be attached to that domain by its IOMMU
+     * driver).
+     *
+     * @param memory the machine's page allocator (owner of the bounce pool)
+     * @param params the device's stream, coherency, mask and segment limits
+     * @param domain the DMA side of the IOMMU domain the device's stream is attached to, created
+     *     with the same allocator
+     * @return the device, attached
+     * @throws DmaUsageException if an argument is null or the domain has another allocator
+     */
+    public static DmaDevice create(PageAllocator memory, DeviceParams params, IommuDmaDomain domain) {
+        Checks.notNull(memory, "memory");
+        Checks.notNull(params, "params");
+        Checks.notNull(domain, "domain");
+        if (domain.memory() != memory) {
+            throw new DmaUsageException("domain=" + domain + " was created with another allocator");
+        }
+        return new DmaDevice(memory, params, new IommuPath(domain, params));
+    }
+
+    /** Returns the IOMMU domain's DMA side, or empty on the direct path. */
+    public Optional<IommuDmaDomain> iommuDomain() {
+        return iommu == null ? Optional.empty() : Optional.of(iommu.domain());
     }
 
     /** Returns the parameters the device was created with. */
@@ -197,7 +242,7 @@ public final class DmaDevice {
             }
         }
         if (found == null) {
-            throw new DmaUsageException(mismatch(dmaAddress, size, dir, near));
+            throw new DmaUsageException(DirectPath.mismatch(dmaAddress, size, dir, near));
         }
         found.unmap(cpu);
     }
@@ -263,27 +308,56 @@ public final class DmaDevice {
      * @param size bytes, positive (whole pages are taken)
      * @return the buffer; free it exactly once
      * @throws DmaUsageException naming the bad value
-     * @throws DmaMappingException if no free pages lie below the mask
+     * @throws DmaMappingException if no free pages lie below the mask (direct path), or no IOVA
+     *     range or page table can be had (over an IOMMU: the pages may lie anywhere, the IOVA is
+     *     below the mask; {@link IovaSpaceExhaustedException}, {@link IommuMappingException})
      */
     public CoherentBuffer allocCoherent(Cpu cpu, int size) {
         checkCpu(cpu);
         Checks.positive(size, "size");
+        if (iommu != null) {
+            return allocCoherentIommu(cpu, size);
+        }
         CoherentBuffer buffer;
         CpuBuffer pages;
         synchronized (lock) {
             checkAttached();
             pages = memory.allocateWithin(params.dmaMask(), size);
-            buffer = new CoherentBuffer(this, pages, size);
+            buffer = new CoherentBuffer(this, pages, size, pages.paddr(), null, cpu);
             live.add(buffer);
         }
-        long whole = (long) roundUpToPage(size);
-        if (isCoherent()) {
-            cpu.store(pages.paddr(), new byte[(int) whole], 0, (int) whole);
-        } else {
-            DirectOps.prepCoherent(cpu, pages.paddr(), whole);
-            memory.machine().memory().fill(pages.paddr(), whole, (byte) 0);
-        }
+        prepareCoherent(cpu, pages, roundUpToPage(size));
         return buffer;
+    }
+
+    /** {@code iommu_dma_alloc}: any pages, prepared and zeroed, then mapped at an IOVA. */
+    private CoherentBuffer allocCoherentIommu(Cpu cpu, int size) {
+        CpuBuffer pages;
+        synchronized (lock) {
+            checkAttached();
+            pages = memory.allocate(size);
+        }
+        long whole = roundUpToPage(size);
+        prepareCoherent(cpu, pages, whole);
+        IommuMapped mapped;
+        try {
+            mapped = iommu.mapCoherent(cpu, pages.paddr(), whole);
+        } catch (RuntimeException e) {
+            memory.free(pages);
+            throw e;
+        }
+        CoherentBuffer buffer = new CoherentBuffer(
+                this, pages, size, mapped.dmaSegments().get(0).dmaAddress(), mapped, cpu);
+        synchronized (lock) {
+            if (!detached) {
+                live.add(buffer);
+                return buffer;
+            }
+        }
+        // detached while mapping: nothing may stay behind
+        iommu.unmap(cpu, mapped);
+        memory.free(pages);
+        throw new DmaUsageException("device streamId=" + params.streamId() + " is detached");
     }
 
     // -- lifetime --
@@ -336,6 +410,10 @@ public final class DmaDevice {
         }
     }
 
+    void unmapIommu(Cpu cpu, IommuMapped mapped) {
+        iommu.unmap(cpu, mapped);
+    }
+
     void untrack(Tracked t) {
         synchronized (lock) {
             live.remove(t);
@@ -348,6 +426,9 @@ public final class DmaDevice {
     }
 
     private DmaMapping map(Cpu cpu, MappingKind kind, List<long[]> ranges, DmaDirection dir) {
+        if (iommu != null) {
+            return mapIommu(cpu, kind, ranges, dir);
+        }
         BouncePool pool = memory.pool();
         List<Chunk> chunks = new ArrayList<>(ranges.size());
         DmaMapping mapping;
@@ -355,7 +436,7 @@ public final class DmaDevice {
             checkAttached();
             try {
                 for (int i = 0; i < ranges.size(); i++) {
-                    chunks.add(plan(pool, ranges.get(i)[0], ranges.get(i)[1], kind, i));
+                    chunks.add(DirectPath.plan(pool, params, ranges.get(i)[0], ranges.get(i)[1], kind, i));
                 }
             } catch (RuntimeException e) {
                 // nothing may stay reserved when the mapping fails
@@ -366,54 +447,43 @@ public final class DmaDevice {
                 }
                 throw e;
             }
-            mapping = new DmaMapping(this, kind, dir, chunks);
+            mapping = new DmaMapping(this, kind, dir, chunks, null);
             live.add(mapping);
         }
         DirectOps.map(cpu, chunks, dir, isCoherent());
         return mapping;
     }
 
-    private Chunk plan(BouncePool pool, long paddr, long size, MappingKind kind, int index) {
-        long mask = params.dmaMask();
-        Chunk chunk;
-        // dma_capable: the last byte must be reachable under the mask (compared unsigned)
-        if (Long.compareUnsigned(paddr + size - 1, mask) <= 0) {
-            chunk = new Chunk(paddr, Chunk.NOT_BOUNCED, size);
+    private DmaMapping mapIommu(Cpu cpu, MappingKind kind, List<long[]> ranges, DmaDirection dir) {
+        List<Chunk> chunks = new ArrayList<>(ranges.size());
+        for (long[] r : ranges) {
+            chunks.add(new Chunk(r[0], Chunk.NOT_BOUNCED, r[1]));
+        }
+        synchronized (lock) {
+            checkAttached();
+        }
+        IommuMapped mapped = iommu.map(cpu, kind, chunks, dir);
+        // the CPU side as mapped: an untrusted device's chunks may name bounce buffers
+        DmaMapping mapping = new DmaMapping(this, kind, dir, mapped.chunks(), mapped);
+        synchronized (lock) {
+            if (!detached) {
+                live.add(mapping);
+                return mapping;
+            }
+        }
+        // detached while mapping: nothing may stay behind
+        iommu.unmap(cpu, mapped);
+        throw new DmaUsageException("device streamId=" + params.streamId() + " is detached");
+    }
+
+    /** Zeroes {@code whole} bytes of fresh coherent pages as the device will see them. */
+    private void prepareCoherent(Cpu cpu, CpuBuffer pages, long whole) {
+        if (isCoherent()) {
+            cpu.store(pages.paddr(), new byte[(int) whole], 0, (int) whole);
         } else {
-            if (pool.size() == 0) {
-                throw new DmaMappingException(String.format(
-                        "paddr=0x%x size=%d overflows dmaMask=0x%x and there is no bounce pool",
-                        paddr, size, mask));
-            }
-            if (size > BouncePool.maxMappingSize()) {
-                throw new DmaMappingException(String.format(
-                        "size=%d overflows dmaMask=0x%x and exceeds the largest bounce buffer=%d",
-                        size, mask, BouncePool.maxMappingSize()));
-            }
-            long tlb = pool.reserve(size, mask);
-            if (tlb < 0) {
-                throw new BouncePoolExhaustedException(String.format(
-                        "bounce pool is full for size=%d (slots=%d, used=%d)",
-                        size, pool.slotCount(), pool.slotsInUse()));
-            }
-            chunk = new Chunk(paddr, tlb, size);
+            DirectOps.prepCoherent(cpu, pages.paddr(), whole);
+            memory.machine().memory().fill(pages.paddr(), whole, (byte) 0);
         }
-        if (kind == MappingKind.SCATTER_GATHER) {
-            long boundary = params.segmentBoundaryMask();
-            long start = chunk.devicePhys();
-            long last = start + size - 1;
-            if ((start & ~boundary) != (last & ~boundary)) {
-                String where = chunk.bounced() ? " (its bounce buffer)" : "";
-                // reported before the chunk is added: release its own slot here
-                if (chunk.bounced()) {
-                    pool.release(chunk.bounce(), size);
-                }
-                throw new DmaUsageException(String.format(
-                        "segment[%d] dmaAddress=0x%x length=%d%s crosses segmentBoundaryMask=0x%x",
-                        index, start, size, where, boundary));
-            }
-        }
-        return chunk;
     }
 
     private void checkAttached() {
@@ -444,22 +514,5 @@ public final class DmaDevice {
 
     private static int roundUpToPage(int size) {
         return (int) (((long) size + PageAllocator.PAGE_SIZE - 1) & -PageAllocator.PAGE_SIZE);
-    }
-
-    private static String mismatch(long dmaAddress, long size, DmaDirection dir, DmaMapping near) {
-        if (near == null) {
-            return String.format("dmaAddress=0x%x is not mapped (unmap of a mapping never made,"
-                    + " or unmap twice)", dmaAddress);
-        }
-        if (near.kind() != MappingKind.SINGLE) {
-            return String.format("dmaAddress=0x%x was mapped as %s, not SINGLE",
-                    dmaAddress, near.kind());
-        }
-        if (near.size() != size) {
-            return String.format("size=%d does not match the mapped size=%d of dmaAddress=0x%x",
-                    size, near.size(), dmaAddress);
-        }
-        return String.format("dir=%s does not match the mapped dir=%s of dmaAddress=0x%x",
-                dir, near.direction(), dmaAddress);
     }
 }

@@ -5,9 +5,11 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.dmalib.dma.ops.internal.direct.Chunk;
 import org.dmalib.dma.ops.internal.direct.DirectOps;
+import org.dmalib.dma.ops.internal.iommu.IommuMapped;
 import org.dmalib.hw.Cpu;
 import org.dmalib.iommu.api.DmaDirection;
 import org.dmalib.iommu.api.DmaSegment;
+import org.dmalib.iommu.api.Segment;
 
 /**
  * A live streaming DMA mapping (single buffer or scatterlist) of one {@link DmaDevice}: the
@@ -21,7 +23,9 @@ import org.dmalib.iommu.api.DmaSegment;
  * touches it again (Linux's ownership rules, {@code Documentation/core-api/dma-api-howto.rst}).
  *
  * <p>On the direct path a scatterlist maps 1:1: DMA segment {@code i} is input segment
- * {@code i} (or its bounce buffer), never merged.
+ * {@code i} (or its bounce buffer), never merged. Over an IOMMU a scatterlist gets one IOVA
+ * range and its DMA segments are merged ({@code __finalise_sg}); {@link #inputSegments()} keeps
+ * the caller's segments, which syncs work on (per input segment, as Linux).
  *
  * <p>Thread-safety: safe for concurrent use, and {@link #unmap} succeeds exactly once even when
  * raced; a sync that races with the unmap of the same mapping is a driver bug the API does not
@@ -31,15 +35,30 @@ public final class DmaMapping implements Tracked {
     private final DmaDevice device;
     private final MappingKind kind;
     private final DmaDirection direction;
+    // the CPU side: input segments (or their bounce buffers), what syncs maintain
     private final List<Chunk> chunks;
+    // the IOMMU side, or null on the direct path
+    private final IommuMapped iommu;
+    private final List<DmaSegment> segments;
     private final long size;
     private final AtomicBoolean mapped = new AtomicBoolean(true);
 
-    DmaMapping(DmaDevice device, MappingKind kind, DmaDirection direction, List<Chunk> chunks) {
+    DmaMapping(DmaDevice device, MappingKind kind, DmaDirection direction, List<Chunk> chunks,
+            IommuMapped iommu) {
         this.device = device;
         this.kind = kind;
         this.direction = direction;
         this.chunks = List.copyOf(chunks);
+        this.iommu = iommu;
+        if (iommu != null) {
+            this.segments = iommu.dmaSegments();
+        } else {
+            List<DmaSegment> out = new ArrayList<>(this.chunks.size());
+            for (Chunk c : this.chunks) {
+                out.add(new DmaSegment(c.devicePhys(), c.size()));
+            }
+            this.segments = List.copyOf(out);
+        }
         long total = 0;
         for (Chunk c : this.chunks) {
             total += c.size();
@@ -49,7 +68,7 @@ public final class DmaMapping implements Tracked {
 
     /** Returns the DMA address of the first byte: what the device is told for a single mapping. */
     public long dmaAddress() {
-        return chunks.get(0).devicePhys();
+        return segments.get(0).dmaAddress();
     }
 
     /** Returns the bytes mapped (the sum of the DMA segments' lengths). */
@@ -67,18 +86,34 @@ public final class DmaMapping implements Tracked {
         return kind;
     }
 
-    /** Returns the DMA segments, in order: one for a single mapping, {@code nents} for a list. */
+    /**
+     * Returns the DMA segments, in order: one for a single mapping; for a list {@code nents} on
+     * the direct path, the merged ones over an IOMMU.
+     */
     public List<DmaSegment> dmaSegments() {
-        List<DmaSegment> out = new ArrayList<>(chunks.size());
-        for (Chunk c : chunks) {
-            out.add(new DmaSegment(c.devicePhys(), c.size()));
-        }
-        return List.copyOf(out);
+        return segments;
     }
 
     /** Returns the number of DMA segments ({@code dma_map_sg}'s return value). */
     public int dmaCount() {
-        return chunks.size();
+        return segments.size();
+    }
+
+    /**
+     * Returns the input segments as the caller gave them (a single mapping's buffer as one
+     * segment): what syncs and unmap maintain, and what Linux restores into the list.
+     */
+    public List<Segment> inputSegments() {
+        List<Segment> out = new ArrayList<>(chunks.size());
+        for (Chunk c : chunks) {
+            out.add(Segment.ofPhysical(c.phys(), (int) c.size()));
+        }
+        return List.copyOf(out);
+    }
+
+    /** Returns whether the device reaches the mapping through an IOMMU domain. */
+    public boolean isIommu() {
+        return iommu != null;
     }
 
     /** Returns whether any part of the mapping goes through a bounce buffer. */
@@ -150,7 +185,9 @@ public final class DmaMapping implements Tracked {
 
     /**
      * Unmaps ({@code dma_unmap_single/sg}): the buffer goes back to the CPU as by
-     * {@link #syncForCpu(Cpu)}, then bounce buffers are released. Exactly once per mapping.
+     * {@link #syncForCpu(Cpu)}; over an IOMMU the page tables are unmapped with the leaf
+     * invalidations gathered and synced once, then the IOVA is freed; then bounce buffers are
+     * released. Exactly once per mapping.
      *
      * @param cpu the CPU running the call, of the device's machine
      * @throws DmaUsageException if {@code cpu} is bad or the mapping was unmapped already
@@ -162,9 +199,14 @@ public final class DmaMapping implements Tracked {
                     "dmaAddress=0x%x size=%d is unmapped already (unmap twice)", dmaAddress(), size));
         }
         DirectOps.syncForCpu(cpu, chunks, direction, device.isCoherent());
-        for (Chunk c : chunks) {
-            if (c.bounced()) {
-                device.memory().pool().release(c.bounce(), c.size());
+        if (iommu != null) {
+            // unmaps the IOVA ranges, then releases the bounce runs they covered
+            device.unmapIommu(cpu, iommu);
+        } else {
+            for (Chunk c : chunks) {
+                if (c.bounced()) {
+                    device.memory().pool().release(c.bounce(), c.size());
+                }
             }
         }
         device.untrack(this);
@@ -172,7 +214,7 @@ public final class DmaMapping implements Tracked {
 
     @Override
     public PendingMapping describe() {
-        return new PendingMapping(dmaAddress(), size, direction, kind, chunks.size());
+        return new PendingMapping(dmaAddress(), size, direction, kind, segments.size());
     }
 
     @Override

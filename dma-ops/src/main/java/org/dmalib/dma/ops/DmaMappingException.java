@@ -6,7 +6,8 @@ package org.dmalib.dma.ops;
  * memory below the mask). Nothing was mapped, no slot or page was kept, no cache maintenance
  * was done.
  *
- * <p>Not final: {@link BouncePoolExhaustedException} narrows it.
+ * <p>Not final: {@link BouncePoolExhaustedException}, {@link IovaSpaceExhaustedException} and
+ * {@link IommuMappingException} narrow it.
  */
 public class DmaMappingException extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -18,5 +19,15 @@ public class DmaMappingException extends RuntimeException {
      */
     public DmaMappingException(String message) {
         super(message);
+    }
+
+    /**
+     * Creates the exception with the lower layer's failure as its cause.
+     *
+     * @param message what failed, naming the values
+     * @param cause the IOMMU or allocator exception behind it
+     */
+    public DmaMappingException(String message, Throwable cause) {
+        super(message, cause);
     }
 }

@@ -31,6 +31,8 @@ public final class PageAllocator {
     private final int pages;
     private final int firstBufferPage;
     private final BitSet used;
+    // guarded by this: pages handed out by reserveRegion, never freed
+    private int reservedPages;
 
     private PageAllocator(Machine machine, long bouncePoolSize) {
         this.machine = machine;
@@ -96,9 +98,55 @@ public final class PageAllocator {
         return pool.slotsInUse();
     }
 
-    /** Returns how many pages are allocated to buffers now. */
+    /** Returns how many pages are allocated to buffers now (reserved regions not counted). */
     public synchronized int pagesInUse() {
-        return used.cardinality();
+        return used.cardinality() - reservedPages;
+    }
+
+    /** Returns how many pages {@link #reserveRegion} took out of the allocator for good. */
+    public synchronized int pagesReserved() {
+        return reservedPages;
+    }
+
+    /**
+     * Takes {@code [base, base + size)} out of the allocator for good: the highest free run of
+     * pages aligned to {@code align}, so that an IOMMU driver's table memory (for example
+     * {@code TableMemory.of(machine, base, size)}) never overlaps a buffer or a coherent
+     * allocation. The region is never handed out and cannot be freed.
+     *
+     * @param size bytes, positive, a multiple of {@link #PAGE_SIZE}
+     * @param align bytes, a power of two, at least {@link #PAGE_SIZE}
+     * @return the region's first physical address, a multiple of {@code align}
+     * @throws DmaUsageException naming the bad value
+     * @throws DmaMappingException if no aligned free run of that size exists above the bounce
+     *     pool (nothing is reserved)
+     */
+    public synchronized long reserveRegion(long size, long align) {
+        Checks.positive(size, "size");
+        if ((size & (PAGE_SIZE - 1)) != 0) {
+            throw new DmaUsageException("size=" + size + " must be a multiple of " + PAGE_SIZE);
+        }
+        if (Long.bitCount(align) != 1 || align < PAGE_SIZE) {
+            throw new DmaUsageException(
+                    "align=" + align + " must be a power of two of at least " + PAGE_SIZE);
+        }
+        long n = size >>> PAGE_SHIFT;
+        long step = align >>> PAGE_SHIFT;
+        if (n > pages - firstBufferPage) {
+            throw new DmaMappingException(String.format(
+                    "size=0x%x is larger than the memory above the bounce pool", size));
+        }
+        // top-down, so that buffers (first fit from the bottom) and tables stay apart
+        for (long first = ((pages - n) / step) * step; first >= firstBufferPage; first -= step) {
+            int busy = used.nextSetBit((int) first);
+            if (busy < 0 || busy >= first + n) {
+                used.set((int) first, (int) (first + n));
+                reservedPages += (int) n;
+                return first << PAGE_SHIFT;
+            }
+        }
+        throw new DmaMappingException(String.format(
+                "no free run of size=0x%x aligned to 0x%x above the bounce pool", size, align));
     }
 
     /**

@@ -1,7 +1,8 @@
 /**
- * The driver-facing DMA API of the direct (no-IOMMU) path: Linux's {@code dma_map_single},
- * {@code dma_map_sg}, {@code dma_sync_*}, {@code dma_unmap_*} and {@code dma_alloc_coherent}
- * over dma-direct with swiotlb bouncing, on the simulated machine of {@code org.dmalib.hw}.
+ * The driver-facing DMA API: Linux's {@code dma_map_single}, {@code dma_map_sg},
+ * {@code dma_sync_*}, {@code dma_unmap_*} and {@code dma_alloc_coherent}, over dma-direct with
+ * swiotlb bouncing or over an IOMMU domain (dma-iommu), on the simulated machine of
+ * {@code org.dmalib.hw}. Each device's path is chosen once, when it is created.
  *
  * <p>The composition root assembles the pieces, once per machine and once per device:
  *
@@ -10,6 +11,19 @@
  * PageAllocator memory = PageAllocator.create(machine, 1L << 20);   // 1 MiB bounce pool
  * DmaPort port = machine.attach(7, Coherency.NON_COHERENT);         // to the device model
  * DmaDevice dev = DmaDevice.create(memory, DeviceParams.of(port));  // to the driver
+ * }</pre>
+ *
+ * <p>Behind an SMMU, the IOMMU driver's tables come from a region the allocator gives up:
+ *
+ * <pre>{@code
+ * long tables = memory.reserveRegion(16L << 20, TableMemory.MAX_BLOCK);
+ * SmmuV3 smmu = SmmuV3.probe(machine.addSmmu(SmmuConfig.gem5()), machine.cpu(0),
+ *         TableMemory.of(machine, tables, 16L << 20));
+ * IommuDomain domain = smmu.allocateDomain(DomainType.DMA, InvalidationStrategy.LINUX, 4096, 48);
+ * smmu.attach(domain, 7);
+ * DmaPort port = machine.attach(7, Coherency.NON_COHERENT, smmu.smmu());
+ * DmaDevice dev = DmaDevice.create(memory, DeviceParams.of(port),
+ *         IommuDmaDomain.create(memory, domain));
  * }</pre>
  *
  * <p>Conventions of the whole package:

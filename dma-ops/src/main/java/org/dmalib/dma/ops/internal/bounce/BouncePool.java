@@ -102,17 +102,37 @@ public final class BouncePool {
      * @throws IllegalArgumentException if {@code size} is out of range
      */
     public synchronized long reserve(long size, long limit) {
+        return reserveAligned(size, limit, IO_TLB_SIZE);
+    }
+
+    /**
+     * Reserves a bounce buffer as {@link #reserve} does, starting at a multiple of {@code align}
+     * (swiotlb's {@code alloc_align_mask}: dma-iommu asks for the IOVA granule, so that the
+     * buffer's offset within a granule is its own).
+     *
+     * @param size bytes, from 1 to {@link #maxMappingSize()}
+     * @param limit the highest physical address the buffer may reach (unsigned)
+     * @param align bytes, a power of two of at least {@link #IO_TLB_SIZE}
+     * @return the physical address of the buffer, or -1 if no run of free slots fits
+     * @throws IllegalArgumentException if {@code size} or {@code align} is out of range
+     */
+    public synchronized long reserveAligned(long size, long limit, long align) {
+        if (Long.bitCount(align) != 1 || align < IO_TLB_SIZE) {
+            throw new IllegalArgumentException(
+                    "align=" + align + " must be a power of two of at least " + IO_TLB_SIZE);
+        }
         if (size <= 0 || size > maxMappingSize()) {
             throw new IllegalArgumentException(
                     "size=" + size + " must be from 1 to " + maxMappingSize());
         }
         int nslots = (int) ((size + IO_TLB_SIZE - 1) >> IO_TLB_SHIFT);
-        int stride = size >= PAGE_SIZE ? SLOTS_PER_PAGE : 1;
+        int stride = (int) Math.max(size >= PAGE_SIZE ? SLOTS_PER_PAGE : 1, align >> IO_TLB_SHIFT);
         int start = index - index % stride;
         for (int n = 0; n < nslabs; n += stride) {
             int i = (start + n) % nslabs;
             i -= i % stride;
-            if (fits(i, nslots, limit)) {
+            // the pool's base may be less aligned than asked: check the address itself
+            if ((slotAddress(i) & (align - 1)) == 0 && fits(i, nslots, limit)) {
                 used.set(i, i + nslots);
                 inUse += nslots;
                 index = (i + nslots) % nslabs;

@@ -115,6 +115,31 @@ public final class DirectOps {
         new ArchDmaSync(DcacheMaintenance.on(cpu)).prepCoherent(paddr, size);
     }
 
+    /**
+     * Stores zeros over {@code [paddr, paddr + size)} through {@code cpu}'s cache and, for a
+     * non-coherent device, cleans them without a barrier: the barrier of the {@link #map} that
+     * follows completes the clean. dma-iommu zeroes an untrusted device's bounce padding so.
+     *
+     * @param cpu the CPU running the call
+     * @param paddr first physical address
+     * @param size bytes, not negative (0 does nothing)
+     * @param coherent whether the device is DMA-coherent
+     */
+    public static void zeroForDeviceNoSync(Cpu cpu, long paddr, long size, boolean coherent) {
+        if (size == 0) {
+            return;
+        }
+        byte[] zeros = new byte[(int) Math.min(size, COPY_PIECE)];
+        for (long done = 0; done < size; ) {
+            int n = (int) Math.min(size - done, zeros.length);
+            cpu.store(paddr + done, zeros, 0, n);
+            done += n;
+        }
+        if (!coherent) {
+            new ArchDmaSync(DcacheMaintenance.on(cpu)).forDeviceNoSync(paddr, size, DmaDirection.TO_DEVICE);
+        }
+    }
+
     private static void cleanForDevice(Cpu cpu, List<Chunk> chunks, DmaDirection dir, boolean coherent) {
         if (coherent) {
             return;

@@ -52,4 +52,14 @@ class BouncePoolTest {
         assertThrows(IllegalArgumentException.class, () -> pool.release(SEG, 2048));
         assertEquals(0, pool.slotsInUse());
     }
+
+    @Test
+    void anAlignedReservationStartsOnItsAlignment() {
+        BouncePool pool = new BouncePool(0, 2 * SEG);
+        assertEquals(0, pool.reserve(2048, -1L));
+        // 16 KiB alignment for a 2 KiB buffer: the next multiple of 16 KiB, not the next slot
+        assertEquals(16384, pool.reserveAligned(2048, -1L, 16384));
+        assertThrows(IllegalArgumentException.class, () -> pool.reserveAligned(2048, -1L, 3000));
+        assertThrows(IllegalArgumentException.class, () -> pool.reserveAligned(2048, -1L, 1024));
+    }
 }

@@ -1,0 +1,75 @@
+package org.dmalib.dma.ops;
+
+import java.util.List;
+import org.dmalib.dma.ops.internal.direct.Chunk;
+import org.dmalib.dma.ops.internal.iommu.BounceUnavailableException;
+import org.dmalib.dma.ops.internal.iommu.IommuDmaOps;
+import org.dmalib.dma.ops.internal.iommu.IommuMapped;
+import org.dmalib.dma.ops.internal.iova.IovaExhaustedException;
+import org.dmalib.hw.Cpu;
+import org.dmalib.iommu.api.DmaDirection;
+
+/**
+ * The IOMMU half of {@link DmaDevice}'s one dispatch point: calls dma-iommu's internal ops and
+ * turns their failures into the API's typed exceptions. Everything here runs outside the
+ * device's registry lock.
+ *
+ * <p>Thread-safety: safe for concurrent use (the ops are).
+ */
+final class IommuPath {
+    private final IommuDmaDomain domain;
+    private final IommuDmaOps ops;
+    private final DeviceParams params;
+
+    IommuPath(IommuDmaDomain domain, DeviceParams params) {
+        this.domain = domain;
+        this.params = params;
+        this.ops = new IommuDmaOps(domain.dma(), domain.memory().pool(), params.dmaMask(),
+                params.coherent(), params.flushMode() == FlushMode.LAZY, params.untrusted());
+    }
+
+    IommuDmaDomain domain() {
+        return domain;
+    }
+
+    /** Maps a single buffer or a list; nothing stays mapped or allocated when it throws. */
+    IommuMapped map(Cpu cpu, MappingKind kind, List<Chunk> chunks, DmaDirection dir) {
+        try {
+            return kind == MappingKind.SINGLE
+                    ? ops.mapSingle(cpu, chunks.get(0), dir)
+                    : ops.mapSg(cpu, chunks, dir, params.segmentBoundaryMask(), params.maxSegmentSize());
+        } catch (BounceUnavailableException e) {
+            throw e.exhausted()
+                    ? new BouncePoolExhaustedException(e.getMessage())
+                    : new DmaMappingException(e.getMessage(), e);
+        } catch (IovaExhaustedException e) {
+            throw new IovaSpaceExhaustedException(String.format(
+                    "no IOVA range of size=0x%x granules below dmaMask=0x%x: %s",
+                    e.size(), params.dmaMask(), e.getMessage()), e);
+        } catch (RuntimeException e) {
+            throw new IommuMappingException(String.format(
+                    "the IOMMU domain failed to map %s of %d segment(s) from paddr=0x%x: %s",
+                    kind, chunks.size(), chunks.get(0).phys(), e), e);
+        }
+    }
+
+    /** Maps a coherent allocation's pages; nothing stays mapped or allocated when it throws. */
+    IommuMapped mapCoherent(Cpu cpu, long paddr, long size) {
+        try {
+            return ops.mapCoherent(cpu, paddr, size);
+        } catch (IovaExhaustedException e) {
+            throw new IovaSpaceExhaustedException(String.format(
+                    "no IOVA range for a coherent allocation of size=0x%x below dmaMask=0x%x",
+                    size, params.dmaMask()), e);
+        } catch (RuntimeException e) {
+            throw new IommuMappingException(String.format(
+                    "the IOMMU domain failed to map a coherent allocation of size=0x%x at paddr=0x%x: %s",
+                    size, paddr, e), e);
+        }
+    }
+
+    /** Unmaps the IOMMU side of a mapping (the caller did the CPU's cache maintenance). */
+    void unmap(Cpu cpu, IommuMapped mapped) {
+        ops.unmap(cpu, mapped);
+    }
+}

@@ -1,0 +1,21 @@
+package org.dmalib.dma.ops.internal.iommu;
+
+/**
+ * An untrusted device's buffer had to be bounced and could not be: the pool is full, or the
+ * buffer's granule span is larger than the largest bounce buffer. Nothing was mapped or kept.
+ */
+public final class BounceUnavailableException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    private final boolean exhausted;
+
+    BounceUnavailableException(boolean exhausted, String message) {
+        super(message);
+        this.exhausted = exhausted;
+    }
+
+    /** Returns whether the pool was full (a later call may succeed), not the size too large. */
+    public boolean exhausted() {
+        return exhausted;
+    }
+}

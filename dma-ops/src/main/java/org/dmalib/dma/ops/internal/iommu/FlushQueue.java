@@ -1,0 +1,195 @@
+package org.dmalib.dma.ops.internal.iommu;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.dmalib.dma.ops.internal.iova.IovaDomain;
+import org.dmalib.iommu.api.spi.GatheringDomain;
+
+/**
+ * The lazy-mode flush queue of one domain (dma-iommu's {@code iova_fq}, reference §2.11): unmapped
+ * IOVA ranges wait in a per-CPU ring of {@link #FQ_SIZE} entries until a flush of the whole
+ * domain's IOTLB that began after their unmap has finished; only then are they freed to the IOVA
+ * allocator. So an IOVA is never reused while a device could still reach the old pages through
+ * a stale IOTLB entry.
+ *
+ * <p>Each entry remembers the flush-start count at queueing time; a flush is
+ * {@code start++; flushIotlbAll(); finish++}, and an entry is freed once its count is below the
+ * finish count (Linux's {@code fq_flush_start_cnt}/{@code fq_flush_finish_cnt}). A full ring
+ * flushes synchronously. The {@link #FQ_TIMEOUT_NANOS 10 ms} timer runs on the injected clock
+ * without threads or timers of its own: queueing arms it, and it fires (flush, then every
+ * ring's finished entries freed) on the first queue operation or {@link #poll()} at or after
+ * its deadline. A caller that stops unmapping calls {@link #poll()} (or {@link #flushNow()}) to
+ * let the last ranges go.
+ *
+ * <p>Thread-safety: safe for concurrent use. Each ring has its own lock (as Linux's per-CPU
+ * {@code fq->lock}); the counts are atomic; the timer state has its own lock. The IOMMU
+ * domain's flush runs outside every lock of this class except the calling CPU's ring when the
+ * ring is full, as in Linux.
+ */
+public final class FlushQueue {
+    /** {@code IOVA_DEFAULT_FQ_SIZE}: entries per CPU ring. */
+    public static final int FQ_SIZE = 256;
+    /** {@code IOVA_DEFAULT_FQ_TIMEOUT}: 10 ms, in nanoseconds. */
+    public static final long FQ_TIMEOUT_NANOS = 10_000_000L;
+
+    private final GatheringDomain domain;
+    private final IovaDomain iovas;
+    private final LongSupplier nanoClock;
+    private final Ring[] rings;
+    private final AtomicLong flushStart = new AtomicLong();
+    private final AtomicLong flushFinish = new AtomicLong();
+    private final AtomicLong queued = new AtomicLong();
+    private final AtomicLong freed = new AtomicLong();
+    private final AtomicLong fullFlushes = new AtomicLong();
+    private final AtomicLong timerFlushes = new AtomicLong();
+    private final Object timerLock = new Object();
+    // guarded by timerLock
+    private boolean armed;
+    // guarded by timerLock; meaningful while armed
+    private long deadline;
+
+    /**
+     * Creates the queue of one domain with one ring per CPU index.
+     *
+     * @param domain the IOMMU domain whose whole IOTLB a flush invalidates
+     * @param iovas the domain's IOVA space, where finished entries are freed
+     * @param nanoClock a monotonic clock in nanoseconds
+     */
+    FlushQueue(GatheringDomain domain, IovaDomain iovas, LongSupplier nanoClock) {
+        this.domain = domain;
+        this.iovas = iovas;
+        this.nanoClock = nanoClock;
+        this.rings = new Ring[iovas.cpus()];
+        for (int i = 0; i < rings.length; i++) {
+            rings[i] = new Ring();
+        }
+    }
+
+    /**
+     * {@code queue_iova}: queues an unmapped range on {@code cpu}'s ring, first freeing the
+     * ring's finished entries, flushing synchronously if the ring is full; arms the timer.
+     *
+     * @param cpu the calling CPU's index
+     * @param iova the range's first byte (granule aligned)
+     * @param length the size its allocation was asked for, in bytes
+     */
+    void queue(int cpu, long iova, long length) {
+        long now = nanoClock.getAsLong();
+        fireIfDue(now);
+        Ring ring = rings[cpu];
+        synchronized (ring) {
+            freeFinished(ring, cpu);
+            if (ring.count == FQ_SIZE) {
+                fullFlushes.incrementAndGet();
+                flushAll();
+                freeFinished(ring, cpu);
+            }
+            ring.push(iova >>> iovas.shift(), iovas.granules(length), flushStart.get());
+        }
+        queued.incrementAndGet();
+        synchronized (timerLock) {
+            if (!armed) {
+                armed = true;
+                deadline = now + FQ_TIMEOUT_NANOS;
+            }
+        }
+    }
+
+    /**
+     * Runs the timer if it is due on the clock: flush, then every ring's finished entries are
+     * freed. Call it when unmaps stop, so that the last ranges are freed within the timeout.
+     *
+     * @return whether the timer fired
+     */
+    public boolean poll() {
+        return fireIfDue(nanoClock.getAsLong());
+    }
+
+    /** Flushes now and frees every queued range (for teardown and tests); disarms the timer. */
+    public void flushNow() {
+        synchronized (timerLock) {
+            armed = false;
+        }
+        flushAll();
+        freeAllFinished();
+    }
+
+    /** Returns the queue's counters, each read atomically. */
+    public FlushQueueCounters counters() {
+        return new FlushQueueCounters(flushStart.get(), flushFinish.get(), queued.get(),
+                freed.get(), fullFlushes.get(), timerFlushes.get());
+    }
+
+    /** Returns how many ranges wait in the rings now (a sum, not a snapshot). */
+    public int pending() {
+        int n = 0;
+        for (Ring r : rings) {
+            synchronized (r) {
+                n += r.count;
+            }
+        }
+        return n;
+    }
+
+    private boolean fireIfDue(long now) {
+        synchronized (timerLock) {
+            // compared as a difference: nanoTime values may wrap
+            if (!armed || now - deadline < 0) {
+                return false;
+            }
+            armed = false;
+        }
+        timerFlushes.incrementAndGet();
+        flushAll();
+        freeAllFinished();
+        return true;
+    }
+
+    /** {@code fq_flush_iotlb}: a flush that began after every entry queued before it. */
+    private void flushAll() {
+        flushStart.incrementAndGet();
+        domain.flushIotlbAll();
+        flushFinish.incrementAndGet();
+    }
+
+    private void freeAllFinished() {
+        for (int cpu = 0; cpu < rings.length; cpu++) {
+            Ring r = rings[cpu];
+            synchronized (r) {
+                freeFinished(r, cpu);
+            }
+        }
+    }
+
+    /** {@code fq_ring_free_locked}: frees head entries a finished flush began after. */
+    private void freeFinished(Ring ring, int cpu) {
+        long finished = flushFinish.get();
+        while (ring.count > 0 && ring.counter[ring.head] < finished) {
+            iovas.freeFast(cpu, ring.pfn[ring.head], ring.pages[ring.head]);
+            ring.pop();
+            freed.incrementAndGet();
+        }
+    }
+
+    /** One CPU's ring; guarded by its own monitor. */
+    private static final class Ring {
+        final long[] pfn = new long[FQ_SIZE];
+        final long[] pages = new long[FQ_SIZE];
+        final long[] counter = new long[FQ_SIZE];
+        int head;
+        int count;
+
+        void push(long p, long n, long c) {
+            int tail = (head + count) % FQ_SIZE;
+            pfn[tail] = p;
+            pages[tail] = n;
+            counter[tail] = c;
+            count++;
+        }
+
+        void pop() {
+            head = (head + 1) % FQ_SIZE;
+            count--;
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package org.dmalib.dma.ops.internal.iommu;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.dmalib.dma.ops.internal.direct.Chunk;
+import org.dmalib.iommu.api.DmaSegment;
+
+/**
+ * The working view {@code iommu_dma_map_sg} makes of a scatterlist (reference §2.4): for each
+ * input segment its offset within the granule and its original length (Linux stashes both in
+ * the unused DMA fields), and the granule-aligned span it covers, padded when the next segment
+ * would straddle a segment boundary. Linux rewrites the list in place and restores it; here the
+ * caller's list is never touched and these arrays are the rewritten copy, so "restore" on an
+ * error is simply dropping them.
+ *
+ * <p>Immutable after creation (the arrays are private); thread-safe.
+ */
+final class SgLayout {
+    private final long[] offsets;
+    private final long[] lengths;
+    private final long[] spanStarts;
+    private final long[] spans;
+    private final long iovaLength;
+
+    private SgLayout(long[] offsets, long[] lengths, long[] spanStarts, long[] spans, long iovaLength) {
+        this.offsets = offsets;
+        this.lengths = lengths;
+        this.spanStarts = spanStarts;
+        this.spans = spans;
+        this.iovaLength = iovaLength;
+    }
+
+    /**
+     * The first loop of {@code iommu_dma_map_sg}: aligns every segment to the granule and pads
+     * the previous segment's span when this one would straddle a boundary of
+     * {@code boundaryMask + 1}. Because the allocator aligns the range naturally to a power of
+     * two at least its size, a boundary smaller than the range falls on its start, so padding
+     * is computed from lengths alone.
+     *
+     * @param chunks the input segments (physical address, length), at least one
+     * @param granule the IOVA granule, a power of two
+     * @param boundaryMask the device's segment boundary mask, {@code 2^n - 1}
+     * @return the layout
+     */
+    static SgLayout of(List<Chunk> chunks, long granule, long boundaryMask) {
+        int n = chunks.size();
+        long[] offsets = new long[n];
+        long[] lengths = new long[n];
+        long[] spanStarts = new long[n];
+        long[] spans = new long[n];
+        long iovaLength = 0;
+        for (int i = 0; i < n; i++) {
+            Chunk c = chunks.get(i);
+            long phys = c.devicePhys();
+            offsets[i] = phys & (granule - 1);
+            lengths[i] = c.size();
+            spanStarts[i] = phys - offsets[i];
+            spans[i] = IommuDmaOps.alignUp(c.size() + offsets[i], granule);
+            // distance from iovaLength to the next boundary, 0 when on one (unsigned arithmetic)
+            long pad = (boundaryMask - iovaLength + 1) & boundaryMask;
+            if (pad != 0 && Long.compareUnsigned(pad, spans[i] - 1) < 0) {
+                // the padding is appended to the PREVIOUS segment (there is one: pad != 0 needs
+                // iovaLength != 0)
+                spans[i - 1] += pad;
+                iovaLength += pad;
+            }
+            iovaLength += spans[i];
+        }
+        return new SgLayout(offsets, lengths, spanStarts, spans, iovaLength);
+    }
+
+    /** Returns the bytes of IOVA space the list needs (the sum of the padded spans). */
+    long iovaLength() {
+        return iovaLength;
+    }
+
+    /** Returns the number of input segments. */
+    int size() {
+        return offsets.length;
+    }
+
+    /** Returns segment {@code i}'s granule-aligned physical start ({@code sg_phys} rewritten). */
+    long spanStart(int i) {
+        return spanStarts[i];
+    }
+
+    /** Returns segment {@code i}'s granule-aligned, possibly padded, length. */
+    long span(int i) {
+        return spans[i];
+    }
+
+    /**
+     * {@code __finalise_sg} (reference §2.5): the DMA segments of the list mapped at
+     * {@code iova}. A segment is appended to the open DMA segment iff one is open, the segment
+     * starts on a granule, its IOVA is not on a boundary, and the sum stays within
+     * {@code maxSegmentSize}; a segment that ends before its span ends closes the DMA segment.
+     *
+     * @param iova the IOVA of the first span
+     * @param boundaryMask the device's segment boundary mask
+     * @param maxSegmentSize the device's largest DMA segment
+     * @return the DMA segments, in order ({@code dma_map_sg}'s count is their number)
+     */
+    List<DmaSegment> finalise(long iova, long boundaryMask, long maxSegmentSize) {
+        List<DmaSegment> out = new ArrayList<>();
+        long curStart = 0;
+        long curLen = 0;
+        long dma = iova;
+        for (int i = 0; i < offsets.length; i++) {
+            long off = offsets[i];
+            long len = lengths[i];
+            if (curLen != 0 && off == 0 && (dma & boundaryMask) != 0
+                    && maxSegmentSize - curLen >= len) {
+                curLen += len;
+                out.set(out.size() - 1, new DmaSegment(curStart, curLen));
+            } else {
+                curStart = dma + off;
+                curLen = len;
+                out.add(new DmaSegment(curStart, curLen));
+            }
+            dma += spans[i];
+            if (len + off < spans[i]) {
+                // ends mid-granule or padding follows: the DMA segment is closed
+                curLen = 0;
+            }
+        }
+        return out;
+    }
+}
