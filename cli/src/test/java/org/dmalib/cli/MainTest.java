@@ -46,6 +46,18 @@ class MainTest {
     }
 
     @Test
+    void demo_compares_the_teardown_strategies_with_and_without_ril() {
+        assertEquals(Main.OK, run("demo"));
+        String text = out.toString();
+        assertTrue(text.contains("4. Tearing down a 64M IOMMU domain of 4K pages"), text);
+        for (String row : new String[] {"per-page  on", "linux     on", "optimal   on",
+                "per-page  off", "linux     off", "optimal   off"}) {
+            assertTrue(text.contains("   " + row + " "), row + "\n" + text);
+        }
+        assertTrue(text.contains("dmalib teardown"), text);
+    }
+
+    @Test
     void the_sub_commands_have_help() {
         assertEquals(Main.OK, run("teardown", "--help"));
         assertTrue(out.toString().contains("--no-ril"), out.toString());
