@@ -42,9 +42,10 @@ final class TeardownCommand {
                         + "their modelled time (commands and syncs priced by gem5's cost model) "
                         + "and the wall time on this machine.",
                 "",
-                "Memory: the page tables are kept on the heap, about 8 bytes per mapped page "
-                        + "plus the model's overhead (64G at 4K: about 128 MiB and a minute per "
-                        + "strategy). A progress bar appears on standard error when a run takes "
+                "Memory: the page tables are kept on the heap, 8 bytes per mapped page plus "
+                        + "the model's overhead (64G at 4K: up to 1.7 GB and 20 s per strategy; "
+                        + "raise the heap with JDK_JAVA_OPTIONS=-Xmx4g if needed). A progress bar "
+                        + "appears on standard error when a run takes "
                         + "more than a second and standard error is a terminal.");
         spec.addOption(OptionSpec.builder(SIZE).type(String.class).paramLabel("SIZE")
                 .defaultValue("1G")
