@@ -1,10 +1,13 @@
 /**
  * The {@code dmalib} command: guided scenarios that run the example drivers on a simulated
- * machine and say in plain words what happened.
+ * machine and say in plain words what happened, and comparisons of the SMMUv3 driver's
+ * invalidation strategies (teardown costs, the exact commands of one unmap).
  */
 module org.dmalib.cli {
     requires org.dmalib.examples;
     requires org.dmalib.dma.ops;
+    // teardown and plan drive the SMMUv3 driver and read its public UnmapPlan and cost model
+    requires org.dmalib.iommu.smmu;
     requires info.picocli;
 
     exports org.dmalib.cli;

@@ -74,6 +74,14 @@ public final class Main {
             if (name.equals(DemoCommand.NAME)) {
                 return DemoCommand.run(sub, out);
             }
+            if (name.equals(PlanCommand.NAME)) {
+                return PlanCommand.run(sub, out);
+            }
+            if (name.equals(TeardownCommand.NAME)) {
+                // a progress bar only on a terminal: never in a pipe, a log or a test
+                return TeardownCommand.run(sub, out, err, Terminal.interactive(),
+                        System::nanoTime);
+            }
         } catch (IllegalArgumentException e) {
             err.println("dmalib " + name + ": " + e.getMessage());
             return USAGE;
@@ -89,9 +97,12 @@ public final class Main {
                 .mixinStandardHelpOptions(true);
         root.usageMessage()
                 .description("DMA mapping as a library: run drivers on a simulated machine and "
-                        + "see what their DMA mappings do to caches and memory.")
+                        + "see what their DMA mappings do to caches and memory, and compare how "
+                        + "an SMMUv3 driver's invalidation strategies tear mappings down.")
                 .commandListHeading("%nCommands:%n");
         root.addSubcommand(DemoCommand.NAME, DemoCommand.spec());
+        root.addSubcommand(TeardownCommand.NAME, TeardownCommand.spec());
+        root.addSubcommand(PlanCommand.NAME, PlanCommand.spec());
         return root;
     }
 

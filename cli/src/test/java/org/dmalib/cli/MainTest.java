@@ -29,6 +29,8 @@ class MainTest {
     void help_lists_the_commands() {
         assertEquals(Main.OK, run("--help"));
         assertTrue(out.toString().contains("demo"), out.toString());
+        assertTrue(out.toString().contains("teardown"), out.toString());
+        assertTrue(out.toString().contains("plan"), out.toString());
         assertTrue(out.toString().contains("Usage: dmalib"), out.toString());
     }
 
@@ -41,6 +43,27 @@ class MainTest {
         assertEquals(2, text.split("Data WRONG", -1).length - 1, text);
         assertTrue(text.contains("The engine copied 4096 bytes"), text);
         assertTrue(err.toString().isEmpty(), err.toString());
+    }
+
+    @Test
+    void demo_compares_the_teardown_strategies_with_and_without_ril() {
+        assertEquals(Main.OK, run("demo"));
+        String text = out.toString();
+        assertTrue(text.contains("4. Tearing down a 64M IOMMU domain of 4K pages"), text);
+        for (String row : new String[] {"per-page  on", "linux     on", "optimal   on",
+                "per-page  off", "linux     off", "optimal   off"}) {
+            assertTrue(text.contains("   " + row + " "), row + "\n" + text);
+        }
+        assertTrue(text.contains("dmalib teardown"), text);
+    }
+
+    @Test
+    void the_sub_commands_have_help() {
+        assertEquals(Main.OK, run("teardown", "--help"));
+        assertTrue(out.toString().contains("--no-ril"), out.toString());
+        assertEquals(Main.OK, run("plan", "--help"));
+        assertTrue(out.toString().contains("--live-entries"), out.toString());
+        assertTrue(out.toString().contains("only this range"), out.toString());
     }
 
     @Test

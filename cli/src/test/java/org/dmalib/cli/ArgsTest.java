@@ -1,0 +1,88 @@
+package org.dmalib.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.dmalib.iommu.api.InvalidationStrategy;
+import org.junit.jupiter.api.Test;
+
+class ArgsTest {
+    private static String error(Runnable r) {
+        return assertThrows(IllegalArgumentException.class, r::run).getMessage();
+    }
+
+    @Test
+    void sizes_take_plain_integers_hex_and_binary_suffixes() {
+        assertEquals(4096, Args.size("--size", "4096"));
+        assertEquals(4096, Args.size("--size", "4K"));
+        assertEquals(4096, Args.size("--size", "4k"));
+        assertEquals(64L << 20, Args.size("--size", "64M"));
+        assertEquals(4L << 30, Args.size("--size", "4G"));
+        assertEquals(0x1c, Args.size("--size", "0x1c"));
+        assertEquals(0x10L << 20, Args.size("--size", "0x10M"));
+        assertEquals(0, Args.size("--size", "0"));
+    }
+
+    @Test
+    void bad_sizes_are_one_line_naming_the_value() {
+        assertEquals("--size=12Q: unknown suffix 'Q' (K, M or G)", error(() -> Args.size("--size", "12Q")));
+        assertEquals("--size=-4K: must not be negative", error(() -> Args.size("--size", "-4K")));
+        assertEquals("--size=lots: unknown suffix 's' (K, M or G)", error(() -> Args.size("--size", "lots")));
+        assertEquals("--size=: not a size (bytes, or with K, M or G)", error(() -> Args.size("--size", "")));
+        assertEquals("--size=K: not a size (bytes, or with K, M or G)", error(() -> Args.size("--size", "K")));
+        assertEquals("--size=99999999999G: too large", error(() -> Args.size("--size", "99999999999G")));
+        assertEquals("--size=99999999999999999999: too large",
+                error(() -> Args.size("--size", "99999999999999999999")));
+        assertEquals("--size=0: must be positive", error(() -> Args.positiveSize("--size", "0")));
+    }
+
+    @Test
+    void addresses_are_decimal_or_0x_hex() {
+        assertEquals(0x8000_1000L, Args.address("--iova", "0x80001000"));
+        assertEquals(0x8000_1000L, Args.address("--iova", "0X80001000"));
+        assertEquals(4096, Args.address("--iova", "4096"));
+        assertEquals("--iova=0xZZ: not a decimal or 0x hex address", error(() -> Args.address("--iova", "0xZZ")));
+        assertEquals("--iova=-1: must not be negative", error(() -> Args.address("--iova", "-1")));
+        assertEquals("--iova=4K: not a decimal or 0x hex address", error(() -> Args.address("--iova", "4K")));
+    }
+
+    @Test
+    void granules_are_4k_16k_or_64k() {
+        assertEquals(4096, Args.granule("--granule", "4K"));
+        assertEquals(16384, Args.granule("--granule", "16k"));
+        assertEquals(65536, Args.granule("--granule", "65536"));
+        assertEquals("--granule=8K: must be 4K, 16K or 64K", error(() -> Args.granule("--granule", "8K")));
+        assertEquals("--granule=4G: must be 4K, 16K or 64K", error(() -> Args.granule("--granule", "4G")));
+    }
+
+    @Test
+    void counts_are_non_negative_decimals() {
+        assertEquals(300, Args.count("--live-entries", "300"));
+        assertEquals("--live-entries=-1: must not be negative", error(() -> Args.count("--live-entries", "-1")));
+        assertEquals("--live-entries=x: not a count", error(() -> Args.count("--live-entries", "x")));
+    }
+
+    @Test
+    void strategies_are_a_comma_list() {
+        assertEquals(List.of(InvalidationStrategy.PER_PAGE, InvalidationStrategy.LINUX,
+                InvalidationStrategy.OPTIMAL), Args.strategies("--strategy", Args.ALL_STRATEGIES));
+        assertEquals(List.of(InvalidationStrategy.OPTIMAL, InvalidationStrategy.LINUX),
+                Args.strategies("--strategy", "optimal, LINUX,optimal"));
+        assertEquals("--strategy=linux,fast: unknown strategy 'fast' (per-page, linux, optimal)",
+                error(() -> Args.strategies("--strategy", "linux,fast")));
+        assertEquals("--strategy=: unknown strategy '' (per-page, linux, optimal)",
+                error(() -> Args.strategies("--strategy", "")));
+    }
+
+    @Test
+    void alignment_and_names() {
+        Args.checkAligned("--size", "8K", 8192, 4096);
+        assertEquals("--size=6K: not a multiple of the granule 4K",
+                error(() -> Args.checkAligned("--size", "6K", 6144, 4096)));
+        assertEquals("per-page", Args.name(InvalidationStrategy.PER_PAGE));
+        assertEquals("64M", Args.human(64L << 20));
+        assertEquals("4000K", Args.human(4000L * 1024));
+        assertEquals("1000", Args.human(1000));
+    }
+}

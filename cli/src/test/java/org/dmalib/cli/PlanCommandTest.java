@@ -1,0 +1,127 @@
+package org.dmalib.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@code dmalib plan}: the §5.2 examples, per-page, and the no-RIL threshold, exactly. */
+class PlanCommandTest {
+    private static final String SYNC = "{\"op\":\"CMD_SYNC\"}";
+
+    private static String va(long address, int num, int scale) {
+        return "{\"op\":\"TLBI_NH_VA\",\"address\":" + address + ",\"num\":" + num + ",\"scale\":"
+                + scale + ",\"tg\":1,\"ttl\":3,\"leaf\":true}";
+    }
+
+    private static String page(long address) {
+        return "{\"op\":\"TLBI_NH_VA\",\"address\":" + address
+                + ",\"num\":0,\"scale\":0,\"tg\":0,\"ttl\":0,\"leaf\":true}";
+    }
+
+    private static String line(String strategy, String... commands) {
+        return "{\"strategy\":\"" + strategy + "\",\"commands\":[" + String.join(",", commands) + "]}";
+    }
+
+    private static List<String> json(String... args) {
+        CliRun run = CliRun.of(args);
+        assertEquals(Main.OK, run.exit(), run::toString);
+        assertEquals("", run.err());
+        return run.lines();
+    }
+
+    @Test
+    void one_gib_at_4k_with_ril_is_one_range_command_under_linux() {
+        assertEquals(List.of(line("linux", va(0, 0, 18), SYNC)),
+                json("plan", "--iova", "0", "--size", "1G", "--strategy", "linux", "--json"));
+    }
+
+    @Test
+    void a_hundred_pages_is_scale_2_num_24() {
+        assertEquals(List.of(line("linux", va(0x8000_1000L, 24, 2), SYNC)),
+                json("plan", "--iova", "0x80001000", "--size", "400K", "--strategy", "linux", "--json"));
+    }
+
+    @Test
+    void a_thousand_pages_is_two_range_commands() {
+        long iova = 0x8000_1000L;
+        // 1000 = 232 + 768: 29 units of 2^3, then 3 units of 2^8
+        assertEquals(List.of(line("linux", va(iova, 28, 3), va(iova + 232 * 4096, 2, 8), SYNC)),
+                json("plan", "--iova", "0x80001000", "--size", "4000K", "--strategy", "linux",
+                        "--json"));
+    }
+
+    @Test
+    void per_page_is_one_command_per_page_with_or_without_ril() {
+        String expected = line("per-page", page(0x10000), page(0x11000), page(0x12000), SYNC);
+        assertEquals(List.of(expected), json("plan", "--iova", "65536", "--size", "12K",
+                "--strategy", "per-page", "--json"));
+        assertEquals(List.of(expected), json("plan", "--iova", "0x10000", "--size", "0x3000",
+                "--strategy", "per-page", "--no-ril", "--json"));
+        String thousand = json("plan", "--size", "4000K", "--strategy", "per-page", "--json").get(0);
+        assertEquals(1000, thousand.split("TLBI_NH_VA", -1).length - 1);
+    }
+
+    @Test
+    void without_ril_linux_goes_asid_wide_at_512_pages_not_511() {
+        String below = json("plan", "--size", "2044K", "--strategy", "linux", "--no-ril", "--json")
+                .get(0);
+        assertEquals(511, below.split("TLBI_NH_VA", -1).length - 1);
+        assertTrue(below.startsWith("{\"strategy\":\"linux\",\"commands\":[" + page(0) + ","), below);
+        assertTrue(below.endsWith(page(510 * 4096L) + "," + SYNC + "]}"), below);
+        assertEquals(List.of(line("linux", "{\"op\":\"TLBI_NH_ASID\",\"asid\":1}", SYNC)),
+                json("plan", "--size", "2M", "--strategy", "linux", "--no-ril", "--json"));
+    }
+
+    @Test
+    void every_strategy_gets_one_line_in_order() {
+        List<String> lines = json("plan", "--iova", "0x80001000", "--size", "4000K", "--json");
+        assertEquals(3, lines.size());
+        assertTrue(lines.get(0).startsWith("{\"strategy\":\"per-page\""), lines.get(0));
+        assertTrue(lines.get(1).startsWith("{\"strategy\":\"linux\""), lines.get(1));
+        // no other live entry: one ASID-wide invalidation is the cheapest
+        assertEquals(line("optimal", "{\"op\":\"TLBI_NH_ASID\",\"asid\":1}", SYNC), lines.get(2));
+        // with 300 other live entries their refills cost more than the exact plan: two
+        // overlapping windows of 31 * 2^5 pages, the second ending at the last page
+        assertEquals(List.of(line("optimal", va(0x8000_1000L, 30, 5), va(0x8000_1000L + 8 * 4096, 30, 5),
+                SYNC)), json("plan", "--iova", "0x80001000", "--size", "4000K", "--strategy",
+                "optimal", "--live-entries", "300", "--json"));
+    }
+
+    @Test
+    void the_table_lists_the_commands_in_words() {
+        CliRun run = CliRun.of("plan", "--iova", "0x80001000", "--size", "4000K");
+        assertEquals(Main.OK, run.exit(), run::toString);
+        assertTrue(run.out().contains("Strict unmap of 4000K (1000 pages of 4K) at 0x80001000"), run.out());
+        assertTrue(run.out().contains("linux: 2 commands and 1 CMD_SYNC, modelled 360 ns"), run.out());
+        assertTrue(run.out().contains("TLBI_NH_VA   asid=1 address=0x80001000 num=28 scale=3 tg=1 "
+                + "ttl=3 leaf=true  covers 928K"), run.out());
+        assertTrue(run.out().contains("... 993 more, the last: CMD_SYNC"), run.out());
+    }
+
+    @Test
+    void bad_arguments_are_one_line_and_exit_2() {
+        assertTrue(CliRun.of("plan", "--size", "12Q").oneLineError()
+                .contains("--size=12Q: unknown suffix 'Q'"));
+        assertTrue(CliRun.of("plan", "--size", "4K", "--granule", "8K").oneLineError()
+                .contains("--granule=8K: must be 4K, 16K or 64K"));
+        assertTrue(CliRun.of("plan", "--size=-4K").oneLineError()
+                .contains("--size=-4K: must not be negative"));
+        assertTrue(CliRun.of("plan", "--size", "6K").oneLineError()
+                .contains("--size=6K: not a multiple of the granule 4K"));
+        assertTrue(CliRun.of("plan", "--iova", "0x800", "--size", "4K").oneLineError()
+                .contains("--iova=0x800: not a multiple of the granule 4K"));
+        assertTrue(CliRun.of("plan", "--size", "64K", "--granule", "64K", "--iova", "0x1000")
+                .oneLineError().contains("--iova=0x1000: not a multiple of the granule 64K"));
+        assertTrue(CliRun.of("plan", "--size", "4K", "--live-entries=-3").oneLineError()
+                .contains("--live-entries=-3: must not be negative"));
+        assertTrue(CliRun.of("plan", "--size", "4K", "--asid", "65536").oneLineError()
+                .contains("--asid=65536: must be 0 to 65535"));
+        assertTrue(CliRun.of("plan", "--size", "4K", "--strategy", "fast").oneLineError()
+                .contains("unknown strategy 'fast'"));
+        assertTrue(CliRun.of("plan", "--size", "1G", "--iova", "0xffffffff0000").oneLineError()
+                .contains("past the 48-bit IOVA space"));
+        CliRun.of("plan").oneLineError();
+    }
+}

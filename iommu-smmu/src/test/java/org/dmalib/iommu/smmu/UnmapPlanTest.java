@@ -1,0 +1,112 @@
+package org.dmalib.iommu.smmu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.dmalib.hw.SmmuConfig;
+import org.dmalib.iommu.api.InvalidationStrategy;
+import org.dmalib.iommu.api.IommuDomain;
+import org.dmalib.iommu.api.IommuProt;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The public {@link UnmapPlan} is what the driver really issues: for several sizes, granules,
+ * strategies and RIL, a strict unmap on a throw-away machine writes exactly the planned commands
+ * to the command ring (read back from RAM as the SMMU decodes them).
+ */
+class UnmapPlanTest {
+    private static final int SID = 7;
+
+    static Stream<Arguments> cases() {
+        List<Arguments> out = new ArrayList<>();
+        for (InvalidationStrategy s : InvalidationStrategy.values()) {
+            for (boolean ril : new boolean[] {true, false}) {
+                // 4 KiB past a 2 MiB boundary, at most 1022 pages: unmapped as 4 KiB runs
+                for (long pages : new long[] {1, 2, 100, 511, 512, 1000}) {
+                    out.add(Arguments.of(s, ril, 4096, 0x8000_1000L, pages, 0L));
+                }
+                // 64 KiB past a 512 MiB boundary
+                for (long pages : new long[] {1, 33, 2000}) {
+                    out.add(Arguments.of(s, ril, 65536, 0x2001_0000L, pages, 0L));
+                }
+                // other live entries: OPTIMAL then weighs their refills
+                out.add(Arguments.of(s, ril, 4096, 0x8000_1000L, 1000L, 300L));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} ril={1} granule={2} pages={4} others={5}")
+    @MethodSource("cases")
+    void the_plan_is_what_a_strict_unmap_writes_to_the_command_queue(InvalidationStrategy strategy,
+            boolean ril, int granule, long iova, long pages, long others) {
+        SmmuConfig config = SmmuConfig.gem5().withRangeInvalidation(ril);
+        Rig rig = new Rig(config);
+        IommuDomain domain = rig.domain(strategy, granule);
+        int asid = rig.driver.domainOps(domain).asid();
+        rig.driver.attach(domain, SID);
+        long size = pages * granule;
+        domain.map(iova, Rig.DATA + granule, size, IommuProt.READ_WRITE);
+        if (others > 0) {
+            // far from the unmapped range, off every block boundary
+            domain.map(0x4000_1000L, Rig.DATA + granule, others * granule, IommuProt.READ_WRITE);
+        }
+        CommandRing ring = new CommandRing(rig.smmu, rig.machine.memory());
+        assertEquals(size, domain.unmap(iova, size));
+        List<CommandRing.Cmd> issued = ring.since();
+
+        UnmapPlan plan = new UnmapPlan(config, strategy, granule, 48, iova, size, asid, others);
+        assertEquals(issued, plan.commands().stream().map(UnmapPlanTest::cmd).toList());
+    }
+
+    @Test
+    void linux_with_ril_invalidates_1_gib_with_one_range_command() {
+        List<SmmuCommand> plan = UnmapPlan.of(SmmuConfig.gem5(), InvalidationStrategy.LINUX, 4096,
+                0, 1L << 30).commands();
+        assertEquals(List.of(
+                "{\"op\":\"TLBI_NH_VA\",\"address\":0,\"num\":0,\"scale\":18,\"tg\":1,\"ttl\":3,"
+                        + "\"leaf\":true}",
+                "{\"op\":\"CMD_SYNC\"}"), plan.stream().map(SmmuCommand::json).toList());
+        assertEquals(1L << 30, plan.get(0).rangeBytes());
+    }
+
+    @Test
+    void bad_descriptions_are_refused_naming_the_value() {
+        SmmuConfig smmu = SmmuConfig.gem5();
+        assertEquals("granule=8192 must be 4096, 16384 or 65536 and supported by the SMMU",
+                assertThrows(IllegalArgumentException.class, () -> UnmapPlan.of(smmu,
+                        InvalidationStrategy.LINUX, 8192, 0, 8192)).getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> UnmapPlan.of(smmu, InvalidationStrategy.LINUX, 4096, 0x800, 4096));
+        assertThrows(IllegalArgumentException.class,
+                () -> UnmapPlan.of(smmu, InvalidationStrategy.LINUX, 4096, 0, 100));
+        assertThrows(IllegalArgumentException.class, () -> new UnmapPlan(smmu,
+                InvalidationStrategy.LINUX, 4096, 48, 0, 4096, 1 << 16, 0));
+        assertThrows(IllegalArgumentException.class, () -> new UnmapPlan(smmu,
+                InvalidationStrategy.LINUX, 4096, 48, 0, 4096, 1, -1));
+    }
+
+    @Test
+    void the_public_cost_model_is_the_drivers() {
+        SmmuCostModel m = SmmuCostModel.gem5();
+        assertEquals(30.0, m.commandNanos());
+        assertEquals(300.0, m.syncNanos());
+        assertEquals(2 * 30.0 + 300.0 + 27.0 + 4 * 30.0, m.nanos(2, 1, 1, 4));
+    }
+
+    private static CommandRing.Cmd cmd(SmmuCommand c) {
+        return switch (c.op()) {
+            case TLBI_NH_VA -> CommandRing.Cmd.va(c.asid(), c.address(), c.num(), c.scale(), c.tg(),
+                    c.ttl(), c.leaf());
+            case TLBI_NH_ASID -> CommandRing.Cmd.asid(c.asid());
+            case CMD_SYNC -> CommandRing.Cmd.sync();
+            case TLBI_NH_ALL -> throw new AssertionError("no TLBI_NH_ALL in an unmap: " + c);
+        };
+    }
+}
