@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
 import jdk.jfr.Recording;
@@ -35,7 +36,7 @@ class FlightRecorderTest {
     private static final int TG_4K = 1;
     private static final int TTL_PAGE = 3;
     private static final List<String> EVENTS = List.of("org.dmalib.Map", "org.dmalib.Unmap",
-            "org.dmalib.SmmuInvalidation", "org.dmalib.SmmuSubmission",
+            "org.dmalib.SmmuAttach", "org.dmalib.SmmuInvalidation", "org.dmalib.SmmuSubmission",
             "org.dmalib.SmmuTlbInvalidation", "org.dmalib.SmmuSync", "org.dmalib.SmmuIotlbMisses",
             "org.dmalib.SmmuFault");
 
@@ -46,7 +47,6 @@ class FlightRecorderTest {
     void a_strict_unmap_scenario_is_recorded_with_the_fields_users_filter_on() throws IOException {
         Rig rig = new Rig(SmmuConfig.gem5().withRangeInvalidation(true));
         IommuDomain domain = rig.domain(InvalidationStrategy.LINUX, (int) PAGE);
-        rig.driver.attach(domain, SID);
         int asid = rig.driver.domainOps(domain).asid();
         DmaPort port = rig.port(SID);
 
@@ -54,6 +54,7 @@ class FlightRecorderTest {
         try (Recording recording = new Recording()) {
             EVENTS.forEach(recording::enable);
             recording.start();
+            rig.driver.attach(domain, SID);
             domain.map(IOVA, Rig.DATA, SIZE, IommuProt.READ_WRITE);
             Rig.assertReads(port, IOVA, SIZE, PAGE, DmaStatus.OK);
             assertEquals(SIZE, domain.unmap(IOVA, SIZE));
@@ -62,6 +63,11 @@ class FlightRecorderTest {
             recording.dump(file);
         }
         List<RecordedEvent> events = RecordingFile.readAllEvents(file);
+
+        RecordedEvent attach = only(events, "org.dmalib.SmmuAttach");
+        assertEquals(SID, attach.getInt("device"));
+        assertEquals(asid, attach.getInt("asid"));
+        assertTrue(attach.getBoolean("attached"));
 
         RecordedEvent map = only(events, "org.dmalib.Map");
         assertEquals(IOVA, map.getLong("iova"));
@@ -88,8 +94,11 @@ class FlightRecorderTest {
         assertEquals(1, plan.getInt("tlbiCommands"));
         assertEquals(2, plan.getInt("commands"), "one range command and its CMD_SYNC");
 
-        RecordedEvent submission = only(events, "org.dmalib.SmmuSubmission");
-        assertEquals(2, submission.getLong("commands"));
+        // the attach's CFGI_CD, CFGI_STE and CMD_SYNC, then the unmap's TLBI and CMD_SYNC
+        List<RecordedEvent> submissions = all(events, "org.dmalib.SmmuSubmission");
+        assertEquals(List.of(3L, 2L), submissions.stream().map(e -> e.getLong("commands"))
+                .collect(Collectors.toList()));
+        RecordedEvent submission = submissions.get(1);
         assertEquals(1, submission.getLong("batches"));
         assertEquals(0, submission.getLong("errors"));
 
@@ -107,10 +116,11 @@ class FlightRecorderTest {
         assertTrue(tlbi.getLong("entriesDropped") >= PAGES,
                 "every page was cached by the reads: " + tlbi);
 
-        RecordedEvent sync = only(events, "org.dmalib.SmmuSync");
-        assertEquals(1, sync.getLong("commands"), "the TLBI before it");
+        assertEquals(List.of(2L, 1L), all(events, "org.dmalib.SmmuSync").stream()
+                .map(e -> e.getLong("commands")).collect(Collectors.toList()),
+                "the commands before each CMD_SYNC: CFGI_CD and CFGI_STE, then the TLBI");
 
-        // one sync window: the reads between the attach's CMD_SYNC and the unmap's
+        // the one sync window with translations: the reads between attach's and unmap's CMD_SYNC
         RecordedEvent misses = only(events, "org.dmalib.SmmuIotlbMisses");
         assertEquals(PAGES, misses.getLong("translations"));
         assertEquals(PAGES, misses.getLong("mainTlbMisses"), "each page missed once");
@@ -131,9 +141,15 @@ class FlightRecorderTest {
     }
 
     private static RecordedEvent only(List<RecordedEvent> events, String name) {
-        List<RecordedEvent> found = events.stream()
-                .filter(e -> e.getEventType().getName().equals(name)).collect(Collectors.toList());
+        List<RecordedEvent> found = all(events, name);
         assertEquals(1, found.size(), name + ": " + found);
         return found.get(0);
+    }
+
+    /** The events named {@code name}, oldest first (the file orders by chunk, not by time). */
+    private static List<RecordedEvent> all(List<RecordedEvent> events, String name) {
+        return events.stream().filter(e -> e.getEventType().getName().equals(name))
+                .sorted(Comparator.comparing(RecordedEvent::getStartTime))
+                .collect(Collectors.toList());
     }
 }

@@ -7,8 +7,9 @@ import org.dmalib.hw.smmu.Fields;
 
 /**
  * Emits the SMMU model's Flight Recorder events. Every method first asks its event whether it
- * would be committed; while no recording enables it, a call costs one short-lived allocation
- * (JIT-eliminated once inlined) and one call, and decodes nothing.
+ * would be committed; while no recording enables it, a call costs one small allocation that
+ * never escapes (escape analysis can remove it once the call is inlined) and one call that
+ * returns false, and decodes nothing.
  *
  * <p>Stateless; safe for concurrent use.
  */
