@@ -68,7 +68,7 @@ final class DomainFlushOps implements FlushOps {
     public void flushAll() {
         // arm_smmu_tlb_inv_context for stage 1: TLBI_NH_ASID with CMD_SYNC
         InvalidationEvent event = new InvalidationEvent();
-        event.begin();
+        event.start();
         List<TlbCommand> plan = InvalidationPlanner.asidWide(asid);
         queue.submit(plan);
         event.finish(InvalidationEvent.ASID, strategy, asid, 0, 0, 0, ril, plan);
@@ -101,7 +101,7 @@ final class DomainFlushOps implements FlushOps {
 
     private void invalidate(long iova, long size, long granule, boolean leaf) {
         InvalidationEvent event = new InvalidationEvent();
-        event.begin();
+        event.start();
         InvalidationRequest request =
                 new InvalidationRequest(asid, iova, size, granule, leaf, minPageSize, ril);
         RefillEstimate refills =

@@ -1,6 +1,7 @@
 package org.dmalib.iommu.smmu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -76,6 +77,7 @@ class FlightRecorderTest {
         assertEquals("LINUX", map.getString("strategy"));
         assertEquals("UNMANAGED", map.getString("domainType"));
         assertTrue(map.getBoolean("succeeded"));
+        assertNull(map.getEventType().getField("started"), "the transient flag is not recorded");
 
         RecordedEvent unmap = only(events, "org.dmalib.Unmap");
         assertEquals(IOVA, unmap.getLong("iova"));

@@ -65,7 +65,7 @@ final class CoreDomain implements GatheringDomain {
     @Override
     public void map(long iova, long paddr, long size, IommuProt prot) {
         MapEvent event = new MapEvent();
-        event.begin();
+        event.start();
         boolean succeeded = false;
         try {
             mapUntraced(iova, paddr, size, prot);
@@ -142,7 +142,7 @@ final class CoreDomain implements GatheringDomain {
     @Override
     public long unmap(long iova, long size) {
         UnmapEvent event = new UnmapEvent();
-        event.begin();
+        event.start();
         long unmapped = -1; // what the event reports if the unmap throws
         try {
             IotlbGather gather = new IotlbGather();
@@ -157,7 +157,7 @@ final class CoreDomain implements GatheringDomain {
     @Override
     public long unmapFast(long iova, long size, IotlbGather gather) {
         UnmapEvent event = new UnmapEvent();
-        event.begin();
+        event.start();
         long unmapped = -1; // what the event reports if the unmap throws
         try {
             unmapped = unmapUntraced(iova, size, gather);

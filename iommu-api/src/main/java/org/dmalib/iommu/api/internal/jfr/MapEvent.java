@@ -11,7 +11,7 @@ import org.dmalib.iommu.api.InvalidationStrategy;
 import org.dmalib.iommu.api.IommuProt;
 
 /**
- * One {@code map} of an IOMMU domain, timed from {@link #begin()} to {@link #finish}. The core
+ * One {@code map} of an IOMMU domain, timed from {@link #start()} to {@link #finish}. The core
  * knows no device: a domain may serve several; the driver's attach and the SMMU's fault events
  * name streams.
  *
@@ -48,8 +48,23 @@ public final class MapEvent extends jdk.jfr.Event {
     @Description("False if the map threw (what it had mapped was unmapped again)")
     boolean succeeded;
 
-    /** Creates an event; call {@link #begin()} before the map. */
+    // whether start() read the clock: a recording that begins during the call finds it false
+    // and skips the event rather than report a duration from time zero (transient: not recorded)
+    private transient boolean started;
+
+    /** Creates an event; call {@link #start()} before the map. */
     public MapEvent() {}
+
+    /**
+     * Starts timing, only if a recording wants the event: once JFR has registered the class, an
+     * unconditional {@link #begin()} reads the clock on every call, recorded or not.
+     */
+    public void start() {
+        if (isEnabled()) {
+            started = true;
+            begin();
+        }
+    }
 
     /**
      * Ends the event and commits it if a recording wants it; fills nothing otherwise.
@@ -64,6 +79,9 @@ public final class MapEvent extends jdk.jfr.Event {
      */
     public void finish(long iova, long paddr, long size, IommuProt prot, DomainType type,
             InvalidationStrategy strategy, boolean succeeded) {
+        if (!started) {
+            return;
+        }
         end();
         if (!shouldCommit()) {
             return;

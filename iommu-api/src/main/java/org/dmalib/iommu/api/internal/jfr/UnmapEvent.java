@@ -11,7 +11,7 @@ import org.dmalib.iommu.api.InvalidationStrategy;
 
 /**
  * One {@code unmap} (with its IOTLB sync) or {@code unmapFast} (invalidations left in the caller's
- * gather) of an IOMMU domain, timed from {@link #begin()} to {@link #finish}. The core knows no
+ * gather) of an IOMMU domain, timed from {@link #start()} to {@link #finish}. The core knows no
  * device (see {@link MapEvent}).
  *
  * <p>Not thread-safe: one event per call, on the calling thread.
@@ -47,8 +47,23 @@ public final class UnmapEvent extends jdk.jfr.Event {
     @Description("The domain's invalidation strategy")
     String strategy;
 
-    /** Creates an event; call {@link #begin()} before the unmap. */
+    // whether start() read the clock: a recording that begins during the call finds it false
+    // and skips the event rather than report a duration from time zero (transient: not recorded)
+    private transient boolean started;
+
+    /** Creates an event; call {@link #start()} before the unmap. */
     public UnmapEvent() {}
+
+    /**
+     * Starts timing, only if a recording wants the event: once JFR has registered the class, an
+     * unconditional {@link #begin()} reads the clock on every call, recorded or not.
+     */
+    public void start() {
+        if (isEnabled()) {
+            started = true;
+            begin();
+        }
+    }
 
     /**
      * Ends the event and commits it if a recording wants it; fills nothing otherwise.
@@ -62,6 +77,9 @@ public final class UnmapEvent extends jdk.jfr.Event {
      */
     public void finish(long iova, long size, long unmapped, boolean synced, DomainType type,
             InvalidationStrategy strategy) {
+        if (!started) {
+            return;
+        }
         end();
         if (!shouldCommit()) {
             return;

@@ -96,7 +96,7 @@ public final class CommandQueue {
             n--; // the batch's own final sync stands for it
         }
         SubmissionEvent event = new SubmissionEvent();
-        event.begin();
+        event.start();
         lock.lock();
         try {
             long written = written();
@@ -121,7 +121,7 @@ public final class CommandQueue {
      */
     public void submitEncoded(List<Commands.Command> commands) {
         SubmissionEvent event = new SubmissionEvent();
-        event.begin();
+        event.start();
         lock.lock();
         try {
             long written = written();

@@ -13,7 +13,7 @@ import org.dmalib.iommu.api.internal.tlb.TlbCommand;
 /**
  * One IOTLB invalidation of a domain by the driver ({@code arm_smmu_iotlb_sync},
  * {@code arm_smmu_tlb_inv_walk}, {@code arm_smmu_tlb_inv_context}): what was asked, the plan its
- * strategy chose, timed from {@link #begin()} (before planning) to {@link #finish} (after the
+ * strategy chose, timed from {@link #start()} (before planning) to {@link #finish} (after the
  * plan's CMD_SYNC completed).
  *
  * <p>Not thread-safe: one event per call, on the calling thread.
@@ -68,8 +68,23 @@ public final class InvalidationEvent extends jdk.jfr.Event {
     @Description("Whether the SMMU advertises RIL (range TLBI_NH_VA)")
     boolean ril;
 
-    /** Creates an event; call {@link #begin()} before planning. */
+    // whether start() read the clock: a recording that begins during the call finds it false
+    // and skips the event rather than report a duration from time zero (transient: not recorded)
+    private transient boolean started;
+
+    /** Creates an event; call {@link #start()} before planning. */
     public InvalidationEvent() {}
+
+    /**
+     * Starts timing, only if a recording wants the event: once JFR has registered the class, an
+     * unconditional {@link #begin()} reads the clock on every call, recorded or not.
+     */
+    public void start() {
+        if (isEnabled()) {
+            started = true;
+            begin();
+        }
+    }
 
     /**
      * Ends the event and commits it if a recording wants it; fills nothing otherwise.
@@ -85,6 +100,9 @@ public final class InvalidationEvent extends jdk.jfr.Event {
      */
     public void finish(String kind, InvalidationStrategy strategy, int asid, long iova, long size,
             long granule, boolean ril, List<TlbCommand> plan) {
+        if (!started) {
+            return;
+        }
         end();
         if (!shouldCommit()) {
             return;

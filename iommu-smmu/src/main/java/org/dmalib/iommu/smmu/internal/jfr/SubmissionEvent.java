@@ -7,7 +7,7 @@ import jdk.jfr.Name;
 
 /**
  * One submission to the driver's command queue: commands written, doorbells rung (batches of at
- * most 64 commands, the last with a CMD_SYNC), timed from {@link #begin()} (before the queue's
+ * most 64 commands, the last with a CMD_SYNC), timed from {@link #start()} (before the queue's
  * lock) to {@link #finish} (after the CMD_SYNC completed).
  *
  * <p>Not thread-safe: one event per call, on the calling thread.
@@ -29,8 +29,23 @@ public final class SubmissionEvent extends jdk.jfr.Event {
     @Description("Command errors recovered during the submission (CERROR_ILL, CERROR_ABT)")
     long errors;
 
-    /** Creates an event; call {@link #begin()} before submitting. */
+    // whether start() read the clock: a recording that begins during the call finds it false
+    // and skips the event rather than report a duration from time zero (transient: not recorded)
+    private transient boolean started;
+
+    /** Creates an event; call {@link #start()} before submitting. */
     public SubmissionEvent() {}
+
+    /**
+     * Starts timing, only if a recording wants the event: once JFR has registered the class, an
+     * unconditional {@link #begin()} reads the clock on every call, recorded or not.
+     */
+    public void start() {
+        if (isEnabled()) {
+            started = true;
+            begin();
+        }
+    }
 
     /**
      * Ends the event and commits it if a recording wants it; fills nothing otherwise.
@@ -40,6 +55,9 @@ public final class SubmissionEvent extends jdk.jfr.Event {
      * @param errors command errors recovered
      */
     public void finish(long commands, long batches, long errors) {
+        if (!started) {
+            return;
+        }
         end();
         if (!shouldCommit()) {
             return;
