@@ -1,6 +1,7 @@
 package org.dmalib.iommu.smmu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +19,8 @@ import org.dmalib.hw.SmmuConfig;
 import org.dmalib.iommu.api.InvalidationStrategy;
 import org.dmalib.iommu.api.IommuDomain;
 import org.dmalib.iommu.api.IommuProt;
+import org.dmalib.iommu.api.internal.tlb.IotlbGather;
+import org.dmalib.iommu.api.spi.GatheringDomain;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -140,6 +143,38 @@ class FlightRecorderTest {
                 && !plan.getEndTime().isAfter(unmap.getEndTime()), unmap + "\n" + plan);
         assertTrue(!submission.getStartTime().isBefore(plan.getStartTime())
                 && !submission.getEndTime().isAfter(plan.getEndTime()), plan + "\n" + submission);
+    }
+
+    @Test
+    void an_unmap_fast_that_frees_a_table_records_a_gathered_unmap_and_a_walk_flush()
+            throws IOException {
+        Rig rig = new Rig(SmmuConfig.gem5());
+        IommuDomain domain = rig.domain(InvalidationStrategy.LINUX, (int) PAGE);
+        int asid = rig.driver.domainOps(domain).asid();
+        long block = 2 * Rig.MIB;
+        // 4 KiB leaves: the physical address is 4 KiB off the IOVA's 2 MiB alignment
+        domain.map(IOVA, Rig.DATA + PAGE, block, IommuProt.READ_WRITE);
+
+        Path file = dir.resolve("walk.jfr");
+        try (Recording recording = new Recording()) {
+            EVENTS.forEach(recording::enable);
+            recording.start();
+            // one 2 MiB-sized call clears the whole leaf table: io-pgtable frees it, walk flush
+            GatheringDomain gathering = (GatheringDomain) domain;
+            assertEquals(block, gathering.unmapFast(IOVA, block, new IotlbGather()));
+            recording.stop();
+            recording.dump(file);
+        }
+        List<RecordedEvent> events = RecordingFile.readAllEvents(file);
+
+        RecordedEvent unmap = only(events, "org.dmalib.Unmap");
+        assertEquals(block, unmap.getLong("unmapped"));
+        assertFalse(unmap.getBoolean("synced"), "unmapFast leaves leaves to the gather");
+        RecordedEvent walk = only(events, "org.dmalib.SmmuInvalidation");
+        assertEquals("walk", walk.getString("kind"));
+        assertEquals(asid, walk.getInt("asid"));
+        assertEquals(IOVA, walk.getLong("iova"));
+        assertEquals(block, walk.getLong("size"));
     }
 
     private static RecordedEvent only(List<RecordedEvent> events, String name) {
