@@ -10,6 +10,9 @@ module org.dmalib.hw {
     // @CheckReturnValue / @MustBeClosed are part of the API contract (documented annotations),
     // read by Error Prone when drivers compile; not needed at run time.
     requires static transitive com.google.errorprone.annotations;
+    // Flight Recorder events of the SMMU model (org.dmalib.hw.internal.jfr, not exported: JFR
+    // opens an event's package to itself when it registers the class).
+    requires jdk.jfr;
 
     exports org.dmalib.hw;
 

@@ -11,6 +11,9 @@ module org.dmalib.iommu.api {
     // @CheckReturnValue and friends are part of the API contract, read by Error Prone when
     // clients compile; not needed at run time.
     requires static transitive com.google.errorprone.annotations;
+    // Flight Recorder events of map and unmap (org.dmalib.iommu.api.internal.jfr, not exported:
+    // JFR opens an event's package to itself when it registers the class).
+    requires jdk.jfr;
 
     exports org.dmalib.iommu.api;
 

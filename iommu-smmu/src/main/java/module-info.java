@@ -8,6 +8,9 @@ module org.dmalib.iommu.smmu {
     requires transitive org.dmalib.iommu.api;
     requires org.dmalib.arch.coherency;
     requires static transitive com.google.errorprone.annotations;
+    // Flight Recorder events of invalidations and submissions (...internal.jfr, not exported: JFR
+    // opens an event's package to itself when it registers the class).
+    requires jdk.jfr;
 
     exports org.dmalib.iommu.smmu;
 }

@@ -16,10 +16,11 @@ final class ImportSanityRules {
     /** Each module's principal package (module name = principal package), plus the privileged ones. */
     static final List<String> EXPECTED_PACKAGES = List.of(
             "org.dmalib.hw", "org.dmalib.hw.cache", "org.dmalib.hw.internal", "org.dmalib.hw.smmu",
-            "org.dmalib.hw.internal.smmu",
+            "org.dmalib.hw.internal.smmu", "org.dmalib.hw.internal.jfr",
             "org.dmalib.iommu.api", "org.dmalib.iommu.api.spi", "org.dmalib.iommu.api.internal.tlb",
+            "org.dmalib.iommu.api.internal.jfr",
             "org.dmalib.arch.coherency", "org.dmalib.arch.coherency.internal.cache",
-            "org.dmalib.iommu.smmu",
+            "org.dmalib.iommu.smmu", "org.dmalib.iommu.smmu.internal.jfr",
             "org.dmalib.dma.ops", "org.dmalib.dma.ops.internal.direct",
             "org.dmalib.dma.ops.internal.bounce", "org.dmalib.dma.ops.internal.iova",
             "org.dmalib.examples",

@@ -11,6 +11,7 @@ import org.dmalib.iommu.api.internal.tlb.RefillEstimate;
 import org.dmalib.iommu.api.internal.tlb.TlbCommand;
 import org.dmalib.iommu.api.spi.FlushOps;
 import org.dmalib.iommu.smmu.internal.cmdq.CommandQueue;
+import org.dmalib.iommu.smmu.internal.jfr.InvalidationEvent;
 
 /**
  * One domain's TLB maintenance ({@code arm_smmu_flush_ops} and {@code arm_smmu_iotlb_sync},
@@ -66,7 +67,11 @@ final class DomainFlushOps implements FlushOps {
     @Override
     public void flushAll() {
         // arm_smmu_tlb_inv_context for stage 1: TLBI_NH_ASID with CMD_SYNC
-        queue.submit(InvalidationPlanner.asidWide(asid));
+        InvalidationEvent event = new InvalidationEvent();
+        event.start();
+        List<TlbCommand> plan = InvalidationPlanner.asidWide(asid);
+        queue.submit(plan);
+        event.finish(InvalidationEvent.ASID, strategy, asid, 0, 0, 0, ril, plan);
     }
 
     @Override
@@ -95,6 +100,8 @@ final class DomainFlushOps implements FlushOps {
     }
 
     private void invalidate(long iova, long size, long granule, boolean leaf) {
+        InvalidationEvent event = new InvalidationEvent();
+        event.start();
         InvalidationRequest request =
                 new InvalidationRequest(asid, iova, size, granule, leaf, minPageSize, ril);
         RefillEstimate refills =
@@ -102,5 +109,7 @@ final class DomainFlushOps implements FlushOps {
         List<TlbCommand> plan =
                 InvalidationPlanner.plan(strategy, request, CostModel.GEM5, refills);
         queue.submit(plan);
+        event.finish(leaf ? InvalidationEvent.LEAF : InvalidationEvent.WALK, strategy, asid, iova,
+                size, granule, ril, plan);
     }
 }

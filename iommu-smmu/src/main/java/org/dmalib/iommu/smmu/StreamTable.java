@@ -8,6 +8,7 @@ import org.dmalib.hw.smmu.SmmuRegisters;
 import org.dmalib.hw.smmu.SteLayout;
 import org.dmalib.iommu.smmu.internal.cmdq.CommandQueue;
 import org.dmalib.iommu.smmu.internal.cmdq.Commands;
+import org.dmalib.iommu.smmu.internal.jfr.AttachEvent;
 
 /**
  * The linear stream table and the context descriptors ({@code arm_smmu_make_s1_cd},
@@ -67,6 +68,7 @@ final class StreamTable {
         queue.submitEncoded(List.of(Commands.cfgiCd(sid), Commands.cfgiSte(sid)));
         attached[sid] = domain;
         cds[sid] = cd;
+        AttachEvent.emit(sid, domain.asid(), true);
     }
 
     synchronized void detach(int sid) {
@@ -78,6 +80,7 @@ final class StreamTable {
         queue.submitEncoded(List.of(Commands.cfgiSte(sid)));
         // the CD is freed only after the sync: the SMMU can no longer fetch it
         memory.free(cds[sid], CdLayout.BYTES);
+        AttachEvent.emit(sid, attached[sid].asid(), false);
         attached[sid] = null;
         cds[sid] = 0;
     }

@@ -4,6 +4,7 @@ import static org.dmalib.hw.smmu.CommandLayout.*;
 import static org.dmalib.hw.smmu.SmmuRegisters.*;
 
 import org.dmalib.hw.SmmuConfig;
+import org.dmalib.hw.internal.jfr.SmmuTrace;
 import org.dmalib.hw.smmu.Fields;
 
 /**
@@ -36,6 +37,7 @@ final class CommandQueue {
     private final SmmuStats stats;
     private final Iotlb iotlb;
     private final ConfigCache configs;
+    private final SyncWindow window;
 
     private final long[] entry = new long[2]; // the command being executed, reused
     private long base;
@@ -50,6 +52,7 @@ final class CommandQueue {
         this.stats = stats;
         this.iotlb = iotlb;
         this.configs = configs;
+        this.window = new SyncWindow(stats);
     }
 
     static boolean handles32(int offset) {
@@ -112,6 +115,7 @@ final class CommandQueue {
             return CERROR_ILL; // no secure side: every secure command is illegal
         }
         int op = (int) Fields.get(OP, d0);
+        long dropped = stats.tlbEntriesInvalidated; // for the TLBI trace events
         switch (op) {
             case OP_PREFETCH_CFG, OP_PREFETCH_ADDR -> stats.otherCommands++; // hints, no effect
             case OP_CFGI_STE -> {
@@ -130,18 +134,22 @@ final class CommandQueue {
             case OP_TLBI_NH_ALL, OP_TLBI_NSNH_ALL -> {
                 iotlb.invalidateAsid(-1); // stage 1 only, one VMID: everything
                 stats.tlbiNhAll++;
+                traceTlbi(d0, d1, dropped);
             }
             case OP_TLBI_NH_ASID -> {
                 iotlb.invalidateAsid(asid(d0));
                 stats.tlbiNhAsid++;
+                traceTlbi(d0, d1, dropped);
             }
             case OP_TLBI_NH_VA -> {
                 invalidateVa(asid(d0), d0, d1);
                 stats.tlbiNhVa++;
+                traceTlbi(d0, d1, dropped);
             }
             case OP_TLBI_NH_VAA -> {
                 invalidateVa(-1, d0, d1);
                 stats.tlbiNhVaa++;
+                traceTlbi(d0, d1, dropped);
             }
             case OP_CMD_SYNC -> {
                 return sync(d0, d1);
@@ -167,7 +175,13 @@ final class CommandQueue {
                     regs.queueCoherent());
         }
         stats.cmdSyncs++;
+        window.close(d0);
         return CERROR_NONE;
+    }
+
+    private void traceTlbi(long d0, long d1, long droppedBefore) {
+        SmmuTrace.tlbInvalidation(d0, d1, config.rangeInvalidation(),
+                stats.tlbEntriesInvalidated - droppedBefore);
     }
 
     private void invalidateVa(int asid, long d0, long d1) {

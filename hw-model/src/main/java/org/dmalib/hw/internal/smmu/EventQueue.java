@@ -6,6 +6,7 @@ import java.util.ArrayDeque;
 import java.util.List;
 import org.dmalib.hw.SmmuConfig;
 import org.dmalib.hw.SmmuEvent;
+import org.dmalib.hw.internal.jfr.SmmuTrace;
 import org.dmalib.hw.smmu.EventLayout;
 import org.dmalib.hw.smmu.Fields;
 
@@ -109,9 +110,16 @@ final class EventQueue {
             log.removeFirst();
         }
         log.addLast(new SmmuEvent(kind, sid, address, write));
+        boolean recorded = record(kind, sid, address, write, privileged, fetchAddress, toQueue);
+        SmmuTrace.fault(kind, sid, address, write, privileged, recorded);
+    }
+
+    /** Writes the event's record if it may and can; returns whether it did. */
+    private boolean record(SmmuEvent.Kind kind, int sid, long address, boolean write,
+            boolean privileged, long fetchAddress, boolean toQueue) {
         if (!toQueue || !regs.smmuEnabled() || !regs.eventQueueEnabled()) {
             stats.eventsLost++;
-            return;
+            return false;
         }
         int log2 = log2Size();
         long wrapAndIndex = (1L << (log2 + 1)) - 1;
@@ -120,13 +128,13 @@ final class EventQueue {
                 prod ^= EVENTQ_OVFLG; // overflow now differs from the acknowledged state
             }
             stats.eventsLost++;
-            return;
+            return false;
         }
         long slot = queueBase(log2) + (prod & ((1L << log2) - 1)) * EVENTQ_ENTRY_BYTES;
         if (!bus.inRange(slot, EVENTQ_ENTRY_BYTES)) {
             regs.raiseError(GERROR_EVTQ_ABT_ERR); // the record write aborted
             stats.eventsLost++;
-            return;
+            return false;
         }
         boolean coherent = regs.queueCoherent();
         bus.write(slot, Fields.prep(EventLayout.ID, kind.id())
@@ -138,6 +146,7 @@ final class EventQueue {
         bus.write(slot + 24, fetchAddress & EventLayout.FETCH_ADDR, Long.BYTES, coherent);
         prod = (prod & ~wrapAndIndex) | ((prod + 1) & wrapAndIndex);
         stats.eventsRecorded++;
+        return true;
     }
 
     /** Returns an immutable snapshot of the log. */

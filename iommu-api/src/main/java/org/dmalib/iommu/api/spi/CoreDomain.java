@@ -10,6 +10,8 @@ import org.dmalib.iommu.api.OutOfRangeException;
 import org.dmalib.iommu.api.PageRun;
 import org.dmalib.iommu.api.PageSizes;
 import org.dmalib.iommu.api.UnalignedException;
+import org.dmalib.iommu.api.internal.jfr.MapEvent;
+import org.dmalib.iommu.api.internal.jfr.UnmapEvent;
 import org.dmalib.iommu.api.internal.tlb.IotlbGather;
 
 /**
@@ -62,6 +64,18 @@ final class CoreDomain implements GatheringDomain {
 
     @Override
     public void map(long iova, long paddr, long size, IommuProt prot) {
+        MapEvent event = new MapEvent();
+        event.start();
+        boolean succeeded = false;
+        try {
+            mapUntraced(iova, paddr, size, prot);
+            succeeded = true;
+        } finally {
+            event.finish(iova, paddr, size, prot, type, strategy, succeeded);
+        }
+    }
+
+    private void mapUntraced(long iova, long paddr, long size, IommuProt prot) {
         Objects.requireNonNull(prot, "prot");
         if (iova < 0 || paddr < 0 || size < 0 || paddr > Long.MAX_VALUE - size) {
             throw new OutOfRangeException(String.format(
@@ -127,14 +141,34 @@ final class CoreDomain implements GatheringDomain {
 
     @Override
     public long unmap(long iova, long size) {
-        IotlbGather gather = new IotlbGather();
-        long unmapped = unmapFast(iova, size, gather);
-        iotlbSync(gather);
-        return unmapped;
+        UnmapEvent event = new UnmapEvent();
+        event.start();
+        long unmapped = -1; // what the event reports if the unmap throws
+        try {
+            IotlbGather gather = new IotlbGather();
+            unmapped = unmapUntraced(iova, size, gather);
+            iotlbSync(gather);
+            return unmapped;
+        } finally {
+            event.finish(iova, size, unmapped, true, type, strategy);
+        }
     }
 
     @Override
     public long unmapFast(long iova, long size, IotlbGather gather) {
+        UnmapEvent event = new UnmapEvent();
+        event.start();
+        long unmapped = -1; // what the event reports if the unmap throws
+        try {
+            unmapped = unmapUntraced(iova, size, gather);
+            return unmapped;
+        } finally {
+            event.finish(iova, size, unmapped, false, type, strategy);
+        }
+    }
+
+    /** {@link #unmapFast} without its trace event, so that {@link #unmap} records one event. */
+    private long unmapUntraced(long iova, long size, IotlbGather gather) {
         Objects.requireNonNull(gather, "gather");
         if (iova < 0 || size < 0) {
             throw new OutOfRangeException(String.format(

@@ -10,6 +10,7 @@ import org.dmalib.hw.smmu.CommandLayout;
 import org.dmalib.hw.smmu.Fields;
 import org.dmalib.hw.smmu.SmmuProgramming;
 import org.dmalib.iommu.api.internal.tlb.TlbCommand;
+import org.dmalib.iommu.smmu.internal.jfr.SubmissionEvent;
 
 /**
  * The driver's side of the SMMUv3 command queue: a ring of {@code 2^log2} 16-byte entries in RAM,
@@ -94,13 +95,19 @@ public final class CommandQueue {
         if (n > 0 && plan.get(n - 1) instanceof TlbCommand.CmdSync) {
             n--; // the batch's own final sync stands for it
         }
+        SubmissionEvent event = new SubmissionEvent();
+        event.start();
         lock.lock();
         try {
+            long written = written();
+            long rung = batches;
+            long failed = errors;
             int queued = 0;
             for (int i = 0; i < n; i++) {
                 queued = add(Commands.encode(plan.get(i)), queued);
             }
             issue(queued, true);
+            event.finish(written() - written, batches - rung, errors - failed);
         } finally {
             lock.unlock();
         }
@@ -113,13 +120,19 @@ public final class CommandQueue {
      * @throws IllegalStateException if the SMMU stops consuming (a CMD_SYNC timeout)
      */
     public void submitEncoded(List<Commands.Command> commands) {
+        SubmissionEvent event = new SubmissionEvent();
+        event.start();
         lock.lock();
         try {
+            long written = written();
+            long rung = batches;
+            long failed = errors;
             int queued = 0;
             for (Commands.Command c : commands) {
                 queued = add(c, queued);
             }
             issue(queued, true);
+            event.finish(written() - written, batches - rung, errors - failed);
         } finally {
             lock.unlock();
         }
@@ -152,6 +165,11 @@ public final class CommandQueue {
             long syncs, long other, long batches, long errors) {}
 
     // -- under lock --
+
+    /** Commands written so far, for the submission trace event. */
+    private long written() {
+        return tlbiNhVa + tlbiNhAsid + tlbiNhAll + cfgi + syncs + other;
+    }
 
     private int add(Commands.Command c, int queued) {
         int n = queued;
