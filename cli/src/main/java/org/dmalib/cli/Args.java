@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.dmalib.iommu.api.InvalidationStrategy;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * Parses the values of the comparison commands' options. Every error is an
@@ -18,10 +20,39 @@ final class Args {
     /** Every strategy, in the order the commands compare them. */
     static final String ALL_STRATEGIES = "per-page,linux,optimal";
 
+    /** The granule option shared by the comparison commands. */
+    static final String GRANULE = "--granule";
+    /** The option modelling an SMMU without range invalidation. */
+    static final String NO_RIL = "--no-ril";
+    /** The strategy-list option. */
+    static final String STRATEGY = "--strategy";
+
     private static final long KIB = 1L << 10;
     private static final int HEX = 16;
 
     private Args() {}
+
+    /**
+     * Adds the options every comparison command shares: {@code --granule}, {@code --no-ril} and
+     * {@code --strategy} (whose description names what the command does with the list).
+     *
+     * @param spec the command to add them to
+     * @param strategyDescription the {@code --strategy} help text, before its default
+     */
+    static void addSmmuOptions(CommandSpec spec, String strategyDescription) {
+        spec.addOption(OptionSpec.builder(GRANULE).type(String.class).paramLabel("GRANULE")
+                .defaultValue("4K")
+                .description("translation granule and leaf size: 4K, 16K or 64K "
+                        + "(default: ${DEFAULT-VALUE})")
+                .build());
+        spec.addOption(OptionSpec.builder(NO_RIL).type(boolean.class)
+                .description("an SMMU without range invalidation (SMMU_IDR3.RIL clear)")
+                .build());
+        spec.addOption(OptionSpec.builder(STRATEGY).type(String.class).paramLabel("LIST")
+                .defaultValue(ALL_STRATEGIES)
+                .description(strategyDescription + " (default: ${DEFAULT-VALUE})")
+                .build());
+    }
 
     /**
      * Parses a byte count: a decimal integer or {@code 0x} hex, optionally followed by one of the

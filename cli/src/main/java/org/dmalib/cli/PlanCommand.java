@@ -24,9 +24,6 @@ final class PlanCommand {
 
     private static final String IOVA = "--iova";
     private static final String SIZE = "--size";
-    private static final String GRANULE = "--granule";
-    private static final String NO_RIL = "--no-ril";
-    private static final String STRATEGY = "--strategy";
     private static final String JSON = "--json";
     private static final String ASID = "--asid";
     private static final String LIVE = "--live-entries";
@@ -61,18 +58,7 @@ final class PlanCommand {
                 .required(true)
                 .description("bytes unmapped: a multiple of the granule; K, M, G suffixes or 0x hex")
                 .build());
-        spec.addOption(OptionSpec.builder(GRANULE).type(String.class).paramLabel("GRANULE")
-                .defaultValue("4K")
-                .description("translation granule and leaf size: 4K, 16K or 64K "
-                        + "(default: ${DEFAULT-VALUE})")
-                .build());
-        spec.addOption(OptionSpec.builder(NO_RIL).type(boolean.class)
-                .description("an SMMU without range invalidation (SMMU_IDR3.RIL clear)")
-                .build());
-        spec.addOption(OptionSpec.builder(STRATEGY).type(String.class).paramLabel("LIST")
-                .defaultValue(Args.ALL_STRATEGIES)
-                .description("comma-separated strategies (default: ${DEFAULT-VALUE})")
-                .build());
+        Args.addSmmuOptions(spec, "comma-separated strategies");
         spec.addOption(OptionSpec.builder(ASID).type(String.class).paramLabel("N")
                 .defaultValue("1")
                 .description("the domain's ASID, 0 to 65535 (default: ${DEFAULT-VALUE}, the "
@@ -99,12 +85,12 @@ final class PlanCommand {
      * @throws IllegalArgumentException naming a bad option value
      */
     static int run(ParseResult parsed, PrintWriter out) {
-        String granuleText = parsed.matchedOptionValue(GRANULE, "4K");
+        String granuleText = parsed.matchedOptionValue(Args.GRANULE, "4K");
         String iovaText = parsed.matchedOptionValue(IOVA, "0");
         String sizeText = parsed.matchedOptionValue(SIZE, "");
         String asidText = parsed.matchedOptionValue(ASID, "1");
         String liveText = parsed.matchedOptionValue(LIVE, "0");
-        int granule = Args.granule(GRANULE, granuleText);
+        int granule = Args.granule(Args.GRANULE, granuleText);
         long iova = Args.address(IOVA, iovaText);
         long size = Args.positiveSize(SIZE, sizeText);
         Args.checkAligned(IOVA, iovaText, iova, granule);
@@ -119,8 +105,8 @@ final class PlanCommand {
         }
         long live = Args.count(LIVE, liveText);
         List<InvalidationStrategy> strategies =
-                Args.strategies(STRATEGY, parsed.matchedOptionValue(STRATEGY, Args.ALL_STRATEGIES));
-        boolean ril = !parsed.hasMatchedOption(NO_RIL);
+                Args.strategies(Args.STRATEGY, parsed.matchedOptionValue(Args.STRATEGY, Args.ALL_STRATEGIES));
+        boolean ril = !parsed.hasMatchedOption(Args.NO_RIL);
         boolean json = parsed.hasMatchedOption(JSON);
         SmmuConfig smmu = SmmuConfig.gem5().withRangeInvalidation(ril);
 

@@ -25,9 +25,6 @@ final class TeardownCommand {
     static final String NAME = "teardown";
 
     private static final String SIZE = "--size";
-    private static final String GRANULE = "--granule";
-    private static final String NO_RIL = "--no-ril";
-    private static final String STRATEGY = "--strategy";
     private static final String JSON = "--json";
     private static final String SVG = "--svg";
 
@@ -52,18 +49,7 @@ final class TeardownCommand {
                 .description("bytes to map and tear down: a multiple of the granule, at most 64G; "
                         + "K, M, G suffixes or 0x hex (default: ${DEFAULT-VALUE})")
                 .build());
-        spec.addOption(OptionSpec.builder(GRANULE).type(String.class).paramLabel("GRANULE")
-                .defaultValue("4K")
-                .description("translation granule and leaf size: 4K, 16K or 64K "
-                        + "(default: ${DEFAULT-VALUE})")
-                .build());
-        spec.addOption(OptionSpec.builder(NO_RIL).type(boolean.class)
-                .description("an SMMU without range invalidation (SMMU_IDR3.RIL clear)")
-                .build());
-        spec.addOption(OptionSpec.builder(STRATEGY).type(String.class).paramLabel("LIST")
-                .defaultValue(Args.ALL_STRATEGIES)
-                .description("comma-separated strategies to compare (default: ${DEFAULT-VALUE})")
-                .build());
+        Args.addSmmuOptions(spec, "comma-separated strategies to compare");
         spec.addOption(OptionSpec.builder(JSON).type(boolean.class)
                 .description("one JSON object per strategy and line: strategy, tlbiCommands, "
                         + "syncCommands, asidInvalidations, modelledNanos, wallNanos")
@@ -88,8 +74,8 @@ final class TeardownCommand {
     static int run(ParseResult parsed, PrintWriter out, PrintWriter err, boolean terminal,
             LongSupplier clock) {
         String sizeText = parsed.matchedOptionValue(SIZE, "1G");
-        String granuleText = parsed.matchedOptionValue(GRANULE, "4K");
-        int granule = Args.granule(GRANULE, granuleText);
+        String granuleText = parsed.matchedOptionValue(Args.GRANULE, "4K");
+        int granule = Args.granule(Args.GRANULE, granuleText);
         long size = Args.positiveSize(SIZE, sizeText);
         Args.checkAligned(SIZE, sizeText, size, granule);
         if (size > Teardown.MAX_SIZE) {
@@ -97,8 +83,8 @@ final class TeardownCommand {
                     + ": at most 64G (the model keeps every page table on the heap)");
         }
         List<InvalidationStrategy> strategies =
-                Args.strategies(STRATEGY, parsed.matchedOptionValue(STRATEGY, Args.ALL_STRATEGIES));
-        boolean ril = !parsed.hasMatchedOption(NO_RIL);
+                Args.strategies(Args.STRATEGY, parsed.matchedOptionValue(Args.STRATEGY, Args.ALL_STRATEGIES));
+        boolean ril = !parsed.hasMatchedOption(Args.NO_RIL);
         boolean json = parsed.hasMatchedOption(JSON);
         String svg = parsed.matchedOptionValue(SVG, (String) null);
 
