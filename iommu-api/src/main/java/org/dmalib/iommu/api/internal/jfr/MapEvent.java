@@ -21,7 +21,7 @@ import org.dmalib.iommu.api.IommuProt;
 @Label("IOMMU Map")
 @Category({"dmalib", "IOMMU"})
 @Description("IommuDomain.map: IOVA range to physical range, through the driver's map_pages")
-public final class MapEvent extends jdk.jfr.Event {
+public final class MapEvent extends TimedEvent {
     @Label("IOVA")
     @MemoryAddress
     long iova;
@@ -48,23 +48,10 @@ public final class MapEvent extends jdk.jfr.Event {
     @Description("False if the map threw (what it had mapped was unmapped again)")
     boolean succeeded;
 
-    // whether start() read the clock: a recording that begins during the call finds it false
-    // and skips the event rather than report a duration from time zero (transient: not recorded)
-    private transient boolean started;
 
     /** Creates an event; call {@link #start()} before the map. */
     public MapEvent() {}
 
-    /**
-     * Starts timing, only if a recording wants the event: once JFR has registered the class, an
-     * unconditional {@link #begin()} reads the clock on every call, recorded or not.
-     */
-    public void start() {
-        if (isEnabled()) {
-            started = true;
-            begin();
-        }
-    }
 
     /**
      * Ends the event and commits it if a recording wants it; fills nothing otherwise.
@@ -79,11 +66,7 @@ public final class MapEvent extends jdk.jfr.Event {
      */
     public void finish(long iova, long paddr, long size, IommuProt prot, DomainType type,
             InvalidationStrategy strategy, boolean succeeded) {
-        if (!started) {
-            return;
-        }
-        end();
-        if (!shouldCommit()) {
+        if (!stop()) {
             return;
         }
         this.iova = iova;

@@ -20,7 +20,7 @@ import org.dmalib.iommu.api.InvalidationStrategy;
 @Label("IOMMU Unmap")
 @Category({"dmalib", "IOMMU"})
 @Description("IommuDomain.unmap (synced) or GatheringDomain.unmapFast (gathered)")
-public final class UnmapEvent extends jdk.jfr.Event {
+public final class UnmapEvent extends TimedEvent {
     @Label("IOVA")
     @MemoryAddress
     long iova;
@@ -47,23 +47,10 @@ public final class UnmapEvent extends jdk.jfr.Event {
     @Description("The domain's invalidation strategy")
     String strategy;
 
-    // whether start() read the clock: a recording that begins during the call finds it false
-    // and skips the event rather than report a duration from time zero (transient: not recorded)
-    private transient boolean started;
 
     /** Creates an event; call {@link #start()} before the unmap. */
     public UnmapEvent() {}
 
-    /**
-     * Starts timing, only if a recording wants the event: once JFR has registered the class, an
-     * unconditional {@link #begin()} reads the clock on every call, recorded or not.
-     */
-    public void start() {
-        if (isEnabled()) {
-            started = true;
-            begin();
-        }
-    }
 
     /**
      * Ends the event and commits it if a recording wants it; fills nothing otherwise.
@@ -77,11 +64,7 @@ public final class UnmapEvent extends jdk.jfr.Event {
      */
     public void finish(long iova, long size, long unmapped, boolean synced, DomainType type,
             InvalidationStrategy strategy) {
-        if (!started) {
-            return;
-        }
-        end();
-        if (!shouldCommit()) {
+        if (!stop()) {
             return;
         }
         this.iova = iova;

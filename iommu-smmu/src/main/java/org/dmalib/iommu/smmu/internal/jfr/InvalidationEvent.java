@@ -22,7 +22,7 @@ import org.dmalib.iommu.api.internal.tlb.TlbCommand;
 @Label("SMMU Driver Invalidation")
 @Category({"dmalib", "SMMUv3 driver"})
 @Description("An IOTLB invalidation of one domain: request, strategy and the planned commands")
-public final class InvalidationEvent extends jdk.jfr.Event {
+public final class InvalidationEvent extends TimedEvent {
     /** {@link #finish} kind of a leaf range invalidation (iotlb_sync of a gather). */
     public static final String LEAF = "leaf";
     /** {@link #finish} kind of a walk flush (tables freed: non-leaf). */
@@ -68,23 +68,10 @@ public final class InvalidationEvent extends jdk.jfr.Event {
     @Description("Whether the SMMU advertises RIL (range TLBI_NH_VA)")
     boolean ril;
 
-    // whether start() read the clock: a recording that begins during the call finds it false
-    // and skips the event rather than report a duration from time zero (transient: not recorded)
-    private transient boolean started;
 
     /** Creates an event; call {@link #start()} before planning. */
     public InvalidationEvent() {}
 
-    /**
-     * Starts timing, only if a recording wants the event: once JFR has registered the class, an
-     * unconditional {@link #begin()} reads the clock on every call, recorded or not.
-     */
-    public void start() {
-        if (isEnabled()) {
-            started = true;
-            begin();
-        }
-    }
 
     /**
      * Ends the event and commits it if a recording wants it; fills nothing otherwise.
@@ -100,11 +87,7 @@ public final class InvalidationEvent extends jdk.jfr.Event {
      */
     public void finish(String kind, InvalidationStrategy strategy, int asid, long iova, long size,
             long granule, boolean ril, List<TlbCommand> plan) {
-        if (!started) {
-            return;
-        }
-        end();
-        if (!shouldCommit()) {
+        if (!stop()) {
             return;
         }
         this.kind = kind;

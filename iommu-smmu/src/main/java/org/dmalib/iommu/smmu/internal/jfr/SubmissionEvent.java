@@ -16,7 +16,7 @@ import jdk.jfr.Name;
 @Label("SMMU Command Submission")
 @Category({"dmalib", "SMMUv3 driver"})
 @Description("Commands the driver wrote to the command queue for one submission, with its CMD_SYNC")
-public final class SubmissionEvent extends jdk.jfr.Event {
+public final class SubmissionEvent extends TimedEvent {
     @Label("Commands")
     @Description("Commands written, the final CMD_SYNC included")
     long commands;
@@ -29,23 +29,10 @@ public final class SubmissionEvent extends jdk.jfr.Event {
     @Description("Command errors recovered during the submission (CERROR_ILL, CERROR_ABT)")
     long errors;
 
-    // whether start() read the clock: a recording that begins during the call finds it false
-    // and skips the event rather than report a duration from time zero (transient: not recorded)
-    private transient boolean started;
 
     /** Creates an event; call {@link #start()} before submitting. */
     public SubmissionEvent() {}
 
-    /**
-     * Starts timing, only if a recording wants the event: once JFR has registered the class, an
-     * unconditional {@link #begin()} reads the clock on every call, recorded or not.
-     */
-    public void start() {
-        if (isEnabled()) {
-            started = true;
-            begin();
-        }
-    }
 
     /**
      * Ends the event and commits it if a recording wants it; fills nothing otherwise.
@@ -55,11 +42,7 @@ public final class SubmissionEvent extends jdk.jfr.Event {
      * @param errors command errors recovered
      */
     public void finish(long commands, long batches, long errors) {
-        if (!started) {
-            return;
-        }
-        end();
-        if (!shouldCommit()) {
+        if (!stop()) {
             return;
         }
         this.commands = commands;
