@@ -3,9 +3,7 @@ package org.dmalib.iommu.smmu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.dmalib.hw.DmaPort;
 import org.dmalib.hw.DmaStatus;
 import org.dmalib.hw.SmmuConfig;
@@ -15,7 +13,6 @@ import org.dmalib.iommu.api.IommuDomain;
 import org.dmalib.iommu.api.IommuProt;
 import org.dmalib.iommu.smmu.CommandRing.Cmd;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -26,17 +23,8 @@ class DomainTeardownTest {
     private static final int SID = 7;
     private static final long PAGE = 4096;
 
-    static Stream<Arguments> matrix() {
-        List<Arguments> out = new ArrayList<>();
-        for (InvalidationStrategy s : InvalidationStrategy.values()) {
-            out.add(Arguments.of(s, true));
-            out.add(Arguments.of(s, false));
-        }
-        return out.stream();
-    }
-
     @ParameterizedTest(name = "{0} ril={1}")
-    @MethodSource("matrix")
+    @MethodSource("org.dmalib.iommu.smmu.Rig#strategiesWithAndWithoutRil")
     void free_domain_invalidates_with_a_single_asid_wide_command_and_one_sync(
             InvalidationStrategy strategy, boolean ril) {
         Rig rig = new Rig(SmmuConfig.gem5().withRangeInvalidation(ril));

@@ -2,6 +2,9 @@ package org.dmalib.iommu.smmu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
 import org.dmalib.hw.Coherency;
 import org.dmalib.hw.DmaPort;
 import org.dmalib.hw.DmaStatus;
@@ -12,9 +15,20 @@ import org.dmalib.hw.SmmuConfig;
 import org.dmalib.iommu.api.DomainType;
 import org.dmalib.iommu.api.InvalidationStrategy;
 import org.dmalib.iommu.api.IommuDomain;
+import org.junit.jupiter.params.provider.Arguments;
 
 /** A machine with one SMMU, probed by the driver; tables in [16 MiB, 48 MiB). */
 final class Rig {
+    /** Every strategy, each on an SMMU with and without range invalidation (strategy, ril). */
+    static Stream<Arguments> strategiesWithAndWithoutRil() {
+        List<Arguments> out = new ArrayList<>();
+        for (InvalidationStrategy s : InvalidationStrategy.values()) {
+            out.add(Arguments.of(s, true));
+            out.add(Arguments.of(s, false));
+        }
+        return out.stream();
+    }
+
     static final long MIB = 1L << 20;
     static final long GIB = 1L << 30;
     static final long TABLES = 16 * MIB;

@@ -3,10 +3,7 @@ package org.dmalib.iommu.smmu;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import java.util.stream.Stream;
 import org.dmalib.hw.DmaPort;
 import org.dmalib.hw.DmaStatus;
 import org.dmalib.hw.PhysicalMemory;
@@ -17,7 +14,6 @@ import org.dmalib.iommu.api.IommuProt;
 import org.dmalib.iommu.api.internal.tlb.IotlbGather;
 import org.dmalib.iommu.api.spi.GatheringDomain;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -33,15 +29,6 @@ class StaleEntryTest {
     private static final long PAGES = 8;
     private static final long PADDR = Rig.DATA + PAGE;
 
-    static Stream<Arguments> matrix() {
-        List<Arguments> out = new ArrayList<>();
-        for (InvalidationStrategy s : InvalidationStrategy.values()) {
-            out.add(Arguments.of(s, true));
-            out.add(Arguments.of(s, false));
-        }
-        return out.stream();
-    }
-
     private static byte[] filled(int n, int value) {
         byte[] b = new byte[n];
         Arrays.fill(b, (byte) value);
@@ -49,7 +36,7 @@ class StaleEntryTest {
     }
 
     @ParameterizedTest(name = "{0} ril={1}")
-    @MethodSource("matrix")
+    @MethodSource("org.dmalib.iommu.smmu.Rig#strategiesWithAndWithoutRil")
     void an_unsynced_unmap_leaves_the_old_memory_reachable_and_the_sync_ends_it(
             InvalidationStrategy strategy, boolean ril) {
         Rig rig = new Rig(SmmuConfig.gem5().withRangeInvalidation(ril));
@@ -91,7 +78,7 @@ class StaleEntryTest {
     }
 
     @ParameterizedTest(name = "{0} ril={1}")
-    @MethodSource("matrix")
+    @MethodSource("org.dmalib.iommu.smmu.Rig#strategiesWithAndWithoutRil")
     void pages_the_device_never_used_fault_at_once_even_without_the_sync(
             InvalidationStrategy strategy, boolean ril) {
         // the control: what stays reachable above is reached through the IOTLB, not the table

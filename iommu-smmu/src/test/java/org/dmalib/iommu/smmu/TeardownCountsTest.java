@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.stream.Stream;
 import org.dmalib.hw.IotlbGeometry;
 import org.dmalib.hw.SmmuConfig;
 import org.dmalib.iommu.api.InvalidationStrategy;
@@ -18,7 +17,6 @@ import org.dmalib.iommu.api.internal.tlb.RefillEstimate;
 import org.dmalib.iommu.api.internal.tlb.TlbCommand;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -43,15 +41,6 @@ class TeardownCountsTest {
     private static long bytes() {
         String gib = System.getProperty("dmalib.teardown.gib");
         return gib == null || gib.isBlank() ? 64 * Rig.MIB : Long.parseLong(gib.trim()) * Rig.GIB;
-    }
-
-    static Stream<Arguments> matrix() {
-        List<Arguments> out = new ArrayList<>();
-        for (InvalidationStrategy s : InvalidationStrategy.values()) {
-            out.add(Arguments.of(s, true));
-            out.add(Arguments.of(s, false));
-        }
-        return out.stream();
     }
 
     /** Commands a set of plans puts in the queue, batched 64 at a time, one sync per plan. */
@@ -93,7 +82,7 @@ class TeardownCountsTest {
     }
 
     @ParameterizedTest(name = "{0} ril={1}")
-    @MethodSource("matrix")
+    @MethodSource("org.dmalib.iommu.smmu.Rig#strategiesWithAndWithoutRil")
     void tearing_down_a_domain_of_4k_leaves_costs_one_walk_flush_per_leaf_table_block(
             InvalidationStrategy strategy, boolean ril) {
         Rig rig = rig(ril);
@@ -160,7 +149,7 @@ class TeardownCountsTest {
     }
 
     @ParameterizedTest(name = "{0} ril={1}")
-    @MethodSource("matrix")
+    @MethodSource("org.dmalib.iommu.smmu.Rig#strategiesWithAndWithoutRil")
     void a_strict_unmap_of_1000_pages_costs_what_the_formulas_say(
             InvalidationStrategy strategy, boolean ril) {
         Rig rig = rig(ril);

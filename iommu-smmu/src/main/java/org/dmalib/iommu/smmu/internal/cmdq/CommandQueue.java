@@ -3,6 +3,7 @@ package org.dmalib.iommu.smmu.internal.cmdq;
 import static org.dmalib.hw.smmu.SmmuRegisters.*;
 
 import java.util.List;
+import java.util.function.IntFunction;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import org.dmalib.hw.PhysicalMemory;
@@ -95,22 +96,7 @@ public final class CommandQueue {
         if (n > 0 && plan.get(n - 1) instanceof TlbCommand.CmdSync) {
             n--; // the batch's own final sync stands for it
         }
-        SubmissionEvent event = new SubmissionEvent();
-        event.start();
-        lock.lock();
-        try {
-            long written = written();
-            long rung = batches;
-            long failed = errors;
-            int queued = 0;
-            for (int i = 0; i < n; i++) {
-                queued = add(Commands.encode(plan.get(i)), queued);
-            }
-            issue(queued, true);
-            event.finish(written() - written, batches - rung, errors - failed);
-        } finally {
-            lock.unlock();
-        }
+        submitSynced(n, i -> Commands.encode(plan.get(i)));
     }
 
     /**
@@ -120,6 +106,15 @@ public final class CommandQueue {
      * @throws IllegalStateException if the SMMU stops consuming (a CMD_SYNC timeout)
      */
     public void submitEncoded(List<Commands.Command> commands) {
+        submitSynced(commands.size(), commands::get);
+    }
+
+    /**
+     * Batches {@code n} commands, produced on demand (a per-page plan of a teardown is never
+     * materialised), then issues the last batch with a CMD_SYNC and waits; records the
+     * submission event.
+     */
+    private void submitSynced(int n, IntFunction<Commands.Command> command) {
         SubmissionEvent event = new SubmissionEvent();
         event.start();
         lock.lock();
@@ -128,8 +123,8 @@ public final class CommandQueue {
             long rung = batches;
             long failed = errors;
             int queued = 0;
-            for (Commands.Command c : commands) {
-                queued = add(c, queued);
+            for (int i = 0; i < n; i++) {
+                queued = add(command.apply(i), queued);
             }
             issue(queued, true);
             event.finish(written() - written, batches - rung, errors - failed);
