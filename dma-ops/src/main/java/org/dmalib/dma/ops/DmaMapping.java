@@ -116,6 +116,23 @@ public final class DmaMapping implements Tracked {
         return iommu != null;
     }
 
+    /**
+     * Returns the IOVA ranges the mapping holds: one for a single buffer or a list (one per
+     * segment for an untrusted device's list), none on the direct path. The DMA segments lie
+     * inside them; {@code dmaSegments().get(0).dmaAddress() - iovaRanges().get(0).iova()} is the
+     * first segment's offset within its granule.
+     */
+    public List<IovaRange> iovaRanges() {
+        if (iommu == null) {
+            return List.of();
+        }
+        List<IovaRange> out = new ArrayList<>(iommu.pieces().size());
+        for (IommuMapped.Piece p : iommu.pieces()) {
+            out.add(new IovaRange(p.iova(), p.iovaLength()));
+        }
+        return List.copyOf(out);
+    }
+
     /** Returns whether any part of the mapping goes through a bounce buffer. */
     public boolean isBounced() {
         for (Chunk c : chunks) {
