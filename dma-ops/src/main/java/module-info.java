@@ -2,6 +2,8 @@
  * The driver-facing DMA API.
  */
 module org.dmalib.dma.ops {
+    // the DMA-API debug reports are Flight Recorder events (internal.jfr, not exported)
+    requires jdk.jfr;
     requires transitive org.dmalib.hw;
     requires transitive org.dmalib.iommu.api;
     requires org.dmalib.arch.coherency;

@@ -1,5 +1,6 @@
 package org.dmalib.dma.ops;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.dmalib.dma.ops.internal.iommu.IommuMapped;
@@ -32,28 +33,82 @@ public final class CoherentBuffer implements Tracked {
     // the CPU that allocated it: free() returns the IOVA to that CPU's range cache
     private final Cpu allocCpu;
     private final AtomicBoolean freed = new AtomicBoolean();
+    // the driver's frames that allocated it (empty when debugging is off)
+    private final List<StackTraceElement> mappedAt;
 
     CoherentBuffer(DmaDevice device, CpuBuffer pages, int size, long dmaAddress, IommuMapped iommu,
-            Cpu allocCpu) {
+            Cpu allocCpu, List<StackTraceElement> mappedAt) {
         this.device = device;
         this.pages = pages;
         this.size = size;
         this.dmaAddress = dmaAddress;
         this.iommu = iommu;
         this.allocCpu = allocCpu;
+        this.mappedAt = mappedAt;
     }
 
     /**
      * Returns the DMA address the device uses for the first byte: the physical address on the
      * direct path, an IOVA over an IOMMU.
      */
+    @Override
     public long dmaAddress() {
         return dmaAddress;
+    }
+
+    /**
+     * Returns the address the CPU reaches the buffer at: its pages' physical address (what
+     * Linux's {@code dma_alloc_coherent} returns as the kernel virtual address), to pass back
+     * to {@link DmaDevice#freeCoherent}.
+     */
+    public long cpuAddress() {
+        return pages.paddr();
     }
 
     /** Returns the size in bytes, as requested. */
     public int size() {
         return size;
+    }
+
+    /** Returns {@link MappingKind#COHERENT}. */
+    @Override
+    public MappingKind kind() {
+        return MappingKind.COHERENT;
+    }
+
+    /** Returns {@link DmaDirection#BIDIRECTIONAL}: CPU and device both read and write it. */
+    @Override
+    public DmaDirection direction() {
+        return DmaDirection.BIDIRECTIONAL;
+    }
+
+    /** Returns 1: an allocation is one entry. */
+    @Override
+    public int inputCount() {
+        return 1;
+    }
+
+    /** Returns the driver's frames that allocated it (up to five); empty when debugging is off. */
+    @Override
+    public List<StackTraceElement> mappedAt() {
+        return mappedAt;
+    }
+
+    /** Returns {@link #size()}: the allocation is contiguous in DMA space. */
+    @Override
+    public long dmaExtent() {
+        return size;
+    }
+
+    /**
+     * Returns whether {@code address} lies inside the allocation's DMA range.
+     *
+     * @param address any address
+     * @return whether the device reaches a byte of the allocation there
+     */
+    @Override
+    public boolean contains(long address) {
+        return address - dmaAddress >= 0 && address - dmaAddress < size;
     }
 
     /** Returns whether the allocation was freed. */
@@ -110,12 +165,13 @@ public final class CoherentBuffer implements Tracked {
      * (gathered invalidations, one sync) and freed first; then its pages go back to the
      * allocator.
      *
-     * @throws DmaUsageException if it was freed already
+     * @throws DmaUsageException if it was freed already ({@link DebugCheck#FREE_NOT_ALLOCATED})
      */
     public void free() {
         if (!freed.compareAndSet(false, true)) {
-            throw new DmaUsageException(String.format(
-                    "dmaAddress=0x%x size=%d is freed already (free twice)", dmaAddress(), size));
+            throw device.debug().refuse(DebugCheck.FREE_NOT_ALLOCATED, this, String.format(
+                    "[device address=0x%x] [size=%d bytes] (dmaAddress=0x%x is freed already: free twice)",
+                    dmaAddress(), size, dmaAddress()));
         }
         device.untrack(this);
         if (iommu != null) {
@@ -124,6 +180,7 @@ public final class CoherentBuffer implements Tracked {
         device.memory().free(pages);
     }
 
+    /** Returns the allocation as reports list it. */
     @Override
     public PendingMapping describe() {
         return new PendingMapping(dmaAddress(), size, DmaDirection.BIDIRECTIONAL, MappingKind.COHERENT, 1);
@@ -132,6 +189,10 @@ public final class CoherentBuffer implements Tracked {
     @Override
     public String toString() {
         return describe().toString();
+    }
+
+    CpuBuffer pages() {
+        return pages;
     }
 
     private void check(Cpu cpu) {

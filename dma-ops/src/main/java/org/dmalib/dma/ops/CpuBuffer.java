@@ -11,6 +11,11 @@ import org.dmalib.iommu.api.Segment;
  * {@link Cpu#store}); a non-coherent device sees it only as far as cache maintenance made RAM
  * agree.
  *
+ * <p>While a streaming mapping gives bytes of the buffer to its device (from map or sync for
+ * the device until unmap or sync for the CPU), reading or writing them here is a driver bug:
+ * the device's {@linkplain DeviceParams#debug() debug checks} report it
+ * ({@link DebugCheck#CPU_ACCESS_WHILE_DEVICE_OWNS}) before the access.
+ *
  * <p>Thread-safety: the handle is safe for concurrent use; concurrent accesses to the same bytes
  * race as they would on hardware.
  */
@@ -53,12 +58,14 @@ public final class CpuBuffer {
      * @param offset where in the buffer, with {@code offset + data.length <= size()}
      * @param data the bytes
      * @throws DmaUsageException if an argument is null or the buffer is freed
+     * @throws DmaDebugException if a mapping gives any of the bytes to its device (THROW mode)
      * @throws IndexOutOfBoundsException if the range is outside the buffer
      */
     public void write(Cpu cpu, int offset, byte[] data) {
         check(cpu);
         Checks.notNull(data, "data");
         Objects.checkFromIndexSize(offset, data.length, size);
+        checkOwner(offset, data.length, "write");
         cpu.store(paddr + offset, data, 0, data.length);
     }
 
@@ -70,11 +77,13 @@ public final class CpuBuffer {
      * @param length how many bytes, with {@code offset + length <= size()}
      * @return the bytes as the CPU sees them
      * @throws DmaUsageException if {@code cpu} is null or the buffer is freed
+     * @throws DmaDebugException if a mapping gives any of the bytes to its device (THROW mode)
      * @throws IndexOutOfBoundsException if the range is outside the buffer
      */
     public byte[] read(Cpu cpu, int offset, int length) {
         check(cpu);
         Objects.checkFromIndexSize(offset, length, size);
+        checkOwner(offset, length, "read");
         byte[] out = new byte[length];
         cpu.load(paddr + offset, out, 0, length);
         return out;
@@ -86,9 +95,11 @@ public final class CpuBuffer {
      * @param cpu the CPU doing the stores
      * @param value the byte
      * @throws DmaUsageException if {@code cpu} is null or the buffer is freed
+     * @throws DmaDebugException if a mapping gives any of the bytes to its device (THROW mode)
      */
     public void fill(Cpu cpu, byte value) {
         check(cpu);
+        checkOwner(0, size, "write");
         byte[] data = new byte[size];
         java.util.Arrays.fill(data, value);
         cpu.store(paddr, data, 0, size);
@@ -132,6 +143,18 @@ public final class CpuBuffer {
     void checkLive() {
         if (freed.get()) {
             throw new DmaUsageException("buffer=" + this + " is freed");
+        }
+    }
+
+    /** Reports every mapping that gives bytes of {@code [offset, offset + length)} to its device. */
+    private void checkOwner(int offset, int length, String access) {
+        if (length == 0) {
+            return;
+        }
+        for (DebugState.Violation v : allocator.debug().deviceOwned(paddr + offset, length)) {
+            v.mapping().debug().report(DebugCheck.CPU_ACCESS_WHILE_DEVICE_OWNS, v.mapping(), String.format(
+                    "[access=%s] [paddr=0x%x] [buffer=%s] [first device-owned byte=0x%x]",
+                    access, paddr + offset, this, v.paddr()));
         }
     }
 

@@ -30,10 +30,12 @@ import org.dmalib.hw.DmaPort;
  * @param untrusted whether the device may not see a byte it was not given (Linux's
  *     {@code pci_dev->untrusted}, external ports): over an IOMMU its buffers that do not fill
  *     whole granules are bounced with zeroed padding, and its unmaps are always strict
+ * @param debug what the device's DMA-API debug checks do with a report: {@link DebugMode#THROW}
+ *     (the default), {@link DebugMode#WARN} or {@link DebugMode#OFF}; not null
  */
 public record DeviceParams(
         int streamId, boolean coherent, long dmaMask, int maxSegmentSize, long segmentBoundaryMask,
-        FlushMode flushMode, boolean untrusted) {
+        FlushMode flushMode, boolean untrusted, DebugMode debug) {
 
     /**
      * The default DMA mask, 32 bits: Linux gives every platform device {@code
@@ -61,6 +63,7 @@ public record DeviceParams(
         Checks.positive(maxSegmentSize, "maxSegmentSize");
         checkMask(segmentBoundaryMask, "segmentBoundaryMask");
         Checks.notNull(flushMode, "flushMode");
+        Checks.notNull(debug, "debug");
     }
 
     /**
@@ -68,7 +71,7 @@ public record DeviceParams(
      * stream is attached {@link Coherency#COHERENT}, a {@link #DEFAULT_DMA_MASK 32-bit mask},
      * {@link #DEFAULT_MAX_SEGMENT_SIZE 64 KiB} segments and {@link
      * #DEFAULT_SEGMENT_BOUNDARY_MASK no boundary}, {@link FlushMode#STRICT strict} unmaps,
-     * trusted.
+     * trusted, with the debug checks on ({@link DebugMode#THROW}).
      *
      * @param port the device's DMA port (only its stream ID and coherency are read)
      * @return the parameters
@@ -78,7 +81,7 @@ public record DeviceParams(
         Checks.notNull(port, "port");
         return new DeviceParams(port.streamId(), port.coherency() == Coherency.COHERENT,
                 DEFAULT_DMA_MASK, DEFAULT_MAX_SEGMENT_SIZE, DEFAULT_SEGMENT_BOUNDARY_MASK,
-                FlushMode.STRICT, false);
+                FlushMode.STRICT, false, DebugMode.THROW);
     }
 
     /**
@@ -104,7 +107,7 @@ public record DeviceParams(
      */
     public DeviceParams withDmaMask(long mask) {
         return new DeviceParams(streamId, coherent, mask, maxSegmentSize, segmentBoundaryMask,
-                flushMode, untrusted);
+                flushMode, untrusted, debug);
     }
 
     /**
@@ -115,7 +118,7 @@ public record DeviceParams(
      */
     public DeviceParams withCoherent(boolean isCoherent) {
         return new DeviceParams(streamId, isCoherent, dmaMask, maxSegmentSize, segmentBoundaryMask,
-                flushMode, untrusted);
+                flushMode, untrusted, debug);
     }
 
     /**
@@ -126,7 +129,7 @@ public record DeviceParams(
      */
     public DeviceParams withMaxSegmentSize(int size) {
         return new DeviceParams(streamId, coherent, dmaMask, size, segmentBoundaryMask, flushMode,
-                untrusted);
+                untrusted, debug);
     }
 
     /**
@@ -137,7 +140,7 @@ public record DeviceParams(
      */
     public DeviceParams withSegmentBoundaryMask(long mask) {
         return new DeviceParams(streamId, coherent, dmaMask, maxSegmentSize, mask, flushMode,
-                untrusted);
+                untrusted, debug);
     }
 
     /**
@@ -150,7 +153,7 @@ public record DeviceParams(
      */
     public DeviceParams withFlushMode(FlushMode mode) {
         return new DeviceParams(streamId, coherent, dmaMask, maxSegmentSize, segmentBoundaryMask, mode,
-                untrusted);
+                untrusted, debug);
     }
 
     /**
@@ -162,7 +165,20 @@ public record DeviceParams(
      */
     public DeviceParams withUntrusted(boolean isUntrusted) {
         return new DeviceParams(streamId, coherent, dmaMask, maxSegmentSize, segmentBoundaryMask,
-                flushMode, isUntrusted);
+                flushMode, isUntrusted, debug);
+    }
+
+    /**
+     * Returns these parameters with another debug mode ({@code dma_debug=off} or a driver
+     * filter, here per device).
+     *
+     * @param mode what the debug checks do with a report, not null
+     * @return the new parameters
+     * @throws DmaUsageException if {@code mode} is null
+     */
+    public DeviceParams withDebug(DebugMode mode) {
+        return new DeviceParams(streamId, coherent, dmaMask, maxSegmentSize, segmentBoundaryMask,
+                flushMode, untrusted, mode);
     }
 
     private static void checkMask(long mask, String name) {

@@ -2,10 +2,8 @@ package org.dmalib.dma.ops;
 
 import com.google.errorprone.annotations.MustBeClosed;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import org.dmalib.dma.ops.internal.bounce.BouncePool;
 import org.dmalib.dma.ops.internal.direct.Chunk;
 import org.dmalib.dma.ops.internal.direct.DirectOps;
@@ -58,23 +56,42 @@ import org.dmalib.iommu.api.Segment;
  * mapped segment by segment, unmerged. {@link FlushMode#LAZY Lazy} unmaps queue the IOVA on the
  * domain's flush queue instead of syncing.
  *
+ * <p>DMA-API debugging ({@code CONFIG_DMA_API_DEBUG}, reference §7), on unless {@link
+ * DeviceParams#debug()} says {@link DebugMode#OFF}: every map, sync, unmap and free is checked
+ * against the device's registry of live mappings and the machine's active cache lines, and a
+ * driver's CPU access to a buffer the device owns is caught; each broken rule raises a {@link
+ * DmaDebugReport} ({@link DebugCheck} lists them), thrown or recorded as the mode says. For
+ * drivers that keep only addresses (descriptor rings), the address-based calls ({@link
+ * #mapPage}, {@link #mappingError}, {@link #unmapSingle}, {@link #unmapSg}, {@link
+ * #syncSingleForCpu} and the rest, {@link #freeCoherent}) find the mapping as dma-debug does
+ * and check what the driver passed against it.
+ *
  * <p>Thread-safety: safe for concurrent use; mapping, unmapping and detaching are serialized on
  * the device's registry, cache maintenance, copies and IOMMU work run outside it.
  */
 public final class DmaDevice {
+    /**
+     * The DMA address {@link #mapPage} returns when it cannot map ({@code DMA_MAPPING_ERROR},
+     * all ones); test results with {@link #mappingError}.
+     */
+    public static final long DMA_MAPPING_ERROR = -1L;
+
     private final PageAllocator memory;
     private final DeviceParams params;
     // null on the direct path
     private final IommuPath iommu;
+    private final DeviceDebug debug;
     private final Object lock = new Object();
-    // guarded by lock; identity set (handles do not override equals), in mapping order
-    private final Set<Tracked> live = new LinkedHashSet<>();
+    // guarded by lock
+    private final MappingRegistry registry = new MappingRegistry();
+    // guarded by lock
     private boolean detached;
 
     private DmaDevice(PageAllocator memory, DeviceParams params, IommuPath iommu) {
         this.memory = memory;
         this.params = params;
         this.iommu = iommu;
+        this.debug = new DeviceDebug(params.streamId(), params.debug());
     }
 
     /**
@@ -179,7 +196,56 @@ public final class DmaDevice {
         checkCpu(cpu);
         Checks.mappable(dir);
         checkRange(paddr, size, "paddr");
-        return map(cpu, MappingKind.SINGLE, List.of(new long[] {paddr, size}), dir);
+        return map(cpu, MappingKind.SINGLE, List.of(new long[] {paddr, size}), dir, false);
+    }
+
+    /**
+     * Maps {@code size} bytes at {@code paddr} and returns only the DMA address, as Linux's
+     * {@code dma_map_page} does: for drivers that keep addresses in their rings. The driver
+     * must test the result with {@link #mappingError} before using it (an unmap of a mapping
+     * whose result was never tested is reported: {@link DebugCheck#MAP_ERROR_NOT_CHECKED}), and
+     * unmap it with {@link #unmapSingle}.
+     *
+     * @param cpu the CPU running the call, of the device's machine
+     * @param paddr the first byte, inside memory
+     * @param size bytes, positive, the range inside memory
+     * @param dir the direction, not NONE
+     * @return the DMA address, or {@link #DMA_MAPPING_ERROR} if the mapping cannot be made (no
+     *     bounce buffer, IOVA space or page-table memory; nothing was changed)
+     * @throws DmaUsageException naming the bad value
+     * @throws DmaDebugException if a debug check fires (THROW mode)
+     */
+    public long mapPage(Cpu cpu, long paddr, long size, DmaDirection dir) {
+        checkCpu(cpu);
+        Checks.mappable(dir);
+        checkRange(paddr, size, "paddr");
+        try {
+            return map(cpu, MappingKind.SINGLE, List.of(new long[] {paddr, size}), dir, true).dmaAddress();
+        } catch (DmaMappingException e) {
+            return DMA_MAPPING_ERROR;
+        }
+    }
+
+    /**
+     * Tests a DMA address {@link #mapPage} returned ({@code dma_mapping_error}), and records
+     * for the debug checks that the driver did.
+     *
+     * @param dmaAddress what {@code mapPage} returned
+     * @return whether it is {@link #DMA_MAPPING_ERROR}
+     */
+    public boolean mappingError(long dmaAddress) {
+        if (dmaAddress == DMA_MAPPING_ERROR) {
+            return true;
+        }
+        synchronized (lock) {
+            for (Tracked t : registry.at(dmaAddress)) {
+                if (t instanceof DmaMapping m && m.errorUnchecked()) {
+                    m.markErrorChecked();
+                    break;
+                }
+            }
+        }
+        return false;
     }
 
     /**
@@ -215,36 +281,122 @@ public final class DmaDevice {
 
     /**
      * Unmaps a single mapping by what the driver kept of it ({@code dma_unmap_single(dev,
-     * dmaAddress, size, dir)}), for rings that store only addresses; checks them as dma-debug
-     * does.
+     * dmaAddress, size, dir)}), for rings that store only addresses. The mapping is found as
+     * dma-debug finds it (the one at that address that agrees on everything, else the only one
+     * there) and what the driver passed is checked against it; the cache maintenance is that
+     * of {@code dir}.
      *
      * @param cpu the CPU running the call, of the device's machine
      * @param dmaAddress the DMA address the map returned
      * @param size the size that was mapped
      * @param dir the direction that was mapped
-     * @throws DmaUsageException naming the value if no single mapping has that address, or the
-     *     size or direction differs from the mapping's
+     * @throws DmaUsageException naming the value if no mapping can be found there ({@link
+     *     DebugCheck#FREE_NOT_ALLOCATED}, {@link DebugCheck#FREE_INVALID_ADDRESS}) or it is a
+     *     coherent allocation ({@link DebugCheck#FREE_WRONG_FUNCTION}), in every debug mode
+     * @throws DmaDebugException if the size, kind or direction differs from the mapping's, or
+     *     its map result was never checked (THROW mode; WARN unmaps the mapping found)
      */
     public void unmapSingle(Cpu cpu, long dmaAddress, long size, DmaDirection dir) {
         checkCpu(cpu);
-        Checks.notNull(dir, "dir");
-        DmaMapping found = null;
-        DmaMapping near = null;
-        synchronized (lock) {
-            for (Tracked t : live) {
-                if (t instanceof DmaMapping m && m.dmaAddress() == dmaAddress) {
-                    if (m.kind() == MappingKind.SINGLE && m.size() == size && m.direction() == dir) {
-                        found = m;
-                        break;
-                    }
-                    near = near == null ? m : near;
-                }
-            }
-        }
-        if (found == null) {
-            throw new DmaUsageException(DirectPath.mismatch(dmaAddress, size, dir, near));
-        }
-        found.unmap(cpu);
+        Checks.mappable(dir);
+        AddressCalls.unmap(this, cpu, dmaAddress, size, MappingKind.SINGLE, dir, 1);
+    }
+
+    /**
+     * Unmaps a scatterlist mapping by what the driver kept of it ({@code dma_unmap_sg(dev, sg,
+     * nents, dir)}): the first DMA address and the entry count it passed to the map. Checked
+     * as {@link #unmapSingle}, the entry count too ({@link
+     * DebugCheck#UNMAP_SG_DIFFERENT_ENTRY_COUNT}).
+     *
+     * @param cpu the CPU running the call, of the device's machine
+     * @param dmaAddress the first DMA segment's address
+     * @param nents the entry count given to the map
+     * @param dir the direction that was mapped
+     * @throws DmaUsageException as for {@link #unmapSingle}
+     * @throws DmaDebugException as for {@link #unmapSingle}
+     */
+    public void unmapSg(Cpu cpu, long dmaAddress, int nents, DmaDirection dir) {
+        checkCpu(cpu);
+        Checks.mappable(dir);
+        Checks.positive(nents, "nents");
+        AddressCalls.unmap(this, cpu, dmaAddress, -1, MappingKind.SCATTER_GATHER, dir, nents);
+    }
+
+    /**
+     * Gives {@code size} bytes at {@code dmaAddress} to the CPU ({@code
+     * dma_sync_single_for_cpu}): the mapping holding that address is found and checked as
+     * dma-debug does; the maintenance is that of {@code dir}.
+     *
+     * @param cpu the CPU running the call, of the device's machine
+     * @param dmaAddress an address inside a live mapping's DMA segments
+     * @param size bytes, positive
+     * @param dir the direction the mapping was made with
+     * @throws DmaUsageException if no mapping holds the address ({@link
+     *     DebugCheck#SYNC_NOT_ALLOCATED}) or the range runs past it ({@link
+     *     DebugCheck#SYNC_OUTSIDE_RANGE}), in every debug mode
+     * @throws DmaDebugException if the direction breaks a rule (THROW mode)
+     */
+    public void syncSingleForCpu(Cpu cpu, long dmaAddress, long size, DmaDirection dir) {
+        checkCpu(cpu);
+        Checks.mappable(dir);
+        Checks.positive(size, "size");
+        AddressCalls.syncSingle(this, cpu, dmaAddress, size, dir, true);
+    }
+
+    /**
+     * Gives {@code size} bytes at {@code dmaAddress} back to the device ({@code
+     * dma_sync_single_for_device}); found and checked as {@link #syncSingleForCpu}.
+     *
+     * @param cpu the CPU running the call, of the device's machine
+     * @param dmaAddress an address inside a live mapping's DMA segments
+     * @param size bytes, positive
+     * @param dir the direction the mapping was made with
+     * @throws DmaUsageException as for {@link #syncSingleForCpu}
+     * @throws DmaDebugException as for {@link #syncSingleForCpu}
+     */
+    public void syncSingleForDevice(Cpu cpu, long dmaAddress, long size, DmaDirection dir) {
+        checkCpu(cpu);
+        Checks.mappable(dir);
+        Checks.positive(size, "size");
+        AddressCalls.syncSingle(this, cpu, dmaAddress, size, dir, false);
+    }
+
+    /**
+     * Gives a whole scatterlist mapping to the CPU ({@code dma_sync_sg_for_cpu(dev, sg, nents,
+     * dir)}), found by its first DMA address; the entry count is checked ({@link
+     * DebugCheck#SYNC_SG_DIFFERENT_ENTRY_COUNT}) and the direction as for {@link
+     * #syncSingleForCpu}.
+     *
+     * @param cpu the CPU running the call, of the device's machine
+     * @param dmaAddress the first DMA segment's address
+     * @param nents the entry count given to the map
+     * @param dir the direction the mapping was made with
+     * @throws DmaUsageException if no mapping holds the address, in every debug mode
+     * @throws DmaDebugException if the count or direction breaks a rule (THROW mode)
+     */
+    public void syncSgForCpu(Cpu cpu, long dmaAddress, int nents, DmaDirection dir) {
+        checkCpu(cpu);
+        Checks.mappable(dir);
+        Checks.positive(nents, "nents");
+        AddressCalls.syncSg(this, cpu, dmaAddress, nents, dir, true);
+    }
+
+    /**
+     * Gives a whole scatterlist mapping back to the device ({@code dma_sync_sg_for_device});
+     * found and checked as {@link #syncSgForCpu}.
+     *
+     * @param cpu the CPU running the call, of the device's machine
+     * @param dmaAddress the first DMA segment's address
+     * @param nents the entry count given to the map
+     * @param dir the direction the mapping was made with
+     * @throws DmaUsageException as for {@link #syncSgForCpu}
+     * @throws DmaDebugException as for {@link #syncSgForCpu}
+     */
+    public void syncSgForDevice(Cpu cpu, long dmaAddress, int nents, DmaDirection dir) {
+        checkCpu(cpu);
+        Checks.mappable(dir);
+        Checks.positive(nents, "nents");
+        AddressCalls.syncSg(this, cpu, dmaAddress, nents, dir, false);
     }
 
     // -- scatterlists --
@@ -257,10 +409,12 @@ public final class DmaDevice {
      *
      * @param cpu the CPU running the call, of the device's machine
      * @param list the segments, each inside memory, at most {@link DeviceParams#maxSegmentSize()}
-     *     long, and (as the device reaches it) not crossing the segment boundary
+     *     long ({@link DebugCheck#SG_SEGMENT_TOO_LONG}), and (as the device reaches it) not
+     *     crossing the segment boundary ({@link DebugCheck#SG_SEGMENT_ACROSS_BOUNDARY})
      * @param dir the direction, not NONE
      * @return the mapping; unmap it exactly once
      * @throws DmaUsageException naming the bad value
+     * @throws DmaDebugException if a debug check fires (THROW mode)
      * @throws DmaMappingException if a segment must be bounced and cannot be
      */
     public DmaMapping mapSg(Cpu cpu, ScatterList list, DmaDirection dir) {
@@ -271,14 +425,9 @@ public final class DmaDevice {
         for (int i = 0; i < list.size(); i++) {
             Segment s = list.segment(i);
             checkRange(s.paddr(), s.length(), "segment[" + i + "].paddr");
-            if (s.length() > params.maxSegmentSize()) {
-                throw new DmaUsageException(String.format(
-                        "segment[%d].length=%d is longer than maxSegmentSize=%d",
-                        i, s.length(), params.maxSegmentSize()));
-            }
             ranges.add(new long[] {s.paddr(), s.length()});
         }
-        return map(cpu, MappingKind.SCATTER_GATHER, ranges, dir);
+        return map(cpu, MappingKind.SCATTER_GATHER, ranges, dir, false);
     }
 
     /**
@@ -315,62 +464,79 @@ public final class DmaDevice {
     public CoherentBuffer allocCoherent(Cpu cpu, int size) {
         checkCpu(cpu);
         Checks.positive(size, "size");
-        if (iommu != null) {
-            return allocCoherentIommu(cpu, size);
-        }
-        CoherentBuffer buffer;
+        List<StackTraceElement> at = debug.capture();
         CpuBuffer pages;
         synchronized (lock) {
             checkAttached();
-            pages = memory.allocateWithin(params.dmaMask(), size);
-            buffer = new CoherentBuffer(this, pages, size, pages.paddr(), null, cpu);
-            live.add(buffer);
-        }
-        prepareCoherent(cpu, pages, roundUpToPage(size));
-        return buffer;
-    }
-
-    /** {@code iommu_dma_alloc}: any pages, prepared and zeroed, then mapped at an IOVA. */
-    private CoherentBuffer allocCoherentIommu(Cpu cpu, int size) {
-        CpuBuffer pages;
-        synchronized (lock) {
-            checkAttached();
-            pages = memory.allocate(size);
+            // dma-iommu takes any pages (the IOVA is below the mask); dma-direct pages below it
+            pages = iommu != null ? memory.allocate(size) : memory.allocateWithin(params.dmaMask(), size);
         }
         long whole = roundUpToPage(size);
         prepareCoherent(cpu, pages, whole);
-        IommuMapped mapped;
-        try {
-            mapped = iommu.mapCoherent(cpu, pages.paddr(), whole);
-        } catch (RuntimeException e) {
-            memory.free(pages);
-            throw e;
+        IommuMapped mapped = null;
+        if (iommu != null) {
+            try {
+                mapped = iommu.mapCoherent(cpu, pages.paddr(), whole);
+            } catch (RuntimeException e) {
+                memory.free(pages);
+                throw e;
+            }
         }
-        CoherentBuffer buffer = new CoherentBuffer(
-                this, pages, size, mapped.dmaSegments().get(0).dmaAddress(), mapped, cpu);
+        long dma = mapped == null ? pages.paddr() : mapped.dmaSegments().get(0).dmaAddress();
+        CoherentBuffer buffer = new CoherentBuffer(this, pages, size, dma, mapped, cpu, at);
         synchronized (lock) {
             if (!detached) {
-                live.add(buffer);
+                memory.setCoherent(pages, true);
+                registry.add(buffer);
                 return buffer;
             }
         }
         // detached while mapping: nothing may stay behind
-        iommu.unmap(cpu, mapped);
+        if (mapped != null) {
+            iommu.unmap(cpu, mapped);
+        }
         memory.free(pages);
         throw new DmaUsageException("device streamId=" + params.streamId() + " is detached");
     }
 
-    // -- lifetime --
+    /**
+     * Frees a coherent allocation by what the driver kept of it ({@code dma_free_coherent(dev,
+     * size, cpu_addr, dma_handle)}), checked as dma-debug does; then as {@link
+     * CoherentBuffer#free()}.
+     *
+     * @param size the size that was allocated
+     * @param cpuAddress the allocation's {@linkplain CoherentBuffer#cpuAddress() CPU address}
+     * @param dmaAddress the allocation's DMA address
+     * @throws DmaUsageException if no allocation can be found at {@code dmaAddress} ({@link
+     *     DebugCheck#FREE_NOT_ALLOCATED}, {@link DebugCheck#FREE_INVALID_ADDRESS}) or it is a
+     *     streaming mapping ({@link DebugCheck#FREE_WRONG_FUNCTION}), in every debug mode
+     * @throws DmaDebugException if the size or CPU address differs (THROW mode; WARN frees the
+     *     allocation found)
+     */
+    public void freeCoherent(long size, long cpuAddress, long dmaAddress) {
+        AddressCalls.freeCoherent(this, size, cpuAddress, dmaAddress);
+    }
+
+    // -- lifetime and reports --
 
     /** Returns every mapping and coherent allocation still pending, in the order made. */
     public List<PendingMapping> pendingMappings() {
         synchronized (lock) {
-            List<PendingMapping> out = new ArrayList<>(live.size());
-            for (Tracked t : live) {
-                out.add(t.describe());
-            }
-            return List.copyOf(out);
+            return registry.pending();
         }
+    }
+
+    /**
+     * Returns the debug reports this device raised, oldest first: every one in THROW and WARN
+     * modes, up to the first {@value DeviceDebug#KEPT_REPORTS} (later ones are only counted).
+     */
+    public List<DmaDebugReport> debugReports() {
+        return debug.reports();
+    }
+
+    /** Returns how many debug reports this device raised, kept or not. */
+    public long debugReportCount() {
+        return debug.count();
     }
 
     /** Returns whether {@link #detach()} was called. */
@@ -382,21 +548,30 @@ public final class DmaDevice {
 
     /**
      * Detaches the device (driver unbind): no more mappings or allocations can be made. Pending
-     * ones stay valid and can still be unmapped or freed, but are reported.
+     * ones stay valid and can still be unmapped or freed, but are reported ({@link
+     * DebugCheck#PENDING_AT_DETACH}): thrown in THROW mode, recorded in WARN mode, not at all
+     * when debugging is off.
      *
-     * @throws DmaLeakException listing every pending mapping, if there is any (the device is
-     *     detached all the same)
+     * @throws DmaLeakException listing every pending mapping and where it was made, if there is
+     *     any and the mode is THROW (the device is detached all the same)
      * @throws DmaUsageException if the device was detached already
      */
     public void detach() {
-        List<PendingMapping> pending;
+        List<Tracked> pending;
         synchronized (lock) {
             checkAttached();
             detached = true;
-            pending = pendingMappings();
+            pending = registry.all();
         }
-        if (!pending.isEmpty()) {
-            throw new DmaLeakException(params.streamId(), pending);
+        if (pending.isEmpty() || !debug.enabled()) {
+            return;
+        }
+        Tracked first = pending.get(0);
+        debug.record(DebugCheck.PENDING_AT_DETACH, first, String.format(
+                "[count=%d] [first leaked: %s]", pending.size(), first.describe()));
+        if (debug.mode() == DebugMode.THROW) {
+            throw new DmaLeakException(params.streamId(), pending.stream().map(Tracked::describe).toList(),
+                    pending.stream().map(Tracked::mappedAt).toList());
         }
     }
 
@@ -410,13 +585,35 @@ public final class DmaDevice {
         }
     }
 
+    DeviceDebug debug() {
+        return debug;
+    }
+
     void unmapIommu(Cpu cpu, IommuMapped mapped) {
         iommu.unmap(cpu, mapped);
     }
 
     void untrack(Tracked t) {
         synchronized (lock) {
-            live.remove(t);
+            registry.remove(t);
+        }
+        if (t instanceof CoherentBuffer b) {
+            // the pages go back to the allocator right after; until then they are no buffer
+            memory.setCoherent(b.pages(), false);
+        }
+    }
+
+    /** The registry's best fit for an unmap ({@link MappingRegistry#bestFit}). */
+    Tracked bestFit(long dmaAddress, long size, MappingKind kind, DmaDirection dir, int nents) {
+        synchronized (lock) {
+            return registry.bestFit(dmaAddress, size, kind, dir, nents);
+        }
+    }
+
+    /** The registry's entry holding {@code dmaAddress}, for a sync ({@link MappingRegistry#containing}). */
+    Tracked containing(long dmaAddress) {
+        synchronized (lock) {
+            return registry.containing(dmaAddress);
         }
     }
 
@@ -425,18 +622,41 @@ public final class DmaDevice {
         return "DmaDevice" + params;
     }
 
-    private DmaMapping map(Cpu cpu, MappingKind kind, List<long[]> ranges, DmaDirection dir) {
-        if (iommu != null) {
-            return mapIommu(cpu, kind, ranges, dir);
+    /**
+     * Maps the driver's ranges: the debug checks first (nothing is changed when one throws),
+     * then the direct path or dma-iommu; the mapping is registered, owned by the device.
+     */
+    private DmaMapping map(Cpu cpu, MappingKind kind, List<long[]> ranges, DmaDirection dir,
+            boolean mustCheckError) {
+        List<StackTraceElement> at = debug.capture();
+        List<Long> lines = List.of();
+        if (debug.enabled()) {
+            MapChecks.check(this, kind, ranges, at);
+            lines = MapChecks.claimLines(this, ranges, dir, at);
         }
+        DmaMapping.DebugInfo info = new DmaMapping.DebugInfo(ranges.size(), at, lines, mustCheckError,
+                debug.enabled() ? ranges : List.of());
+        try {
+            return iommu != null ? mapIommu(cpu, kind, ranges, dir, info) : mapDirect(cpu, kind, ranges, dir, info);
+        } catch (RuntimeException e) {
+            memory.debug().removeLines(lines);
+            throw e;
+        }
+    }
+
+    private DmaMapping mapDirect(Cpu cpu, MappingKind kind, List<long[]> ranges, DmaDirection dir,
+            DmaMapping.DebugInfo info) {
         BouncePool pool = memory.pool();
         List<Chunk> chunks = new ArrayList<>(ranges.size());
         DmaMapping mapping;
         synchronized (lock) {
             checkAttached();
             try {
-                for (int i = 0; i < ranges.size(); i++) {
-                    chunks.add(DirectPath.plan(pool, params, ranges.get(i)[0], ranges.get(i)[1], kind, i));
+                for (long[] r : ranges) {
+                    chunks.add(DirectPath.plan(pool, params, r[0], r[1]));
+                }
+                if (kind == MappingKind.SCATTER_GATHER && debug.enabled()) {
+                    MapChecks.checkBoundaries(this, chunks, info.mappedAt());
                 }
             } catch (RuntimeException e) {
                 // nothing may stay reserved when the mapping fails
@@ -447,14 +667,15 @@ public final class DmaDevice {
                 }
                 throw e;
             }
-            mapping = new DmaMapping(this, kind, dir, chunks, null);
-            live.add(mapping);
+            mapping = new DmaMapping(this, kind, dir, chunks, null, info);
+            track(mapping);
         }
         DirectOps.map(cpu, chunks, dir, isCoherent());
         return mapping;
     }
 
-    private DmaMapping mapIommu(Cpu cpu, MappingKind kind, List<long[]> ranges, DmaDirection dir) {
+    private DmaMapping mapIommu(Cpu cpu, MappingKind kind, List<long[]> ranges, DmaDirection dir,
+            DmaMapping.DebugInfo info) {
         List<Chunk> chunks = new ArrayList<>(ranges.size());
         for (long[] r : ranges) {
             chunks.add(new Chunk(r[0], Chunk.NOT_BOUNCED, r[1]));
@@ -464,16 +685,24 @@ public final class DmaDevice {
         }
         IommuMapped mapped = iommu.map(cpu, kind, chunks, dir);
         // the CPU side as mapped: an untrusted device's chunks may name bounce buffers
-        DmaMapping mapping = new DmaMapping(this, kind, dir, mapped.chunks(), mapped);
+        DmaMapping mapping = new DmaMapping(this, kind, dir, mapped.chunks(), mapped, info);
         synchronized (lock) {
             if (!detached) {
-                live.add(mapping);
+                track(mapping);
                 return mapping;
             }
         }
         // detached while mapping: nothing may stay behind
         iommu.unmap(cpu, mapped);
         throw new DmaUsageException("device streamId=" + params.streamId() + " is detached");
+    }
+
+    /** Registers a new mapping, its bytes owned by the device; under the lock. */
+    private void track(DmaMapping mapping) {
+        registry.add(mapping);
+        if (mapping.ownership() != null) {
+            memory.debug().register(mapping.ownership());
+        }
     }
 
     /** Zeroes {@code whole} bytes of fresh coherent pages as the device will see them. */

@@ -21,7 +21,20 @@ public final class DmaLeakException extends IllegalStateException {
      * @param pending what was still mapped, at least one
      */
     public DmaLeakException(int streamId, List<PendingMapping> pending) {
-        super(message(streamId, pending));
+        this(streamId, pending, List.of());
+    }
+
+    /**
+     * Creates the report, with where each pending mapping was made.
+     *
+     * @param streamId the detached device's stream
+     * @param pending what was still mapped, at least one
+     * @param mappedAt for each pending mapping, in the same order, the driver's frames that
+     *     made it (the innermost is shown); may be empty when unknown
+     */
+    public DmaLeakException(int streamId, List<PendingMapping> pending,
+            List<List<StackTraceElement>> mappedAt) {
+        super(message(streamId, pending, mappedAt));
         this.pending = List.copyOf(pending);
     }
 
@@ -30,12 +43,16 @@ public final class DmaLeakException extends IllegalStateException {
         return pending == null ? List.of() : pending;
     }
 
-    private static String message(int streamId, List<PendingMapping> pending) {
+    private static String message(int streamId, List<PendingMapping> pending,
+            List<List<StackTraceElement>> mappedAt) {
         StringBuilder sb = new StringBuilder()
                 .append("device streamId=").append(streamId)
                 .append(" detached with pending=").append(pending.size()).append(" DMA mappings:");
-        for (PendingMapping p : pending) {
-            sb.append("\n  ").append(p);
+        for (int i = 0; i < pending.size(); i++) {
+            sb.append("\n  ").append(pending.get(i));
+            if (i < mappedAt.size() && !mappedAt.get(i).isEmpty()) {
+                sb.append(" mapped at ").append(mappedAt.get(i).get(0));
+            }
         }
         return sb.toString();
     }

@@ -42,14 +42,35 @@ public final class DmaMapping implements Tracked {
     private final List<DmaSegment> segments;
     private final long size;
     private final AtomicBoolean mapped = new AtomicBoolean(true);
+    // what debugging knows of it (the empty record when the device's checks are off)
+    private final DebugInfo info;
+    // null when checks are off: who owns which bytes
+    private final Ownership ownership;
+    // whether DmaDevice.mappingError was called for it (only mapPage's mappings need it)
+    private volatile boolean errorChecked;
+
+    /**
+     * What the device's debugging recorded when the mapping was made.
+     *
+     * @param inputCount the entry count the map call was given
+     * @param mappedAt the driver's frames that made it
+     * @param lines the cache lines registered as device-writable starts (removed at unmap)
+     * @param mustCheckError whether the map returned a bare address the driver must check
+     *     ({@link DmaDevice#mapPage})
+     * @param ranges the driver's ranges (paddr, size), for ownership; empty when checks are off
+     */
+    record DebugInfo(int inputCount, List<StackTraceElement> mappedAt, List<Long> lines,
+            boolean mustCheckError, List<long[]> ranges) {}
 
     DmaMapping(DmaDevice device, MappingKind kind, DmaDirection direction, List<Chunk> chunks,
-            IommuMapped iommu) {
+            IommuMapped iommu, DebugInfo info) {
         this.device = device;
         this.kind = kind;
         this.direction = direction;
         this.chunks = List.copyOf(chunks);
         this.iommu = iommu;
+        this.info = info;
+        this.ownership = info.ranges().isEmpty() ? null : new Ownership(this, info.ranges());
         if (iommu != null) {
             this.segments = iommu.dmaSegments();
         } else {
@@ -67,6 +88,7 @@ public final class DmaMapping implements Tracked {
     }
 
     /** Returns the DMA address of the first byte: what the device is told for a single mapping. */
+    @Override
     public long dmaAddress() {
         return segments.get(0).dmaAddress();
     }
@@ -77,11 +99,13 @@ public final class DmaMapping implements Tracked {
     }
 
     /** Returns the direction the mapping was made with. */
+    @Override
     public DmaDirection direction() {
         return direction;
     }
 
     /** Returns which call made the mapping. */
+    @Override
     public MappingKind kind() {
         return kind;
     }
@@ -170,8 +194,17 @@ public final class DmaMapping implements Tracked {
      *     CPU is bad or the mapping is unmapped
      */
     public void syncForCpu(Cpu cpu, long offset, long length) {
-        List<Chunk> part = checkSync(cpu, offset, length);
-        DirectOps.syncForCpu(cpu, part, direction, device.isCoherent());
+        device.checkCpu(cpu);
+        syncForCpuAs(cpu, offset, length, direction);
+    }
+
+    /** Syncs for the CPU with the maintenance of {@code dir} (the driver's, for address-based syncs). */
+    void syncForCpuAs(Cpu cpu, long offset, long length, DmaDirection dir) {
+        List<Chunk> part = checkSync(offset, length);
+        DirectOps.syncForCpu(cpu, part, dir, device.isCoherent());
+        if (ownership != null) {
+            device.memory().debug().giveToCpu(ownership, offset, length);
+        }
     }
 
     /**
@@ -196,8 +229,17 @@ public final class DmaMapping implements Tracked {
      *     CPU is bad or the mapping is unmapped
      */
     public void syncForDevice(Cpu cpu, long offset, long length) {
-        List<Chunk> part = checkSync(cpu, offset, length);
-        DirectOps.syncForDevice(cpu, part, direction, device.isCoherent());
+        device.checkCpu(cpu);
+        syncForDeviceAs(cpu, offset, length, direction);
+    }
+
+    /** Syncs for the device with the maintenance of {@code dir} (the driver's, for address-based syncs). */
+    void syncForDeviceAs(Cpu cpu, long offset, long length, DmaDirection dir) {
+        List<Chunk> part = checkSync(offset, length);
+        if (ownership != null) {
+            device.memory().debug().giveToDevice(ownership, offset, length);
+        }
+        DirectOps.syncForDevice(cpu, part, dir, device.isCoherent());
     }
 
     /**
@@ -208,14 +250,28 @@ public final class DmaMapping implements Tracked {
      *
      * @param cpu the CPU running the call, of the device's machine
      * @throws DmaUsageException if {@code cpu} is bad or the mapping was unmapped already
+     *     ({@link DebugCheck#FREE_NOT_ALLOCATED}, in every debug mode)
+     * @throws DmaDebugException if it came from {@link DmaDevice#mapPage} and its result was
+     *     never checked ({@link DebugCheck#MAP_ERROR_NOT_CHECKED}, THROW mode)
      */
     public void unmap(Cpu cpu) {
         device.checkCpu(cpu);
-        if (!mapped.compareAndSet(true, false)) {
-            throw new DmaUsageException(String.format(
-                    "dmaAddress=0x%x size=%d is unmapped already (unmap twice)", dmaAddress(), size));
+        unmapAs(cpu, direction);
+    }
+
+    /** Unmaps with the cache maintenance of {@code dir} (the driver's, for address-based unmaps). */
+    void unmapAs(Cpu cpu, DmaDirection dir) {
+        if (!mapped.get()) {
+            throw unmappedAlready();
         }
-        DirectOps.syncForCpu(cpu, chunks, direction, device.isCoherent());
+        if (info.mustCheckError() && !errorChecked) {
+            debug().report(DebugCheck.MAP_ERROR_NOT_CHECKED, this, String.format(
+                    "[device address=0x%x] [size=%d bytes] [mapped as %s]", dmaAddress(), size, kind));
+        }
+        if (!mapped.compareAndSet(true, false)) {
+            throw unmappedAlready();
+        }
+        DirectOps.syncForCpu(cpu, chunks, dir, device.isCoherent());
         if (iommu != null) {
             // unmaps the IOVA ranges, then releases the bounce runs they covered
             device.unmapIommu(cpu, iommu);
@@ -226,7 +282,74 @@ public final class DmaMapping implements Tracked {
                 }
             }
         }
+        DebugState state = device.memory().debug();
+        if (ownership != null) {
+            state.unregister(ownership);
+        }
+        state.removeLines(info.lines());
         device.untrack(this);
+    }
+
+    private DmaUsageException unmappedAlready() {
+        return debug().refuse(DebugCheck.FREE_NOT_ALLOCATED, this, String.format(
+                "[device address=0x%x] [size=%d bytes] (dmaAddress=0x%x is unmapped already: unmap twice)",
+                dmaAddress(), size, dmaAddress()));
+    }
+
+    /** Returns the entry count the map call was given: 1 for a single buffer, {@code nents} for a list. */
+    @Override
+    public int inputCount() {
+        return info.inputCount();
+    }
+
+    /**
+     * Returns the driver's frames that made the mapping (up to five, innermost first), as
+     * debug reports show them; empty when the device's debug checks are off.
+     */
+    @Override
+    public List<StackTraceElement> mappedAt() {
+        return info.mappedAt();
+    }
+
+    /** Returns the bytes from the first DMA address to the end of the last DMA segment. */
+    @Override
+    public long dmaExtent() {
+        DmaSegment last = segments.get(segments.size() - 1);
+        return last.dmaAddress() + last.dmaLength() - dmaAddress();
+    }
+
+    /**
+     * Returns whether {@code dmaAddress} lies inside one of the DMA segments.
+     *
+     * @param dmaAddress any address
+     * @return whether the device reaches a mapped byte there
+     */
+    @Override
+    public boolean contains(long dmaAddress) {
+        for (DmaSegment s : segments) {
+            if (dmaAddress - s.dmaAddress() >= 0 && dmaAddress - s.dmaAddress() < s.dmaLength()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Returns the device whose driver made the mapping. */
+    DeviceDebug debug() {
+        return device.debug();
+    }
+
+    Ownership ownership() {
+        return ownership;
+    }
+
+    /** Records that the driver checked the map result ({@code dma_mapping_error}). */
+    void markErrorChecked() {
+        errorChecked = true;
+    }
+
+    boolean errorUnchecked() {
+        return info.mustCheckError() && !errorChecked;
     }
 
     @Override
@@ -239,16 +362,16 @@ public final class DmaMapping implements Tracked {
         return describe().toString();
     }
 
-    private List<Chunk> checkSync(Cpu cpu, long offset, long length) {
-        device.checkCpu(cpu);
+    private List<Chunk> checkSync(long offset, long length) {
         if (offset < 0 || length <= 0 || offset > size - length) {
-            throw new DmaUsageException(String.format(
-                    "offset=%d length=%d is outside the mapping dmaAddress=0x%x size=%d",
+            throw debug().refuse(DebugCheck.SYNC_OUTSIDE_RANGE, this, String.format(
+                    "[offset=%d length=%d is outside the mapping dmaAddress=0x%x size=%d]",
                     offset, length, dmaAddress(), size));
         }
         if (!mapped.get()) {
-            throw new DmaUsageException(String.format(
-                    "dmaAddress=0x%x size=%d is not mapped (sync after unmap)", dmaAddress(), size));
+            throw debug().refuse(DebugCheck.SYNC_NOT_ALLOCATED, this, String.format(
+                    "[device address=0x%x] [size=%d bytes] (dmaAddress=0x%x is not mapped: sync after unmap)",
+                    dmaAddress(), size, dmaAddress()));
         }
         List<Chunk> part = new ArrayList<>();
         long pos = 0;

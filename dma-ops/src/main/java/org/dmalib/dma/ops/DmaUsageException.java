@@ -10,7 +10,7 @@ package org.dmalib.dma.ops;
  * <p>Nothing was changed: nothing mapped or unmapped, no slot or page taken or freed, no cache
  * maintenance done.
  */
-public final class DmaUsageException extends IllegalArgumentException {
+public sealed class DmaUsageException extends IllegalArgumentException permits DmaDebugException {
     private static final long serialVersionUID = 1L;
 
     /**

@@ -31,8 +31,13 @@ public final class PageAllocator {
     private final int pages;
     private final int firstBufferPage;
     private final BitSet used;
+    // guarded by this: pages handed out by reserveRegion, never freed (a subset of used)
+    private final BitSet reserved;
+    // guarded by this: pages of live coherent allocations (a subset of used)
+    private final BitSet coherent;
     // guarded by this: pages handed out by reserveRegion, never freed
     private int reservedPages;
+    private final DebugState debug;
 
     private PageAllocator(Machine machine, long bouncePoolSize) {
         this.machine = machine;
@@ -44,6 +49,9 @@ public final class PageAllocator {
         this.pool = new BouncePool(0, bouncePoolSize);
         this.firstBufferPage = (int) (bouncePoolSize >>> PAGE_SHIFT);
         this.used = new BitSet(pages);
+        this.reserved = new BitSet(pages);
+        this.coherent = new BitSet(pages);
+        this.debug = new DebugState(machine.config().cache().lineSize());
     }
 
     /**
@@ -141,6 +149,7 @@ public final class PageAllocator {
             int busy = used.nextSetBit((int) first);
             if (busy < 0 || busy >= first + n) {
                 used.set((int) first, (int) (first + n));
+                reserved.set((int) first, (int) (first + n));
                 reservedPages += (int) n;
                 return first << PAGE_SHIFT;
             }
@@ -208,6 +217,42 @@ public final class PageAllocator {
 
     BouncePool pool() {
         return pool;
+    }
+
+    DebugState debug() {
+        return debug;
+    }
+
+    /** Marks a buffer's pages as a live coherent allocation, or no longer one. */
+    synchronized void setCoherent(CpuBuffer buffer, boolean isCoherent) {
+        int first = (int) (buffer.paddr() >>> PAGE_SHIFT);
+        coherent.set(first, first + pageCount(buffer.size()), isCoherent);
+    }
+
+    /**
+     * dma-debug's {@code check_for_stack} / {@code check_for_illegal_area} / the linear-map
+     * check, in this model's terms: which check a map of {@code [paddr, paddr + size)} breaks,
+     * or null if all of it lies in buffer pages the allocator handed out. The range lies in
+     * memory.
+     */
+    synchronized DebugCheck classify(long paddr, long size) {
+        int first = (int) (paddr >>> PAGE_SHIFT);
+        int end = (int) ((paddr + size - 1) >>> PAGE_SHIFT) + 1;
+        if (first < firstBufferPage) {
+            return DebugCheck.MAP_INVALID_AREA;
+        }
+        int r = reserved.nextSetBit(first);
+        if (r >= 0 && r < end) {
+            return DebugCheck.MAP_KERNEL_TEXT_OR_RODATA;
+        }
+        int c = coherent.nextSetBit(first);
+        if (c >= 0 && c < end) {
+            return DebugCheck.MAP_VMALLOC_AREA;
+        }
+        if (used.nextClearBit(first) < end) {
+            return DebugCheck.MAP_STACK;
+        }
+        return null;
     }
 
     private synchronized CpuBuffer allocateIn(long firstPage, long endPage, int size) {

@@ -25,8 +25,10 @@ class BounceTest {
     private static final int SIZE = 4096;
     private static final int LINES = SIZE / Rig.LINE;
 
+    // debug checks off: these tests touch mapped buffers and map raw ranges on purpose, to
+    // show when the bounce copies happen
     private static Rig rig() {
-        return new Rig(Coherency.NON_COHERENT, MASK_16M);
+        return new Rig(Coherency.NON_COHERENT, MASK_16M, DebugMode.OFF);
     }
 
     @Test

@@ -25,8 +25,16 @@ final class Rig {
     }
 
     Rig(Coherency coherency, long dmaMask) {
+        this(coherency, dmaMask, DebugMode.THROW);
+    }
+
+    /**
+     * A rig whose device runs its debug checks in {@code debug} mode: OFF for tests that break
+     * the ownership rules on purpose to show what the hardware then does.
+     */
+    Rig(Coherency coherency, long dmaMask, DebugMode debug) {
         port = machine.attach(1, coherency);
-        dev = DmaDevice.create(memory, DeviceParams.of(port).withDmaMask(dmaMask));
+        dev = DmaDevice.create(memory, DeviceParams.of(port).withDmaMask(dmaMask).withDebug(debug));
     }
 
     HwCounters counters() {

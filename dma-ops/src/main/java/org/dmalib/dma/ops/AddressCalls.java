@@ -1,0 +1,177 @@
+package org.dmalib.dma.ops;
+
+import org.dmalib.hw.Cpu;
+import org.dmalib.iommu.api.DmaDirection;
+import org.dmalib.iommu.api.DmaSegment;
+
+/**
+ * {@link DmaDevice}'s address-based calls, for drivers that keep only what the map returned:
+ * each finds the mapping as dma-debug does and checks what the driver passed against it
+ * ({@code check_unmap}, {@code check_sync}) before acting. The callers validated cpu, direction
+ * and counts. Stateless.
+ */
+final class AddressCalls {
+    private AddressCalls() {}
+
+    /**
+     * {@code dma_unmap_single/page/sg} by address; {@code size < 0} matches any size (a list's
+     * unmap passes none).
+     */
+    static void unmap(DmaDevice dev, Cpu cpu, long dmaAddress, long size, MappingKind kind,
+            DmaDirection dir, int nents) {
+        DeviceDebug debug = dev.debug();
+        Tracked t = find(dev, dmaAddress, size, kind, dir, nents);
+        if (!(t instanceof DmaMapping m)) {
+            throw debug.refuse(DebugCheck.FREE_WRONG_FUNCTION, t, String.format(
+                    "[device address=0x%x] [size=%d bytes] [mapped as %s] [unmapped as %s]",
+                    dmaAddress, t.describe().size(), t.kind(), kind));
+        }
+        if (size >= 0 && m.size() != size) {
+            debug.report(DebugCheck.FREE_DIFFERENT_SIZE, m, String.format(
+                    "[device address=0x%x] [map size=%d bytes] [unmap size=%d bytes]",
+                    dmaAddress, m.size(), size));
+        }
+        if (m.kind() != kind) {
+            debug.report(DebugCheck.FREE_WRONG_FUNCTION, m, String.format(
+                    "[device address=0x%x] [size=%d bytes] [mapped as %s] [unmapped as %s]",
+                    dmaAddress, m.size(), m.kind(), kind));
+        }
+        if (kind == MappingKind.SCATTER_GATHER && m.inputCount() != nents) {
+            debug.report(DebugCheck.UNMAP_SG_DIFFERENT_ENTRY_COUNT, m, String.format(
+                    "[device address=0x%x] [map count=%d] [unmap count=%d]",
+                    dmaAddress, m.inputCount(), nents));
+        }
+        if (m.direction() != dir) {
+            debug.report(DebugCheck.FREE_DIFFERENT_DIRECTION, m, String.format(
+                    "[device address=0x%x] [size=%d bytes] [mapped with dir=%s] [unmapped with dir=%s]",
+                    dmaAddress, m.size(), m.direction(), dir));
+        }
+        m.unmapAs(cpu, dir);
+    }
+
+    /** {@code dma_free_coherent} by address. */
+    static void freeCoherent(DmaDevice dev, long size, long cpuAddress, long dmaAddress) {
+        DeviceDebug debug = dev.debug();
+        Tracked t = find(dev, dmaAddress, size, MappingKind.COHERENT, DmaDirection.BIDIRECTIONAL, 1);
+        if (!(t instanceof CoherentBuffer b)) {
+            throw debug.refuse(DebugCheck.FREE_WRONG_FUNCTION, t, String.format(
+                    "[device address=0x%x] [size=%d bytes] [mapped as %s] [unmapped as COHERENT]",
+                    dmaAddress, t.describe().size(), t.kind()));
+        }
+        if (b.size() != size) {
+            debug.report(DebugCheck.FREE_DIFFERENT_SIZE, b, String.format(
+                    "[device address=0x%x] [map size=%d bytes] [unmap size=%d bytes]",
+                    dmaAddress, b.size(), size));
+        }
+        if (b.cpuAddress() != cpuAddress) {
+            debug.report(DebugCheck.FREE_COHERENT_DIFFERENT_CPU_ADDRESS, b, String.format(
+                    "[device address=0x%x] [size=%d bytes] [cpu alloc address=0x%x] [cpu free address=0x%x]",
+                    dmaAddress, b.size(), b.cpuAddress(), cpuAddress));
+        }
+        b.free();
+    }
+
+    /** {@code dma_sync_single_for_cpu/device} by address. */
+    static void syncSingle(DmaDevice dev, Cpu cpu, long dmaAddress, long size, DmaDirection dir,
+            boolean toCpu) {
+        Tracked t = containing(dev, dmaAddress, size);
+        // the byte offset of dmaAddress in the mapping, counted across its DMA segments
+        long offset = 0;
+        long room = 0;
+        for (DmaSegment s : dmaSegments(t)) {
+            long in = dmaAddress - s.dmaAddress();
+            if (in >= 0 && in < s.dmaLength()) {
+                offset += in;
+                room = s.dmaLength() - in;
+                break;
+            }
+            offset += s.dmaLength();
+        }
+        if (size > room) {
+            throw dev.debug().refuse(DebugCheck.SYNC_OUTSIDE_RANGE, t, String.format(
+                    "[device address=0x%x] [sync size=%d bytes] [bytes left in the DMA segment=%d]",
+                    dmaAddress, size, room));
+        }
+        checkSyncDirection(dev.debug(), t, dmaAddress, size, dir, toCpu);
+        sync(t, cpu, offset, size, dir, toCpu);
+    }
+
+    /** {@code dma_sync_sg_for_cpu/device} by the list's first DMA address. */
+    static void syncSg(DmaDevice dev, Cpu cpu, long dmaAddress, int nents, DmaDirection dir,
+            boolean toCpu) {
+        Tracked t = containing(dev, dmaAddress, -1);
+        if (t.inputCount() != nents) {
+            dev.debug().report(DebugCheck.SYNC_SG_DIFFERENT_ENTRY_COUNT, t, String.format(
+                    "[device address=0x%x] [map count=%d] [sync count=%d]",
+                    dmaAddress, t.inputCount(), nents));
+        }
+        long size = t.describe().size();
+        checkSyncDirection(dev.debug(), t, dmaAddress, size, dir, toCpu);
+        sync(t, cpu, 0, size, dir, toCpu);
+    }
+
+    /** {@code check_sync}'s direction rules; a BIDIRECTIONAL mapping may be synced any way. */
+    private static void checkSyncDirection(DeviceDebug debug, Tracked t, long dmaAddress, long size,
+            DmaDirection dir, boolean toCpu) {
+        DmaDirection mapped = t.direction();
+        if (mapped == DmaDirection.BIDIRECTIONAL) {
+            return;
+        }
+        String values = String.format("[device address=0x%x] [size=%d bytes] [mapped with dir=%s]"
+                + " [synced with dir=%s]", dmaAddress, size, mapped, dir);
+        if (dir != mapped) {
+            debug.report(DebugCheck.SYNC_DIFFERENT_DIRECTION, t, values);
+        }
+        if (toCpu && mapped != DmaDirection.FROM_DEVICE && dir != DmaDirection.TO_DEVICE) {
+            debug.report(DebugCheck.SYNC_DEVICE_READ_ONLY_FOR_CPU, t, values);
+        }
+        if (!toCpu && mapped != DmaDirection.TO_DEVICE && dir != DmaDirection.FROM_DEVICE) {
+            debug.report(DebugCheck.SYNC_DEVICE_WRITE_ONLY_TO_DEVICE, t, values);
+        }
+    }
+
+    private static void sync(Tracked t, Cpu cpu, long offset, long size, DmaDirection dir,
+            boolean toCpu) {
+        // a coherent allocation needs no sync: checked, then nothing to do
+        if (t instanceof DmaMapping m) {
+            if (toCpu) {
+                m.syncForCpuAs(cpu, offset, size, dir);
+            } else {
+                m.syncForDeviceAs(cpu, offset, size, dir);
+            }
+        }
+    }
+
+    private static Tracked find(DmaDevice dev, long dmaAddress, long size, MappingKind kind,
+            DmaDirection dir, int nents) {
+        if (dmaAddress == DmaDevice.DMA_MAPPING_ERROR) {
+            throw dev.debug().refuse(DebugCheck.FREE_INVALID_ADDRESS, null, String.format(
+                    "[device address=0x%x] [size=%d bytes] (the map's error value)", dmaAddress, size));
+        }
+        Tracked t = dev.bestFit(dmaAddress, size, kind, dir, nents);
+        if (t == null) {
+            throw dev.debug().refuse(DebugCheck.FREE_NOT_ALLOCATED, null, String.format(
+                    "[device address=0x%x] [size=%d bytes] (dmaAddress=0x%x: no %s mapping of that size"
+                            + " and direction; never mapped, or unmapped already)",
+                    dmaAddress, size, dmaAddress, kind));
+        }
+        return t;
+    }
+
+    private static Tracked containing(DmaDevice dev, long dmaAddress, long size) {
+        Tracked t = dev.containing(dmaAddress);
+        if (t == null) {
+            throw dev.debug().refuse(DebugCheck.SYNC_NOT_ALLOCATED, null, String.format(
+                    "[device address=0x%x] [size=%d bytes] (dmaAddress=0x%x is in no live mapping)",
+                    dmaAddress, size, dmaAddress));
+        }
+        return t;
+    }
+
+    private static java.util.List<DmaSegment> dmaSegments(Tracked t) {
+        if (t instanceof DmaMapping m) {
+            return m.dmaSegments();
+        }
+        return java.util.List.of(new DmaSegment(t.dmaAddress(), t.describe().size()));
+    }
+}

@@ -1,0 +1,33 @@
+package org.dmalib.dma.ops;
+
+/**
+ * A DMA-API debug check fired on a device in {@link DebugMode#THROW} mode (or on a call that
+ * had nothing to act on, in any mode): the driver broke a rule of the DMA API. The message is
+ * the report's; {@link #report()} has its parts. Nothing was changed by the call.
+ */
+public final class DmaDebugException extends DmaUsageException {
+    private static final long serialVersionUID = 1L;
+
+    // transient: the report is for the thrower's caller, not for serialized copies
+    private final transient DmaDebugReport report;
+
+    /**
+     * Creates the exception.
+     *
+     * @param report the report, not null
+     */
+    public DmaDebugException(DmaDebugReport report) {
+        super(report.toString());
+        this.report = report;
+    }
+
+    /** Returns the report (null only in a deserialized copy). */
+    public DmaDebugReport report() {
+        return report;
+    }
+
+    /** Returns the check that fired (null only in a deserialized copy). */
+    public DebugCheck check() {
+        return report == null ? null : report.check();
+    }
+}

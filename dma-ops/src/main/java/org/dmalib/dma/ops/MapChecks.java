@@ -1,0 +1,104 @@
+package org.dmalib.dma.ops;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.dmalib.dma.ops.internal.direct.Chunk;
+import org.dmalib.iommu.api.DmaDirection;
+
+/**
+ * The debug checks of a map call, run before anything is mapped ({@code debug_dma_map_phys},
+ * {@code debug_dma_map_sg}): where the memory lies, the device's segment limits, and the
+ * active cache lines. Reports go through the mapping device's {@link DeviceDebug}. Stateless.
+ */
+final class MapChecks {
+    private MapChecks() {}
+
+    /** The memory checks and the segment-length check of every range. */
+    static void check(DmaDevice dev, MappingKind kind, List<long[]> ranges, List<StackTraceElement> at) {
+        DeviceDebug debug = dev.debug();
+        for (int i = 0; i < ranges.size(); i++) {
+            long paddr = ranges.get(i)[0];
+            long size = ranges.get(i)[1];
+            DebugCheck area = dev.memory().classify(paddr, size);
+            if (area != null) {
+                debug.reportRequest(area, at, String.format(
+                        "[%s] [addr=0x%x] [len=%d]", where(kind, i), paddr, size));
+            }
+            if (kind == MappingKind.SCATTER_GATHER && size > dev.params().maxSegmentSize()) {
+                debug.reportRequest(DebugCheck.SG_SEGMENT_TOO_LONG, at, String.format(
+                        "[segment[%d].length=%d] [maxSegmentSize=%d]",
+                        i, size, dev.params().maxSegmentSize()));
+            }
+        }
+    }
+
+    /**
+     * The boundary check of a direct list's DMA segments (each is its chunk as the device
+     * reaches it, bounce buffer or not).
+     */
+    static void checkBoundaries(DmaDevice dev, List<Chunk> chunks, List<StackTraceElement> at) {
+        long boundary = dev.params().segmentBoundaryMask();
+        for (int i = 0; i < chunks.size(); i++) {
+            Chunk c = chunks.get(i);
+            long start = c.devicePhys();
+            long last = start + c.size() - 1;
+            if ((start & ~boundary) != (last & ~boundary)) {
+                dev.debug().reportRequest(DebugCheck.SG_SEGMENT_ACROSS_BOUNDARY, at, String.format(
+                        "[segment[%d] dmaAddress=0x%x length=%d%s] [start=0x%x] [end=0x%x]"
+                                + " [segmentBoundaryMask=0x%x]",
+                        i, start, c.size(), c.bounced() ? " (its bounce buffer)" : "", start, last,
+                        boundary));
+            }
+        }
+    }
+
+    /**
+     * {@code active_cacheline_insert} for every range of a device-writable mapping: counts its
+     * start line as active and reports each line where another such mapping starts already.
+     *
+     * @return the lines counted (to remove at unmap, or when the map fails)
+     * @throws DmaDebugException on an overlap in THROW mode (then nothing stays counted)
+     */
+    static List<Long> claimLines(DmaDevice dev, List<long[]> ranges, DmaDirection dir,
+            List<StackTraceElement> at) {
+        // a device that only reads the buffer cannot make the CPU consume stale data
+        if (dir == DmaDirection.TO_DEVICE) {
+            return List.of();
+        }
+        DebugState state = dev.memory().debug();
+        List<Long> lines = new ArrayList<>(ranges.size());
+        for (long[] r : ranges) {
+            lines.add(state.line(r[0]));
+        }
+        List<Long> overlaps = state.insertLines(lines);
+        try {
+            for (Long l : overlaps) {
+                dev.debug().reportRequest(DebugCheck.CACHELINE_OVERLAP, at, String.format(
+                        "[cacheline=0x%x] [paddr=0x%x] [dir=%s]", l, firstIn(state, ranges, l), dir));
+            }
+            for (Long l : lines) {
+                if (state.overflowOnce(l)) {
+                    dev.debug().reportRequest(DebugCheck.CACHELINE_OVERLAP_OVERFLOW, at, String.format(
+                            "[max=%d] [cacheline=0x%x]", DebugState.MAX_OVERLAPS, l));
+                }
+            }
+        } catch (RuntimeException e) {
+            state.removeLines(lines);
+            throw e;
+        }
+        return lines;
+    }
+
+    private static long firstIn(DebugState state, List<long[]> ranges, long line) {
+        for (long[] r : ranges) {
+            if (state.line(r[0]) == line) {
+                return r[0];
+            }
+        }
+        return -1;
+    }
+
+    private static String where(MappingKind kind, int index) {
+        return kind == MappingKind.SCATTER_GATHER ? "segment[" + index + "]" : kind.name();
+    }
+}

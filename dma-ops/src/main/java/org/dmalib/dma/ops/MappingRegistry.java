@@ -1,0 +1,108 @@
+package org.dmalib.dma.ops;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.dmalib.iommu.api.DmaDirection;
+
+/**
+ * A device's live mappings and coherent allocations (dma-debug's hash of entries), in mapping
+ * order and indexed by first DMA address, with Linux's lookups: the best fit for an unmap
+ * ({@code bucket_find_exact}) and the containing entry for a sync ({@code bucket_find_contain}).
+ *
+ * <p>Not thread-safe: {@link DmaDevice} guards it with its lock.
+ */
+final class MappingRegistry {
+    // identity set (handles do not override equals), in mapping order
+    private final Set<Tracked> live = new LinkedHashSet<>();
+    private final TreeMap<Long, List<Tracked>> byAddress = new TreeMap<>();
+    // the largest DMA extent ever registered: how far back a containing lookup must look
+    private long maxExtent;
+
+    void add(Tracked t) {
+        live.add(t);
+        byAddress.computeIfAbsent(t.dmaAddress(), a -> new ArrayList<>(1)).add(t);
+        maxExtent = Math.max(maxExtent, t.dmaExtent());
+    }
+
+    /** Removes {@code t}, if it is registered. */
+    void remove(Tracked t) {
+        if (!live.remove(t)) {
+            return;
+        }
+        List<Tracked> at = byAddress.get(t.dmaAddress());
+        at.remove(t);
+        if (at.isEmpty()) {
+            byAddress.remove(t.dmaAddress());
+        }
+    }
+
+    boolean isEmpty() {
+        return live.isEmpty();
+    }
+
+    List<PendingMapping> pending() {
+        List<PendingMapping> out = new ArrayList<>(live.size());
+        for (Tracked t : live) {
+            out.add(t.describe());
+        }
+        return List.copyOf(out);
+    }
+
+    List<Tracked> all() {
+        return List.copyOf(live);
+    }
+
+    /** Returns the entries whose first DMA address is {@code dmaAddress}, oldest first. */
+    List<Tracked> at(long dmaAddress) {
+        List<Tracked> at = byAddress.get(dmaAddress);
+        return at == null ? List.of() : List.copyOf(at);
+    }
+
+    /**
+     * {@code bucket_find_exact}: among the entries at {@code dmaAddress}, one that agrees on
+     * size, kind, direction and entry count wins; otherwise the best-scoring one if it is the
+     * only entry there; otherwise none (null). A negative {@code size} agrees with any.
+     */
+    Tracked bestFit(long dmaAddress, long size, MappingKind kind, DmaDirection dir, int nents) {
+        List<Tracked> at = byAddress.get(dmaAddress);
+        if (at == null) {
+            return null;
+        }
+        Tracked best = null;
+        int bestScore = -1;
+        for (Tracked t : at) {
+            int score = (size < 0 || t.describe().size() == size ? 1 : 0) + (t.kind() == kind ? 1 : 0)
+                    + (t.direction() == dir ? 1 : 0) + (t.inputCount() == nents ? 1 : 0);
+            // 4: every field agrees
+            if (score == 4) {
+                return t;
+            }
+            if (score > bestScore) {
+                bestScore = score;
+                best = t;
+            }
+        }
+        return at.size() == 1 ? best : null;
+    }
+
+    /** {@code bucket_find_contain}: the newest entry whose DMA segments hold {@code dmaAddress}, or null. */
+    Tracked containing(long dmaAddress) {
+        for (Map.Entry<Long, List<Tracked>> e : byAddress.headMap(dmaAddress, true).descendingMap().entrySet()) {
+            if (dmaAddress - e.getKey() >= maxExtent) {
+                // entries further down start too low to reach dmaAddress
+                break;
+            }
+            List<Tracked> at = e.getValue();
+            for (int i = at.size() - 1; i >= 0; i--) {
+                if (at.get(i).contains(dmaAddress)) {
+                    return at.get(i);
+                }
+            }
+        }
+        return null;
+    }
+}
