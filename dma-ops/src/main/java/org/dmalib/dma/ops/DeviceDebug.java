@@ -136,7 +136,9 @@ final class DeviceDebug {
                 m == null ? 0 : m.size(), m == null ? "" : m.direction().name(),
                 m == null ? "" : m.kind().name(), r.message());
         if (mode == DebugMode.WARN) {
-            LOG.log(Level.WARNING, r.toString());
+            // one line per warning: the frames are in the recorded report
+            String where = at.isEmpty() ? "" : " (at " + at.get(0) + ")";
+            LOG.log(Level.WARNING, () -> "DMA-API: device streamId=" + streamId + ": " + r.message() + where);
         }
         return r;
     }
