@@ -1,7 +1,10 @@
 package org.dmalib.cli;
 
+import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.io.Reader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,8 +18,8 @@ import picocli.CommandLine.ParseResult;
  * parser then needs no reflective access to this module (which opens nothing), and each
  * sub-command is a plain method call on the parse result.
  *
- * <p>Exit codes: 0 on success, 1 when a scenario finds something wrong, 2 on bad arguments
- * (one line on standard error, no stack trace).
+ * <p>Exit codes: 0 on success, 1 when a scenario finds something wrong or input cannot be
+ * read, 2 on bad arguments or bad input (one line on standard error, no stack trace).
  */
 public final class Main {
     /** Exit code for success. */
@@ -36,14 +39,15 @@ public final class Main {
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
-        int code = run(args, out, err);
+        int code = run(args, new InputStreamReader(System.in, StandardCharsets.UTF_8), out, err);
         out.flush();
         err.flush();
         System.exit(code);
     }
 
     /**
-     * Runs the command without exiting; for tests and for embedding.
+     * Runs the command without exiting; for tests and for embedding. A command that reads
+     * input ({@code explain-sg}) reads the JVM's standard input, as UTF-8.
      *
      * @param args the arguments, not null
      * @param out where results go
@@ -51,6 +55,20 @@ public final class Main {
      * @return the exit code
      */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        return run(args, new InputStreamReader(System.in, StandardCharsets.UTF_8), out, err);
+    }
+
+    /**
+     * Runs the command without exiting, with its input from {@code in}; for tests and for
+     * embedding.
+     *
+     * @param args the arguments, not null
+     * @param in the input of a command that reads one ({@code explain-sg}); not closed
+     * @param out where results go
+     * @param err where errors go
+     * @return the exit code
+     */
+    public static int run(String[] args, Reader in, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(spec());
         cl.setOut(out);
         cl.setErr(err);
@@ -77,6 +95,9 @@ public final class Main {
             if (name.equals(PlanCommand.NAME)) {
                 return PlanCommand.run(sub, out);
             }
+            if (name.equals(ExplainSgCommand.NAME)) {
+                return ExplainSgCommand.run(in, out);
+            }
             if (name.equals(TeardownCommand.NAME)) {
                 // a progress bar only on a terminal: never in a pipe, a log or a test
                 return TeardownCommand.run(sub, out, err, Terminal.interactive(),
@@ -85,6 +106,9 @@ public final class Main {
         } catch (IllegalArgumentException e) {
             err.println("dmalib " + name + ": " + e.getMessage());
             return USAGE;
+        } catch (UncheckedIOException e) {
+            err.println("dmalib " + name + ": " + e.getMessage());
+            return FAILED;
         }
         err.println("dmalib: unknown command " + name);
         return USAGE;
@@ -98,11 +122,13 @@ public final class Main {
         root.usageMessage()
                 .description("DMA mapping as a library: run drivers on a simulated machine and "
                         + "see what their DMA mappings do to caches and memory, and compare how "
-                        + "an SMMUv3 driver's invalidation strategies tear mappings down.")
+                        + "an SMMUv3 driver's invalidation strategies tear mappings down, and "
+                        + "what dma_map_sg makes of a scatterlist.")
                 .commandListHeading("%nCommands:%n");
         root.addSubcommand(DemoCommand.NAME, DemoCommand.spec());
         root.addSubcommand(TeardownCommand.NAME, TeardownCommand.spec());
         root.addSubcommand(PlanCommand.NAME, PlanCommand.spec());
+        root.addSubcommand(ExplainSgCommand.NAME, ExplainSgCommand.spec());
         return root;
     }
 

@@ -4,15 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.io.PrintWriter;
+import java.io.StringReader;
 import java.io.StringWriter;
 import java.util.List;
 
 /** One run of {@link Main#run} with its outputs. */
 record CliRun(int exit, String out, String err) {
     static CliRun of(String... args) {
+        return withStdin("", args);
+    }
+
+    /** Runs {@code args} with {@code stdin} as the command's standard input. */
+    static CliRun withStdin(String stdin, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exit = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        int exit = Main.run(args, new StringReader(stdin), new PrintWriter(out, true),
+                new PrintWriter(err, true));
         return new CliRun(exit, out.toString(), err.toString());
     }
 

@@ -1,0 +1,98 @@
+package org.dmalib.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.math.BigInteger;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The strict JSON parser: what it accepts, exactly, and the one-line message of each error. */
+class JsonTest {
+    private static String error(String input) {
+        return assertThrows(IllegalArgumentException.class, () -> Json.parse(input, "stdin"))
+                .getMessage();
+    }
+
+    @Test
+    void objectsArraysAndNumbersKeepTheirOrderAndText() {
+        Json.Obj o = assertInstanceOf(Json.Obj.class,
+                Json.parse(" {\"b\" : [1, -0, 18446744073709551615],\n\"a\":{}}\t", "stdin"));
+        assertEquals(List.of("b", "a"), List.copyOf(o.members().keySet()));
+        Json.Arr b = assertInstanceOf(Json.Arr.class, o.members().get("b"));
+        assertEquals("[1, -0, 18446744073709551615]", b.text());
+        assertEquals(List.of(BigInteger.ONE, BigInteger.ZERO,
+                        new BigInteger("18446744073709551615")),
+                b.elements().stream().map(v -> ((Json.Num) v).integer()).toList());
+        assertEquals("{}", o.members().get("a").text());
+    }
+
+    @Test
+    void fractionsAndExponentsAreNumbersButNotIntegers() {
+        for (String n : new String[] {"4096.0", "4.096e3", "1E2", "-1e-2"}) {
+            Json.Num num = assertInstanceOf(Json.Num.class, Json.parse(n, "stdin"));
+            assertNull(num.integer(), n);
+            assertEquals(n, num.text());
+        }
+    }
+
+    @Test
+    void stringsAndLiteralsAreOtherValuesAndKeysAreDecoded() {
+        Json.Obj o = assertInstanceOf(Json.Obj.class, Json.parse(
+                "{\"gr\\u0061nule\":\"4K\",\"t\":true,\"f\":false,\"n\":null,\"e\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"}",
+                "stdin"));
+        assertEquals(List.of("granule", "t", "f", "n", "e"), List.copyOf(o.members().keySet()));
+        assertEquals(new Json.Other("\"4K\""), o.members().get("granule"));
+        assertEquals(new Json.Other("true"), o.members().get("t"));
+        assertEquals(new Json.Other("null"), o.members().get("n"));
+    }
+
+    @Test
+    void aDuplicateKeyIsNamedWithItsPath() {
+        assertEquals("a=2: duplicate key", error("{\"a\":1,\"a\":2}"));
+        assertEquals("s[1].p=5: duplicate key", error("{\"s\":[{\"p\":1},{\"p\":4,\"p\":5}]}"));
+    }
+
+    @Test
+    void syntaxErrorsNameLineColumnAndCharacter() {
+        assertEquals("stdin:1:1=(end of input): expected a JSON value", error(""));
+        assertEquals("stdin:1:9=(end of input): expected a key in double quotes", error("{\"a\":1, "));
+        assertEquals("stdin:2:3='x': expected ',' or '}'", error("{\"a\":1\n  x}"));
+        assertEquals("stdin:1:9='x': expected nothing after the JSON value", error("{\"a\":1} x"));
+        assertEquals("stdin:1:7='1': a number may not have a leading zero", error("{\"a\":01}"));
+        assertEquals("stdin:1:7=(end of input): expected a digit", error("{\"a\":-"));
+        assertEquals("stdin:1:8='}': expected a digit", error("{\"a\":1.}"));
+        assertEquals("stdin:1:2='a': expected a key in double quotes", error("{a:1}"));
+        assertEquals("stdin:1:5='1': expected ':' after the key", error("{\"a\"1}"));
+        assertEquals("stdin:1:4=']': expected a JSON value", error("[1,]"));
+        assertEquals("stdin:1:1='t': expected a JSON value", error("tru"));
+        assertEquals("stdin:1:3=U+000A: a control character must be escaped in a string",
+                error("[\"\n\"]"));
+        assertEquals("stdin:1:4='x': unknown escape in a string", error("[\"\\x\"]"));
+        assertEquals("stdin:1:6='g': expected 4 hex digits after \\u", error("[\"\\u0g00\"]"));
+        assertEquals("stdin:1:4=(end of input): unterminated string", error("[\"a"));
+        assertEquals("stdin:1:1=U+FEFF: expected a JSON value", error("\uFEFF{}"));
+    }
+
+    @Test
+    void nestingIsLimited() {
+        String ok = "[".repeat(Json.MAX_DEPTH) + "]".repeat(Json.MAX_DEPTH);
+        assertEquals(ok, Json.parse(ok, "stdin").text());
+        String deep = "[".repeat(Json.MAX_DEPTH + 1) + "]".repeat(Json.MAX_DEPTH + 1);
+        assertEquals("stdin:1:" + (Json.MAX_DEPTH + 1) + "='[': nested deeper than "
+                + Json.MAX_DEPTH, error(deep));
+    }
+
+    @Test
+    void quoteMakesOneShortLine() {
+        assertEquals("[1, 2]", Json.quote("[1,\n\t  2]"));
+        assertEquals("{\"a\":1}", Json.quote("  {\"a\":1}\n"));
+        assertEquals("a\\u0007b", Json.quote("a\u0007b"));
+        assertEquals("a\\u000ab\\u0009\\u007f", Json.printable("a\nb\t\u007f"));
+        String cut = Json.quote("x".repeat(100));
+        assertEquals(Json.QUOTE_LIMIT, cut.length());
+        assertEquals("x".repeat(Json.QUOTE_LIMIT - 3) + "...", cut);
+    }
+}
