@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.dmalib.dma.ops.DmaDebugReport;
 import org.dmalib.examples.CopyEngineScenario;
 import org.dmalib.examples.DriverVariant;
 import org.dmalib.iommu.api.InvalidationStrategy;
@@ -80,8 +81,11 @@ final class DemoCommand {
                         + "data was in RAM, but nothing invalidated the stale lines.");
         boolean asExpected = correct.dataCorrect() && !noDeviceSync.dataCorrect()
                 && !noCpuSync.dataCorrect();
+        asExpected = asExpected && correct.debugReports().isEmpty()
+                && !noDeviceSync.debugReports().isEmpty() && !noCpuSync.debugReports().isEmpty();
         out.println(asExpected
-                ? "Both bugs were caught by the data itself, not by a review: that is what the "
+                ? "Both bugs were caught by the data itself, not by a review, and the DMA-API "
+                        + "debug checks named the call that broke the rules: that is what the "
                         + "model is for."
                 : "Unexpected: the correct driver should be right and both buggy ones wrong.");
         out.println();
@@ -130,7 +134,18 @@ final class DemoCommand {
         out.printf("   The engine copied %d bytes. The DMA API cleaned %d cache lines, invalidated "
                 + "%d and completed them with %d barriers.%n",
                 r.bytesMoved(), r.linesCleaned(), r.linesInvalidated(), r.barriers());
-        out.printf("   Data %s: %s%n%n", r.dataCorrect() ? "RIGHT" : "WRONG",
+        out.printf("   Data %s: %s%n", r.dataCorrect() ? "RIGHT" : "WRONG",
                 r.dataCorrect() ? whenRight : whenWrong);
+        if (r.debugReports().isEmpty()) {
+            out.printf("   The DMA-API debug checks reported nothing.%n%n");
+            return;
+        }
+        for (DmaDebugReport d : r.debugReports()) {
+            out.printf("   DMA-API debug: %s: %s%n", d.check(), d.message());
+            if (!d.mappedAt().isEmpty()) {
+                out.printf("     (mapping made at %s)%n", d.mappedAt().get(0));
+            }
+        }
+        out.println();
     }
 }

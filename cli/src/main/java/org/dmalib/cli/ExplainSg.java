@@ -2,6 +2,7 @@ package org.dmalib.cli;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.dmalib.dma.ops.DebugMode;
 import org.dmalib.dma.ops.DeviceParams;
 import org.dmalib.dma.ops.DmaDevice;
 import org.dmalib.dma.ops.DmaMapping;
@@ -140,7 +141,10 @@ final class ExplainSg {
         DeviceParams params = DeviceParams.of(port)
                 .withDmaMask(DeviceParams.bitMask(IAS))
                 .withSegmentBoundaryMask(r.segmentBoundaryMask())
-                .withMaxSegmentSize(r.maxSegmentSize());
+                .withMaxSegmentSize(r.maxSegmentSize())
+                // the user's addresses name memory this throw-away allocator never handed out:
+                // the debug checks of where memory lies would refuse every one of them
+                .withDebug(DebugMode.OFF);
         DmaDevice dev = DmaDevice.create(memory, params, IommuDmaDomain.create(memory, domain));
 
         DmaMapping m = dev.mapSg(machine.cpu(0), ScatterList.of(list), DmaDirection.TO_DEVICE);

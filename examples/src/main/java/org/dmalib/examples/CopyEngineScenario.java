@@ -1,8 +1,11 @@
 package org.dmalib.examples;
 
 import java.util.Arrays;
+import java.util.List;
 import org.dmalib.dma.ops.CpuBuffer;
+import org.dmalib.dma.ops.DebugMode;
 import org.dmalib.dma.ops.DeviceParams;
+import org.dmalib.dma.ops.DmaDebugReport;
 import org.dmalib.dma.ops.DmaDevice;
 import org.dmalib.dma.ops.PageAllocator;
 import org.dmalib.hw.Coherency;
@@ -15,7 +18,9 @@ import org.dmalib.hw.MachineConfig;
 /**
  * The copy-engine demo as one call, for the CLI and for tests: builds a small machine (64 MiB,
  * two CPUs), attaches a {@link CopyEngine} on a non-coherent stream, runs one copy with the
- * chosen {@link DriverVariant} and reports what the hardware counted.
+ * chosen {@link DriverVariant} and reports what the hardware counted and what the DMA-API debug
+ * checks said. The device warns instead of throwing ({@link DebugMode#WARN}), so that a buggy
+ * variant runs to the end and shows both the wrong data and the report that names the bug.
  *
  * <p>Stateless; each run builds its own machine, so runs are independent and thread-safe.
  */
@@ -40,9 +45,16 @@ public final class CopyEngineScenario {
      * @param linesInvalidated invalidate-to-PoC instructions during the copy
      * @param barriers completing barriers during the copy
      * @param dataCorrect whether the CPU read back exactly the payload
+     * @param debugReports what the device's DMA-API debug checks reported, in order
      */
     public record Result(DriverVariant variant, long bytesMoved, long linesCleaned,
-            long linesInvalidated, long barriers, boolean dataCorrect) {}
+            long linesInvalidated, long barriers, boolean dataCorrect,
+            List<DmaDebugReport> debugReports) {
+        /** Copies the reports. */
+        public Result {
+            debugReports = List.copyOf(debugReports);
+        }
+    }
 
     /**
      * Runs one copy of {@link #DEFAULT_SIZE} bytes.
@@ -71,7 +83,7 @@ public final class CopyEngineScenario {
         PageAllocator memory = PageAllocator.create(machine, BOUNCE_POOL);
         DmaPort port = machine.attach(STREAM_ID, Coherency.NON_COHERENT);
         CopyEngine engine = new CopyEngine(port);
-        DmaDevice dev = DmaDevice.create(memory, DeviceParams.of(port));
+        DmaDevice dev = DmaDevice.create(memory, DeviceParams.of(port).withDebug(DebugMode.WARN));
         CopyEngineDriver driver = new CopyEngineDriver(dev, engine, variant);
         Cpu cpu = machine.cpu(0);
 
@@ -85,7 +97,7 @@ public final class CopyEngineScenario {
         memory.free(dst);
         dev.detach();
         return new Result(variant, engine.bytesMoved(), d.linesCleaned(), d.linesInvalidated(),
-                d.barriers(), Arrays.equals(payload, read));
+                d.barriers(), Arrays.equals(payload, read), dev.debugReports());
     }
 
     /** Returns the recognisable payload the scenario copies: no byte is zero. */
