@@ -59,6 +59,8 @@ public final class BlockDriver {
     private boolean firstCompleted;
     private boolean started;
     private boolean stopped;
+    private long segmentsMapped;
+    private long dmaSegmentsPosted;
 
     /**
      * Binds the driver to its device; nothing is allocated until {@link #start()}.
@@ -155,6 +157,8 @@ public final class BlockDriver {
         ring.write(cpu, slot * BlockDevice.REQUEST_BYTES, raw);
         requests[slot] = request;
         mappings[slot] = m;
+        segmentsMapped += request.segments().size();
+        dmaSegmentsPosted += segments.size();
         next = (slot + 1) % entries;
         inFlight++;
         disk.writeTail(next);
@@ -222,6 +226,19 @@ public final class BlockDriver {
         ring.free();
         tables.free();
         dev.detach();
+    }
+
+    /** Returns the input segments of every request submitted. */
+    public long segmentsMapped() {
+        return segmentsMapped;
+    }
+
+    /**
+     * Returns the DMA segments posted for every request submitted: as many as the input
+     * segments on the direct path, fewer when an IOMMU merged some.
+     */
+    public long dmaSegmentsPosted() {
+        return dmaSegmentsPosted;
     }
 
     /** Returns requests submitted and not yet reaped. */
