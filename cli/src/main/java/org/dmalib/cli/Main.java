@@ -77,6 +77,9 @@ public final class Main {
             if (name.equals(PlanCommand.NAME)) {
                 return PlanCommand.run(sub, out);
             }
+            if (name.equals(RunCommand.NAME)) {
+                return RunCommand.run(sub, out);
+            }
             if (name.equals(TeardownCommand.NAME)) {
                 // a progress bar only on a terminal: never in a pipe, a log or a test
                 return TeardownCommand.run(sub, out, err, Terminal.interactive(),
@@ -103,6 +106,7 @@ public final class Main {
         root.addSubcommand(DemoCommand.NAME, DemoCommand.spec());
         root.addSubcommand(TeardownCommand.NAME, TeardownCommand.spec());
         root.addSubcommand(PlanCommand.NAME, PlanCommand.spec());
+        root.addSubcommand(RunCommand.NAME, RunCommand.spec());
         return root;
     }
 
