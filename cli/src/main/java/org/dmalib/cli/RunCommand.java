@@ -29,6 +29,8 @@ final class RunCommand {
     private static final String COHERENT = "--coherent";
     private static final String JSON = "--json";
     private static final String DEFAULT_OPS = "1000";
+    /** Operations of the untimed warm-up run, so that the JIT's first compiles are not timed. */
+    private static final int WARM_UP_OPS = 500;
 
     private RunCommand() {}
 
@@ -43,8 +45,9 @@ final class RunCommand {
                         + "rate, the invalidation commands the SMMUv3 driver submitted, the cache "
                         + "maintenance and the data errors.",
                 "",
-                "Counts cover the operations only, not the driver's start and stop. Exit "
-                        + "status 1 if any payload arrived wrong.");
+                "Counts cover the operations only, not the driver's start and stop; wall time "
+                        + "is this JVM's, after an untimed warm-up run of " + WARM_UP_OPS
+                        + " operations. Exit status 1 if any payload arrived wrong.");
         spec.addPositional(PositionalParamSpec.builder().index("0").type(String.class)
                 .paramLabel("DRIVER").description("nic or block").build());
         spec.addOption(OptionSpec.builder(OPS).type(String.class).paramLabel("N")
@@ -103,12 +106,22 @@ final class RunCommand {
         boolean coherent = parsed.hasMatchedOption(COHERENT);
         ScenarioConfig config = ScenarioConfig.of((int) ops, mode).withSeed(seed)
                 .withCoherency(coherent ? Coherency.COHERENT : Coherency.NON_COHERENT);
-        ScenarioResult r = switch (driver.toLowerCase(Locale.ROOT)) {
-            case "nic" -> NicScenario.run(config);
-            case "block" -> BlockScenario.run(config);
+        boolean nic = switch (driver.toLowerCase(Locale.ROOT)) {
+            case "nic" -> true;
+            case "block" -> false;
             default -> throw new IllegalArgumentException(
                     "DRIVER=" + driver + ": unknown driver (nic or block)");
         };
+        ScenarioConfig warmUp = ScenarioConfig.of(WARM_UP_OPS, mode).withSeed(seed + 1)
+                .withCoherency(config.coherency());
+        ScenarioResult r;
+        if (nic) {
+            NicScenario.run(warmUp);
+            r = NicScenario.run(config);
+        } else {
+            BlockScenario.run(warmUp);
+            r = BlockScenario.run(config);
+        }
         if (parsed.hasMatchedOption(JSON)) {
             out.println(RunReport.json(r));
         } else {

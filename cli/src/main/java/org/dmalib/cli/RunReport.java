@@ -28,7 +28,8 @@ final class RunReport {
                         : "behind an SMMUv3 (" + name(mode) + " unmaps)",
                 r.config().coherency() == Coherency.COHERENT ? "coherent" : "non-coherent",
                 r.config().seed());
-        out.printf(Locale.ROOT, "throughput     %.0f %s/s, %.1f MB/s (wall %.1f ms on this JVM)%n",
+        out.printf(Locale.ROOT,
+                "throughput     %.0f %s/s, %.1f MB/s (wall %.1f ms, after a warm-up)%n",
                 r.operationsPerSecond(), nic ? "packets" : "requests", r.megabytesPerSecond(),
                 r.wallNanos() / 1e6);
         if (mode == IommuMode.DIRECT) {
@@ -42,8 +43,8 @@ final class RunReport {
                             + "flushes%n", r.tlbiCommands(), r.commands().tlbiNhAsid(), r.cmdSyncs(),
                     r.lazyFlushes());
         }
-        out.printf(Locale.ROOT, "cache          %d lines cleaned, %d invalidated, %d clean+invalidated, "
-                        + "%d barriers%n", r.hw().linesCleaned(), r.hw().linesInvalidated(),
+        out.printf(Locale.ROOT, "cache          %d lines cleaned, %d invalidated, "
+                        + "%d clean+invalidated, %d barriers%n", r.hw().linesCleaned(), r.hw().linesInvalidated(),
                 r.hw().linesCleanInvalidated(), r.hw().barriers());
         out.printf(Locale.ROOT, "data errors    %d (device errors %d, SMMU faults %d, mappings "
                         + "pending after teardown %d)%n", r.dataErrors(), r.deviceErrors(),

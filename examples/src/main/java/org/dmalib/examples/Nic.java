@@ -162,8 +162,8 @@ public final class Nic {
      */
     public synchronized void writeTxTail(int tail) {
         if (tail < 0 || tail >= tx.entries) {
-            throw new IllegalArgumentException(
-                    "tail=" + tail + " must be from 0 to " + (tx.entries - 1) + " (TX entries=" + tx.entries + ")");
+            throw new IllegalArgumentException("tail=" + tail + " must be from 0 to "
+                    + (tx.entries - 1) + " (TX entries=" + tx.entries + ")");
         }
         while (tx.head != tail) {
             long slot = tx.slot(tx.head);
