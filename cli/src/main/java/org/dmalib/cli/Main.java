@@ -98,6 +98,9 @@ public final class Main {
             if (name.equals(ExplainSgCommand.NAME)) {
                 return ExplainSgCommand.run(in, out);
             }
+            if (name.equals(RunCommand.NAME)) {
+                return RunCommand.run(sub, out);
+            }
             if (name.equals(TeardownCommand.NAME)) {
                 // a progress bar only on a terminal: never in a pipe, a log or a test
                 return TeardownCommand.run(sub, out, err, Terminal.interactive(),
@@ -129,6 +132,7 @@ public final class Main {
         root.addSubcommand(TeardownCommand.NAME, TeardownCommand.spec());
         root.addSubcommand(PlanCommand.NAME, PlanCommand.spec());
         root.addSubcommand(ExplainSgCommand.NAME, ExplainSgCommand.spec());
+        root.addSubcommand(RunCommand.NAME, RunCommand.spec());
         return root;
     }
 

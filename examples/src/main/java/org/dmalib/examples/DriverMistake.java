@@ -1,0 +1,41 @@
+package org.dmalib.examples;
+
+/**
+ * One realistic DMA-API mistake that {@link NicDriver} or {@link BlockDriver} can be told to
+ * make, so that a test or the CLI seeds exactly one bug with one value and sees what the
+ * hardware model and the DMA API make of it. {@link #CORRECT} makes none.
+ *
+ * <p>Each driver documents, per constant, where it makes the mistake; a driver that has no
+ * place for a new constant rejects it in its constructor rather than running correctly under a
+ * mistaken name.
+ */
+public enum DriverMistake {
+    /** No mistake: the driver follows the DMA API's ownership rules. */
+    CORRECT,
+    /**
+     * The CPU reads what the device wrote while the device still owns the buffer. NIC: a
+     * received frame is read without {@code syncForCpu}; block: a read request is completed to
+     * the caller before its scatterlist is unmapped (the unmap is deferred to the next reap).
+     * On a non-coherent device the CPU then sees stale cache lines.
+     */
+    MISSING_SYNC_FOR_CPU,
+    /**
+     * Buffers the device writes are mapped {@code TO_DEVICE}. NIC: the RX buffers; block: the
+     * scatterlists of read requests. Behind an IOMMU the device's writes fault (read-only
+     * mapping, a permission fault in the SMMU's event queue); on the direct path they land, but
+     * the CPU is never given the fresh data (no invalidate for {@code TO_DEVICE}).
+     */
+    WRONG_DIRECTION,
+    /**
+     * A completion unmaps the same mapping twice. NIC: the first completed TX packet (by its
+     * DMA address); block: the first completed request. The DMA API refuses the second unmap
+     * with {@link org.dmalib.dma.ops.DmaUsageException}.
+     */
+    DOUBLE_UNMAP,
+    /**
+     * One mapping is never unmapped. NIC: the first completed TX packet; block: the first
+     * completed request. Detaching the device reports it in a
+     * {@link org.dmalib.dma.ops.DmaLeakException}.
+     */
+    LEAK_AT_DETACH
+}

@@ -1,0 +1,102 @@
+package org.dmalib.examples;
+
+import java.util.Objects;
+import org.dmalib.hw.Coherency;
+
+/**
+ * What a ring-driver scenario ({@link NicScenario}, {@link BlockScenario}) runs. Start from
+ * {@link #of} and change fields with the {@code with*} methods.
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param operations NIC packets in each direction, or block requests: 1 to {@value #MAX_OPERATIONS}
+ * @param mode direct, or behind an SMMUv3 strict or lazy
+ * @param coherency how the device's stream is attached
+ * @param mistake the one bug the driver makes, or {@link DriverMistake#CORRECT}
+ * @param seed the seed of the random payloads, lengths and layouts: equal seeds, equal runs
+ * @param ringEntries descriptors per ring (NIC: RX and TX each; block: requests), from
+ *     {@value NicDriver#MIN_ENTRIES} to {@value NicDriver#MAX_ENTRIES}
+ */
+public record ScenarioConfig(int operations, IommuMode mode, Coherency coherency,
+        DriverMistake mistake, long seed, int ringEntries) {
+    /** The most operations one run takes: 10 million, minutes of work on one core. */
+    public static final int MAX_OPERATIONS = 10_000_000;
+    /** The default ring size: 256 descriptors, a common Linux NIC default. */
+    public static final int DEFAULT_RING_ENTRIES = 256;
+    /** The default seed. */
+    public static final long DEFAULT_SEED = 1;
+
+    /**
+     * Validates the configuration.
+     *
+     * @throws IllegalArgumentException naming the bad value
+     * @throws NullPointerException if an enum is null
+     */
+    public ScenarioConfig {
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(coherency, "coherency");
+        Objects.requireNonNull(mistake, "mistake");
+        if (operations < 1 || operations > MAX_OPERATIONS) {
+            throw new IllegalArgumentException(
+                    "operations=" + operations + " must be from 1 to " + MAX_OPERATIONS);
+        }
+        if (ringEntries < NicDriver.MIN_ENTRIES || ringEntries > NicDriver.MAX_ENTRIES) {
+            throw new IllegalArgumentException("ringEntries=" + ringEntries + " must be from "
+                    + NicDriver.MIN_ENTRIES + " to " + NicDriver.MAX_ENTRIES);
+        }
+    }
+
+    /**
+     * Returns {@code operations} in {@code mode} on a non-coherent stream, correct driver,
+     * the default seed and ring size.
+     *
+     * @param operations as for the record component
+     * @param mode as for the record component
+     * @return the configuration
+     * @throws IllegalArgumentException naming the bad value
+     */
+    public static ScenarioConfig of(int operations, IommuMode mode) {
+        return new ScenarioConfig(operations, mode, Coherency.NON_COHERENT, DriverMistake.CORRECT,
+                DEFAULT_SEED, DEFAULT_RING_ENTRIES);
+    }
+
+    /**
+     * Returns this configuration with another stream attachment.
+     *
+     * @param c coherent or not
+     * @return the new configuration
+     */
+    public ScenarioConfig withCoherency(Coherency c) {
+        return new ScenarioConfig(operations, mode, c, mistake, seed, ringEntries);
+    }
+
+    /**
+     * Returns this configuration with another driver mistake.
+     *
+     * @param m the mistake
+     * @return the new configuration
+     */
+    public ScenarioConfig withMistake(DriverMistake m) {
+        return new ScenarioConfig(operations, mode, coherency, m, seed, ringEntries);
+    }
+
+    /**
+     * Returns this configuration with another seed.
+     *
+     * @param s the seed
+     * @return the new configuration
+     */
+    public ScenarioConfig withSeed(long s) {
+        return new ScenarioConfig(operations, mode, coherency, mistake, s, ringEntries);
+    }
+
+    /**
+     * Returns this configuration with another ring size.
+     *
+     * @param entries as for the record component
+     * @return the new configuration
+     */
+    public ScenarioConfig withRingEntries(int entries) {
+        return new ScenarioConfig(operations, mode, coherency, mistake, seed, entries);
+    }
+}
