@@ -79,6 +79,10 @@ public final class BlockDriver {
         this.disk = Objects.requireNonNull(disk, "disk");
         this.cpu = Objects.requireNonNull(cpu, "cpu");
         this.mistake = Objects.requireNonNull(mistake, "mistake");
+        if (mistake == DriverMistake.UNCHECKED_RESULT) {
+            throw new IllegalArgumentException("mistake=" + mistake
+                    + " has no place in this driver: mapSg returns a handle, never an error value");
+        }
         if (entries < NicDriver.MIN_ENTRIES || entries > NicDriver.MAX_ENTRIES) {
             throw new IllegalArgumentException("entries=" + entries + " must be from "
                     + NicDriver.MIN_ENTRIES + " to " + NicDriver.MAX_ENTRIES);
@@ -193,7 +197,7 @@ public final class BlockDriver {
             requests[slot] = null;
             clean = (slot + 1) % entries;
             inFlight--;
-            unmap(m);
+            unmap(m, r.op() == BlockRequest.Op.WRITE ? DmaDirection.TO_DEVICE : DmaDirection.FROM_DEVICE);
             done.add(new BlockCompletion(slot, r, (status & BlockDevice.ERROR) == 0));
         }
         return done;
@@ -246,7 +250,11 @@ public final class BlockDriver {
         return inFlight;
     }
 
-    private void unmap(DmaMapping m) {
+    /**
+     * Unmaps a completed request as Linux drivers do, by what they kept: the list's first DMA
+     * address, the entry count it was mapped with, and the direction the request needs.
+     */
+    private void unmap(DmaMapping m, DmaDirection dir) {
         boolean first = !firstCompleted;
         firstCompleted = true;
         if (first && mistake == DriverMistake.LEAK_AT_DETACH) {
@@ -256,9 +264,9 @@ public final class BlockDriver {
             deferred.add(m); // bug: completed to the caller first, unmapped on the next reap
             return;
         }
-        m.unmap(cpu);
+        dev.unmapSg(cpu, m.dmaAddress(), m.inputCount(), dir);
         if (first && mistake == DriverMistake.DOUBLE_UNMAP) {
-            m.unmap(cpu); // bug: unmapped again
+            dev.unmapSg(cpu, m.dmaAddress(), m.inputCount(), dir); // bug: unmapped again
         }
     }
 

@@ -73,7 +73,7 @@ public final class BlockScenario {
      *     {@link DriverMistake#LEAK_AT_DETACH}
      */
     public static ScenarioResult run(ScenarioConfig config) {
-        Platform p = new Platform(config.mode(), config.coherency());
+        Platform p = new Platform(config.mode(), config.coherency(), config.debug());
         BlockDevice disk = new BlockDevice(p.port, DISK_SECTORS);
         BlockDriver driver = new BlockDriver(p.dev, disk, p.cpu, config.ringEntries(), config.mistake());
         Random random = new Random(config.seed());
@@ -126,7 +126,8 @@ public final class BlockScenario {
         }
         return new ScenarioResult("block", config, done, bytes, dataErrors, deviceErrors,
                 counted.hw(), counted.smmu(), counted.commands(), counted.lazy(),
-                p.dev.pendingMappings().size(), p.iovaRangesOutstanding(), wall);
+                p.dev.pendingMappings().size(), p.iovaRangesOutstanding(), wall,
+                p.dev.debugReports(), p.dev.debugReportCount());
     }
 
     /**

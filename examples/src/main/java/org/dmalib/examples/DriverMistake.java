@@ -22,8 +22,10 @@ public enum DriverMistake {
     /**
      * Buffers the device writes are mapped {@code TO_DEVICE}. NIC: the RX buffers; block: the
      * scatterlists of read requests. Behind an IOMMU the device's writes fault (read-only
-     * mapping, a permission fault in the SMMU's event queue); on the direct path they land, but
-     * the CPU is never given the fresh data (no invalidate for {@code TO_DEVICE}).
+     * mapping, a permission fault in the SMMU's event queue); on the direct path they land. The
+     * drivers then sync (NIC) or unmap (block) with the direction they need, which the debug
+     * checks find differs from the mapping's; on the direct path the NIC's syncs even bring
+     * the data, so only the checks see the bug there.
      */
     WRONG_DIRECTION,
     /**
@@ -37,5 +39,12 @@ public enum DriverMistake {
      * completed request. Detaching the device reports it in a
      * {@link org.dmalib.dma.ops.DmaLeakException}.
      */
-    LEAK_AT_DETACH
+    LEAK_AT_DETACH,
+    /**
+     * A map result is used without {@code mappingError}. NIC only: the TX path maps each packet
+     * with {@code mapPage} and posts the address unchecked; the unmap at completion is then
+     * reported ({@code MAP_ERROR_NOT_CHECKED}). The block driver maps with handles, which carry
+     * no error value, and rejects this mistake.
+     */
+    UNCHECKED_RESULT
 }

@@ -35,7 +35,7 @@ import org.dmalib.iommu.api.DmaDirection;
  * <p>The {@link DriverMistake} seeds one bug: {@code MISSING_SYNC_FOR_CPU} reads frames without
  * {@code syncForCpu}; {@code WRONG_DIRECTION} maps the RX buffers TO_DEVICE; {@code
  * DOUBLE_UNMAP} unmaps the first completed TX packet twice; {@code LEAK_AT_DETACH} never unmaps
- * it.
+ * it; {@code UNCHECKED_RESULT} posts TX addresses without {@code mappingError}.
  *
  * <p>Thread-safety: not thread-safe; one thread (the NIC's interrupt and softirq context in
  * Linux terms) drives it, on the CPU it was given.
@@ -164,12 +164,13 @@ public final class NicDriver {
                 rxErrors++;
             } else {
                 int length = d.getInt(Nic.LENGTH);
+                // by address and with the direction the ring needs, as Linux drivers sync
                 if (mistake != DriverMistake.MISSING_SYNC_FOR_CPU) {
-                    m.syncForCpu(cpu, 0, length);
+                    dev.syncSingleForCpu(cpu, m.dmaAddress(), length, DmaDirection.FROM_DEVICE);
                 } // else bug: the CPU reads a buffer the device still owns
                 frames.add(rxPage[slot].read(cpu, offset(slot), length));
                 // the bytes the CPU took go back to the device before the buffer is reposted
-                m.syncForDevice(cpu, 0, length);
+                dev.syncSingleForDevice(cpu, m.dmaAddress(), length, DmaDirection.FROM_DEVICE);
                 rxFrames++;
             }
             post(rxRing, slot, m.dmaAddress(), BUFFER_SIZE);
@@ -179,14 +180,16 @@ public final class NicDriver {
     }
 
     /**
-     * Queues one packet: copies it into the next TX buffer, maps it TO_DEVICE, posts it and
-     * writes the TX tail. When the ring is full, completed packets are reaped first.
+     * Queues one packet: copies it into the next TX buffer, maps it TO_DEVICE with {@code
+     * mapPage} (the ring keeps only the address and length), checks the result with {@code
+     * mappingError}, posts it and writes the TX tail. When the ring is full, completed packets
+     * are reaped first.
      *
      * @param packet 1 to {@link Nic#MAX_FRAME} bytes
-     * @return false if the ring is still full (nothing was queued)
+     * @return false if the ring is still full or the packet cannot be mapped now (nothing was
+     *     queued)
      * @throws IllegalArgumentException if the packet's length is out of range
      * @throws IllegalStateException if the driver is not running
-     * @throws org.dmalib.dma.ops.DmaMappingException if the packet cannot be mapped
      */
     public boolean transmit(byte[] packet) {
         checkRunning();
@@ -200,9 +203,12 @@ public final class NicDriver {
         }
         int slot = txNext;
         txPage[slot].write(cpu, offset(slot), packet);
-        DmaMapping m = dev.mapSingle(cpu, txPage[slot].paddr() + offset(slot), packet.length,
+        long dma = dev.mapPage(cpu, txPage[slot].paddr() + offset(slot), packet.length,
                 DmaDirection.TO_DEVICE);
-        txDma[slot] = m.dmaAddress();
+        if (mistake != DriverMistake.UNCHECKED_RESULT && dev.mappingError(dma)) {
+            return false; // no bounce buffer, IOVA or table memory now: the caller retries
+        } // else bug: the address goes to the NIC unchecked
+        txDma[slot] = dma;
         txLength[slot] = packet.length;
         post(txRing, slot, txDma[slot], packet.length);
         txNext = (slot + 1) % entries;

@@ -41,7 +41,7 @@ public final class NicScenario {
      *     {@link DriverMistake#LEAK_AT_DETACH}
      */
     public static ScenarioResult run(ScenarioConfig config) {
-        Platform p = new Platform(config.mode(), config.coherency());
+        Platform p = new Platform(config.mode(), config.coherency(), config.debug());
         Nic nic = new Nic(p.port);
         NicDriver driver = new NicDriver(p.dev, nic, p.cpu, config.ringEntries(), config.mistake());
         Random random = new Random(config.seed());
@@ -90,7 +90,8 @@ public final class NicScenario {
         p.teardown();
         return new ScenarioResult("nic", config, done, bytes, dataErrors, deviceErrors,
                 counted.hw(), counted.smmu(), counted.commands(), counted.lazy(),
-                p.dev.pendingMappings().size(), p.iovaRangesOutstanding(), wall);
+                p.dev.pendingMappings().size(), p.iovaRangesOutstanding(), wall,
+                p.dev.debugReports(), p.dev.debugReportCount());
     }
 
     /**

@@ -2,6 +2,7 @@ package org.dmalib.examples;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import org.dmalib.dma.ops.DebugMode;
 import org.dmalib.dma.ops.DeviceParams;
 import org.dmalib.dma.ops.DmaDevice;
 import org.dmalib.dma.ops.FlushMode;
@@ -87,6 +88,10 @@ final class Platform {
     }
 
     Platform(IommuMode mode, Coherency coherency) {
+        this(mode, coherency, DebugMode.THROW);
+    }
+
+    Platform(IommuMode mode, Coherency coherency, DebugMode debug) {
         this.mode = mode;
         if (mode == IommuMode.DIRECT) {
             smmu = null;
@@ -94,7 +99,7 @@ final class Platform {
             domain = null;
             dmaDomain = null;
             port = machine.attach(STREAM_ID, coherency);
-            dev = DmaDevice.create(memory, DeviceParams.of(port));
+            dev = DmaDevice.create(memory, DeviceParams.of(port).withDebug(debug));
             return;
         }
         long tables = memory.reserveRegion(TABLES, TableMemory.MAX_BLOCK);
@@ -105,7 +110,8 @@ final class Platform {
         dmaDomain = IommuDmaDomain.create(memory, domain, nanos::get);
         port = machine.attach(STREAM_ID, coherency, smmu);
         FlushMode flush = mode == IommuMode.LAZY ? FlushMode.LAZY : FlushMode.STRICT;
-        dev = DmaDevice.create(memory, DeviceParams.of(port).withFlushMode(flush), dmaDomain);
+        dev = DmaDevice.create(memory, DeviceParams.of(port).withFlushMode(flush).withDebug(debug),
+                dmaDomain);
     }
 
     /** Advances the modelled clock by {@code delta} nanoseconds. */

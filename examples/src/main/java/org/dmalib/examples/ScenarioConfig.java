@@ -1,6 +1,7 @@
 package org.dmalib.examples;
 
 import java.util.Objects;
+import org.dmalib.dma.ops.DebugMode;
 import org.dmalib.hw.Coherency;
 
 /**
@@ -14,11 +15,12 @@ import org.dmalib.hw.Coherency;
  * @param coherency how the device's stream is attached
  * @param mistake the one bug the driver makes, or {@link DriverMistake#CORRECT}
  * @param seed the seed of the random payloads, lengths and layouts: equal seeds, equal runs
+ * @param debug what the device's DMA-API debug checks do with a report (default THROW)
  * @param ringEntries descriptors per ring (NIC: RX and TX each; block: requests), from
  *     {@value NicDriver#MIN_ENTRIES} to {@value NicDriver#MAX_ENTRIES}
  */
 public record ScenarioConfig(int operations, IommuMode mode, Coherency coherency,
-        DriverMistake mistake, long seed, int ringEntries) {
+        DriverMistake mistake, long seed, int ringEntries, DebugMode debug) {
     /** The most operations one run takes: 10 million, minutes of work on one core. */
     public static final int MAX_OPERATIONS = 10_000_000;
     /** The default ring size: 256 descriptors, a common Linux NIC default. */
@@ -36,6 +38,7 @@ public record ScenarioConfig(int operations, IommuMode mode, Coherency coherency
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(coherency, "coherency");
         Objects.requireNonNull(mistake, "mistake");
+        Objects.requireNonNull(debug, "debug");
         if (operations < 1 || operations > MAX_OPERATIONS) {
             throw new IllegalArgumentException(
                     "operations=" + operations + " must be from 1 to " + MAX_OPERATIONS);
@@ -57,7 +60,7 @@ public record ScenarioConfig(int operations, IommuMode mode, Coherency coherency
      */
     public static ScenarioConfig of(int operations, IommuMode mode) {
         return new ScenarioConfig(operations, mode, Coherency.NON_COHERENT, DriverMistake.CORRECT,
-                DEFAULT_SEED, DEFAULT_RING_ENTRIES);
+                DEFAULT_SEED, DEFAULT_RING_ENTRIES, DebugMode.THROW);
     }
 
     /**
@@ -67,7 +70,7 @@ public record ScenarioConfig(int operations, IommuMode mode, Coherency coherency
      * @return the new configuration
      */
     public ScenarioConfig withCoherency(Coherency c) {
-        return new ScenarioConfig(operations, mode, c, mistake, seed, ringEntries);
+        return new ScenarioConfig(operations, mode, c, mistake, seed, ringEntries, debug);
     }
 
     /**
@@ -77,7 +80,7 @@ public record ScenarioConfig(int operations, IommuMode mode, Coherency coherency
      * @return the new configuration
      */
     public ScenarioConfig withMistake(DriverMistake m) {
-        return new ScenarioConfig(operations, mode, coherency, m, seed, ringEntries);
+        return new ScenarioConfig(operations, mode, coherency, m, seed, ringEntries, debug);
     }
 
     /**
@@ -87,7 +90,18 @@ public record ScenarioConfig(int operations, IommuMode mode, Coherency coherency
      * @return the new configuration
      */
     public ScenarioConfig withSeed(long s) {
-        return new ScenarioConfig(operations, mode, coherency, mistake, s, ringEntries);
+        return new ScenarioConfig(operations, mode, coherency, mistake, s, ringEntries, debug);
+    }
+
+    /**
+     * Returns this configuration with another DMA-API debug mode for the device.
+     *
+     * @param d THROW (the default: a mistake stops the run with its report), WARN (the run goes
+     *     on and the reports are counted) or OFF
+     * @return the new configuration
+     */
+    public ScenarioConfig withDebug(DebugMode d) {
+        return new ScenarioConfig(operations, mode, coherency, mistake, seed, ringEntries, d);
     }
 
     /**
@@ -97,6 +111,6 @@ public record ScenarioConfig(int operations, IommuMode mode, Coherency coherency
      * @return the new configuration
      */
     public ScenarioConfig withRingEntries(int entries) {
-        return new ScenarioConfig(operations, mode, coherency, mistake, seed, entries);
+        return new ScenarioConfig(operations, mode, coherency, mistake, seed, entries, debug);
     }
 }

@@ -1,5 +1,7 @@
 package org.dmalib.examples;
 
+import java.util.List;
+import org.dmalib.dma.ops.DmaDebugReport;
 import org.dmalib.dma.ops.LazyFlushCounters;
 import org.dmalib.hw.HwCounters;
 import org.dmalib.hw.SmmuCounters;
@@ -26,11 +28,21 @@ import org.dmalib.iommu.smmu.SmmuDriverCounters;
  * @param pendingMappings mappings and coherent allocations still live after the teardown
  * @param iovaRangesOutstanding IOVA ranges still allocated after the teardown (0 direct)
  * @param wallNanos wall time of the operations on this JVM
+ * @param debugReports what the device's DMA-API debug checks reported (none for a correct
+ *     driver; a THROW-mode run ends at the first, with an exception instead of a result); the
+ *     device keeps the first 1024
+ * @param debugReportCount how many reports the device raised, kept or not
  */
 public record ScenarioResult(String driver, ScenarioConfig config, long operations, long bytes,
         long dataErrors, long deviceErrors, HwCounters hw, SmmuCounters smmu,
         SmmuDriverCounters commands, LazyFlushCounters lazy, int pendingMappings,
-        long iovaRangesOutstanding, long wallNanos) {
+        long iovaRangesOutstanding, long wallNanos, List<DmaDebugReport> debugReports,
+        long debugReportCount) {
+
+    /** Copies the reports. */
+    public ScenarioResult {
+        debugReports = List.copyOf(debugReports);
+    }
 
     /** Returns the TLBI commands the SMMU driver submitted: by VA, ASID-wide and ALL. */
     public long tlbiCommands() {

@@ -7,6 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import java.util.Map;
+import java.util.Set;
+import org.dmalib.dma.ops.DebugCheck;
+import org.dmalib.dma.ops.DebugMode;
+import org.dmalib.dma.ops.DmaDebugException;
 import java.util.List;
 import org.dmalib.dma.ops.CpuBuffer;
 import org.dmalib.dma.ops.DmaLeakException;
@@ -29,6 +34,7 @@ class BlockTest {
     private static final int FEW = 500;
 
     private static void assertClean(ScenarioResult r) {
+        assertEquals(List.of(), r.debugReports(), "a correct driver raises no DMA-API debug report");
         assertEquals(REQUESTS, r.operations());
         assertEquals(0, r.dataErrors(), r::toString);
         assertEquals(0, r.deviceErrors(), r::toString);
@@ -45,7 +51,11 @@ class BlockTest {
         final CpuBuffer buffers;
 
         Board(IommuMode mode, DriverMistake mistake) {
-            p = new Platform(mode, Coherency.NON_COHERENT);
+            this(mode, mistake, DebugMode.THROW);
+        }
+
+        Board(IommuMode mode, DriverMistake mistake, DebugMode debug) {
+            p = new Platform(mode, Coherency.NON_COHERENT, debug);
             disk = new BlockDevice(p.port, 64);
             driver = new BlockDriver(p.dev, disk, p.cpu, 8, mistake);
             buffers = p.memory.allocate(4 * 4096);
@@ -141,9 +151,11 @@ class BlockTest {
 
     @Test
     void completing_a_read_before_its_unmap_shows_the_poison_the_cpu_wrote() {
+        // WARN: the debug checks report the bug and let it run, to show what the hardware does
         ScenarioConfig c = ScenarioConfig.of(FEW, IommuMode.STRICT)
-                .withMistake(DriverMistake.MISSING_SYNC_FOR_CPU);
+                .withMistake(DriverMistake.MISSING_SYNC_FOR_CPU).withDebug(DebugMode.WARN);
         ScenarioResult r = BlockScenario.run(c);
+        assertTrue(NicTest.checks(r).contains(DebugCheck.CPU_ACCESS_WHILE_DEVICE_OWNS), r::toString);
         // about half the requests are reads; most of their lines are still cached
         assertTrue(r.dataErrors() > FEW / 4, r::toString);
         assertEquals(0, r.deviceErrors());
@@ -152,8 +164,8 @@ class BlockTest {
     }
 
     @Test
-    void reads_mapped_to_device_fault_behind_the_smmu_and_go_stale_directly() {
-        Board b = new Board(IommuMode.STRICT, DriverMistake.WRONG_DIRECTION);
+    void reads_mapped_to_device_fault_behind_the_smmu_and_are_reported_at_unmap() {
+        Board b = new Board(IommuMode.STRICT, DriverMistake.WRONG_DIRECTION, DebugMode.WARN);
         b.driver.submit(new BlockRequest(BlockRequest.Op.READ, 0, b.list()));
         assertFalse(b.driver.reap().get(0).ok());
         List<SmmuEvent> events = b.p.events();
@@ -164,21 +176,26 @@ class BlockTest {
         b.driver.stop();
 
         ScenarioResult smmu = BlockScenario.run(ScenarioConfig.of(FEW, IommuMode.LAZY)
-                .withMistake(DriverMistake.WRONG_DIRECTION));
+                .withMistake(DriverMistake.WRONG_DIRECTION).withDebug(DebugMode.WARN));
+        assertEquals(Set.of(DebugCheck.FREE_DIFFERENT_DIRECTION), NicTest.checks(smmu));
         assertTrue(smmu.deviceErrors() > FEW / 4, smmu::toString);
         assertEquals(smmu.deviceErrors(), smmu.dataErrors(), "every read, and only reads, failed");
         assertEquals(smmu.deviceErrors(), smmu.smmu().faults());
         ScenarioResult direct = BlockScenario.run(ScenarioConfig.of(FEW, IommuMode.DIRECT)
-                .withMistake(DriverMistake.WRONG_DIRECTION));
-        assertTrue(direct.dataErrors() > FEW / 4, direct::toString);
+                .withMistake(DriverMistake.WRONG_DIRECTION).withDebug(DebugMode.WARN));
+        assertEquals(Set.of(DebugCheck.FREE_DIFFERENT_DIRECTION), NicTest.checks(direct));
+        // the unmap says FROM_DEVICE, so the invalidate comes and the data is right: only the
+        // debug checks see the bug on the direct path
+        assertEquals(0, direct.dataErrors(), direct::toString);
         assertEquals(0, direct.deviceErrors());
     }
 
     @Test
     void a_completion_that_unmaps_twice_is_refused() {
-        DmaUsageException e = assertThrows(DmaUsageException.class, () -> BlockScenario.run(
+        DmaDebugException e = assertThrows(DmaDebugException.class, () -> BlockScenario.run(
                 ScenarioConfig.of(50, IommuMode.STRICT).withMistake(DriverMistake.DOUBLE_UNMAP)));
-        assertTrue(e.getMessage().contains("unmap twice"), e::getMessage);
+        assertEquals(DebugCheck.FREE_NOT_ALLOCATED, e.check());
+        assertTrue(e.getMessage().contains("unmapped already"), e::getMessage);
     }
 
     @Test
@@ -194,8 +211,28 @@ class BlockTest {
         assertEquals(DmaDirection.TO_DEVICE, leaked.direction(), "the first request, the write");
         assertEquals(3584 + 4096 + 512, leaked.size());
         assertEquals(2, leaked.segments(), "the merged DMA segments");
-        assertThrows(DmaLeakException.class, () -> BlockScenario.run(
-                ScenarioConfig.of(50, IommuMode.DIRECT).withMistake(DriverMistake.LEAK_AT_DETACH)));
+        ScenarioResult warned = BlockScenario.run(ScenarioConfig.of(50, IommuMode.DIRECT)
+                .withMistake(DriverMistake.LEAK_AT_DETACH).withDebug(DebugMode.WARN));
+        assertEquals(1, warned.pendingMappings());
+        assertTrue(NicTest.checks(warned).contains(DebugCheck.PENDING_AT_DETACH), warned::toString);
+    }
+
+    @Test
+    void every_seeded_mistake_is_stopped_by_its_debug_report() {
+        Map<DriverMistake, DebugCheck> expected = Map.of(
+                DriverMistake.MISSING_SYNC_FOR_CPU, DebugCheck.CPU_ACCESS_WHILE_DEVICE_OWNS,
+                DriverMistake.WRONG_DIRECTION, DebugCheck.FREE_DIFFERENT_DIRECTION,
+                DriverMistake.DOUBLE_UNMAP, DebugCheck.FREE_NOT_ALLOCATED);
+        for (Map.Entry<DriverMistake, DebugCheck> m : expected.entrySet()) {
+            DmaDebugException e = assertThrows(DmaDebugException.class, () -> BlockScenario.run(
+                    ScenarioConfig.of(50, IommuMode.STRICT).withMistake(m.getKey())), m::toString);
+            assertEquals(m.getValue(), e.check(), e::getMessage);
+            assertEquals(BlockDriver.class.getName(), e.report().mappedAt().get(0).getClassName());
+        }
+        IllegalArgumentException unchecked = assertThrows(IllegalArgumentException.class,
+                () -> BlockScenario.run(ScenarioConfig.of(5, IommuMode.STRICT)
+                        .withMistake(DriverMistake.UNCHECKED_RESULT)));
+        assertTrue(unchecked.getMessage().contains("mistake=UNCHECKED_RESULT"), unchecked::getMessage);
     }
 
     @Test

@@ -12,6 +12,9 @@ import org.dmalib.dma.ops.internal.jfr.DebugReportEvent;
  * One device's DMA-API debugging: raises reports as its {@link DebugMode} says, keeps them, and
  * captures where mappings are made.
  *
+ * <p>In WARN mode only a device's first report is logged, as dma-debug prints only the first
+ * error by default; every report is counted, and the first {@value #KEPT_REPORTS} are kept.
+ *
  * <p>Thread-safety: safe for concurrent use (the report list is guarded by this object).
  */
 final class DeviceDebug {
@@ -126,7 +129,9 @@ final class DeviceDebug {
         PendingMapping m = about == null ? null : about.describe();
         DmaDebugReport r = new DmaDebugReport(check, streamId, Optional.ofNullable(m), at,
                 check.linuxMessage() + " " + detail);
+        boolean first;
         synchronized (this) {
+            first = count == 0;
             count++;
             if (reports.size() < KEPT_REPORTS) {
                 reports.add(r);
@@ -135,10 +140,11 @@ final class DeviceDebug {
         DebugReportEvent.emit(streamId, check.name(), m == null ? 0 : m.dmaAddress(),
                 m == null ? 0 : m.size(), m == null ? "" : m.direction().name(),
                 m == null ? "" : m.kind().name(), r.message());
-        if (mode == DebugMode.WARN) {
-            // one line per warning: the frames are in the recorded report
+        // dma-debug shows the first error only (num_errors = 1); the rest are counted and kept
+        if (mode == DebugMode.WARN && first) {
             String where = at.isEmpty() ? "" : " (at " + at.get(0) + ")";
-            LOG.log(Level.WARNING, () -> "DMA-API: device streamId=" + streamId + ": " + r.message() + where);
+            LOG.log(Level.WARNING, () -> "DMA-API: device streamId=" + streamId + ": " + r.message() + where
+                    + "; later reports of this device are recorded, not logged");
         }
         return r;
     }
