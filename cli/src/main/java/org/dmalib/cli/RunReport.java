@@ -49,6 +49,9 @@ final class RunReport {
         out.printf(Locale.ROOT, "data errors    %d (device errors %d, SMMU faults %d, mappings "
                         + "pending after teardown %d)%n", r.dataErrors(), r.deviceErrors(),
                 r.smmu().faults(), r.pendingMappings());
+        out.printf(Locale.ROOT, "debug reports  %d%s%n", r.debugReportCount(),
+                r.debugReports().isEmpty() ? " (the DMA-API debug checks found no misuse)"
+                        : " (first: " + r.debugReports().get(0).message() + ")");
     }
 
     /** Returns the result as one JSON object (field names as in {@code dmalib run --help}). */
@@ -60,14 +63,14 @@ final class RunReport {
                         + "\"asidInvalidations\":%d,\"cmdSyncs\":%d,\"lazyFlushes\":%d,"
                         + "\"linesCleaned\":%d,\"linesInvalidated\":%d,\"linesCleanInvalidated\":%d,"
                         + "\"barriers\":%d,\"smmuFaults\":%d,\"deviceErrors\":%d,\"dataErrors\":%d,"
-                        + "\"pendingMappings\":%d}",
+                        + "\"pendingMappings\":%d,\"debugReports\":%d}",
                 r.driver(), name(r.config().mode()), r.config().coherency() == Coherency.COHERENT,
                 r.operations(), r.bytes(), r.wallNanos(), r.operationsPerSecond(),
                 r.megabytesPerSecond(), r.smmu().translations(), r.iotlbHits(), r.iotlbMisses(),
                 r.iotlbHitRate(), r.smmu().walks(), r.tlbiCommands(), r.commands().tlbiNhAsid(),
                 r.cmdSyncs(), r.lazyFlushes(), r.hw().linesCleaned(), r.hw().linesInvalidated(),
                 r.hw().linesCleanInvalidated(), r.hw().barriers(), r.smmu().faults(),
-                r.deviceErrors(), r.dataErrors(), r.pendingMappings());
+                r.deviceErrors(), r.dataErrors(), r.pendingMappings(), r.debugReportCount());
     }
 
     private static String name(IommuMode mode) {

@@ -35,6 +35,7 @@ class RunCommandTest {
         assertEquals(0, field(strict, "lazyFlushes"));
         assertEquals(0, field(strict, "dataErrors"));
         assertEquals(0, field(strict, "pendingMappings"));
+        assertEquals(0, field(strict, "debugReports"));
         assertTrue(field(strict, "translations") > 0, strict);
         assertEquals(field(strict, "translations"),
                 field(strict, "iotlbHits") + field(strict, "iotlbMisses"), strict);
@@ -76,6 +77,7 @@ class RunCommandTest {
         assertTrue(text.contains("invalidations  1 TLBI (1 ASID-wide), 1 CMD_SYNC, 1 lazy flushes"), text);
         assertTrue(text.contains("lines cleaned"), text);
         assertTrue(text.contains("data errors    0 (device errors 0, SMMU faults 0"), text);
+        assertTrue(text.contains("debug reports  0 (the DMA-API debug checks found no misuse)"), text);
 
         String direct = CliRun.of("run", "block", "--ops", "20", "--mode", "direct").out();
         assertTrue(direct.contains("IOTLB          none (direct path)"), direct);
