@@ -36,7 +36,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * aligned, as the domain's tree path asks for them.
  *
  * <p>Each operation allocates one range and frees it at once. Throughput mode; JMH sums a group's
- * threads.
+ * threads. A control group, {@code separate2}, runs two threads on two separate domains (nothing
+ * shared): its scaling is the most a shared domain could show on the machine at that time.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -75,18 +76,54 @@ public class IovaBenchmark {
         /** Creates the domain and leaves {@value #OUTSTANDING} ranges outstanding, with holes. */
         @Setup(Level.Trial)
         public void setUp() {
-            domain = new IovaDomain(GRANULE, 1, END_PFN, CPUS, System::nanoTime);
-            long[] s = sizes(0);
-            long[] pfn = new long[PREFILL];
-            for (int i = 0; i < PREFILL; i++) {
-                pfn[i] = domain.allocFast(i % CPUS, s[i % SEQUENCE], END_PFN, true);
-            }
-            for (int i = 0; i < PREFILL; i += 2) {
-                domain.freeFast(i % CPUS, pfn[i], s[i % SEQUENCE]);
-            }
-            if (domain.outstandingCount() != OUTSTANDING) {
-                throw new IllegalStateException("outstanding " + domain.outstandingCount());
-            }
+            domain = prefilledDomain();
+        }
+    }
+
+    /** A domain with {@value #OUTSTANDING} ranges of the mix outstanding, with holes between them. */
+    static IovaDomain prefilledDomain() {
+        IovaDomain domain = new IovaDomain(GRANULE, 1, END_PFN, CPUS, System::nanoTime);
+        long[] s = sizes(0);
+        long[] pfn = new long[PREFILL];
+        for (int i = 0; i < PREFILL; i++) {
+            pfn[i] = domain.allocFast(i % CPUS, s[i % SEQUENCE], END_PFN, true);
+        }
+        for (int i = 0; i < PREFILL; i += 2) {
+            domain.freeFast(i % CPUS, pfn[i], s[i % SEQUENCE]);
+        }
+        if (domain.outstandingCount() != OUTSTANDING) {
+            throw new IllegalStateException("outstanding " + domain.outstandingCount());
+        }
+        return domain;
+    }
+
+    /** The control's ranks: which CPU index each thread of the group takes. */
+    @State(Scope.Group)
+    public static class Ranks {
+        final AtomicInteger next = new AtomicInteger();
+    }
+
+    /**
+     * One thread of the control group: a domain of its own (nothing shared with the other
+     * thread), its CPU index and request sequence.
+     */
+    @State(Scope.Thread)
+    public static class OwnDomain {
+        IovaDomain domain;
+        int cpu;
+        long[] sizes;
+        int next;
+
+        /**
+         * Builds the thread's own domain.
+         *
+         * @param r the group's ranks
+         */
+        @Setup(Level.Trial)
+        public void setUp(Ranks r) {
+            domain = prefilledDomain();
+            cpu = r.next.getAndIncrement() % CPUS;
+            sizes = sizes(1 + cpu);
         }
     }
 
@@ -198,6 +235,23 @@ public class IovaBenchmark {
     @GroupThreads(2)
     public long cached2(Cached c, CachedThread t) {
         return cachedPair(c, t);
+    }
+
+    /**
+     * Control (no goal): two threads, each on a domain of its own, so nothing at all is shared;
+     * its scaling over {@link #cached1} is what this machine allows at the time of the run.
+     *
+     * @param t the thread's own domain
+     * @return the pfn
+     */
+    @Benchmark
+    @Group("separate2")
+    @GroupThreads(2)
+    public long separate2(OwnDomain t) {
+        long size = t.sizes[t.next++ & (SEQUENCE - 1)];
+        long pfn = t.domain.allocFast(t.cpu, size, END_PFN, true);
+        t.domain.freeFast(t.cpu, pfn, size);
+        return pfn;
     }
 
     /**

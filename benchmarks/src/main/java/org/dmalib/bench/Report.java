@@ -238,6 +238,12 @@ public final class Report {
                     "| IOVA alloc + free with rcache, 2 threads vs 1 (ops/µs) | %.1f | %.1f | %.2f× | ≥ 1.6× | %s |%n",
                     c2, c1, ratio, ratio >= 1.6 ? "yes" : "**no**"));
         }
+        Double sep = iova.get("separate2");
+        if (c1 != null && sep != null) {
+            md.append(String.format(Locale.ROOT,
+                    "| (control, no goal) 2 threads on 2 separate domains (nothing shared) vs 1 (ops/µs) | %.1f | %.1f | %.2f× | – | – |%n",
+                    sep, c1, sep / c1));
+        }
         if (t1 != null && t2 != null) {
             md.append(String.format(Locale.ROOT,
                     "| (context, no goal) the tree only, 2 threads vs 1 (ops/µs) | %.1f | %.1f | %.2f× | – | – |%n",
