@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import org.dmalib.iommu.api.internal.tlb.CostModel;
 import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.Result;
@@ -29,8 +30,9 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * {@code benchmarks/target/report.md}, {@code benchmarks/target/jmh-result.json} and the teardown
  * plot {@code benchmarks/target/teardown.svg}.
  *
- * <p>Arguments: {@code --sizes=1,4,16} (teardown domain sizes in GiB), {@code --heap-gib=16}
- * (0 skips the heap measurement), {@code --out=benchmarks/target}. Run it with the default heap,
+ * <p>Arguments: {@code --sizes=1,4,16} (teardown domain sizes in GiB), {@code --segments=8,64,512}
+ * (scatterlist lengths), {@code --heap-gib=16} (0 skips the heap measurement),
+ * {@code --out=benchmarks/target}. Run it with the default heap,
  * so the heap figure is against the JVM's default maximum.
  */
 public final class Report {
@@ -46,11 +48,14 @@ public final class Report {
      */
     public static void main(String[] args) throws RunnerException {
         String sizes = "1,4,16";
+        String segments = "8,64,512";
         int heapGib = 16;
         Path out = Path.of("benchmarks", "target");
         for (String a : args) {
             if (a.startsWith("--sizes=")) {
                 sizes = a.substring("--sizes=".length());
+            } else if (a.startsWith("--segments=")) {
+                segments = a.substring("--segments=".length());
             } else if (a.startsWith("--heap-gib=")) {
                 heapGib = Integer.parseInt(a.substring("--heap-gib=".length()));
             } else if (a.startsWith("--out=")) {
@@ -80,7 +85,10 @@ public final class Report {
                 .include(TeardownBenchmark.class.getName())
                 .include(MapBenchmark.class.getName())
                 .include(TranslationBenchmark.class.getName())
+                .include(ScatterListBenchmark.class.getName())
+                .include(IovaBenchmark.class.getName())
                 .param("gib", sizes.split(","))
+                .param("segments", segments.split(","))
                 .resultFormat(ResultFormatType.JSON)
                 .result(out.resolve("jmh-result.json").toString());
         Collection<RunResult> results = new Runner(opts.build()).run();
@@ -89,6 +97,8 @@ public final class Report {
                 (a, b) -> Integer.compare(Integer.parseInt(a), Integer.parseInt(b)));
         Map<String, Double> map = new TreeMap<>();
         Map<String, Double> translation = new TreeMap<>();
+        Map<String, Double> sg = new TreeMap<>();
+        Map<String, Double> iova = new TreeMap<>();
         for (RunResult r : results) {
             String name = r.getParams().getBenchmark();
             double score = r.getPrimaryResult().getScore();
@@ -102,6 +112,11 @@ public final class Report {
                         score);
             } else if (name.contains("TranslationBenchmark.")) {
                 translation.put(name.substring(name.lastIndexOf('.') + 1), score);
+            } else if (name.contains("ScatterListBenchmark.")) {
+                String n = r.getParams().getParam("segments");
+                sg.put(name.substring(name.lastIndexOf('.') + 1) + (n == null ? "" : " " + n), score);
+            } else if (name.contains("IovaBenchmark.")) {
+                iova.put(name.substring(name.lastIndexOf('.') + 1), score);
             }
         }
 
@@ -157,6 +172,9 @@ public final class Report {
             }
         }
 
+        sgRows(md, sg, segments.split(","));
+        iovaRows(md, iova);
+
         md.append("\nTeardown per strategy (commands and syncs from the driver's counters, detach's"
                 + " CFGI_STE and freeDomain's TLBI_NH_ASID included; modelled time"
                 + " CostModel.GEM5):\n\n");
@@ -170,12 +188,93 @@ public final class Report {
                 }
             }
         }
+        sgCounts(md, segments.split(","), sg);
         md.append(String.format(Locale.ROOT, "%nSuite run time: %.1f min%n",
                 (System.nanoTime() - start) / 60e9));
         System.out.println();
         System.out.print(md);
         write(out.resolve("report.md"), md.toString());
         write(out.resolve("teardown.svg"), TeardownPlot.svg(teardown, STRATEGIES));
+    }
+
+    /** The scatterlist rows: framework / dmalib wall time per list length, and the context pair. */
+    private static void sgRows(StringBuilder md, Map<String, Double> sg, String[] segments) {
+        for (String n : segments) {
+            Double lib = sg.get("dmalib " + n);
+            Double base = sg.get("framework " + n);
+            if (lib != null && base != null) {
+                double ratio = base / lib;
+                boolean goal = n.equals(String.valueOf(ScatterListBenchmark.CONTEXT_SEGMENTS));
+                md.append(String.format(Locale.ROOT,
+                        "| SG round trip, %s × 4K, mapSg + unmap vs per-page framework (wall) | %.1f µs | %.1f µs | %.2f× faster | %s | %s |%n",
+                        n, lib, base, ratio, goal ? "≥ 10×" : "–",
+                        goal ? (ratio >= 10 ? "yes" : "**no**") : "–"));
+            }
+        }
+        Double lib = sg.get("dmalibCoherent");
+        Double base = sg.get("frameworkCoherent");
+        if (lib != null && base != null) {
+            md.append(String.format(Locale.ROOT,
+                    "| (context, no goal) the same at %d × 4K, coherent device (no cache maintenance) | %.1f µs | %.1f µs | %.2f× faster | – | – |%n",
+                    ScatterListBenchmark.CONTEXT_SEGMENTS, lib, base, base / lib));
+        }
+    }
+
+    /** The IOVA rows: rcache vs tree on one thread, the rcache's scaling, the tree's (context). */
+    private static void iovaRows(StringBuilder md, Map<String, Double> iova) {
+        Double c1 = iova.get("cached1");
+        Double c2 = iova.get("cached2");
+        Double t1 = iova.get("tree1");
+        Double t2 = iova.get("tree2");
+        if (c1 != null && t1 != null) {
+            double ratio = c1 / t1;
+            md.append(String.format(Locale.ROOT,
+                    "| IOVA alloc + free, 1 thread, rcache vs tree only (ops/µs) | %.1f | %.1f | %.2f× | ≥ 5× | %s |%n",
+                    c1, t1, ratio, ratio >= 5 ? "yes" : "**no**"));
+        }
+        if (c1 != null && c2 != null) {
+            double ratio = c2 / c1;
+            md.append(String.format(Locale.ROOT,
+                    "| IOVA alloc + free with rcache, 2 threads vs 1 (ops/µs) | %.1f | %.1f | %.2f× | ≥ 1.6× | %s |%n",
+                    c2, c1, ratio, ratio >= 1.6 ? "yes" : "**no**"));
+        }
+        Double sep = iova.get("separate2");
+        if (c1 != null && sep != null) {
+            md.append(String.format(Locale.ROOT,
+                    "| (control, no goal) 2 threads on 2 separate domains (nothing shared) vs 1 (ops/µs) | %.1f | %.1f | %.2f× | – | – |%n",
+                    sep, c1, sep / c1));
+        }
+        if (t1 != null && t2 != null) {
+            md.append(String.format(Locale.ROOT,
+                    "| (context, no goal) the tree only, 2 threads vs 1 (ops/µs) | %.1f | %.1f | %.2f× | – | – |%n",
+                    t2, t1, t2 / t1));
+        }
+    }
+
+    /**
+     * What one scatterlist round trip issues on each side, counted in this JVM (exact and
+     * deterministic), with the invalidation's modelled time ({@code CostModel.GEM5}).
+     */
+    private static void sgCounts(StringBuilder md, String[] segments, Map<String, Double> sg) {
+        if (sg.isEmpty()) {
+            return;
+        }
+        md.append("\nScatterlist round trip, what one round trip issues (TLBI: commands other than"
+                + " CMD_SYNC; barriers: cache-maintenance DSBs; modelled: the invalidation commands"
+                + " alone, CostModel.GEM5):\n\n");
+        md.append("| Segments | Side | TLBI | CMD_SYNC | Barriers | Modelled | Wall |\n");
+        md.append("|---|---|---|---|---|---|---|\n");
+        for (String n : segments) {
+            ScatterListBenchmark.Counts[] c = ScatterListBenchmark.roundTripCounts(Integer.parseInt(n));
+            String[] side = {"dmalib", "framework"};
+            for (int i = 0; i < 2; i++) {
+                Double wall = sg.get(side[i] + " " + n);
+                md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %s | %s |%n", n, side[i],
+                        c[i].commands(), c[i].syncs(), c[i].barriers(),
+                        human(CostModel.GEM5.nanos(c[i].commands(), c[i].syncs(), 0, 0)),
+                        wall == null ? "–" : String.format(Locale.ROOT, "%.1f µs", wall)));
+            }
+        }
     }
 
     /** One teardown cell: JMH's mean wall time and the counts of one teardown. */
