@@ -3,6 +3,7 @@ package org.dmalib.bench;
 import java.util.ArrayList;
 import java.util.List;
 import org.dmalib.dma.ops.CpuBuffer;
+import org.dmalib.dma.ops.DebugMode;
 import org.dmalib.dma.ops.DeviceParams;
 import org.dmalib.dma.ops.DmaDevice;
 import org.dmalib.dma.ops.FlushMode;
@@ -81,7 +82,8 @@ final class DmaRig {
      * (its coherency, 32-bit mask, 64 KiB segments, no boundary, trusted) and strict unmaps.
      */
     static DeviceParams deviceParams(DmaPort port) {
-        return DeviceParams.of(port).withFlushMode(FlushMode.STRICT);
+        // debug checks off: both sides are measured without dma-debug, as production kernels run
+        return DeviceParams.of(port).withFlushMode(FlushMode.STRICT).withDebug(DebugMode.OFF);
     }
 
     /** The driver-side device over a fresh DMA side of the domain (dmalib's path). */
