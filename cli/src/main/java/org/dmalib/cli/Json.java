@@ -111,7 +111,7 @@ final class Json {
 
     /**
      * Returns source text fit for a one-line message: runs of whitespace become one space,
-     * other control characters {@code \}{@code uXXXX}, and anything longer than
+     * other control characters {@code \}{@code u} and four hex digits, and anything longer than
      * {@link #QUOTE_LIMIT} is cut with {@code ...}.
      */
     static String quote(String text) {
@@ -134,7 +134,7 @@ final class Json {
 
     /**
      * Returns a decoded string (a key) fit for a one-line message: every control character as
-     * {@code \}{@code uXXXX}, cut with {@code ...} past {@link #QUOTE_LIMIT}.
+     * {@code \}{@code u} and four hex digits, cut with {@code ...} past {@link #QUOTE_LIMIT}.
      */
     static String printable(String text) {
         StringBuilder b = new StringBuilder();
