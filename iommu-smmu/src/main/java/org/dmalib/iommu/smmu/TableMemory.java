@@ -1,11 +1,7 @@
 package org.dmalib.iommu.smmu;
 
-import java.util.Map;
+import java.util.Arrays;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.dmalib.hw.Machine;
 import org.dmalib.hw.PhysicalMemory;
 
@@ -15,11 +11,14 @@ import org.dmalib.hw.PhysicalMemory;
  * page allocator).
  *
  * <p>Blocks come from a bump pointer; a freed block goes on a free list of its size and is
- * handed out again before the bump pointer moves. The memory of a block is not cleared here:
- * page-table code zeroes a new table through the CPU, as Linux does.
+ * handed out again, most recently freed first, before the bump pointer moves. The memory of a
+ * block is not cleared here: page-table code zeroes a new table through the CPU, as Linux does.
+ * Which blocks are allocated, and with which size, is recorded per 64-byte slot of the region (a
+ * byte per slot, kept in 2 MiB chunks made on first use), so that every free is checked.
  *
- * <p>Thread-safety: safe for concurrent use without locks (page tables grow lock-free from
- * several CPUs).
+ * <p>Thread-safety: safe for concurrent use. Each call holds the region's lock for a few array
+ * operations (the kernel's zone lock); {@link #freeAll} frees a whole batch under one hold, which
+ * is what makes tearing down thousands of tables cheap.
  */
 public final class TableMemory {
     /** Smallest block: 64 bytes, the hardware's minimum table alignment (reference §4.2). */
@@ -29,24 +28,33 @@ public final class TableMemory {
 
     private static final int MIN_SHIFT = 6;  // log2(MIN_BLOCK)
     private static final int SIZES = 11;     // 64 B .. 64 KiB
+    // 2^15 slots of 64 B = 2 MiB of region per chunk of the size map (32 KiB of heap)
+    private static final int CHUNK_SHIFT = 15;
+    private static final int CHUNK_SLOTS = 1 << CHUNK_SHIFT;
+    private static final byte FREE = 0;      // size map value: no block starts at this slot
 
     private final PhysicalMemory ram;
     private final long base;
     private final long size;
-    private final AtomicLong next;
-    private final AtomicReferenceArray<ConcurrentLinkedDeque<Long>> freeLists =
-            new AtomicReferenceArray<>(SIZES);
-    private final Map<Long, Integer> live = new ConcurrentHashMap<>();
-    private final AtomicLong bytesInUse = new AtomicLong();
+    // everything below is guarded by this
+    private long next;
+    private final long[][] freeLists = new long[SIZES][];
+    private final int[] freeCounts = new int[SIZES];
+    // per 64 B slot: FREE, or 1 + the size class of the live block starting there
+    private final byte[][] sizeMap;
+    private long bytesInUse;
+    private int blocksInUse;
 
     private TableMemory(PhysicalMemory ram, long base, long size) {
         this.ram = ram;
         this.base = base;
         this.size = size;
-        this.next = new AtomicLong(base);
+        this.next = base;
         for (int i = 0; i < SIZES; i++) {
-            freeLists.set(i, new ConcurrentLinkedDeque<>());
+            freeLists[i] = new long[16];
         }
+        long slots = size >>> MIN_SHIFT;
+        this.sizeMap = new byte[(int) ((slots + CHUNK_SLOTS - 1) >>> CHUNK_SHIFT)][];
     }
 
     /**
@@ -70,6 +78,9 @@ public final class TableMemory {
                     "size=0x%x must be a positive multiple of 0x%x", size, MAX_BLOCK));
         }
         machine.memory().checkRange(base, size);
+        if ((size >>> MIN_SHIFT >>> CHUNK_SHIFT) >= Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(String.format("size=0x%x is too large", size));
+        }
         return new TableMemory(machine.memory(), base, size);
     }
 
@@ -92,13 +103,13 @@ public final class TableMemory {
     }
 
     /** Returns the bytes currently allocated. */
-    public long bytesInUse() {
-        return bytesInUse.get();
+    public synchronized long bytesInUse() {
+        return bytesInUse;
     }
 
     /** Returns the number of blocks currently allocated. */
-    public int blocksInUse() {
-        return live.size();
+    public synchronized int blocksInUse() {
+        return blocksInUse;
     }
 
     /**
@@ -109,17 +120,12 @@ public final class TableMemory {
      * @throws IllegalArgumentException if {@code bytes} is not such a size
      * @throws PageTableMemoryException if the region is exhausted (nothing is allocated)
      */
-    public long allocate(int bytes) {
+    public synchronized long allocate(int bytes) {
         int cls = sizeClass(bytes);
-        Long reused = freeLists.get(cls).pollFirst();
-        long paddr;
-        if (reused != null) {
-            paddr = reused;
-        } else {
-            paddr = bump(bytes);
-        }
-        live.put(paddr, bytes);
-        bytesInUse.addAndGet(bytes);
+        long paddr = freeCounts[cls] > 0 ? freeLists[cls][--freeCounts[cls]] : bump(bytes);
+        setSize(paddr, (byte) (cls + 1));
+        bytesInUse += bytes;
+        blocksInUse++;
         return paddr;
     }
 
@@ -128,46 +134,119 @@ public final class TableMemory {
      *
      * @param paddr the address {@link #allocate} returned
      * @param bytes the size it was allocated with
+     * @throws IllegalArgumentException if {@code bytes} is not a block size
      * @throws PageTableMemoryException if no such block is allocated (nothing is freed)
      */
-    public void free(long paddr, int bytes) {
+    public synchronized void free(long paddr, int bytes) {
         int cls = sizeClass(bytes);
-        if (!live.remove(paddr, bytes)) {
+        checkLive(paddr, bytes, cls);
+        release(paddr, cls);
+    }
+
+    /**
+     * Returns {@code count} blocks of the same size to the region, under one hold of the lock:
+     * the table tree of a torn-down domain. Either every block is freed or none is.
+     *
+     * @param paddrs the blocks' addresses, as {@link #allocate} returned them; only
+     *     {@code paddrs[0 .. count)} is read
+     * @param count how many: from 0 to {@code paddrs.length}
+     * @param bytes the size all of them were allocated with
+     * @throws IllegalArgumentException if {@code bytes} is not a block size or {@code count} is
+     *     out of range
+     * @throws PageTableMemoryException naming the first block that is not allocated, or is
+     *     listed twice; nothing is freed
+     */
+    public synchronized void freeAll(long[] paddrs, int count, int bytes) {
+        int cls = sizeClass(bytes);
+        if (count < 0 || count > paddrs.length) {
+            throw new IllegalArgumentException(
+                    "count=" + count + " must be from 0 to paddrs.length=" + paddrs.length);
+        }
+        byte live = (byte) (cls + 1);
+        int i = 0;
+        try {
+            for (; i < count; i++) {
+                checkLive(paddrs[i], bytes, cls);
+                // mark as we check, so that a block listed twice fails its second check
+                setSize(paddrs[i], FREE);
+            }
+        } catch (PageTableMemoryException e) {
+            for (int j = 0; j < i; j++) {
+                setSize(paddrs[j], live); // undo: nothing was freed
+            }
+            throw e;
+        }
+        for (int j = 0; j < count; j++) {
+            push(cls, paddrs[j]);
+        }
+        bytesInUse -= (long) count * bytes;
+        blocksInUse -= count;
+    }
+
+    private void checkLive(long paddr, int bytes, int cls) {
+        if (paddr < base || paddr >= base + size || (paddr & (bytes - 1)) != 0
+                || sizeAt(paddr) != cls + 1) {
             throw new PageTableMemoryException(String.format(
                     "free of paddr=0x%x bytes=%d: no such table block is allocated", paddr, bytes));
         }
-        bytesInUse.addAndGet(-bytes);
-        freeLists.get(cls).addFirst(paddr);
+    }
+
+    private void release(long paddr, int cls) {
+        setSize(paddr, FREE);
+        push(cls, paddr);
+        bytesInUse -= 1 << (cls + MIN_SHIFT);
+        blocksInUse--;
+    }
+
+    private void push(int cls, long paddr) {
+        if (freeCounts[cls] == freeLists[cls].length) {
+            freeLists[cls] = Arrays.copyOf(freeLists[cls], freeCounts[cls] * 2);
+        }
+        freeLists[cls][freeCounts[cls]++] = paddr;
+    }
+
+    /** Puts {@code paddr} at the far end of its free list: handed out after every other. */
+    private void pushLast(int cls, long paddr) {
+        push(cls, paddr);
+        long[] list = freeLists[cls];
+        System.arraycopy(list, 0, list, 1, freeCounts[cls] - 1);
+        list[0] = paddr;
     }
 
     private long bump(int bytes) {
-        while (true) {
-            long cur = next.get();
-            long aligned = (cur + bytes - 1) & -(long) bytes;
-            if (aligned + bytes > base + size) {
-                throw new PageTableMemoryException(String.format(
-                        "table memory [0x%x, 0x%x) exhausted: no block of bytes=%d left",
-                        base, base + size, bytes));
-            }
-            // the CAS hands each block to exactly one allocating thread
-            if (next.compareAndSet(cur, aligned + bytes)) {
-                // the alignment gap goes to the free lists of the sizes that tile it exactly
-                release(cur, aligned);
-                return aligned;
-            }
+        long aligned = (next + bytes - 1) & -(long) bytes;
+        if (aligned + bytes > base + size) {
+            throw new PageTableMemoryException(String.format(
+                    "table memory [0x%x, 0x%x) exhausted: no block of bytes=%d left",
+                    base, base + size, bytes));
         }
-    }
-
-    private void release(long from, long to) {
-        long a = from;
-        while (a < to) {
+        // the alignment gap goes to the free lists of the sizes that tile it exactly
+        long a = next;
+        while (a < aligned) {
             int b = Long.numberOfTrailingZeros(a);
-            long blk = Math.min(1L << Math.min(b, 16), Long.highestOneBit(to - a));
+            long blk = Math.min(1L << Math.min(b, 16), Long.highestOneBit(aligned - a));
             if (blk >= MIN_BLOCK) {
-                freeLists.get(Long.numberOfTrailingZeros(blk) - MIN_SHIFT).addLast(a);
+                pushLast(Long.numberOfTrailingZeros(blk) - MIN_SHIFT, a);
             }
             a += blk;
         }
+        next = aligned + bytes;
+        return aligned;
+    }
+
+    private byte sizeAt(long paddr) {
+        long slot = (paddr - base) >>> MIN_SHIFT;
+        byte[] chunk = sizeMap[(int) (slot >>> CHUNK_SHIFT)];
+        return chunk == null ? FREE : chunk[(int) (slot & (CHUNK_SLOTS - 1))];
+    }
+
+    private void setSize(long paddr, byte value) {
+        long slot = (paddr - base) >>> MIN_SHIFT;
+        int c = (int) (slot >>> CHUNK_SHIFT);
+        if (sizeMap[c] == null) {
+            sizeMap[c] = new byte[CHUNK_SLOTS];
+        }
+        sizeMap[c][(int) (slot & (CHUNK_SLOTS - 1))] = value;
     }
 
     private static int sizeClass(int bytes) {

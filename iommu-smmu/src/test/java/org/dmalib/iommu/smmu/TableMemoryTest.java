@@ -78,4 +78,39 @@ class TableMemoryTest {
         }
         assertEquals(seen.size() * 4096L, tm.bytesInUse());
     }
+
+    @Test
+    void freeAll_frees_a_batch_or_nothing() {
+        TableMemory tm = TableMemory.of(machine, MIB, MIB);
+        long[] blocks = new long[4];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = tm.allocate(4096);
+        }
+        long other = tm.allocate(4096);
+
+        long[] twice = {blocks[0], blocks[1], blocks[0]};
+        PageTableMemoryException e =
+                assertThrows(PageTableMemoryException.class, () -> tm.freeAll(twice, 3, 4096));
+        assertTrue(e.getMessage().contains(String.format("paddr=0x%x", blocks[0])), e.getMessage());
+        long[] stranger = {blocks[0], blocks[1] + 64};
+        assertThrows(PageTableMemoryException.class, () -> tm.freeAll(stranger, 2, 4096));
+        assertThrows(PageTableMemoryException.class,
+                () -> tm.freeAll(new long[] {blocks[2]}, 1, 8192), "wrong size");
+        assertThrows(IllegalArgumentException.class, () -> tm.freeAll(blocks, 5, 4096));
+        assertEquals(5, tm.blocksInUse(), "a refused batch frees nothing");
+        assertEquals(5 * 4096, tm.bytesInUse());
+
+        tm.freeAll(blocks, 3, 4096); // only the first three
+        assertEquals(2, tm.blocksInUse());
+        assertThrows(PageTableMemoryException.class, () -> tm.free(blocks[1], 4096));
+        tm.free(blocks[3], 4096);
+        tm.free(other, 4096);
+        assertEquals(0, tm.bytesInUse());
+        // most recently freed first: the five blocks come back, and nothing beyond them
+        java.util.Set<Long> again = new java.util.HashSet<>();
+        for (int i = 0; i < 5; i++) {
+            again.add(tm.allocate(4096));
+        }
+        assertEquals(java.util.Set.of(blocks[0], blocks[1], blocks[2], blocks[3], other), again);
+    }
 }

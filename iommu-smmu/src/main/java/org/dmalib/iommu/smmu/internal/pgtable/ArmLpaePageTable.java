@@ -217,8 +217,17 @@ public final class ArmLpaePageTable {
         for (long k = 0; k < n; k++) {
             ptes.store(PteAccess.entry(first, k), LpaePte.leaf(paddr + k * pgsize, attrs, level));
         }
-        set.addLeaves(n);
+        addLeaves(table, level, n);
         ptes.sync(first, n);
+    }
+
+    /** Counts {@code delta} leaves written into (or cleared from) {@code table} at {@code level}. */
+    private void addLeaves(long table, int level, long delta) {
+        if (level == LpaeConfig.LAST_LEVEL) {
+            set.addTableLeaves(table, delta); // freeTree reads the count, not the table
+        } else {
+            set.addLeaves(delta);
+        }
     }
 
     /**
@@ -288,7 +297,7 @@ public final class ArmLpaePageTable {
                 leaves++;
             }
         }
-        set.addLeaves(-leaves);
+        addLeaves(table, level, -leaves);
         for (long j = 0; j < k; j++) {
             ptes.store(PteAccess.entry(first, j), 0);
         }

@@ -1,5 +1,8 @@
 package org.dmalib.iommu.smmu.internal.pgtable;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import org.dmalib.arch.coherency.internal.cache.DcacheMaintenance;
 import org.dmalib.hw.Cpu;
 
@@ -19,6 +22,9 @@ import org.dmalib.hw.Cpu;
  */
 final class PteAccess {
     private static final int PTE_BYTES = 1 << LpaeConfig.PTE_SHIFT;
+    // PTEs are little-endian 64-bit words, as arm64 stores them
+    private static final VarHandle PTE_VIEW =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final TableSet set;
     private final Cpu cpu;
@@ -117,24 +123,48 @@ final class PteAccess {
      * ({@code __arm_lpae_free_pgtable}); leaves are dropped without TLB work. The caller has
      * made the table unreachable and flushed the walk cache for it.
      *
+     * <p>As Linux's, the walk reads only tables that can point to tables: a last-level table is
+     * freed unread, its leaves known from {@link TableSet#takeTableLeaves}. Each table read is
+     * one bulk load through this CPU's cache (the same lines, filled in the same order, as
+     * reading the entries one by one; nothing may race with a freed tree), and the last-level
+     * tables under one table go back to the region in one {@link TableSet#releaseAll}.
+     *
      * @return the number of tables freed
      */
     int freeTree(long table, int level) {
         LpaeConfig c = set.config;
-        int freed = 0;
+        if (level == LpaeConfig.LAST_LEVEL) {
+            set.addLeaves(-set.takeTableLeaves(table));
+            set.release(table, c.tableBytes(level));
+            return 1;
+        }
         int n = c.entries(level);
+        byte[] raw = new byte[n * PTE_BYTES];
+        cpu.load(table, raw, 0, raw.length);
+        long[] leafTables = level + 1 == LpaeConfig.LAST_LEVEL ? new long[n] : null;
+        int leafTableCount = 0;
+        int freed = 0;
         long leaves = 0;
         for (int i = 0; i < n; i++) {
-            long pte = load(entry(table, i));
+            long pte = (long) PTE_VIEW.get(raw, i * PTE_BYTES);
             if (LpaePte.isTable(pte, level)) {
-                freed += freeTree(LpaePte.toPaddr(pte), level + 1);
+                long child = LpaePte.toPaddr(pte);
+                if (leafTables != null) {
+                    leaves += set.takeTableLeaves(child);
+                    leafTables[leafTableCount++] = child;
+                } else {
+                    freed += freeTree(child, level + 1);
+                }
             } else if (pte != 0) {
                 leaves++;
             }
         }
+        if (leafTableCount > 0) {
+            set.releaseAll(leafTables, leafTableCount, c.granule());
+        }
         set.addLeaves(-leaves);
         set.release(table, c.tableBytes(level));
-        return freed + 1;
+        return freed + leafTableCount + 1;
     }
 
     /**
