@@ -43,6 +43,14 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"-Xms2g"})
 @State(Scope.Thread)
 public class TeardownBenchmark {
+    // C2 compiles a method after about 10,000 invocations or loop back-edges: 5,000 teardowns
+    // run each per-teardown method 5,000 times and its loops far more often
+    static final int WARM_TEARDOWNS = 5000;
+    // the whole warm-up costs at most this per fork (the fast strategies need about a second)
+    static final long WARM_MILLIS = 3000;
+    // two last-level tables' worth: the 1 GiB chunk's tree has leaf tables to free in a batch
+    private static final long WARM_BYTES = 4 * BenchRig.MIB;
+
     /** Domain size in GiB. */
     @Param({"1", "4", "16"})
     public int gib;
@@ -68,14 +76,30 @@ public class TeardownBenchmark {
         public double modelledNs;
     }
 
-    /** Builds the machine and SMMU once per fork. */
+    /**
+     * Builds the machine and SMMU once per fork, then runs the teardown path until the JIT has
+     * compiled it: up to {@value #WARM_TEARDOWNS} teardowns of a small domain (4 MiB of 4K pages,
+     * torn down as {@code unmap(0, 1 GiB)}, the same 1 GiB table-entry path as the measured ones)
+     * within {@value #WARM_MILLIS} ms. A single-shot measurement otherwise sees the fast
+     * strategies' teardown code run a dozen times in all, mostly interpreted, while the per-page
+     * plan's loop, run a million times per teardown, is compiled within the first one: that
+     * would compare cold code with hot. The per-page strategy gets few of these (each of its
+     * teardowns issues 262,144 commands) and needs none.
+     */
     @Setup(Level.Trial)
     public void machine() {
         boolean ril = !strategy.equals("LINUX_NO_RIL");
         planning = strategy.equals("LINUX_NO_RIL")
                 ? InvalidationStrategy.LINUX : InvalidationStrategy.valueOf(strategy);
         rig = new BenchRig(SmmuConfig.gem5().withRangeInvalidation(ril));
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WARM_MILLIS);
+        for (int i = 0; i < WARM_TEARDOWNS && System.nanoTime() < deadline; i++) {
+            IommuDomain small = rig.attachedDomain(planning);
+            BenchRig.mapAll4k(small, WARM_BYTES);
+            rig.teardown(small, BenchRig.GIB);
+        }
     }
+
 
     /**
      * Allocates, attaches and fully maps a fresh domain before each teardown, then collects the
