@@ -15,12 +15,16 @@ import org.dmalib.iommu.api.Segment;
 /**
  * The scatterlist benchmark's "framework" baseline: a scatterlist of whole 4 KiB pages mapped page
  * by page, as a DMA layer without list support does it (one {@code dma_map_page} per entry), with
- * the TLB flushed after every page.
+ * the TLB flushed after every page: the 2015 arm DMA-IOMMU glue over drivers that flushed in
+ * their map callback, which Russell King and Robin Murphy argued against (map must not pay for
+ * a TLB flush).
  *
  * <p>Map, per segment: {@code arch_sync_dma_for_device} with its own barrier (clean to PoC,
  * DSB), one IOVA page from an IOVA allocator set up as dma-iommu's (the same {@link IovaDomain}
  * with its per-CPU caches, the same 32-bit limit, the SMMU MSI window reserved; so the allocator
- * is not what differs), and {@link IommuDomain#map} of that one page. Unmap, per segment, in
+ * is not what differs), {@link IommuDomain#map} of that one page, then the TLB flush after the
+ * page, through the one flush the public domain API offers, {@link IommuDomain#flushIotlbAll}
+ * ({@code iommu_flush_iotlb_all}: one {@code TLBI_NH_ASID} + {@code CMD_SYNC}). Unmap, per segment, in
  * {@code iommu_dma_unmap_page}'s order: {@code arch_sync_dma_for_cpu} with its own barrier
  * (invalidate to PoC, DSB), {@link IommuDomain#unmap} of the page, which syncs before it returns
  * (one TLBI + CMD_SYNC per page: the public domain API has no unsynced unmap), and the IOVA page
@@ -70,6 +74,7 @@ final class PerPageDma {
             arch.forDevice(s.paddr(), s.length(), dir, coherent);
             long iova = iovas.allocFast(cpu.id(), 1, limitPfn, true) << shift;
             domain.map(iova, s.paddr(), granule, prot);
+            domain.flushIotlbAll(); // the framework's flush after every mapped page
             iovaOut[i] = iova;
         }
     }

@@ -25,7 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * Issue 5 item 3: a scatterlist round trip in strict mode, a non-coherent device behind an SMMUv3
  * ({@link DmaRig}: {@code linux} strategy, RIL): {@link DmaDevice#mapSg} then
  * {@link DmaMapping#unmap} of 8, 64 or 512 physically non-contiguous 4 KiB segments, against the
- * framework baseline {@link PerPageDma} (page by page, the TLB flushed after every page).
+ * framework baseline {@link PerPageDma} (page by page, the TLB flushed after every page mapped
+ * and every page unmapped).
  *
  * <p>dmalib does per list: the cache clean of every segment with one barrier, one IOVA range, the
  * pages mapped with no TLB work, the DMA segments merged (up to the 64 KiB maximum segment size);
@@ -168,7 +169,8 @@ public class ScatterListBenchmark {
     }
 
     /**
-     * Baseline: the same list mapped and unmapped page by page, one TLBI + CMD_SYNC per page.
+     * Baseline: the same list mapped and unmapped page by page, the TLB flushed after each: per
+     * page one TLBI_NH_ASID + CMD_SYNC on map and one TLBI_NH_VA + CMD_SYNC on unmap.
      *
      * @param s the baseline
      */
