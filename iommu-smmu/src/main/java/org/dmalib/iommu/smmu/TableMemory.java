@@ -163,22 +163,28 @@ public final class TableMemory {
                     "count=" + count + " must be from 0 to paddrs.length=" + paddrs.length);
         }
         byte live = (byte) (cls + 1);
-        int i = 0;
-        try {
-            for (; i < count; i++) {
-                checkLive(paddrs[i], bytes, cls);
-                // mark as we check, so that a block listed twice fails its second check
-                setSize(paddrs[i], FREE);
-            }
-        } catch (PageTableMemoryException e) {
-            for (int j = 0; j < i; j++) {
-                setSize(paddrs[j], live); // undo: nothing was freed
-            }
-            throw e;
+        if (freeCounts[cls] + count > freeLists[cls].length) {
+            freeLists[cls] = Arrays.copyOf(freeLists[cls],
+                    Math.max(freeLists[cls].length * 2, freeCounts[cls] + count));
         }
-        for (int j = 0; j < count; j++) {
-            push(cls, paddrs[j]);
+        long[] list = freeLists[cls];
+        int top = freeCounts[cls];
+        for (int i = 0; i < count; i++) {
+            long paddr = paddrs[i];
+            byte[] chunk = paddr < base || paddr >= base + size || (paddr & (bytes - 1)) != 0
+                    ? null : sizeMap[chunkOf(paddr)];
+            int slot = chunk == null ? 0 : slotOf(paddr);
+            if (chunk == null || chunk[slot] != live) {
+                for (int j = 0; j < i; j++) {
+                    setSize(paddrs[j], live); // undo: nothing was freed
+                }
+                throw notAllocated(paddr, bytes);
+            }
+            // cleared as it is checked, so that a block listed twice fails its second check
+            chunk[slot] = FREE;
+            list[top + i] = paddr; // above the free list's top: only counted once all pass
         }
+        freeCounts[cls] = top + count;
         bytesInUse -= (long) count * bytes;
         blocksInUse -= count;
     }
@@ -186,9 +192,13 @@ public final class TableMemory {
     private void checkLive(long paddr, int bytes, int cls) {
         if (paddr < base || paddr >= base + size || (paddr & (bytes - 1)) != 0
                 || sizeAt(paddr) != cls + 1) {
-            throw new PageTableMemoryException(String.format(
-                    "free of paddr=0x%x bytes=%d: no such table block is allocated", paddr, bytes));
+            throw notAllocated(paddr, bytes);
         }
+    }
+
+    private static PageTableMemoryException notAllocated(long paddr, int bytes) {
+        return new PageTableMemoryException(String.format(
+                "free of paddr=0x%x bytes=%d: no such table block is allocated", paddr, bytes));
     }
 
     private void release(long paddr, int cls) {
@@ -234,19 +244,27 @@ public final class TableMemory {
         return aligned;
     }
 
+    /** The chunk of the size map that covers {@code paddr}, inside the region. */
+    private int chunkOf(long paddr) {
+        return (int) ((paddr - base) >>> MIN_SHIFT >>> CHUNK_SHIFT);
+    }
+
+    /** The slot of {@code paddr} in its chunk. */
+    private int slotOf(long paddr) {
+        return (int) (((paddr - base) >>> MIN_SHIFT) & (CHUNK_SLOTS - 1));
+    }
+
     private byte sizeAt(long paddr) {
-        long slot = (paddr - base) >>> MIN_SHIFT;
-        byte[] chunk = sizeMap[(int) (slot >>> CHUNK_SHIFT)];
-        return chunk == null ? FREE : chunk[(int) (slot & (CHUNK_SLOTS - 1))];
+        byte[] chunk = sizeMap[chunkOf(paddr)];
+        return chunk == null ? FREE : chunk[slotOf(paddr)];
     }
 
     private void setSize(long paddr, byte value) {
-        long slot = (paddr - base) >>> MIN_SHIFT;
-        int c = (int) (slot >>> CHUNK_SHIFT);
+        int c = chunkOf(paddr);
         if (sizeMap[c] == null) {
             sizeMap[c] = new byte[CHUNK_SLOTS];
         }
-        sizeMap[c][(int) (slot & (CHUNK_SLOTS - 1))] = value;
+        sizeMap[c][slotOf(paddr)] = value;
     }
 
     private static int sizeClass(int bytes) {
