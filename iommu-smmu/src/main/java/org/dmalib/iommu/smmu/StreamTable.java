@@ -1,5 +1,6 @@
 package org.dmalib.iommu.smmu;
 
+import java.util.IdentityHashMap;
 import java.util.List;
 import org.dmalib.hw.PhysicalMemory;
 import org.dmalib.hw.smmu.CdLayout;
@@ -30,6 +31,8 @@ final class StreamTable {
     private final boolean coherentWalk;
     private final SmmuDomain[] attached;
     private final long[] cds;
+    // streams attached per domain, so that freeDomain's check does not scan the whole table
+    private final IdentityHashMap<SmmuDomain, Integer> streamsOf = new IdentityHashMap<>();
 
     StreamTable(PhysicalMemory ram, TableMemory memory, CommandQueue queue, long base, int log2,
             int outputAddressBits, boolean coherentWalk) {
@@ -68,6 +71,7 @@ final class StreamTable {
         queue.submitEncoded(List.of(Commands.cfgiCd(sid), Commands.cfgiSte(sid)));
         attached[sid] = domain;
         cds[sid] = cd;
+        streamsOf.merge(domain, 1, Integer::sum);
         AttachEvent.emit(sid, domain.asid(), true);
     }
 
@@ -81,17 +85,13 @@ final class StreamTable {
         // the CD is freed only after the sync: the SMMU can no longer fetch it
         memory.free(cds[sid], CdLayout.BYTES);
         AttachEvent.emit(sid, attached[sid].asid(), false);
+        streamsOf.computeIfPresent(attached[sid], (d, n) -> n == 1 ? null : n - 1);
         attached[sid] = null;
         cds[sid] = 0;
     }
 
     synchronized boolean hasStreams(SmmuDomain domain) {
-        for (SmmuDomain d : attached) {
-            if (d == domain) {
-                return true;
-            }
-        }
-        return false;
+        return streamsOf.containsKey(domain);
     }
 
     private void checkSid(int sid) {

@@ -195,4 +195,22 @@ class DriverTest {
         assertThrows(DomainBusyException.class, () -> rig.driver.freeDomain(domain));
         assertThrows(DomainBusyException.class, () -> rig.driver.attach(domain, SID));
     }
+
+    @Test
+    void a_domain_stays_busy_until_its_last_stream_is_detached() {
+        Rig rig = new Rig(SmmuConfig.gem5());
+        IommuDomain domain = rig.domain(InvalidationStrategy.LINUX, (int) PAGE);
+        IommuDomain other = rig.domain(InvalidationStrategy.LINUX, (int) PAGE);
+        rig.driver.attach(domain, SID);
+        rig.driver.attach(domain, SID + 1);
+        rig.driver.attach(other, SID + 2);
+        rig.driver.detach(SID);
+        assertThrows(DomainBusyException.class, () -> rig.driver.freeDomain(domain),
+                "one stream is still attached");
+        rig.driver.detach(SID + 1);
+        rig.driver.freeDomain(domain);
+        assertThrows(DomainBusyException.class, () -> rig.driver.freeDomain(other));
+        rig.driver.detach(SID + 2);
+        rig.driver.freeDomain(other);
+    }
 }
