@@ -70,7 +70,16 @@ final class TableSet {
     int takeTableLeaves(long table) {
         long slot = (table - memory.base()) >>> granuleShift;
         AtomicIntegerArray chunk = leafTables.get((int) (slot >>> CHUNK_SHIFT));
-        return chunk == null ? 0 : chunk.getAndSet((int) (slot & (CHUNK - 1)), 0);
+        if (chunk == null) {
+            return 0;
+        }
+        int i = (int) (slot & (CHUNK - 1));
+        int n = chunk.get(i);
+        if (n != 0) {
+            // no atomic exchange needed: the table is unreachable, nobody else writes its count
+            chunk.setRelease(i, 0);
+        }
+        return n;
     }
 
     /**
