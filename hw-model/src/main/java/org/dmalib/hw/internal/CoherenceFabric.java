@@ -3,9 +3,6 @@ package org.dmalib.hw.internal;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.dmalib.hw.CacheGeometry;
 import org.dmalib.hw.HwCounters;
 import org.dmalib.hw.PhysicalMemory;
@@ -50,20 +47,7 @@ public final class CoherenceFabric {
     private final HwStats stats;
     private final int lineSize;
     private final int lineShift;
-    // line number -> write-back issued by a clean but not yet completed by a barrier; usually
-    // empty, so every look-up is skipped while it is
-    private final Map<Long, Pending> inFlight = new LinkedHashMap<>();
-
-    /** A write-back in flight: a snapshot of the line and the CPU whose barrier completes it. */
-    private static final class Pending {
-        final byte[] data;
-        final int issuer;
-
-        Pending(byte[] data, int issuer) {
-            this.data = data;
-            this.issuer = issuer;
-        }
-    }
+    private final InFlight inFlight;
 
     /**
      * Creates the fabric and its caches, all empty.
@@ -82,6 +66,7 @@ public final class CoherenceFabric {
         }
         this.lineSize = geometry.lineSize();
         this.lineShift = Integer.numberOfTrailingZeros(lineSize);
+        this.inFlight = new InFlight(memory, lineShift);
     }
 
     /** Returns the line size in bytes. */
@@ -312,9 +297,7 @@ public final class CoherenceFabric {
         if (cache.dirty(slot)) {
             long line = cache.lineOf(slot);
             memory.write(line << lineShift, cache.data(slot), 0, lineSize);
-            if (!inFlight.isEmpty()) {
-                inFlight.remove(line);
-            }
+            inFlight.drop(line);
             cache.setDirty(slot, false);
             stats.writebacks++;
         }
@@ -325,21 +308,12 @@ public final class CoherenceFabric {
      * in-flight data, else RAM.
      */
     private void fill(byte[] into, long line) {
-        byte[] pending = inFlightData(line);
+        byte[] pending = inFlight.data(line);
         if (pending != null) {
             System.arraycopy(pending, 0, into, 0, lineSize);
         } else {
             memory.read(line << lineShift, into, 0, lineSize);
         }
-    }
-
-    /** Returns the data of the write-back of {@code line} in flight, or null if there is none. */
-    private byte[] inFlightData(long line) {
-        if (inFlight.isEmpty()) {
-            return null;
-        }
-        Pending p = inFlight.get(line);
-        return p == null ? null : p.data;
     }
 
     // -- coherent DMA --
@@ -353,6 +327,24 @@ public final class CoherenceFabric {
      * @param len length
      */
     public synchronized void coherentRead(long paddr, byte[] dst, int off, int len) {
+        read(paddr, dst, off, len);
+    }
+
+    /**
+     * {@link #coherentRead} by a coherent DMA master, counted as DMA bytes read in the same
+     * transaction.
+     *
+     * @param paddr first physical address, already checked against memory
+     * @param dst destination
+     * @param off offset in {@code dst}
+     * @param len length
+     */
+    public synchronized void dmaRead(long paddr, byte[] dst, int off, int len) {
+        read(paddr, dst, off, len);
+        stats.coherentBytesRead += len;
+    }
+
+    private void read(long paddr, byte[] dst, int off, int len) {
         int done = 0;
         int fromRam = 0; // bytes [fromRam, done) come from RAM, read as one piece
         while (done < len) {
@@ -382,7 +374,7 @@ public final class CoherenceFabric {
                 return c.data(s);
             }
         }
-        return inFlightData(line);
+        return inFlight.data(line);
     }
 
     /**
@@ -396,10 +388,28 @@ public final class CoherenceFabric {
      * @param len length
      */
     public synchronized void coherentWrite(long paddr, byte[] src, int off, int len) {
+        write(paddr, src, off, len);
+    }
+
+    /**
+     * {@link #coherentWrite} by a coherent DMA master, counted as DMA bytes written in the same
+     * transaction.
+     *
+     * @param paddr first physical address, already checked against memory
+     * @param src source
+     * @param off offset in {@code src}
+     * @param len length
+     */
+    public synchronized void dmaWrite(long paddr, byte[] src, int off, int len) {
+        write(paddr, src, off, len);
+        stats.coherentBytesWritten += len;
+    }
+
+    private void write(long paddr, byte[] src, int off, int len) {
         long first = paddr >>> lineShift;
         long last = (paddr + len - 1) >>> lineShift;
         for (long line = first; len > 0 && line <= last; line++) {
-            completeInFlight(line);
+            inFlight.complete(line);
             for (DataCache c : caches) {
                 int s = c.probe(line);
                 if (s >= 0) {
@@ -409,16 +419,6 @@ public final class CoherenceFabric {
             }
         }
         memory.write(paddr, src, off, len);
-    }
-
-    private void completeInFlight(long line) {
-        if (inFlight.isEmpty()) {
-            return;
-        }
-        Pending p = inFlight.remove(line);
-        if (p != null) {
-            memory.write(line << lineShift, p.data, 0, lineSize);
-        }
     }
 
     // -- cache maintenance (issued through org.dmalib.hw.cache.CacheMaintenance) --
@@ -538,7 +538,7 @@ public final class CoherenceFabric {
     /** One cache's part of a maintenance instruction on the line it holds in {@code slot}. */
     private void maintainSlot(int op, int cpu, DataCache c, int slot, long line) {
         if (op != INVALIDATE && c.dirty(slot)) {
-            inFlight.put(line, new Pending(c.data(slot).clone(), cpu));
+            inFlight.issue(line, c.data(slot).clone(), cpu);
             c.setDirty(slot, false);
         }
         if (op != CLEAN) {
@@ -553,16 +553,7 @@ public final class CoherenceFabric {
      * @param cpu the issuing CPU
      */
     public synchronized void barrier(int cpu) {
-        if (!inFlight.isEmpty()) {
-            for (Iterator<Map.Entry<Long, Pending>> it = inFlight.entrySet().iterator();
-                    it.hasNext(); ) {
-                Map.Entry<Long, Pending> e = it.next();
-                if (e.getValue().issuer == cpu) {
-                    memory.write(e.getKey() << lineShift, e.getValue().data, 0, lineSize);
-                    it.remove();
-                }
-            }
-        }
+        inFlight.completeAll(cpu);
         stats.barriers++;
     }
 

@@ -6,11 +6,11 @@ import org.dmalib.hw.HwCounters;
 /**
  * The machine's live counters.
  *
- * <p>Thread-safety: the cache and maintenance counters are counted only inside the
- * {@link CoherenceFabric}'s transactions, so they are plain fields guarded by the fabric's
- * monitor (read through {@link CoherenceFabric#counters()}); the DMA counters are counted by the
- * stream ports outside it, so they are {@link LongAdder}s that several masters can count into
- * without contending.
+ * <p>Thread-safety: the cache and maintenance counters, and the bytes coherent masters move,
+ * are counted only inside the {@link CoherenceFabric}'s transactions, so they are plain fields
+ * guarded by the fabric's monitor (read through {@link CoherenceFabric#counters()}); the rest is
+ * counted by the stream ports outside it, so those are {@link LongAdder}s that several masters
+ * can count into without contending. A DMA byte count is the sum of its two parts.
  */
 public final class HwStats {
     // guarded by the fabric's monitor
@@ -21,7 +21,10 @@ public final class HwStats {
     long linesInvalidated;
     long linesCleanInvalidated;
     long barriers;
+    long coherentBytesRead;
+    long coherentBytesWritten;
 
+    // by non-coherent masters, which move data without the fabric
     final LongAdder dmaBytesRead = new LongAdder();
     final LongAdder dmaBytesWritten = new LongAdder();
     final LongAdder dmaAborts = new LongAdder();
@@ -36,6 +39,7 @@ public final class HwStats {
     HwCounters snapshot() {
         return new HwCounters(cacheHits, cacheMisses, writebacks,
                 linesCleaned, linesInvalidated, linesCleanInvalidated,
-                barriers, dmaBytesRead.sum(), dmaBytesWritten.sum(), dmaAborts.sum());
+                barriers, coherentBytesRead + dmaBytesRead.sum(),
+                coherentBytesWritten + dmaBytesWritten.sum(), dmaAborts.sum());
     }
 }
