@@ -12,9 +12,11 @@ import org.dmalib.hw.cache.CacheMaintenance;
  * {@code NoSync} form per entry and {@link #complete()} once: one barrier for the whole list
  * (Barry Song's batched DMA sync, 2025).
  *
- * <p>Each operation issues its lines as range instructions ({@link CacheMaintenance#cleanRange}
- * and friends): the same instructions on the same lines, in address order, as the per-line loop
- * of {@code cache.S}, with no other transaction between them.
+ * <p>Each operation issues the same instructions on the same lines, in address order, as the
+ * per-line loop of {@code cache.S}, but as range instructions ({@link CacheMaintenance#cleanRange}
+ * and friends: one machine transaction for many lines): one range for a clean or a clean and
+ * invalidate, up to three for an invalidate (a partial first line, the whole lines, a partial
+ * last line).
  *
  * <p>Preconditions: {@code size >= 0} (else {@link IllegalArgumentException}) and the range
  * inside memory (else {@link org.dmalib.hw.PhysicalAddressException} naming it); a bad range is
@@ -75,7 +77,7 @@ public final class DcacheMaintenance {
         }
         dc.checkRange(paddr, size); // the whole range, before the first line
         long end = paddr + size;
-        long line = lineMask + 1;
+        long step = lineMask + 1;
         long first = paddr & ~lineMask;
         long last = (end - 1) & ~lineMask;
         boolean partialStart = (paddr & lineMask) != 0;
@@ -92,9 +94,9 @@ public final class DcacheMaintenance {
         // a partial last line
         if (partialStart) {
             dc.cleanInvalidateLine(first);
-            first += line;
+            first += step;
         }
-        long wholeEnd = partialEnd ? last : last + line;
+        long wholeEnd = partialEnd ? last : last + step;
         if (first < wholeEnd) {
             dc.invalidateRange(first, wholeEnd - first);
         }
