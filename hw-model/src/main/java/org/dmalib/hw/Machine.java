@@ -143,7 +143,7 @@ public final class Machine {
 
     /** Returns a snapshot of the event counters. */
     public HwCounters counters() {
-        return stats.snapshot();
+        return fabric.counters();
     }
 
     /**

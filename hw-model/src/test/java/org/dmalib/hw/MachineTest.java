@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
+import org.dmalib.hw.cache.CacheMaintenance;
 import org.junit.jupiter.api.Test;
 
 /** The CPU caches, their coherence with each other, and DMA masters of both kinds. */
@@ -142,6 +144,39 @@ class MachineTest {
         assertTrue(port.read(BUF, new byte[40], 0, 40).ok());
         assertEquals(100, machine.counters().dmaBytesWritten());
         assertEquals(40, machine.counters().dmaBytesRead());
+    }
+
+    @Test
+    void coherent_and_non_coherent_dma_bytes_are_counted_together() {
+        DmaPort coherent = machine.attach(3, Coherency.COHERENT);
+        DmaPort plain = machine.attach(5, Coherency.NON_COHERENT);
+        assertTrue(coherent.write(BUF + 4000, new byte[200], 0, 200).ok()); // two pages
+        assertTrue(coherent.read(BUF, new byte[64], 0, 64).ok());
+        assertTrue(plain.read(BUF, new byte[10], 0, 10).ok());
+        assertTrue(plain.write(BUF, new byte[3], 0, 3).ok());
+        assertEquals(DmaStatus.ABORT, coherent.read(4 * MIB - 8, new byte[16], 0, 16));
+        HwCounters c = machine.counters();
+        assertEquals(203, c.dmaBytesWritten());
+        assertEquals(74, c.dmaBytesRead());
+        assertEquals(1, c.dmaAborts());
+    }
+
+    @Test
+    void a_coherent_burst_takes_each_line_from_where_its_newest_copy_is() {
+        DmaPort coherent = machine.attach(3, Coherency.COHERENT);
+        machine.memory().write(BUF, pattern(256, 1), 0, 256); // RAM under all four lines
+        cpu0.store(BUF + 64, pattern(64, 50), 0, 64); // line 1 dirty in cpu0
+        cpu1.store(BUF + 128, pattern(64, 90), 0, 64); // line 2 cleaned: in flight, no barrier
+        CacheMaintenance.of(cpu1).cleanLine(BUF + 128);
+        cpu1.loadLong(BUF + 192); // line 3 clean in cpu1: RAM is as new
+        byte[] seen = new byte[250];
+        assertTrue(coherent.read(BUF + 3, seen, 0, seen.length).ok());
+        byte[] expected = pattern(256, 1);
+        System.arraycopy(pattern(64, 50), 0, expected, 64, 64);
+        System.arraycopy(pattern(64, 90), 0, expected, 128, 64);
+        assertArrayEquals(Arrays.copyOfRange(expected, 3, 253), seen);
+        assertEquals(1, machine.writebacksInFlight()); // reading completes nothing
+        assertTrue(cpu0.isDirty(BUF + 64));
     }
 
     @Test

@@ -23,6 +23,13 @@ import org.dmalib.hw.internal.CpuCore;
  *       write-backs</td></tr>
  * </table>
  *
+ * <p>{@link #cleanRange}, {@link #invalidateRange} and {@link #cleanInvalidateRange} are the
+ * loop of {@code arch/arm64/mm/cache.S} ({@code dcache_by_line_op}) as one operation: exactly
+ * the per-line instruction on every line the range touches, in address order, with no other
+ * transaction of any CPU or master between them (one legal interleaving of the loop), and
+ * counted as that many instructions. They check the whole range first and on bad input
+ * maintain and count nothing.
+ *
  * <p>A write-back issued by a clean reaches RAM only at the issuing CPU's next barrier; a
  * non-coherent DMA master that reads before it sees the old data. One barrier may complete a
  * whole list of maintenance.
@@ -34,6 +41,7 @@ public final class CacheMaintenance {
     private final CoherenceFabric fabric;
     private final PhysicalMemory memory;
 
+    /** Made only by {@link #of}, once per CPU. */
     private CacheMaintenance(CpuCore core) {
         this.cpu = core.id();
         this.fabric = core.fabric();
@@ -52,7 +60,13 @@ public final class CacheMaintenance {
         if (!(cpu instanceof CpuCore core)) {
             throw new IllegalArgumentException("cpu=" + cpu + " is not a CPU of the hardware model");
         }
-        return new CacheMaintenance(core);
+        CacheMaintenance view = core.maintenance();
+        if (view == null) {
+            // a race makes two equal views; the CPU keeps one, either serves
+            view = new CacheMaintenance(core);
+            core.maintenance(view);
+        }
+        return view;
     }
 
     /** Returns the index of the CPU issuing these instructions. */
@@ -96,6 +110,73 @@ public final class CacheMaintenance {
     public void cleanInvalidateLine(long paddr) {
         memory.checkRange(paddr, 1);
         fabric.cleanInvalidate(cpu, paddr);
+    }
+
+    /**
+     * DC CVAC on every line {@code [paddr, paddr + length)} touches: exactly
+     * {@link #cleanLine} of each of those lines in address order, issued back to back.
+     *
+     * @param paddr the first byte's address, any alignment
+     * @param length bytes, not negative; 0 touches no line
+     * @throws IllegalArgumentException if {@code length} is negative (nothing is maintained)
+     * @throws org.dmalib.hw.PhysicalAddressException if any byte of the range is outside memory
+     *     (nothing is maintained)
+     */
+    public void cleanRange(long paddr, long length) {
+        if (checkRange(paddr, length)) {
+            fabric.cleanRange(cpu, paddr, length);
+        }
+    }
+
+    /**
+     * DC IVAC on every line {@code [paddr, paddr + length)} touches, partial ones included
+     * (their bytes outside the range are discarded too): exactly {@link #invalidateLine} of
+     * each of those lines in address order, issued back to back.
+     *
+     * @param paddr the first byte's address, any alignment
+     * @param length bytes, not negative; 0 touches no line
+     * @throws IllegalArgumentException if {@code length} is negative (nothing is maintained)
+     * @throws org.dmalib.hw.PhysicalAddressException if any byte of the range is outside memory
+     *     (nothing is maintained)
+     */
+    public void invalidateRange(long paddr, long length) {
+        if (checkRange(paddr, length)) {
+            fabric.invalidateRange(cpu, paddr, length);
+        }
+    }
+
+    /**
+     * DC CIVAC on every line {@code [paddr, paddr + length)} touches: exactly
+     * {@link #cleanInvalidateLine} of each of those lines in address order, issued back to back.
+     *
+     * @param paddr the first byte's address, any alignment
+     * @param length bytes, not negative; 0 touches no line
+     * @throws IllegalArgumentException if {@code length} is negative (nothing is maintained)
+     * @throws org.dmalib.hw.PhysicalAddressException if any byte of the range is outside memory
+     *     (nothing is maintained)
+     */
+    public void cleanInvalidateRange(long paddr, long length) {
+        if (checkRange(paddr, length)) {
+            fabric.cleanInvalidateRange(cpu, paddr, length);
+        }
+    }
+
+    /**
+     * Checks a range as the range instructions do before they issue anything; for software that
+     * maintains one range with several instructions and must refuse a bad one before the first.
+     *
+     * @param paddr the first byte's address
+     * @param length bytes, not negative
+     * @return whether the range touches any line ({@code length > 0})
+     * @throws IllegalArgumentException if {@code length} is negative
+     * @throws org.dmalib.hw.PhysicalAddressException if any byte of the range is outside memory
+     */
+    public boolean checkRange(long paddr, long length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("length=" + length + " must not be negative");
+        }
+        memory.checkRange(paddr, length);
+        return length > 0;
     }
 
     /** DSB SY: completes every write-back this CPU's maintenance has put in flight. */

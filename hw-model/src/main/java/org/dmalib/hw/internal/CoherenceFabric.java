@@ -1,9 +1,10 @@
 package org.dmalib.hw.internal;
 
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import org.dmalib.hw.CacheGeometry;
+import org.dmalib.hw.HwCounters;
 import org.dmalib.hw.PhysicalMemory;
 
 /**
@@ -26,37 +27,35 @@ import org.dmalib.hw.PhysicalMemory;
  *       one reads through dirty lines and invalidates CPU copies of what it writes.
  * </ol>
  *
+ * <p>Every public method is one transaction. A range of maintenance is one transaction that
+ * applies the per-line instruction to each line in address order: the same result as the
+ * per-line instructions issued back to back with nothing between them.
+ *
  * <p>Thread-safety: all methods are safe for concurrent use; the fabric is one monitor, the way
  * a snoop-based interconnect orders transactions to a line.
  */
 public final class CoherenceFabric {
+    // little-endian word view of a line's bytes, for the 64-bit accesses
+    private static final VarHandle LE_LONG =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final int CLEAN = 0;
+    private static final int INVALIDATE = 1;
+    private static final int CLEAN_INVALIDATE = 2;
+
     private final PhysicalMemory memory;
     private final DataCache[] caches;
     private final HwStats stats;
     private final int lineSize;
     private final int lineShift;
-    // line number -> write-back issued by a clean but not yet completed by a barrier
-    private final Map<Long, Pending> inFlight = new LinkedHashMap<>();
-    private final byte[] scratch;
-
-    /** A write-back in flight: a snapshot of the line and the CPU whose barrier completes it. */
-    private static final class Pending {
-        final byte[] data;
-        final int issuer;
-
-        Pending(byte[] data, int issuer) {
-            this.data = data;
-            this.issuer = issuer;
-        }
-    }
+    private final InFlight inFlight;
 
     /**
      * Creates the fabric and its caches, all empty.
      *
      * @param memory the RAM behind the caches
      * @param geometry every CPU's cache shape
-     * @param cpus how many CPUs
-     * @param stats where to count events
+     * @param cpus how many CPUs, 1 to 64
+     * @param stats where to count events; its cache counters are then guarded by this fabric
      */
     public CoherenceFabric(PhysicalMemory memory, CacheGeometry geometry, int cpus, HwStats stats) {
         this.memory = memory;
@@ -67,7 +66,7 @@ public final class CoherenceFabric {
         }
         this.lineSize = geometry.lineSize();
         this.lineShift = Integer.numberOfTrailingZeros(lineSize);
-        this.scratch = new byte[lineSize];
+        this.inFlight = new InFlight(memory, lineShift);
     }
 
     /** Returns the line size in bytes. */
@@ -78,6 +77,11 @@ public final class CoherenceFabric {
     /** Returns the RAM behind the fabric. */
     public PhysicalMemory memory() {
         return memory;
+    }
+
+    /** Returns a snapshot of the machine's counters, the cache ones taken in one transaction. */
+    public synchronized HwCounters counters() {
+        return stats.snapshot();
     }
 
     // -- CPU accesses --
@@ -126,6 +130,91 @@ public final class CoherenceFabric {
     }
 
     /**
+     * Loads one byte as CPU {@code cpu} sees it: {@link #cpuLoad} of one byte.
+     *
+     * @param cpu the CPU index
+     * @param paddr the address, already checked against memory
+     * @return the byte
+     */
+    public synchronized byte cpuLoadByte(int cpu, long paddr) {
+        int slot = ownLine(cpu, paddr >>> lineShift, false);
+        return caches[cpu].data(slot)[(int) (paddr & (lineSize - 1))];
+    }
+
+    /**
+     * Stores one byte from CPU {@code cpu}: {@link #cpuStore} of one byte.
+     *
+     * @param cpu the CPU index
+     * @param paddr the address, already checked against memory
+     * @param value the byte
+     */
+    public synchronized void cpuStoreByte(int cpu, long paddr, byte value) {
+        int slot = ownLine(cpu, paddr >>> lineShift, true);
+        caches[cpu].data(slot)[(int) (paddr & (lineSize - 1))] = value;
+        caches[cpu].setDirty(slot, true);
+    }
+
+    /**
+     * Loads a little-endian 64-bit word as CPU {@code cpu} sees it: {@link #cpuLoad} of its 8
+     * bytes, without a buffer. A word that straddles two lines takes both, in address order.
+     *
+     * @param cpu the CPU index
+     * @param paddr the lowest byte's address, any alignment; the 8 bytes already checked
+     * @return the word
+     */
+    public synchronized long cpuLoadLong(int cpu, long paddr) {
+        int inLine = (int) (paddr & (lineSize - 1));
+        long line = paddr >>> lineShift;
+        byte[] data = caches[cpu].data(ownLine(cpu, line, false));
+        if (inLine <= lineSize - Long.BYTES) {
+            return (long) LE_LONG.get(data, inLine);
+        }
+        // the low bytes are taken before the second line's fill, which may evict the first
+        int low = lineSize - inLine;
+        long v = 0;
+        for (int i = 0; i < low; i++) {
+            v |= (data[inLine + i] & 0xffL) << (8 * i); // little-endian
+        }
+        byte[] next = caches[cpu].data(ownLine(cpu, line + 1, false));
+        for (int i = low; i < Long.BYTES; i++) {
+            v |= (next[i - low] & 0xffL) << (8 * i);
+        }
+        return v;
+    }
+
+    /**
+     * Stores a little-endian 64-bit word from CPU {@code cpu}: {@link #cpuStore} of its 8 bytes,
+     * without a buffer. A word that straddles two lines dirties both, in address order.
+     *
+     * @param cpu the CPU index
+     * @param paddr the lowest byte's address, any alignment; the 8 bytes already checked
+     * @param value the word
+     */
+    public synchronized void cpuStoreLong(int cpu, long paddr, long value) {
+        int inLine = (int) (paddr & (lineSize - 1));
+        long line = paddr >>> lineShift;
+        DataCache own = caches[cpu];
+        int slot = ownLine(cpu, line, true);
+        if (inLine <= lineSize - Long.BYTES) {
+            LE_LONG.set(own.data(slot), inLine, value);
+            own.setDirty(slot, true);
+            return;
+        }
+        int low = lineSize - inLine;
+        byte[] data = own.data(slot);
+        for (int i = 0; i < low; i++) {
+            data[inLine + i] = (byte) (value >>> (8 * i)); // little-endian
+        }
+        own.setDirty(slot, true);
+        int next = ownLine(cpu, line + 1, true);
+        data = own.data(next);
+        for (int i = low; i < Long.BYTES; i++) {
+            data[i - low] = (byte) (value >>> (8 * i));
+        }
+        own.setDirty(next, true);
+    }
+
+    /**
      * An atomic compare-and-swap of an aligned 64-bit word by CPU {@code cpu} (arm64 CAS, or an
      * LDXR/STXR loop): the line is taken exclusive as for a store, and the new value is written
      * into the cache only if the word holds {@code expected}. The whole operation is one fabric
@@ -141,14 +230,9 @@ public final class CoherenceFabric {
         int inLine = (int) (paddr & (lineSize - 1));
         int slot = ownLine(cpu, paddr >>> lineShift, true);
         byte[] line = caches[cpu].data(slot);
-        long old = 0;
-        for (int i = Long.BYTES - 1; i >= 0; i--) {
-            old = (old << 8) | (line[inLine + i] & 0xffL); // little-endian
-        }
+        long old = (long) LE_LONG.get(line, inLine);
         if (old == expected) {
-            for (int i = 0; i < Long.BYTES; i++) {
-                line[inLine + i] = (byte) (update >>> (8 * i));
-            }
+            LE_LONG.set(line, inLine, update);
             caches[cpu].setDirty(slot, true);
         }
         return old;
@@ -185,10 +269,10 @@ public final class CoherenceFabric {
             }
         }
         if (slot >= 0) {
-            stats.cacheHits.increment();
+            stats.cacheHits++;
             return slot;
         }
-        stats.cacheMisses.increment();
+        stats.cacheMisses++;
         if (!forWrite) {
             // a dirty copy in another CPU's cache must reach RAM before we fill from it
             for (int i = 0; i < caches.length; i++) {
@@ -204,7 +288,7 @@ public final class CoherenceFabric {
         if (own.valid(slot)) {
             writeBackIfDirty(own, slot);
         }
-        own.install(slot, line, lineContents(line));
+        fill(own.install(slot, line), line);
         return slot;
     }
 
@@ -213,20 +297,23 @@ public final class CoherenceFabric {
         if (cache.dirty(slot)) {
             long line = cache.lineOf(slot);
             memory.write(line << lineShift, cache.data(slot), 0, lineSize);
-            inFlight.remove(line);
+            inFlight.drop(line);
             cache.setDirty(slot, false);
-            stats.writebacks.increment();
+            stats.writebacks++;
         }
     }
 
-    /** The line as a coherent reader that misses every cache sees it: in-flight data, else RAM. */
-    private byte[] lineContents(long line) {
-        Pending p = inFlight.get(line);
-        if (p != null) {
-            return p.data;
+    /**
+     * Fills {@code into} with the line as a coherent reader that misses every cache sees it:
+     * in-flight data, else RAM.
+     */
+    private void fill(byte[] into, long line) {
+        byte[] pending = inFlight.data(line);
+        if (pending != null) {
+            System.arraycopy(pending, 0, into, 0, lineSize);
+        } else {
+            memory.read(line << lineShift, into, 0, lineSize);
         }
-        memory.read(line << lineShift, scratch, 0, lineSize);
-        return scratch;
     }
 
     // -- coherent DMA --
@@ -240,26 +327,54 @@ public final class CoherenceFabric {
      * @param len length
      */
     public synchronized void coherentRead(long paddr, byte[] dst, int off, int len) {
+        read(paddr, dst, off, len);
+    }
+
+    /**
+     * {@link #coherentRead} by a coherent DMA master, counted as DMA bytes read in the same
+     * transaction.
+     *
+     * @param paddr first physical address, already checked against memory
+     * @param dst destination
+     * @param off offset in {@code dst}
+     * @param len length
+     */
+    public synchronized void dmaRead(long paddr, byte[] dst, int off, int len) {
+        read(paddr, dst, off, len);
+        stats.coherentBytesRead += len;
+    }
+
+    private void read(long paddr, byte[] dst, int off, int len) {
         int done = 0;
+        int fromRam = 0; // bytes [fromRam, done) come from RAM, read as one piece
         while (done < len) {
             long a = paddr + done;
             int inLine = (int) (a & (lineSize - 1));
             int n = Math.min(len - done, lineSize - inLine);
-            long line = a >>> lineShift;
-            byte[] src = null;
-            for (DataCache c : caches) {
-                int s = c.probe(line);
-                if (s >= 0 && c.dirty(s)) {
-                    src = c.data(s);
-                    break;
+            byte[] src = newerThanRam(a >>> lineShift);
+            if (src != null) {
+                if (fromRam < done) {
+                    memory.read(paddr + fromRam, dst, off + fromRam, done - fromRam);
                 }
+                System.arraycopy(src, inLine, dst, off + done, n);
+                fromRam = done + n;
             }
-            if (src == null) {
-                src = lineContents(line);
-            }
-            System.arraycopy(src, inLine, dst, off + done, n);
             done += n;
         }
+        if (fromRam < len) {
+            memory.read(paddr + fromRam, dst, off + fromRam, len - fromRam);
+        }
+    }
+
+    /** Returns a dirty CPU copy of {@code line}, else its in-flight write-back, else null. */
+    private byte[] newerThanRam(long line) {
+        for (DataCache c : caches) {
+            int s = c.probe(line);
+            if (s >= 0 && c.dirty(s)) {
+                return c.data(s);
+            }
+        }
+        return inFlight.data(line);
     }
 
     /**
@@ -273,10 +388,28 @@ public final class CoherenceFabric {
      * @param len length
      */
     public synchronized void coherentWrite(long paddr, byte[] src, int off, int len) {
+        write(paddr, src, off, len);
+    }
+
+    /**
+     * {@link #coherentWrite} by a coherent DMA master, counted as DMA bytes written in the same
+     * transaction.
+     *
+     * @param paddr first physical address, already checked against memory
+     * @param src source
+     * @param off offset in {@code src}
+     * @param len length
+     */
+    public synchronized void dmaWrite(long paddr, byte[] src, int off, int len) {
+        write(paddr, src, off, len);
+        stats.coherentBytesWritten += len;
+    }
+
+    private void write(long paddr, byte[] src, int off, int len) {
         long first = paddr >>> lineShift;
         long last = (paddr + len - 1) >>> lineShift;
         for (long line = first; len > 0 && line <= last; line++) {
-            completeInFlight(line);
+            inFlight.complete(line);
             for (DataCache c : caches) {
                 int s = c.probe(line);
                 if (s >= 0) {
@@ -286,13 +419,6 @@ public final class CoherenceFabric {
             }
         }
         memory.write(paddr, src, off, len);
-    }
-
-    private void completeInFlight(long line) {
-        Pending p = inFlight.remove(line);
-        if (p != null) {
-            memory.write(line << lineShift, p.data, 0, lineSize);
-        }
     }
 
     // -- cache maintenance (issued through org.dmalib.hw.cache.CacheMaintenance) --
@@ -306,14 +432,8 @@ public final class CoherenceFabric {
      */
     public synchronized void clean(int cpu, long paddr) {
         long line = paddr >>> lineShift;
-        for (DataCache c : caches) {
-            int s = c.probe(line);
-            if (s >= 0 && c.dirty(s)) {
-                inFlight.put(line, new Pending(c.data(s).clone(), cpu));
-                c.setDirty(s, false);
-            }
-        }
-        stats.linesCleaned.increment();
+        maintain(CLEAN, cpu, line, line);
+        stats.linesCleaned++;
     }
 
     /**
@@ -324,13 +444,8 @@ public final class CoherenceFabric {
      */
     public synchronized void invalidate(int cpu, long paddr) {
         long line = paddr >>> lineShift;
-        for (DataCache c : caches) {
-            int s = c.probe(line);
-            if (s >= 0) {
-                c.drop(s);
-            }
-        }
-        stats.linesInvalidated.increment();
+        maintain(INVALIDATE, cpu, line, line);
+        stats.linesInvalidated++;
     }
 
     /**
@@ -342,16 +457,93 @@ public final class CoherenceFabric {
      */
     public synchronized void cleanInvalidate(int cpu, long paddr) {
         long line = paddr >>> lineShift;
-        for (DataCache c : caches) {
-            int s = c.probe(line);
-            if (s >= 0) {
-                if (c.dirty(s)) {
-                    inFlight.put(line, new Pending(c.data(s).clone(), cpu));
+        maintain(CLEAN_INVALIDATE, cpu, line, line);
+        stats.linesCleanInvalidated++;
+    }
+
+    /**
+     * {@link #clean} of every line {@code [paddr, paddr + length)} touches, in address order,
+     * as one transaction; counted as that many lines cleaned.
+     *
+     * @param cpu the issuing CPU
+     * @param paddr the first address
+     * @param length bytes, positive; the range already checked against memory
+     */
+    public synchronized void cleanRange(int cpu, long paddr, long length) {
+        stats.linesCleaned += maintainRange(CLEAN, cpu, paddr, length);
+    }
+
+    /**
+     * {@link #invalidate} of every line {@code [paddr, paddr + length)} touches, in address
+     * order, as one transaction; counted as that many lines invalidated.
+     *
+     * @param cpu the issuing CPU
+     * @param paddr the first address
+     * @param length bytes, positive; the range already checked against memory
+     */
+    public synchronized void invalidateRange(int cpu, long paddr, long length) {
+        stats.linesInvalidated += maintainRange(INVALIDATE, cpu, paddr, length);
+    }
+
+    /**
+     * {@link #cleanInvalidate} of every line {@code [paddr, paddr + length)} touches, in address
+     * order, as one transaction; counted as that many lines cleaned and invalidated.
+     *
+     * @param cpu the issuing CPU
+     * @param paddr the first address
+     * @param length bytes, positive; the range already checked against memory
+     */
+    public synchronized void cleanInvalidateRange(int cpu, long paddr, long length) {
+        stats.linesCleanInvalidated += maintainRange(CLEAN_INVALIDATE, cpu, paddr, length);
+    }
+
+    /** Maintains the lines of a byte range; returns how many lines it touches. */
+    private long maintainRange(int op, int cpu, long paddr, long length) {
+        long first = paddr >>> lineShift;
+        long last = (paddr + length - 1) >>> lineShift;
+        maintain(op, cpu, first, last);
+        return last - first + 1;
+    }
+
+    /**
+     * Applies {@code op} to lines {@code first..last} in every cache, line by line in address
+     * order and, for each line, cache by cache. A region no line of which a cache holds is
+     * skipped in that cache: the instructions would find nothing there.
+     */
+    private void maintain(int op, int cpu, long first, long last) {
+        DataCache any = caches[0];
+        long perRegion = any.linesPerRegion();
+        for (long line = first; line <= last; ) {
+            long region = any.regionOf(line);
+            long regionLast = Math.min(last, (region + 1) * perRegion - 1);
+            long holders = 0; // bit i: cache i may hold a line of the region (at most 64 CPUs)
+            for (int i = 0; i < caches.length; i++) {
+                if (caches[i].mayHoldRegion(region)) {
+                    holders |= 1L << i;
                 }
-                c.drop(s);
             }
+            for (long l = line; holders != 0 && l <= regionLast; l++) {
+                for (long h = holders; h != 0; h &= h - 1) {
+                    DataCache c = caches[Long.numberOfTrailingZeros(h)];
+                    int s = c.probe(l);
+                    if (s >= 0) {
+                        maintainSlot(op, cpu, c, s, l);
+                    }
+                }
+            }
+            line = regionLast + 1;
         }
-        stats.linesCleanInvalidated.increment();
+    }
+
+    /** One cache's part of a maintenance instruction on the line it holds in {@code slot}. */
+    private void maintainSlot(int op, int cpu, DataCache c, int slot, long line) {
+        if (op != INVALIDATE && c.dirty(slot)) {
+            inFlight.issue(line, c.data(slot).clone(), cpu);
+            c.setDirty(slot, false);
+        }
+        if (op != CLEAN) {
+            c.drop(slot);
+        }
     }
 
     /**
@@ -361,14 +553,8 @@ public final class CoherenceFabric {
      * @param cpu the issuing CPU
      */
     public synchronized void barrier(int cpu) {
-        for (Iterator<Map.Entry<Long, Pending>> it = inFlight.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<Long, Pending> e = it.next();
-            if (e.getValue().issuer == cpu) {
-                memory.write(e.getKey() << lineShift, e.getValue().data, 0, lineSize);
-                it.remove();
-            }
-        }
-        stats.barriers.increment();
+        inFlight.completeAll(cpu);
+        stats.barriers++;
     }
 
     /** Returns how many write-backs are in flight (issued by maintenance, not yet completed). */

@@ -4,6 +4,7 @@ import java.util.Objects;
 import org.dmalib.hw.Cpu;
 import org.dmalib.hw.PhysicalAddressException;
 import org.dmalib.hw.PhysicalMemory;
+import org.dmalib.hw.cache.CacheMaintenance;
 
 /**
  * The hardware model's {@link Cpu}: every access goes through the {@link CoherenceFabric}.
@@ -14,6 +15,9 @@ public final class CpuCore implements Cpu {
     private final int id;
     private final CoherenceFabric fabric;
     private final PhysicalMemory memory;
+    // this CPU's maintenance instructions, made once by CacheMaintenance.of (immutable, so a
+    // plain volatile read is all a caller on another thread needs)
+    private volatile CacheMaintenance maintenance;
 
     /**
      * Creates CPU {@code id} on {@code fabric}.
@@ -32,6 +36,20 @@ public final class CpuCore implements Cpu {
         return fabric;
     }
 
+    /** Returns this CPU's cache maintenance view, or null before the first one is made. */
+    public CacheMaintenance maintenance() {
+        return maintenance;
+    }
+
+    /**
+     * Keeps {@code view} as this CPU's cache maintenance view, for {@code CacheMaintenance.of}.
+     *
+     * @param view the view, of this CPU
+     */
+    public void maintenance(CacheMaintenance view) {
+        this.maintenance = view;
+    }
+
     @Override
     public int id() {
         return id;
@@ -44,34 +62,26 @@ public final class CpuCore implements Cpu {
 
     @Override
     public byte loadByte(long paddr) {
-        byte[] b = new byte[1];
-        load(paddr, b, 0, 1);
-        return b[0];
+        memory.checkRange(paddr, 1);
+        return fabric.cpuLoadByte(id, paddr);
     }
 
     @Override
     public void storeByte(long paddr, byte value) {
-        store(paddr, new byte[] {value}, 0, 1);
+        memory.checkRange(paddr, 1);
+        fabric.cpuStoreByte(id, paddr, value);
     }
 
     @Override
     public long loadLong(long paddr) {
-        byte[] b = new byte[Long.BYTES];
-        load(paddr, b, 0, Long.BYTES);
-        long v = 0;
-        for (int i = Long.BYTES - 1; i >= 0; i--) {
-            v = (v << 8) | (b[i] & 0xffL); // little-endian: byte 0 is least significant
-        }
-        return v;
+        memory.checkRange(paddr, Long.BYTES);
+        return fabric.cpuLoadLong(id, paddr);
     }
 
     @Override
     public void storeLong(long paddr, long value) {
-        byte[] b = new byte[Long.BYTES];
-        for (int i = 0; i < Long.BYTES; i++) {
-            b[i] = (byte) (value >>> (8 * i)); // little-endian
-        }
-        store(paddr, b, 0, Long.BYTES);
+        memory.checkRange(paddr, Long.BYTES);
+        fabric.cpuStoreLong(id, paddr, value);
     }
 
     @Override

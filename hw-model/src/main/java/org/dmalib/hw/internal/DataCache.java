@@ -11,6 +11,12 @@ import org.dmalib.hw.CacheGeometry;
  */
 final class DataCache {
     private static final long INVALID = -1L;
+    /** A region is 4 KiB, the base page: range maintenance is issued page by page. */
+    static final int REGION_SHIFT = 12;
+    // 4096 counters (16 KiB): with at most a few thousand lines cached, few regions share one
+    private static final int FILTER_BITS = 12;
+    // Fibonacci hashing spreads regions that differ in their high bits over the counters
+    private static final long GOLDEN = 0x9E37_79B9_7F4A_7C15L;
 
     private final int lineShift;
     private final int lineSize;
@@ -20,6 +26,9 @@ final class DataCache {
     private final boolean[] dirty;
     private final long[] lastUse;   // LRU stamp per slot
     private final byte[][] data;    // allocated on first fill of a slot
+    private final int regionShift;  // line number -> region number
+    // valid lines per hashed region: zero means no line of any region hashing there is held
+    private final int[] regionLines = new int[1 << FILTER_BITS];
     private long clock;
 
     DataCache(CacheGeometry geometry) {
@@ -33,6 +42,7 @@ final class DataCache {
         this.dirty = new boolean[slots];
         this.lastUse = new long[slots];
         this.data = new byte[slots][];
+        this.regionShift = Math.max(0, REGION_SHIFT - lineShift);
     }
 
     int lineShift() {
@@ -41,6 +51,28 @@ final class DataCache {
 
     int lineSize() {
         return lineSize;
+    }
+
+    /** Returns the region (4 KiB page) number of {@code line}. */
+    long regionOf(long line) {
+        return line >>> regionShift;
+    }
+
+    /** Returns how many lines a region holds. */
+    int linesPerRegion() {
+        return 1 << regionShift;
+    }
+
+    /**
+     * Returns false only if no line of {@code region} is held: an exact negative, a possible
+     * positive (a counting filter), so a range operation can skip whole regions.
+     */
+    boolean mayHoldRegion(long region) {
+        return regionLines[filterIndex(region)] != 0;
+    }
+
+    private static int filterIndex(long region) {
+        return (int) ((region * GOLDEN) >>> (Long.SIZE - FILTER_BITS));
     }
 
     /** Returns the slot holding {@code line}, or -1; a hit refreshes the slot's LRU stamp. */
@@ -105,19 +137,30 @@ final class DataCache {
         return data[slot];
     }
 
-    /** Fills {@code slot} with {@code line}, copying {@code contents}; the line starts clean. */
-    void install(int slot, long line, byte[] contents) {
+    /**
+     * Makes {@code slot} hold {@code line}, clean, replacing what it held (the caller has written
+     * back a dirty victim), and returns the slot's data array for the caller to fill with the
+     * line's contents before anything else reads it.
+     */
+    byte[] install(int slot, long line) {
         if (data[slot] == null) {
             data[slot] = new byte[lineSize];
         }
-        System.arraycopy(contents, 0, data[slot], 0, lineSize);
+        if (tags[slot] != INVALID) {
+            regionLines[filterIndex(regionOf(tags[slot]))]--;
+        }
+        regionLines[filterIndex(regionOf(line))]++;
         tags[slot] = line;
         dirty[slot] = false;
         lastUse[slot] = ++clock;
+        return data[slot];
     }
 
     /** Drops the line in {@code slot}, discarding its data even if dirty. */
     void drop(int slot) {
+        if (tags[slot] != INVALID) {
+            regionLines[filterIndex(regionOf(tags[slot]))]--;
+        }
         tags[slot] = INVALID;
         dirty[slot] = false;
     }

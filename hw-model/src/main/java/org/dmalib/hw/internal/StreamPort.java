@@ -79,7 +79,7 @@ public final class StreamPort implements DmaPort {
                 return DmaStatus.ABORT;
             }
             move(p, buf, offset, length, write);
-            (write ? stats.dmaBytesWritten : stats.dmaBytesRead).add(length);
+            countNonCoherent(length, write);
             return DmaStatus.OK;
         }
         long[] paddrs = new long[pieces];
@@ -102,16 +102,23 @@ public final class StreamPort implements DmaPort {
             move(paddrs[i], buf, offset + done, n, write);
             done += n;
         }
-        (write ? stats.dmaBytesWritten : stats.dmaBytesRead).add(length);
+        countNonCoherent(length, write);
         return DmaStatus.OK;
+    }
+
+    /** Counts the bytes of a whole access; the fabric counts a coherent master's as it moves them. */
+    private void countNonCoherent(int length, boolean write) {
+        if (coherency != Coherency.COHERENT) {
+            (write ? stats.dmaBytesWritten : stats.dmaBytesRead).add(length);
+        }
     }
 
     private void move(long paddr, byte[] buf, int off, int n, boolean write) {
         if (coherency == Coherency.COHERENT) {
             if (write) {
-                fabric.coherentWrite(paddr, buf, off, n);
+                fabric.dmaWrite(paddr, buf, off, n);
             } else {
-                fabric.coherentRead(paddr, buf, off, n);
+                fabric.dmaRead(paddr, buf, off, n);
             }
         } else if (write) {
             memory.write(paddr, buf, off, n);

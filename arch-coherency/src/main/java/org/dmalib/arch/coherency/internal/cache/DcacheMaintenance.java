@@ -12,9 +12,15 @@ import org.dmalib.hw.cache.CacheMaintenance;
  * {@code NoSync} form per entry and {@link #complete()} once: one barrier for the whole list
  * (Barry Song's batched DMA sync, 2025).
  *
- * <p>Preconditions: {@code size >= 0} and the range inside memory (else
- * {@link org.dmalib.hw.PhysicalAddressException} from the first line outside, with the lines
- * before it already maintained, as the hardware would). A zero size does nothing.
+ * <p>Each operation issues the same instructions on the same lines, in address order, as the
+ * per-line loop of {@code cache.S}, but as range instructions ({@link CacheMaintenance#cleanRange}
+ * and friends: one machine transaction for many lines): one range for a clean or a clean and
+ * invalidate, up to three for an invalidate (a partial first line, the whole lines, a partial
+ * last line).
+ *
+ * <p>Preconditions: {@code size >= 0} (else {@link IllegalArgumentException}) and the range
+ * inside memory (else {@link org.dmalib.hw.PhysicalAddressException} naming it); a bad range is
+ * refused before any line is maintained. A zero size does nothing.
  *
  * <p>Thread-safety: safe for concurrent use; instances are views of one CPU.
  */
@@ -51,8 +57,8 @@ public final class DcacheMaintenance {
      */
     public void cleanPocNoSync(long paddr, long size) {
         checkSize(size);
-        for (long line = paddr & ~lineMask; line < paddr + size; line += lineMask + 1) {
-            dc.cleanLine(line);
+        if (size != 0) {
+            dc.cleanRange(paddr, size);
         }
     }
 
@@ -69,17 +75,33 @@ public final class DcacheMaintenance {
         if (size == 0) {
             return;
         }
+        dc.checkRange(paddr, size); // the whole range, before the first line
         long end = paddr + size;
+        long step = lineMask + 1;
         long first = paddr & ~lineMask;
         long last = (end - 1) & ~lineMask;
-        for (long line = first; line <= last; line += lineMask + 1) {
-            boolean partialStart = line == first && (paddr & lineMask) != 0;
-            boolean partialEnd = line == last && (end & lineMask) != 0;
+        boolean partialStart = (paddr & lineMask) != 0;
+        boolean partialEnd = (end & lineMask) != 0;
+        if (first == last) {
             if (partialStart || partialEnd) {
-                dc.cleanInvalidateLine(line);
+                dc.cleanInvalidateLine(first);
             } else {
-                dc.invalidateLine(line);
+                dc.invalidateLine(first);
             }
+            return;
+        }
+        // in address order, as the loop issues them: a partial first line, the whole lines,
+        // a partial last line
+        if (partialStart) {
+            dc.cleanInvalidateLine(first);
+            first += step;
+        }
+        long wholeEnd = partialEnd ? last : last + step;
+        if (first < wholeEnd) {
+            dc.invalidateRange(first, wholeEnd - first);
+        }
+        if (partialEnd) {
+            dc.cleanInvalidateLine(last);
         }
     }
 
@@ -91,8 +113,8 @@ public final class DcacheMaintenance {
      */
     public void cleanInvalidatePocNoSync(long paddr, long size) {
         checkSize(size);
-        for (long line = paddr & ~lineMask; line < paddr + size; line += lineMask + 1) {
-            dc.cleanInvalidateLine(line);
+        if (size != 0) {
+            dc.cleanInvalidateRange(paddr, size);
         }
     }
 

@@ -6,11 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.dmalib.hw.Coherency;
 import org.dmalib.hw.Cpu;
+import org.dmalib.hw.DmaPort;
 import org.dmalib.hw.HwCounters;
 import org.dmalib.hw.Machine;
 import org.dmalib.hw.MachineConfig;
+import org.dmalib.hw.PhysicalAddressException;
+import org.dmalib.hw.cache.CacheMaintenance;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class DcacheMaintenanceTest {
     private static final long MIB = 1L << 20;
@@ -105,5 +111,98 @@ class DcacheMaintenanceTest {
         IllegalArgumentException e =
                 assertThrows(IllegalArgumentException.class, () -> dc.cleanPoc(BUF, -1));
         assertTrue(e.getMessage().contains("size=-1"), e.getMessage());
+    }
+
+    /** cache.S's loop, line by line: what the range operations must stay equal to. */
+    private static void invalidateByLine(CacheMaintenance m, long paddr, long size) {
+        long mask = m.lineSize() - 1L;
+        long end = paddr + size;
+        long first = paddr & ~mask;
+        long last = (end - 1) & ~mask;
+        for (long line = first; line <= last; line += mask + 1) {
+            if ((line == first && (paddr & mask) != 0) || (line == last && (end & mask) != 0)) {
+                m.cleanInvalidateLine(line);
+            } else {
+                m.invalidateLine(line);
+            }
+        }
+    }
+
+    /** Dirty lines in both CPUs, stale lines under a device write, one write-back in flight. */
+    private static Machine prepared() {
+        Machine m = Machine.create(MachineConfig.of(MIB));
+        DmaPort device = m.attach(1, Coherency.NON_COHERENT);
+        for (long a = BUF - 128; a < BUF + 1024; a += 24) {
+            m.cpu((int) ((a / 24) & 1)).storeLong(a, a * 31);
+        }
+        m.cpu(1).loadLong(BUF + 2048);
+        if (!device.write(BUF + 2048, new byte[] {9}, 0, 1).ok()) {
+            throw new AssertionError("device write aborted");
+        }
+        CacheMaintenance.of(m.cpu(1)).cleanLine(BUF + 64); // in flight until cpu1's barrier
+        return m;
+    }
+
+    private static String state(Machine m) {
+        StringBuilder b = new StringBuilder();
+        for (long line = BUF - 128; line < BUF + 2112; line += 64) {
+            for (int c = 0; c < 2; c++) {
+                b.append(m.cpu(c).isDirty(line) ? 'D' : m.cpu(c).isCached(line) ? 'c' : '.');
+            }
+            b.append(Long.toHexString(m.memory().readLong(line))).append(' ');
+            b.append(Long.toHexString(m.memory().readLong(line + 56))).append('\n');
+        }
+        return b.append(m.writebacksInFlight()).append(m.counters()).toString();
+    }
+
+    @ParameterizedTest(name = "[BUF+{0}, +{1})")
+    @CsvSource({"0, 1024", "8, 1000", "0, 1000", "8, 1016", "4, 8", "60, 8", "-100, 2200", "64, 64"})
+    void invalidate_issues_what_the_per_line_loop_issues(long off, long size) {
+        Machine byRange = prepared();
+        Machine byLine = prepared();
+        DcacheMaintenance.on(byRange.cpu(0)).invalidatePoc(BUF + off, size);
+        CacheMaintenance line = CacheMaintenance.of(byLine.cpu(0));
+        invalidateByLine(line, BUF + off, size);
+        line.barrier();
+        assertEquals(state(byLine), state(byRange));
+        CacheMaintenance.of(byRange.cpu(1)).barrier();
+        CacheMaintenance.of(byLine.cpu(1)).barrier();
+        assertEquals(state(byLine), state(byRange), "after the other CPU's barrier");
+    }
+
+    @ParameterizedTest(name = "[BUF+{0}, +{1})")
+    @CsvSource({"0, 1024", "8, 1000", "4, 8", "-100, 2200"})
+    void clean_and_clean_invalidate_issue_what_the_per_line_loop_issues(long off, long size) {
+        Machine byRange = prepared();
+        Machine byLine = prepared();
+        DcacheMaintenance.on(byRange.cpu(0)).cleanPoc(BUF + off, size);
+        DcacheMaintenance.on(byRange.cpu(0)).cleanInvalidatePoc(BUF + off + 512, size);
+        CacheMaintenance line = CacheMaintenance.of(byLine.cpu(0));
+        for (long a = (BUF + off) & -64; a < BUF + off + size; a += 64) {
+            line.cleanLine(a);
+        }
+        line.barrier();
+        for (long a = (BUF + off + 512) & -64; a < BUF + off + 512 + size; a += 64) {
+            line.cleanInvalidateLine(a);
+        }
+        line.barrier();
+        assertEquals(state(byLine), state(byRange));
+    }
+
+    @Test
+    void a_range_reaching_outside_memory_is_refused_before_any_line_is_maintained() {
+        cpu.storeLong(MIB - 128, 1);
+        cpu.storeLong(MIB - 64, 2);
+        HwCounters before = machine.counters();
+        assertThrows(PhysicalAddressException.class, () -> dc.cleanPoc(MIB - 128, 129));
+        assertThrows(PhysicalAddressException.class, () -> dc.invalidatePoc(MIB - 120, 200));
+        assertThrows(PhysicalAddressException.class, () -> dc.invalidatePocNoSync(MIB - 64, 65));
+        assertThrows(PhysicalAddressException.class, () -> dc.cleanInvalidatePoc(MIB - 64, 65));
+        assertThrows(PhysicalAddressException.class,
+                () -> dc.invalidatePoc(Long.MAX_VALUE - 100, 200)); // the end would overflow
+        assertEquals(before, machine.counters());
+        assertTrue(cpu.isDirty(MIB - 128));
+        assertTrue(cpu.isDirty(MIB - 64));
+        assertEquals(0, machine.writebacksInFlight());
     }
 }
