@@ -32,6 +32,9 @@ final class TlbArray {
     private final int[] victim;
     // bit s set once an entry of size 2^s was inserted; narrows invalidation probes
     private long shiftsPresent;
+    // valid entries: an invalidation of an empty array is answered without scanning it, as a
+    // CAM answers in constant time
+    private int valid;
 
     /**
      * Creates an empty array.
@@ -80,6 +83,9 @@ final class TlbArray {
      * @return its value, or {@link #MISS}
      */
     long lookupAnySize(int asid, long va) {
+        if (valid == 0) {
+            return MISS;
+        }
         for (int i = 0; i < meta.length; i++) {
             int m = meta[i];
             if (m < 0 && (m & ASID_MASK) == asid && tags[i] == va >>> ((m >>> SIZE_SHIFT) & 0x3f)) {
@@ -115,6 +121,9 @@ final class TlbArray {
             slot = base + victim[set];
             victim[set] = (victim[set] + 1) % ways;
         }
+        if (meta[slot] == 0) {
+            valid++;
+        }
         tags[slot] = tag;
         values[slot] = value;
         meta[slot] = key;
@@ -129,7 +138,7 @@ final class TlbArray {
      * @return how many entries were dropped
      */
     int invalidateRange(int asid, long start, long end, int level) {
-        if (sets == 0 || end <= start) {
+        if (valid == 0 || end <= start) {
             return 0;
         }
         boolean scan = sets == 1;
@@ -145,7 +154,7 @@ final class TlbArray {
                     dropped++;
                 }
             }
-            return dropped;
+            return dropped(dropped);
         }
         int dropped = 0;
         for (long s = shiftsPresent; s != 0; s &= s - 1) {
@@ -161,7 +170,7 @@ final class TlbArray {
                 }
             }
         }
-        return dropped;
+        return dropped(dropped);
     }
 
     /**
@@ -171,7 +180,7 @@ final class TlbArray {
      */
     int invalidateAsid(int asid) {
         int dropped = 0;
-        for (int i = 0; i < meta.length; i++) {
+        for (int i = 0; valid > dropped && i < meta.length; i++) {
             if (matches(i, asid, 0)) {
                 meta[i] = 0;
                 dropped++;
@@ -180,7 +189,21 @@ final class TlbArray {
         if (asid < 0) {
             shiftsPresent = 0;
         }
-        return dropped;
+        return dropped(dropped);
+    }
+
+    /** Accounts for {@code n} dropped entries and returns {@code n}. */
+    private int dropped(int n) {
+        valid -= n;
+        if (valid == 0) {
+            shiftsPresent = 0; // nothing left of any size
+        }
+        return n;
+    }
+
+    /** Returns how many entries are valid. */
+    int validEntries() {
+        return valid;
     }
 
     private boolean matches(int i, int asid, int level) {
