@@ -18,10 +18,10 @@ import org.dmalib.iommu.api.spi.GatheringDomain;
  * flushes synchronously. The caller of a flush also frees, after it, every entry whose count is
  * below the start count its own flush took: those entries were queued before that flush began,
  * and it has finished. This matters when flushes overlap: a flush that started earlier on
- * another CPU and has not finished holds the finish count back, so by the finish count alone (Linux's
- * rule in {@code fq_ring_free_locked}) a full ring whose entries were all queued after that
- * earlier start would stay full after its own flush, and the next entry would overwrite the
- * oldest one (its range leaked, the new one freed twice).
+ * another CPU and has not finished holds the finish count back, so by the finish count alone
+ * (Linux's rule in {@code fq_ring_free_locked}) a full ring whose entries were all queued after
+ * that earlier start would stay full after its own flush, and the next entry would overwrite
+ * the oldest one (its range leaked, the new one freed twice).
  *
  * <p>The {@link #FQ_TIMEOUT_NANOS 10 ms} timer runs on the injected clock without threads or
  * timers of its own: queueing arms it, and it fires (flush, then every ring's finished entries
