@@ -63,7 +63,7 @@ final class CpuCache {
         return m.pop(maxPfn);
     }
 
-    /** The loaded magazine of {@code order} is empty: the previous one, or a full one from the depot. */
+    /** The loaded magazine of {@code order} is empty: load the previous one, or the depot's. */
     private Magazine refill(int order) {
         Magazine m = loaded[order];
         if (!prev[order].isEmpty()) {
@@ -93,7 +93,7 @@ final class CpuCache {
         return putFull(order, pfn);
     }
 
-    /** The loaded magazine of {@code order} is full: swap with the previous one, or to the depot. */
+    /** The loaded magazine of {@code order} is full: swap in the previous one, or go to the depot. */
     private boolean putFull(int order, long pfn) {
         Magazine m = loaded[order];
         boolean pushed = false;
