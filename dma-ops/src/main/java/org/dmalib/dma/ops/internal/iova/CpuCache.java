@@ -93,7 +93,7 @@ final class CpuCache {
         return putFull(order, pfn);
     }
 
-    /** The loaded magazine of {@code order} is full: swap in the previous one, or go to the depot. */
+    /** The loaded magazine of {@code order} is full: swap in the previous one, or to the depot. */
     private boolean putFull(int order, long pfn) {
         Magazine m = loaded[order];
         boolean pushed = false;
