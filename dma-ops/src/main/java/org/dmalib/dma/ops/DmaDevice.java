@@ -424,7 +424,7 @@ public final class DmaDevice {
         List<long[]> ranges = new ArrayList<>(list.size());
         for (int i = 0; i < list.size(); i++) {
             Segment s = list.segment(i);
-            checkRange(s.paddr(), s.length(), "segment[" + i + "].paddr");
+            checkSegment(s.paddr(), s.length(), i);
             ranges.add(new long[] {s.paddr(), s.length()});
         }
         return map(cpu, MappingKind.SCATTER_GATHER, ranges, dir, false);
@@ -738,6 +738,17 @@ public final class DmaDevice {
             throw new DmaUsageException(String.format(
                     "%s=0x%x size=%d is outside memory of size 0x%x",
                     name, paddr, size, memory.machine().memory().size()));
+        }
+    }
+
+    /**
+     * {@link #checkRange} for segment {@code index} of a list: the value's name is built only when
+     * the check fails (a per-segment string would cost more than the check).
+     */
+    private void checkSegment(long paddr, long size, int index) {
+        // the same bounds as PhysicalMemory.checkRange
+        if (paddr < 0 || size < 1 || paddr > memory.machine().memory().size() - size) {
+            checkRange(paddr, size, "segment[" + index + "].paddr");
         }
     }
 

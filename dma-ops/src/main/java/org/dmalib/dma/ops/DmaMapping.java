@@ -286,7 +286,10 @@ public final class DmaMapping implements Tracked {
         if (ownership != null) {
             state.unregister(ownership);
         }
-        state.removeLines(info.lines());
+        if (!info.lines().isEmpty()) {
+            // only mappings made with debug checks on claimed cache lines; skip the state's lock
+            state.removeLines(info.lines());
+        }
         device.untrack(this);
     }
 

@@ -15,11 +15,18 @@ import org.dmalib.iommu.api.spi.GatheringDomain;
  * <p>Each entry remembers the flush-start count at queueing time; a flush is
  * {@code start++; flushIotlbAll(); finish++}, and an entry is freed once its count is below the
  * finish count (Linux's {@code fq_flush_start_cnt}/{@code fq_flush_finish_cnt}). A full ring
- * flushes synchronously. The {@link #FQ_TIMEOUT_NANOS 10 ms} timer runs on the injected clock
- * without threads or timers of its own: queueing arms it, and it fires (flush, then every
- * ring's finished entries freed) on the first queue operation or {@link #poll()} at or after
- * its deadline. A caller that stops unmapping calls {@link #poll()} (or {@link #flushNow()}) to
- * let the last ranges go.
+ * flushes synchronously. The caller of a flush also frees, after it, every entry whose count is
+ * below the start count its own flush took: those entries were queued before that flush began,
+ * and it has finished. This matters when flushes overlap: a flush that started earlier on
+ * another CPU and has not finished holds the finish count back, so by the finish count alone
+ * (Linux's rule in {@code fq_ring_free_locked}) a full ring whose entries were all queued after
+ * that earlier start would stay full after its own flush, and the next entry would overwrite
+ * the oldest one (its range leaked, the new one freed twice).
+ *
+ * <p>The {@link #FQ_TIMEOUT_NANOS 10 ms} timer runs on the injected clock without threads or
+ * timers of its own: queueing arms it, and it fires (flush, then every ring's finished entries
+ * freed) on the first queue operation or {@link #poll()} at or after its deadline. A caller that
+ * stops unmapping calls {@link #poll()} (or {@link #flushNow()}) to let the last ranges go.
  *
  * <p>Thread-safety: safe for concurrent use. Each ring has its own lock (as Linux's per-CPU
  * {@code fq->lock}); the counts are atomic; the timer state has its own lock. The IOMMU
@@ -78,11 +85,12 @@ public final class FlushQueue {
         fireIfDue(now);
         Ring ring = rings[cpu];
         synchronized (ring) {
-            freeFinished(ring, cpu);
+            freeFinished(ring, cpu, flushFinish.get());
             if (ring.count == FQ_SIZE) {
                 fullFlushes.incrementAndGet();
-                flushAll();
-                freeFinished(ring, cpu);
+                long ticket = flushAll();
+                // every entry was queued before this flush began (we hold the ring): all go
+                freeFinished(ring, cpu, Math.max(ticket, flushFinish.get()));
             }
             ring.push(iova >>> iovas.shift(), iovas.granules(length), flushStart.get());
         }
@@ -110,8 +118,7 @@ public final class FlushQueue {
         synchronized (timerLock) {
             armed = false;
         }
-        flushAll();
-        freeAllFinished();
+        freeAllFinished(flushAll());
     }
 
     /** Returns the queue's counters, each read atomically. */
@@ -140,31 +147,39 @@ public final class FlushQueue {
             armed = false;
         }
         timerFlushes.incrementAndGet();
-        flushAll();
-        freeAllFinished();
+        freeAllFinished(flushAll());
         return true;
     }
 
-    /** {@code fq_flush_iotlb}: a flush that began after every entry queued before it. */
-    private void flushAll() {
-        flushStart.incrementAndGet();
+    /**
+     * {@code fq_flush_iotlb}: a flush that began after every entry queued before it.
+     *
+     * @return the start count this flush took: every entry whose count is below it was queued
+     *     before the flush began, so it may be freed once this call returns
+     */
+    private long flushAll() {
+        long ticket = flushStart.incrementAndGet();
         domain.flushIotlbAll();
         flushFinish.incrementAndGet();
+        return ticket;
     }
 
-    private void freeAllFinished() {
+    /** After the caller's own flush of start count {@code ticket}: every ring's covered entries. */
+    private void freeAllFinished(long ticket) {
         for (int cpu = 0; cpu < rings.length; cpu++) {
             Ring r = rings[cpu];
             synchronized (r) {
-                freeFinished(r, cpu);
+                freeFinished(r, cpu, Math.max(ticket, flushFinish.get()));
             }
         }
     }
 
-    /** {@code fq_ring_free_locked}: frees head entries a finished flush began after. */
-    private void freeFinished(Ring ring, int cpu) {
-        long finished = flushFinish.get();
-        while (ring.count > 0 && ring.counter[ring.head] < finished) {
+    /**
+     * {@code fq_ring_free_locked}: frees the head entries whose count is below {@code bound} (the
+     * finish count, or the start count of a flush the caller has seen finish).
+     */
+    private void freeFinished(Ring ring, int cpu, long bound) {
+        while (ring.count > 0 && ring.counter[ring.head] < bound) {
             iovas.freeFast(cpu, ring.pfn[ring.head], ring.pages[ring.head]);
             ring.pop();
             freed.incrementAndGet();
@@ -180,6 +195,11 @@ public final class FlushQueue {
         int count;
 
         void push(long p, long n, long c) {
+            if (count == FQ_SIZE) {
+                // never reached: the caller's own flush emptied a full ring; overwriting the head
+                // would lose one range and free another twice
+                throw new IllegalStateException("flush queue ring overflow: count=" + count);
+            }
             int tail = (head + count) % FQ_SIZE;
             pfn[tail] = p;
             pages[tail] = n;

@@ -104,6 +104,9 @@ final class SgLayout {
         List<DmaSegment> out = new ArrayList<>();
         long curStart = 0;
         long curLen = 0;
+        // the open DMA segment's length, even once closed (curLen 0): it is emitted when the
+        // next one opens, or at the end, so a merge costs no object
+        long openLen = 0;
         long dma = iova;
         for (int i = 0; i < offsets.length; i++) {
             long off = offsets[i];
@@ -111,18 +114,21 @@ final class SgLayout {
             if (curLen != 0 && off == 0 && (dma & boundaryMask) != 0
                     && maxSegmentSize - curLen >= len) {
                 curLen += len;
-                out.set(out.size() - 1, new DmaSegment(curStart, curLen));
             } else {
+                if (i > 0) {
+                    out.add(new DmaSegment(curStart, openLen));
+                }
                 curStart = dma + off;
                 curLen = len;
-                out.add(new DmaSegment(curStart, curLen));
             }
+            openLen = curLen;
             dma += spans[i];
             if (len + off < spans[i]) {
                 // ends mid-granule or padding follows: the DMA segment is closed
                 curLen = 0;
             }
         }
+        out.add(new DmaSegment(curStart, openLen));
         return out;
     }
 }

@@ -28,8 +28,20 @@ final class CpuCache {
     private final Magazine[] prev = new Magazine[IovaDomain.RANGE_CACHE_MAX_SIZE];
     /** The ranges this CPU handed out that are outstanding. */
     final PfnSizeMap outstanding = new PfnSizeMap();
+    // the domain's depots (one per class) and clock: read on the slow paths only, so the fast
+    // path loads neither
+    private final Depot[] depots;
+    private final LongSupplier nanoClock;
 
-    CpuCache() {
+    /**
+     * Creates the empty caches of one CPU.
+     *
+     * @param depots the domain's depots, indexed by class
+     * @param nanoClock the domain's clock, read when a magazine goes to the depot
+     */
+    CpuCache(Depot[] depots, LongSupplier nanoClock) {
+        this.depots = depots;
+        this.nanoClock = nanoClock;
         for (int order = 0; order < loaded.length; order++) {
             loaded[order] = new Magazine();
             prev[order] = new Magazine();
@@ -38,23 +50,33 @@ final class CpuCache {
 
     /**
      * {@code __iova_rcache_get}: a cached range of class {@code order} whose first granule is at
-     * or below {@code maxPfn}, or 0; refills from {@code depot} when both magazines are empty.
+     * or below {@code maxPfn}, or 0; refills from the depot when both magazines are empty.
      */
-    long get(int order, long maxPfn, Depot depot) {
+    long get(int order, long maxPfn) {
         Magazine m = loaded[order];
         if (m.isEmpty()) {
-            if (!prev[order].isEmpty()) {
-                loaded[order] = prev[order];
-                prev[order] = m;
-            } else {
-                Magazine full = depot.take(m);
-                if (full == null) {
-                    return 0;
-                }
-                loaded[order] = full;
+            m = refill(order);
+            if (m == null) {
+                return 0;
             }
         }
-        return loaded[order].pop(maxPfn);
+        return m.pop(maxPfn);
+    }
+
+    /** The loaded magazine of {@code order} is empty: load the previous one, or the depot's. */
+    private Magazine refill(int order) {
+        Magazine m = loaded[order];
+        if (!prev[order].isEmpty()) {
+            loaded[order] = prev[order];
+            prev[order] = m;
+        } else {
+            Magazine full = depots[order].take(m);
+            if (full == null) {
+                return null;
+            }
+            loaded[order] = full;
+        }
+        return loaded[order];
     }
 
     /**
@@ -62,21 +84,42 @@ final class CpuCache {
      *
      * @return whether a magazine went to the depot (the caller then runs the due reclaim)
      */
-    boolean put(int order, long pfn, Depot depot, LongSupplier nanoClock) {
+    boolean put(int order, long pfn) {
+        Magazine m = loaded[order];
+        if (!m.isFull()) {
+            m.push(pfn);
+            return false;
+        }
+        return putFull(order, pfn);
+    }
+
+    /** The loaded magazine of {@code order} is full: swap in the previous one, or to the depot. */
+    private boolean putFull(int order, long pfn) {
         Magazine m = loaded[order];
         boolean pushed = false;
-        if (m.isFull()) {
-            if (!prev[order].isFull()) {
-                loaded[order] = prev[order];
-                prev[order] = m;
-            } else {
-                // the clock is read on this slow path only
-                loaded[order] = depot.push(m, nanoClock.getAsLong());
-                pushed = true;
-            }
+        if (!prev[order].isFull()) {
+            loaded[order] = prev[order];
+            prev[order] = m;
+        } else {
+            // the clock is read on this slow path only
+            loaded[order] = depots[order].push(m, nanoClock.getAsLong());
+            pushed = true;
         }
         loaded[order].push(pfn);
         return pushed;
+    }
+
+    /** Records a range this CPU hands out in its outstanding map. */
+    void record(long pfn, long rounded) {
+        long old = outstanding.putIfAbsent(pfn, rounded);
+        if (old != 0) {
+            throw handedOutTwice(pfn, old, rounded);
+        }
+    }
+
+    private static IllegalStateException handedOutTwice(long pfn, long old, long rounded) {
+        return new IllegalStateException(String.format(
+                "pfn=0x%x handed out twice (sizes %d and %d)", pfn, old, rounded));
     }
 
     /** {@code free_cpu_cached_iovas}: both magazines of every class back to the tree. */

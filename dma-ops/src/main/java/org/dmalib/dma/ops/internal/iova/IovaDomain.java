@@ -49,6 +49,9 @@ public final class IovaDomain {
 
     private final IovaTree tree;
     private final int cpus;
+    // the tree's bounds, copied: the fast path reads them without a load through the tree
+    private final long startPfn;
+    private final long endPfn;
     private final LongSupplier nanoClock;
     private final CpuCache[] cpuCaches;
     private final Depot[] depots = new Depot[RANGE_CACHE_MAX_SIZE];
@@ -70,13 +73,15 @@ public final class IovaDomain {
         }
         this.tree = new IovaTree(granule, startPfn, endPfn);
         this.cpus = cpus;
+        this.startPfn = startPfn;
+        this.endPfn = endPfn;
         this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
-        this.cpuCaches = new CpuCache[cpus];
-        for (int cpu = 0; cpu < cpus; cpu++) {
-            cpuCaches[cpu] = new CpuCache();
-        }
         for (int order = 0; order < RANGE_CACHE_MAX_SIZE; order++) {
             depots[order] = new Depot(1L << order, cpus);
+        }
+        this.cpuCaches = new CpuCache[cpus];
+        for (int cpu = 0; cpu < cpus; cpu++) {
+            cpuCaches[cpu] = new CpuCache(depots, this.nanoClock);
         }
     }
 
@@ -145,7 +150,7 @@ public final class IovaDomain {
     public long allocFast(int cpu, long size, long limitPfn, boolean flushRcache) {
         long pfn = tryAllocFast(cpu, size, limitPfn, flushRcache);
         if (pfn == 0) {
-            throw new IovaExhaustedException(roundedSize(size), Math.min(limitPfn, tree.endPfn()));
+            throw new IovaExhaustedException(roundedSize(size), Math.min(limitPfn, endPfn));
         }
         return pfn;
     }
@@ -162,41 +167,50 @@ public final class IovaDomain {
      * @throws IllegalArgumentException if an argument is out of range
      */
     public long tryAllocFast(int cpu, long size, long limitPfn, boolean flushRcache) {
-        checkCpu(cpu);
+        // the hot path is kept small (cold work in methods of its own) so that the JIT inlines
+        // it into the caller; the checks throw from helpers for the same reason
+        if (cpu < 0 || cpu >= cpus) {
+            throw badCpu(cpu);
+        }
         if (size < 1) {
-            throw new IllegalArgumentException("size=" + size + " granules must be at least 1");
+            throw badSize(size);
         }
-        if (limitPfn < tree.startPfn()) {
-            throw new IllegalArgumentException(String.format(
-                    "limitPfn=0x%x is below startPfn=0x%x", limitPfn, tree.startPfn()));
+        if (limitPfn < startPfn) {
+            throw badLimit(limitPfn);
         }
-        long limit = Math.min(limitPfn, tree.endPfn());
+        long limit = Math.min(limitPfn, endPfn);
         long rounded = roundedSize(size);
         int order = orderBase2(rounded);
-        CpuCache c = cpuCaches[cpu];
         if (order < RANGE_CACHE_MAX_SIZE) {
+            CpuCache c = cpuCaches[cpu];
             // the per-CPU lock: uncontended while each thread drives its own CPU index
             c.lock();
             try {
-                long pfn = c.get(order, limit - rounded + 1, depots[order]);
+                long pfn = c.get(order, limit - rounded + 1);
                 if (pfn != 0) {
-                    record(c, pfn, rounded);
+                    c.record(pfn, rounded);
                     return pfn;
                 }
             } finally {
                 c.unlock();
             }
         }
+        return allocFromTree(cpu, rounded, limit, flushRcache);
+    }
+
+    /** The miss path: the tree, then (if allowed) every cache flushed and the tree once more. */
+    private long allocFromTree(int cpu, long rounded, long limit, boolean flushRcache) {
         long pfn = tree.tryAlloc(rounded, limit, true);
         if (pfn == 0 && flushRcache) {
             flushRcaches();
             pfn = tree.tryAlloc(rounded, limit, true);
         }
         if (pfn != 0) {
+            CpuCache c = cpuCaches[cpu];
             // the per-CPU lock again: the outstanding map is the CPU's
             c.lock();
             try {
-                record(c, pfn, rounded);
+                c.record(pfn, rounded);
             } finally {
                 c.unlock();
             }
@@ -216,13 +230,14 @@ public final class IovaDomain {
      * @throws IllegalArgumentException if {@code cpu} or {@code size} is out of range
      */
     public void freeFast(int cpu, long pfn, long size) {
-        checkCpu(cpu);
+        if (cpu < 0 || cpu >= cpus) {
+            throw badCpu(cpu);
+        }
         if (size < 1) {
-            throw new IllegalArgumentException("size=" + size + " granules must be at least 1");
+            throw badSize(size);
         }
         long rounded = roundedSize(size);
         int order = orderBase2(rounded);
-        boolean cached = order < RANGE_CACHE_MAX_SIZE;
         CpuCache c = cpuCaches[cpu];
         long found;
         boolean pushed = false;
@@ -230,28 +245,45 @@ public final class IovaDomain {
         c.lock();
         try {
             found = c.outstanding.removeIfValue(pfn, rounded);
-            if (found == rounded && cached) {
-                pushed = c.put(order, pfn, depots[order], nanoClock);
+            if (found == rounded && order < RANGE_CACHE_MAX_SIZE) {
+                pushed = c.put(order, pfn);
             }
         } finally {
             c.unlock();
         }
-        if (found == 0) {
-            found = removeFromOtherCpus(cpu, pfn, rounded);
-            if (found == rounded && cached) {
+        if (found != rounded || order >= RANGE_CACHE_MAX_SIZE) {
+            freeSlow(cpu, pfn, size, rounded, order, found);
+        } else if (pushed) {
+            depots[order].reclaim(nanoClock.getAsLong(), tree);
+        }
+    }
+
+    /**
+     * The rest of {@link #freeFast} after the calling CPU's map said {@code found}: a range of
+     * another CPU (looked up in theirs, then cached here), an unknown range (thrown), or a size
+     * above the caches (to the tree).
+     */
+    private void freeSlow(int cpu, long pfn, long size, long rounded, int order, long found) {
+        boolean cached = order < RANGE_CACHE_MAX_SIZE;
+        long f = found;
+        boolean pushed = false;
+        if (f == 0) {
+            f = removeFromOtherCpus(cpu, pfn, rounded);
+            if (f == rounded && cached) {
+                CpuCache c = cpuCaches[cpu];
                 // our lock again: the range is no one's now, it goes into our magazine
                 c.lock();
                 try {
-                    pushed = c.put(order, pfn, depots[order], nanoClock);
+                    pushed = c.put(order, pfn);
                 } finally {
                     c.unlock();
                 }
             }
         }
-        if (found != rounded) {
-            throw new UnknownIovaException(pfn, size, found == 0
+        if (f != rounded) {
+            throw new UnknownIovaException(pfn, size, f == 0
                     ? "not outstanding (never handed out, already freed, or reserved)"
-                    : "outstanding with " + found + " granules, not " + rounded);
+                    : "outstanding with " + f + " granules, not " + rounded);
         }
         if (!cached) {
             tree.free(pfn, rounded);
@@ -372,15 +404,6 @@ public final class IovaDomain {
         return tree;
     }
 
-    /** Records a range {@code c}'s CPU hands out; the caller holds {@code c}'s lock. */
-    private static void record(CpuCache c, long pfn, long rounded) {
-        long old = c.outstanding.putIfAbsent(pfn, rounded);
-        if (old != 0) {
-            throw new IllegalStateException(String.format(
-                    "pfn=0x%x handed out twice (sizes %d and %d)", pfn, old, rounded));
-        }
-    }
-
     /** Finds and removes an outstanding range in the other CPUs' maps: 0 if none has it. */
     private long removeFromOtherCpus(int cpu, long pfn, long rounded) {
         for (int i = 1; i < cpus; i++) {
@@ -406,7 +429,20 @@ public final class IovaDomain {
 
     private void checkCpu(int cpu) {
         if (cpu < 0 || cpu >= cpus) {
-            throw new IllegalArgumentException("cpu=" + cpu + " must be from 0 to " + (cpus - 1));
+            throw badCpu(cpu);
         }
+    }
+
+    private IllegalArgumentException badCpu(int cpu) {
+        return new IllegalArgumentException("cpu=" + cpu + " must be from 0 to " + (cpus - 1));
+    }
+
+    private static IllegalArgumentException badSize(long size) {
+        return new IllegalArgumentException("size=" + size + " granules must be at least 1");
+    }
+
+    private IllegalArgumentException badLimit(long limitPfn) {
+        return new IllegalArgumentException(String.format(
+                "limitPfn=0x%x is below startPfn=0x%x", limitPfn, startPfn));
     }
 }
