@@ -13,8 +13,10 @@ import org.dmalib.hw.PhysicalMemory;
  * <p>Blocks come from a bump pointer; a freed block goes on a free list of its size and is
  * handed out again, most recently freed first, before the bump pointer moves. The memory of a
  * block is not cleared here: page-table code zeroes a new table through the CPU, as Linux does.
- * Which blocks are allocated, and with which size, is recorded per 64-byte slot of the region (a
- * byte per slot, kept in 2 MiB chunks made on first use), so that every free is checked.
+ * Which blocks are allocated, and with which size, is recorded so that every free is checked:
+ * blocks of 4 KiB and more in a byte per 4 KiB frame of the region (dense, so that freeing
+ * thousands of tables touches few host cache lines), smaller ones in a byte per 64-byte slot
+ * (kept in 2 MiB chunks made on first use).
  *
  * <p>Thread-safety: safe for concurrent use. Each call holds the region's lock for a few array
  * operations (the kernel's zone lock); {@link #freeAll} frees a whole batch under one hold, which
@@ -32,6 +34,8 @@ public final class TableMemory {
     private static final int CHUNK_SHIFT = 15;
     private static final int CHUNK_SLOTS = 1 << CHUNK_SHIFT;
     private static final byte FREE = 0;      // size map value: no block starts at this slot
+    private static final int FRAME_SHIFT = 12; // 4 KiB: blocks this big are in the frame map
+    private static final int FRAME_CLASS = FRAME_SHIFT - MIN_SHIFT;
 
     private final PhysicalMemory ram;
     private final long base;
@@ -40,8 +44,10 @@ public final class TableMemory {
     private long next;
     private final long[][] freeLists = new long[SIZES][];
     private final int[] freeCounts = new int[SIZES];
-    // per 64 B slot: FREE, or 1 + the size class of the live block starting there
+    // per 64 B slot: FREE, or 1 + the size class of the live block under 4 KiB starting there
     private final byte[][] sizeMap;
+    // per 4 KiB frame: FREE, or 1 + the size class of the live block of 4 KiB or more starting there
+    private final byte[] frameMap;
     private long bytesInUse;
     private int blocksInUse;
 
@@ -55,6 +61,7 @@ public final class TableMemory {
         }
         long slots = size >>> MIN_SHIFT;
         this.sizeMap = new byte[(int) ((slots + CHUNK_SLOTS - 1) >>> CHUNK_SHIFT)][];
+        this.frameMap = new byte[(int) (size >>> FRAME_SHIFT)];
     }
 
     /**
@@ -78,7 +85,7 @@ public final class TableMemory {
                     "size=0x%x must be a positive multiple of 0x%x", size, MAX_BLOCK));
         }
         machine.memory().checkRange(base, size);
-        if ((size >>> MIN_SHIFT >>> CHUNK_SHIFT) >= Integer.MAX_VALUE) {
+        if ((size >>> FRAME_SHIFT) >= Integer.MAX_VALUE) {
             throw new IllegalArgumentException(String.format("size=0x%x is too large", size));
         }
         return new TableMemory(machine.memory(), base, size);
@@ -123,7 +130,7 @@ public final class TableMemory {
     public synchronized long allocate(int bytes) {
         int cls = sizeClass(bytes);
         long paddr = freeCounts[cls] > 0 ? freeLists[cls][--freeCounts[cls]] : bump(bytes);
-        setSize(paddr, (byte) (cls + 1));
+        setSize(paddr, cls, (byte) (cls + 1));
         bytesInUse += bytes;
         blocksInUse++;
         return paddr;
@@ -171,17 +178,15 @@ public final class TableMemory {
         int top = freeCounts[cls];
         for (int i = 0; i < count; i++) {
             long paddr = paddrs[i];
-            byte[] chunk = paddr < base || paddr >= base + size || (paddr & (bytes - 1)) != 0
-                    ? null : sizeMap[chunkOf(paddr)];
-            int slot = chunk == null ? 0 : slotOf(paddr);
-            if (chunk == null || chunk[slot] != live) {
+            if (paddr < base || paddr >= base + size || (paddr & (bytes - 1)) != 0
+                    || sizeAt(paddr, cls) != live) {
                 for (int j = 0; j < i; j++) {
-                    setSize(paddrs[j], live); // undo: nothing was freed
+                    setSize(paddrs[j], cls, live); // undo: nothing was freed
                 }
                 throw notAllocated(paddr, bytes);
             }
             // cleared as it is checked, so that a block listed twice fails its second check
-            chunk[slot] = FREE;
+            setSize(paddr, cls, FREE);
             list[top + i] = paddr; // above the free list's top: only counted once all pass
         }
         freeCounts[cls] = top + count;
@@ -191,7 +196,7 @@ public final class TableMemory {
 
     private void checkLive(long paddr, int bytes, int cls) {
         if (paddr < base || paddr >= base + size || (paddr & (bytes - 1)) != 0
-                || sizeAt(paddr) != cls + 1) {
+                || sizeAt(paddr, cls) != cls + 1) {
             throw notAllocated(paddr, bytes);
         }
     }
@@ -202,7 +207,7 @@ public final class TableMemory {
     }
 
     private void release(long paddr, int cls) {
-        setSize(paddr, FREE);
+        setSize(paddr, cls, FREE);
         push(cls, paddr);
         bytesInUse -= 1 << (cls + MIN_SHIFT);
         blocksInUse--;
@@ -254,12 +259,20 @@ public final class TableMemory {
         return (int) (((paddr - base) >>> MIN_SHIFT) & (CHUNK_SLOTS - 1));
     }
 
-    private byte sizeAt(long paddr) {
+    /** The size map entry of a block of class {@code cls} at {@code paddr}, inside the region. */
+    private byte sizeAt(long paddr, int cls) {
+        if (cls >= FRAME_CLASS) {
+            return frameMap[(int) ((paddr - base) >>> FRAME_SHIFT)];
+        }
         byte[] chunk = sizeMap[chunkOf(paddr)];
         return chunk == null ? FREE : chunk[slotOf(paddr)];
     }
 
-    private void setSize(long paddr, byte value) {
+    private void setSize(long paddr, int cls, byte value) {
+        if (cls >= FRAME_CLASS) {
+            frameMap[(int) ((paddr - base) >>> FRAME_SHIFT)] = value;
+            return;
+        }
         int c = chunkOf(paddr);
         if (sizeMap[c] == null) {
             sizeMap[c] = new byte[CHUNK_SLOTS];

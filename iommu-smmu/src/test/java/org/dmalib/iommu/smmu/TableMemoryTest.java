@@ -113,4 +113,21 @@ class TableMemoryTest {
         }
         assertEquals(java.util.Set.of(blocks[0], blocks[1], blocks[2], blocks[3], other), again);
     }
+
+    @Test
+    void a_free_must_name_the_size_the_block_has_small_or_large() {
+        TableMemory tm = TableMemory.of(machine, MIB, MIB);
+        long small = tm.allocate(64);       // the region's first byte: 4 KiB aligned
+        long large = tm.allocate(8192);
+        assertEquals(0, small % 4096);
+        assertThrows(PageTableMemoryException.class, () -> tm.free(small, 4096));
+        assertThrows(PageTableMemoryException.class, () -> tm.free(large, 64));
+        assertThrows(PageTableMemoryException.class, () -> tm.free(large + 4096, 4096));
+        assertThrows(PageTableMemoryException.class,
+                () -> tm.freeAll(new long[] {large, small}, 2, 8192));
+        assertEquals(2, tm.blocksInUse(), "nothing was freed");
+        tm.free(small, 64);
+        tm.freeAll(new long[] {large}, 1, 8192);
+        assertEquals(0, tm.bytesInUse());
+    }
 }
