@@ -1,5 +1,6 @@
 package org.dmalib.dma.ops;
 
+import java.util.List;
 import org.dmalib.hw.Cpu;
 import org.dmalib.iommu.api.DmaDirection;
 import org.dmalib.iommu.api.DmaSegment;
@@ -7,20 +8,55 @@ import org.dmalib.iommu.api.DmaSegment;
 /**
  * {@link DmaDevice}'s address-based calls, for drivers that keep only what the map returned:
  * each finds the mapping as dma-debug does and checks what the driver passed against it
- * ({@code check_unmap}, {@code check_sync}) before acting. The callers validated cpu, direction
- * and counts. Stateless.
+ * ({@code check_unmap}, {@code check_sync}) before acting. The CPU, direction and count are
+ * checked first, as the {@link DmaDevice} call documents.
+ *
+ * <p>Thread-safety: safe for concurrent use; it holds no state of its own. Each lookup takes
+ * the device's lock ({@link DeviceState}) for itself only; the checks, the unmap or sync it
+ * leads to and the reports run outside it.
  */
 final class AddressCalls {
-    private AddressCalls() {}
+    private final DeviceDebug debug;
+    private final DeviceState state;
+    private final DeviceChecks checks;
+
+    AddressCalls(DeviceDebug debug, DeviceState state, DeviceChecks checks) {
+        this.debug = debug;
+        this.state = state;
+        this.checks = checks;
+    }
+
+    /** {@code dma_mapping_error}: records that the driver tested a {@code mapPage} result. */
+    boolean mappingError(long dmaAddress) {
+        if (dmaAddress == DmaDevice.DMA_MAPPING_ERROR) {
+            return true;
+        }
+        state.markErrorChecked(dmaAddress);
+        return false;
+    }
+
+    /** {@code dma_unmap_single/page} by address ({@link DmaDevice#unmapSingle}). */
+    void unmapSingle(Cpu cpu, long dmaAddress, long size, DmaDirection dir) {
+        checks.checkCpu(cpu);
+        Checks.mappable(dir);
+        unmap(cpu, dmaAddress, size, MappingKind.SINGLE, dir, 1);
+    }
+
+    /** {@code dma_unmap_sg} by the list's first DMA address ({@link DmaDevice#unmapSg}). */
+    void unmapSg(Cpu cpu, long dmaAddress, int nents, DmaDirection dir) {
+        checks.checkCpu(cpu);
+        Checks.mappable(dir);
+        Checks.positive(nents, "nents");
+        unmap(cpu, dmaAddress, -1, MappingKind.SCATTER_GATHER, dir, nents);
+    }
 
     /**
      * {@code dma_unmap_single/page/sg} by address; {@code size < 0} matches any size (a list's
      * unmap passes none).
      */
-    static void unmap(DmaDevice dev, Cpu cpu, long dmaAddress, long size, MappingKind kind,
-            DmaDirection dir, int nents) {
-        DeviceDebug debug = dev.debug();
-        Tracked t = find(dev, dmaAddress, size, kind, dir, nents);
+    private void unmap(Cpu cpu, long dmaAddress, long size, MappingKind kind, DmaDirection dir,
+            int nents) {
+        Tracked t = find(dmaAddress, size, kind, dir, nents);
         if (!(t instanceof DmaMapping m)) {
             throw debug.refuse(DebugCheck.FREE_WRONG_FUNCTION, t, String.format(
                     "[device address=0x%x] [size=%d bytes] [mapped as %s] [unmapped as %s]",
@@ -50,9 +86,8 @@ final class AddressCalls {
     }
 
     /** {@code dma_free_coherent} by address. */
-    static void freeCoherent(DmaDevice dev, long size, long cpuAddress, long dmaAddress) {
-        DeviceDebug debug = dev.debug();
-        Tracked t = find(dev, dmaAddress, size, MappingKind.COHERENT, DmaDirection.BIDIRECTIONAL, 1);
+    void freeCoherent(long size, long cpuAddress, long dmaAddress) {
+        Tracked t = find(dmaAddress, size, MappingKind.COHERENT, DmaDirection.BIDIRECTIONAL, 1);
         if (!(t instanceof CoherentBuffer b)) {
             throw debug.refuse(DebugCheck.FREE_WRONG_FUNCTION, t, String.format(
                     "[device address=0x%x] [size=%d bytes] [mapped as %s] [unmapped as COHERENT]",
@@ -72,9 +107,11 @@ final class AddressCalls {
     }
 
     /** {@code dma_sync_single_for_cpu/device} by address. */
-    static void syncSingle(DmaDevice dev, Cpu cpu, long dmaAddress, long size, DmaDirection dir,
-            boolean toCpu) {
-        Tracked t = containing(dev, dmaAddress, size);
+    void syncSingle(Cpu cpu, long dmaAddress, long size, DmaDirection dir, boolean toCpu) {
+        checks.checkCpu(cpu);
+        Checks.mappable(dir);
+        Checks.positive(size, "size");
+        Tracked t = containing(dmaAddress, size);
         // the byte offset of dmaAddress in the mapping, counted across its DMA segments
         long offset = 0;
         long room = 0;
@@ -88,31 +125,33 @@ final class AddressCalls {
             offset += s.dmaLength();
         }
         if (size > room) {
-            throw dev.debug().refuse(DebugCheck.SYNC_OUTSIDE_RANGE, t, String.format(
+            throw debug.refuse(DebugCheck.SYNC_OUTSIDE_RANGE, t, String.format(
                     "[device address=0x%x] [sync size=%d bytes] [bytes left in the DMA segment=%d]",
                     dmaAddress, size, room));
         }
-        checkSyncDirection(dev.debug(), t, dmaAddress, size, dir, toCpu);
+        checkSyncDirection(t, dmaAddress, size, dir, toCpu);
         sync(t, cpu, offset, size, dir, toCpu);
     }
 
     /** {@code dma_sync_sg_for_cpu/device} by the list's first DMA address. */
-    static void syncSg(DmaDevice dev, Cpu cpu, long dmaAddress, int nents, DmaDirection dir,
-            boolean toCpu) {
-        Tracked t = containing(dev, dmaAddress, -1);
+    void syncSg(Cpu cpu, long dmaAddress, int nents, DmaDirection dir, boolean toCpu) {
+        checks.checkCpu(cpu);
+        Checks.mappable(dir);
+        Checks.positive(nents, "nents");
+        Tracked t = containing(dmaAddress, -1);
         if (t.inputCount() != nents) {
-            dev.debug().report(DebugCheck.SYNC_SG_DIFFERENT_ENTRY_COUNT, t, String.format(
+            debug.report(DebugCheck.SYNC_SG_DIFFERENT_ENTRY_COUNT, t, String.format(
                     "[device address=0x%x] [map count=%d] [sync count=%d]",
                     dmaAddress, t.inputCount(), nents));
         }
         long size = t.describe().size();
-        checkSyncDirection(dev.debug(), t, dmaAddress, size, dir, toCpu);
+        checkSyncDirection(t, dmaAddress, size, dir, toCpu);
         sync(t, cpu, 0, size, dir, toCpu);
     }
 
     /** {@code check_sync}'s direction rules; a BIDIRECTIONAL mapping may be synced any way. */
-    private static void checkSyncDirection(DeviceDebug debug, Tracked t, long dmaAddress, long size,
-            DmaDirection dir, boolean toCpu) {
+    private void checkSyncDirection(Tracked t, long dmaAddress, long size, DmaDirection dir,
+            boolean toCpu) {
         DmaDirection mapped = t.direction();
         if (mapped == DmaDirection.BIDIRECTIONAL) {
             return;
@@ -142,15 +181,14 @@ final class AddressCalls {
         }
     }
 
-    private static Tracked find(DmaDevice dev, long dmaAddress, long size, MappingKind kind,
-            DmaDirection dir, int nents) {
+    private Tracked find(long dmaAddress, long size, MappingKind kind, DmaDirection dir, int nents) {
         if (dmaAddress == DmaDevice.DMA_MAPPING_ERROR) {
-            throw dev.debug().refuse(DebugCheck.FREE_INVALID_ADDRESS, null, String.format(
+            throw debug.refuse(DebugCheck.FREE_INVALID_ADDRESS, null, String.format(
                     "[device address=0x%x] [size=%d bytes] (the map's error value)", dmaAddress, size));
         }
-        Tracked t = dev.bestFit(dmaAddress, size, kind, dir, nents);
+        Tracked t = state.bestFit(dmaAddress, size, kind, dir, nents);
         if (t == null) {
-            throw dev.debug().refuse(DebugCheck.FREE_NOT_ALLOCATED, null, String.format(
+            throw debug.refuse(DebugCheck.FREE_NOT_ALLOCATED, null, String.format(
                     "[device address=0x%x] [size=%d bytes] (dmaAddress=0x%x: no %s mapping of that size"
                             + " and direction; never mapped, or unmapped already)",
                     dmaAddress, size, dmaAddress, kind));
@@ -158,20 +196,20 @@ final class AddressCalls {
         return t;
     }
 
-    private static Tracked containing(DmaDevice dev, long dmaAddress, long size) {
-        Tracked t = dev.containing(dmaAddress);
+    private Tracked containing(long dmaAddress, long size) {
+        Tracked t = state.containing(dmaAddress);
         if (t == null) {
-            throw dev.debug().refuse(DebugCheck.SYNC_NOT_ALLOCATED, null, String.format(
+            throw debug.refuse(DebugCheck.SYNC_NOT_ALLOCATED, null, String.format(
                     "[device address=0x%x] [size=%d bytes] (dmaAddress=0x%x is in no live mapping)",
                     dmaAddress, size, dmaAddress));
         }
         return t;
     }
 
-    private static java.util.List<DmaSegment> dmaSegments(Tracked t) {
+    private static List<DmaSegment> dmaSegments(Tracked t) {
         if (t instanceof DmaMapping m) {
             return m.dmaSegments();
         }
-        return java.util.List.of(new DmaSegment(t.dmaAddress(), t.describe().size()));
+        return List.of(new DmaSegment(t.dmaAddress(), t.describe().size()));
     }
 }

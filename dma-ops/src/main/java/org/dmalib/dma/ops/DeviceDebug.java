@@ -28,7 +28,8 @@ final class DeviceDebug {
     private static final Set<String> API_CLASSES = Set.of(
             DmaDevice.class.getName(), DmaMapping.class.getName(), ScopedDmaMapping.class.getName(),
             CoherentBuffer.class.getName(), CpuBuffer.class.getName(), AddressCalls.class.getName(),
-            MapChecks.class.getName(), DeviceDebug.class.getName());
+            MapChecks.class.getName(), DeviceDebug.class.getName(), StreamingMapper.class.getName(),
+            CoherentAllocator.class.getName(), DeviceState.class.getName());
 
     private static final StackWalker WALKER = StackWalker.getInstance();
     private static final System.Logger LOG = System.getLogger("org.dmalib.dma.ops");
@@ -113,6 +114,27 @@ final class DeviceDebug {
     /** Records a report without throwing (for the leak report, whose exception is its own). */
     void record(DebugCheck check, Tracked about, String detail) {
         raise(check, about, about.mappedAt(), detail);
+    }
+
+    /**
+     * Reports what was still pending when the device was detached ({@link
+     * DebugCheck#PENDING_AT_DETACH}): nothing if none was or checks are off, one report on the
+     * first, and in THROW mode the leak exception listing them all.
+     *
+     * @param pending everything still registered, in the order made
+     * @throws DmaLeakException in THROW mode, if any is pending
+     */
+    void reportLeaks(List<Tracked> pending) {
+        if (pending.isEmpty() || !enabled()) {
+            return;
+        }
+        Tracked first = pending.get(0);
+        record(DebugCheck.PENDING_AT_DETACH, first, String.format(
+                "[count=%d] [first leaked: %s]", pending.size(), first.describe()));
+        if (mode == DebugMode.THROW) {
+            throw new DmaLeakException(streamId, pending.stream().map(Tracked::describe).toList(),
+                    pending.stream().map(Tracked::mappedAt).toList());
+        }
     }
 
     synchronized List<DmaDebugReport> reports() {

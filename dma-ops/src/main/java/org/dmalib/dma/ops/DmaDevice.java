@@ -1,19 +1,13 @@
 package org.dmalib.dma.ops;
 
 import com.google.errorprone.annotations.MustBeClosed;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.dmalib.dma.ops.internal.bounce.BouncePool;
-import org.dmalib.dma.ops.internal.direct.Chunk;
-import org.dmalib.dma.ops.internal.direct.DirectOps;
 import org.dmalib.dma.ops.internal.iommu.IommuMapped;
 import org.dmalib.hw.Cpu;
-import org.dmalib.hw.Machine;
-import org.dmalib.hw.PhysicalAddressException;
 import org.dmalib.iommu.api.DmaDirection;
 import org.dmalib.iommu.api.ScatterList;
-import org.dmalib.iommu.api.Segment;
 
 /**
  * A device as its driver sees it through the DMA API. Which DMA ops it gets is chosen once, at
@@ -81,17 +75,23 @@ public final class DmaDevice {
     // null on the direct path
     private final IommuPath iommu;
     private final DeviceDebug debug;
-    private final Object lock = new Object();
-    // guarded by lock
-    private final MappingRegistry registry = new MappingRegistry();
-    // guarded by lock
-    private boolean detached;
+    // the registry and the detached flag, under the device's lock
+    private final DeviceState state;
+    private final DeviceChecks checks;
+    private final StreamingMapper streaming;
+    private final CoherentAllocator coherent;
+    private final AddressCalls byAddress;
 
     private DmaDevice(PageAllocator memory, DeviceParams params, IommuPath iommu) {
         this.memory = memory;
         this.params = params;
         this.iommu = iommu;
         this.debug = new DeviceDebug(params.streamId(), params.debug());
+        this.state = new DeviceState(memory, params.streamId());
+        this.checks = new DeviceChecks(memory);
+        this.streaming = new StreamingMapper(this, memory, params, iommu, debug, state, checks);
+        this.coherent = new CoherentAllocator(this, memory, params, iommu, debug, state, checks);
+        this.byAddress = new AddressCalls(debug, state, checks);
     }
 
     /**
@@ -176,8 +176,7 @@ public final class DmaDevice {
      * @throws DmaMappingException if it must be bounced and cannot be
      */
     public DmaMapping mapSingle(Cpu cpu, CpuBuffer buffer, DmaDirection dir) {
-        checkBuffer(buffer);
-        return mapSingle(cpu, buffer.paddr(), buffer.size(), dir);
+        return streaming.mapSingle(cpu, buffer, dir);
     }
 
     /**
@@ -193,10 +192,7 @@ public final class DmaDevice {
      * @throws DmaMappingException if it must be bounced and cannot be
      */
     public DmaMapping mapSingle(Cpu cpu, long paddr, long size, DmaDirection dir) {
-        checkCpu(cpu);
-        Checks.mappable(dir);
-        checkRange(paddr, size, "paddr");
-        return map(cpu, MappingKind.SINGLE, List.of(new long[] {paddr, size}), dir, false);
+        return streaming.mapSingle(cpu, paddr, size, dir);
     }
 
     /**
@@ -216,14 +212,7 @@ public final class DmaDevice {
      * @throws DmaDebugException if a debug check fires (THROW mode)
      */
     public long mapPage(Cpu cpu, long paddr, long size, DmaDirection dir) {
-        checkCpu(cpu);
-        Checks.mappable(dir);
-        checkRange(paddr, size, "paddr");
-        try {
-            return map(cpu, MappingKind.SINGLE, List.of(new long[] {paddr, size}), dir, true).dmaAddress();
-        } catch (DmaMappingException e) {
-            return DMA_MAPPING_ERROR;
-        }
+        return streaming.mapPage(cpu, paddr, size, dir);
     }
 
     /**
@@ -234,18 +223,7 @@ public final class DmaDevice {
      * @return whether it is {@link #DMA_MAPPING_ERROR}
      */
     public boolean mappingError(long dmaAddress) {
-        if (dmaAddress == DMA_MAPPING_ERROR) {
-            return true;
-        }
-        synchronized (lock) {
-            for (Tracked t : registry.at(dmaAddress)) {
-                if (t instanceof DmaMapping m && m.errorUnchecked()) {
-                    m.markErrorChecked();
-                    break;
-                }
-            }
-        }
-        return false;
+        return byAddress.mappingError(dmaAddress);
     }
 
     /**
@@ -297,9 +275,7 @@ public final class DmaDevice {
      *     its map result was never checked (THROW mode; WARN unmaps the mapping found)
      */
     public void unmapSingle(Cpu cpu, long dmaAddress, long size, DmaDirection dir) {
-        checkCpu(cpu);
-        Checks.mappable(dir);
-        AddressCalls.unmap(this, cpu, dmaAddress, size, MappingKind.SINGLE, dir, 1);
+        byAddress.unmapSingle(cpu, dmaAddress, size, dir);
     }
 
     /**
@@ -316,10 +292,7 @@ public final class DmaDevice {
      * @throws DmaDebugException as for {@link #unmapSingle}
      */
     public void unmapSg(Cpu cpu, long dmaAddress, int nents, DmaDirection dir) {
-        checkCpu(cpu);
-        Checks.mappable(dir);
-        Checks.positive(nents, "nents");
-        AddressCalls.unmap(this, cpu, dmaAddress, -1, MappingKind.SCATTER_GATHER, dir, nents);
+        byAddress.unmapSg(cpu, dmaAddress, nents, dir);
     }
 
     /**
@@ -337,10 +310,7 @@ public final class DmaDevice {
      * @throws DmaDebugException if the direction breaks a rule (THROW mode)
      */
     public void syncSingleForCpu(Cpu cpu, long dmaAddress, long size, DmaDirection dir) {
-        checkCpu(cpu);
-        Checks.mappable(dir);
-        Checks.positive(size, "size");
-        AddressCalls.syncSingle(this, cpu, dmaAddress, size, dir, true);
+        byAddress.syncSingle(cpu, dmaAddress, size, dir, true);
     }
 
     /**
@@ -355,10 +325,7 @@ public final class DmaDevice {
      * @throws DmaDebugException as for {@link #syncSingleForCpu}
      */
     public void syncSingleForDevice(Cpu cpu, long dmaAddress, long size, DmaDirection dir) {
-        checkCpu(cpu);
-        Checks.mappable(dir);
-        Checks.positive(size, "size");
-        AddressCalls.syncSingle(this, cpu, dmaAddress, size, dir, false);
+        byAddress.syncSingle(cpu, dmaAddress, size, dir, false);
     }
 
     /**
@@ -375,10 +342,7 @@ public final class DmaDevice {
      * @throws DmaDebugException if the count or direction breaks a rule (THROW mode)
      */
     public void syncSgForCpu(Cpu cpu, long dmaAddress, int nents, DmaDirection dir) {
-        checkCpu(cpu);
-        Checks.mappable(dir);
-        Checks.positive(nents, "nents");
-        AddressCalls.syncSg(this, cpu, dmaAddress, nents, dir, true);
+        byAddress.syncSg(cpu, dmaAddress, nents, dir, true);
     }
 
     /**
@@ -393,10 +357,7 @@ public final class DmaDevice {
      * @throws DmaDebugException as for {@link #syncSgForCpu}
      */
     public void syncSgForDevice(Cpu cpu, long dmaAddress, int nents, DmaDirection dir) {
-        checkCpu(cpu);
-        Checks.mappable(dir);
-        Checks.positive(nents, "nents");
-        AddressCalls.syncSg(this, cpu, dmaAddress, nents, dir, false);
+        byAddress.syncSg(cpu, dmaAddress, nents, dir, false);
     }
 
     // -- scatterlists --
@@ -418,16 +379,7 @@ public final class DmaDevice {
      * @throws DmaMappingException if a segment must be bounced and cannot be
      */
     public DmaMapping mapSg(Cpu cpu, ScatterList list, DmaDirection dir) {
-        checkCpu(cpu);
-        Checks.notNull(list, "list");
-        Checks.mappable(dir);
-        List<long[]> ranges = new ArrayList<>(list.size());
-        for (int i = 0; i < list.size(); i++) {
-            Segment s = list.segment(i);
-            checkSegment(s.paddr(), s.length(), i);
-            ranges.add(new long[] {s.paddr(), s.length()});
-        }
-        return map(cpu, MappingKind.SCATTER_GATHER, ranges, dir, false);
+        return streaming.mapSg(cpu, list, dir);
     }
 
     /**
@@ -462,41 +414,7 @@ public final class DmaDevice {
      *     below the mask; {@link IovaSpaceExhaustedException}, {@link IommuMappingException})
      */
     public CoherentBuffer allocCoherent(Cpu cpu, int size) {
-        checkCpu(cpu);
-        Checks.positive(size, "size");
-        List<StackTraceElement> at = debug.capture();
-        CpuBuffer pages;
-        synchronized (lock) {
-            checkAttached();
-            // dma-iommu takes any pages (the IOVA is below the mask); dma-direct pages below it
-            pages = iommu != null ? memory.allocate(size) : memory.allocateWithin(params.dmaMask(), size);
-        }
-        long whole = roundUpToPage(size);
-        prepareCoherent(cpu, pages, whole);
-        IommuMapped mapped = null;
-        if (iommu != null) {
-            try {
-                mapped = iommu.mapCoherent(cpu, pages.paddr(), whole);
-            } catch (RuntimeException e) {
-                memory.free(pages);
-                throw e;
-            }
-        }
-        long dma = mapped == null ? pages.paddr() : mapped.dmaSegments().get(0).dmaAddress();
-        CoherentBuffer buffer = new CoherentBuffer(this, pages, size, dma, mapped, cpu, at);
-        synchronized (lock) {
-            if (!detached) {
-                memory.setCoherent(pages, true);
-                registry.add(buffer);
-                return buffer;
-            }
-        }
-        // detached while mapping: nothing may stay behind
-        if (mapped != null) {
-            iommu.unmap(cpu, mapped);
-        }
-        memory.free(pages);
-        throw new DmaUsageException("device streamId=" + params.streamId() + " is detached");
+        return coherent.allocate(cpu, size);
     }
 
     /**
@@ -514,16 +432,14 @@ public final class DmaDevice {
      *     allocation found)
      */
     public void freeCoherent(long size, long cpuAddress, long dmaAddress) {
-        AddressCalls.freeCoherent(this, size, cpuAddress, dmaAddress);
+        byAddress.freeCoherent(size, cpuAddress, dmaAddress);
     }
 
     // -- lifetime and reports --
 
     /** Returns every mapping and coherent allocation still pending, in the order made. */
     public List<PendingMapping> pendingMappings() {
-        synchronized (lock) {
-            return registry.pending();
-        }
+        return state.pending();
     }
 
     /**
@@ -541,9 +457,7 @@ public final class DmaDevice {
 
     /** Returns whether {@link #detach()} was called. */
     public boolean isDetached() {
-        synchronized (lock) {
-            return detached;
-        }
+        return state.isDetached();
     }
 
     /**
@@ -557,32 +471,14 @@ public final class DmaDevice {
      * @throws DmaUsageException if the device was detached already
      */
     public void detach() {
-        List<Tracked> pending;
-        synchronized (lock) {
-            checkAttached();
-            detached = true;
-            pending = registry.all();
-        }
-        if (pending.isEmpty() || !debug.enabled()) {
-            return;
-        }
-        Tracked first = pending.get(0);
-        debug.record(DebugCheck.PENDING_AT_DETACH, first, String.format(
-                "[count=%d] [first leaked: %s]", pending.size(), first.describe()));
-        if (debug.mode() == DebugMode.THROW) {
-            throw new DmaLeakException(params.streamId(), pending.stream().map(Tracked::describe).toList(),
-                    pending.stream().map(Tracked::mappedAt).toList());
-        }
+        debug.reportLeaks(state.detach());
     }
 
     // -- package-private helpers --
 
+    /** Checks that {@code cpu} is a CPU of the device's machine ({@link DeviceChecks#checkCpu}). */
     void checkCpu(Cpu cpu) {
-        Checks.notNull(cpu, "cpu");
-        Machine machine = memory.machine();
-        if (cpu.id() < 0 || cpu.id() >= machine.cpuCount() || !machine.cpu(cpu.id()).equals(cpu)) {
-            throw new DmaUsageException("cpu=" + cpu.id() + " is not a CPU of the device's machine");
-        }
+        checks.checkCpu(cpu);
     }
 
     DeviceDebug debug() {
@@ -593,166 +489,13 @@ public final class DmaDevice {
         iommu.unmap(cpu, mapped);
     }
 
+    /** Unregisters an unmapped mapping or freed allocation ({@link DeviceState#remove}). */
     void untrack(Tracked t) {
-        synchronized (lock) {
-            registry.remove(t);
-        }
-        if (t instanceof CoherentBuffer b) {
-            // the pages go back to the allocator right after; until then they are no buffer
-            memory.setCoherent(b.pages(), false);
-        }
-    }
-
-    /** The registry's best fit for an unmap ({@link MappingRegistry#bestFit}). */
-    Tracked bestFit(long dmaAddress, long size, MappingKind kind, DmaDirection dir, int nents) {
-        synchronized (lock) {
-            return registry.bestFit(dmaAddress, size, kind, dir, nents);
-        }
-    }
-
-    /** The registry's entry holding {@code dmaAddress}, for a sync ({@link MappingRegistry#containing}). */
-    Tracked containing(long dmaAddress) {
-        synchronized (lock) {
-            return registry.containing(dmaAddress);
-        }
+        state.remove(t);
     }
 
     @Override
     public String toString() {
         return "DmaDevice" + params;
-    }
-
-    /**
-     * Maps the driver's ranges: the debug checks first (nothing is changed when one throws),
-     * then the direct path or dma-iommu; the mapping is registered, owned by the device.
-     */
-    private DmaMapping map(Cpu cpu, MappingKind kind, List<long[]> ranges, DmaDirection dir,
-            boolean mustCheckError) {
-        List<StackTraceElement> at = debug.capture();
-        List<Long> lines = List.of();
-        if (debug.enabled()) {
-            MapChecks.check(this, kind, ranges, at);
-            lines = MapChecks.claimLines(this, ranges, dir, at);
-        }
-        DmaMapping.DebugInfo info = new DmaMapping.DebugInfo(ranges.size(), at, lines, mustCheckError,
-                debug.enabled() ? ranges : List.of());
-        try {
-            return iommu != null ? mapIommu(cpu, kind, ranges, dir, info) : mapDirect(cpu, kind, ranges, dir, info);
-        } catch (RuntimeException e) {
-            memory.debug().removeLines(lines);
-            throw e;
-        }
-    }
-
-    private DmaMapping mapDirect(Cpu cpu, MappingKind kind, List<long[]> ranges, DmaDirection dir,
-            DmaMapping.DebugInfo info) {
-        BouncePool pool = memory.pool();
-        List<Chunk> chunks = new ArrayList<>(ranges.size());
-        DmaMapping mapping;
-        synchronized (lock) {
-            checkAttached();
-            try {
-                for (long[] r : ranges) {
-                    chunks.add(DirectPath.plan(pool, params, r[0], r[1]));
-                }
-                if (kind == MappingKind.SCATTER_GATHER && debug.enabled()) {
-                    MapChecks.checkBoundaries(this, chunks, info.mappedAt());
-                }
-            } catch (RuntimeException e) {
-                // nothing may stay reserved when the mapping fails
-                for (Chunk c : chunks) {
-                    if (c.bounced()) {
-                        pool.release(c.bounce(), c.size());
-                    }
-                }
-                throw e;
-            }
-            mapping = new DmaMapping(this, kind, dir, chunks, null, info);
-            track(mapping);
-        }
-        DirectOps.map(cpu, chunks, dir, isCoherent());
-        return mapping;
-    }
-
-    private DmaMapping mapIommu(Cpu cpu, MappingKind kind, List<long[]> ranges, DmaDirection dir,
-            DmaMapping.DebugInfo info) {
-        List<Chunk> chunks = new ArrayList<>(ranges.size());
-        for (long[] r : ranges) {
-            chunks.add(new Chunk(r[0], Chunk.NOT_BOUNCED, r[1]));
-        }
-        synchronized (lock) {
-            checkAttached();
-        }
-        IommuMapped mapped = iommu.map(cpu, kind, chunks, dir);
-        // the CPU side as mapped: an untrusted device's chunks may name bounce buffers
-        DmaMapping mapping = new DmaMapping(this, kind, dir, mapped.chunks(), mapped, info);
-        synchronized (lock) {
-            if (!detached) {
-                track(mapping);
-                return mapping;
-            }
-        }
-        // detached while mapping: nothing may stay behind
-        iommu.unmap(cpu, mapped);
-        throw new DmaUsageException("device streamId=" + params.streamId() + " is detached");
-    }
-
-    /** Registers a new mapping, its bytes owned by the device; under the lock. */
-    private void track(DmaMapping mapping) {
-        registry.add(mapping);
-        if (mapping.ownership() != null) {
-            memory.debug().register(mapping.ownership());
-        }
-    }
-
-    /** Zeroes {@code whole} bytes of fresh coherent pages as the device will see them. */
-    private void prepareCoherent(Cpu cpu, CpuBuffer pages, long whole) {
-        if (isCoherent()) {
-            cpu.store(pages.paddr(), new byte[(int) whole], 0, (int) whole);
-        } else {
-            DirectOps.prepCoherent(cpu, pages.paddr(), whole);
-            memory.machine().memory().fill(pages.paddr(), whole, (byte) 0);
-        }
-    }
-
-    private void checkAttached() {
-        if (detached) {
-            throw new DmaUsageException("device streamId=" + params.streamId() + " is detached");
-        }
-    }
-
-    private void checkBuffer(CpuBuffer buffer) {
-        Checks.notNull(buffer, "buffer");
-        if (buffer.allocator() != memory) {
-            throw new DmaUsageException("buffer=" + buffer + " is not from the device's allocator");
-        }
-        buffer.checkLive();
-    }
-
-    private void checkRange(long paddr, long size, String name) {
-        Checks.notNegative(paddr, name);
-        Checks.positive(size, "size");
-        try {
-            memory.machine().memory().checkRange(paddr, size);
-        } catch (PhysicalAddressException e) {
-            throw new DmaUsageException(String.format(
-                    "%s=0x%x size=%d is outside memory of size 0x%x",
-                    name, paddr, size, memory.machine().memory().size()));
-        }
-    }
-
-    /**
-     * {@link #checkRange} for segment {@code index} of a list: the value's name is built only when
-     * the check fails (a per-segment string would cost more than the check).
-     */
-    private void checkSegment(long paddr, long size, int index) {
-        // the same bounds as PhysicalMemory.checkRange
-        if (paddr < 0 || size < 1 || paddr > memory.machine().memory().size() - size) {
-            checkRange(paddr, size, "segment[" + index + "].paddr");
-        }
-    }
-
-    private static int roundUpToPage(int size) {
-        return (int) (((long) size + PageAllocator.PAGE_SIZE - 1) & -PageAllocator.PAGE_SIZE);
     }
 }

@@ -13,7 +13,7 @@ import org.dmalib.iommu.api.DmaDirection;
  * order and indexed by first DMA address, with Linux's lookups: the best fit for an unmap
  * ({@code bucket_find_exact}) and the containing entry for a sync ({@code bucket_find_contain}).
  *
- * <p>Not thread-safe: {@link DmaDevice} guards it with its lock.
+ * <p>Not thread-safe: {@link DeviceState} guards it with the device's lock.
  */
 final class MappingRegistry {
     // identity set (handles do not override equals), in mapping order

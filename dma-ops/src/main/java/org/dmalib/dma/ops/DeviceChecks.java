@@ -1,0 +1,62 @@
+package org.dmalib.dma.ops;
+
+import org.dmalib.hw.Cpu;
+import org.dmalib.hw.Machine;
+import org.dmalib.hw.PhysicalAddressException;
+
+/**
+ * The argument checks of one {@link DmaDevice}'s calls that depend on the device: that a CPU is
+ * of its machine, a buffer from its allocator, a range inside its machine's memory. Each failure
+ * is a {@link DmaUsageException} naming the bad value, thrown before anything is changed.
+ *
+ * <p>Thread-safety: immutable, safe for concurrent use.
+ */
+final class DeviceChecks {
+    private final PageAllocator memory;
+
+    DeviceChecks(PageAllocator memory) {
+        this.memory = memory;
+    }
+
+    /** Checks that {@code cpu} is a CPU of the device's machine. */
+    void checkCpu(Cpu cpu) {
+        Checks.notNull(cpu, "cpu");
+        Machine machine = memory.machine();
+        if (cpu.id() < 0 || cpu.id() >= machine.cpuCount() || !machine.cpu(cpu.id()).equals(cpu)) {
+            throw new DmaUsageException("cpu=" + cpu.id() + " is not a CPU of the device's machine");
+        }
+    }
+
+    /** Checks that {@code buffer} is live and from the device's allocator. */
+    void checkBuffer(CpuBuffer buffer) {
+        Checks.notNull(buffer, "buffer");
+        if (buffer.allocator() != memory) {
+            throw new DmaUsageException("buffer=" + buffer + " is not from the device's allocator");
+        }
+        buffer.checkLive();
+    }
+
+    /** Checks that {@code size} bytes at {@code paddr} (named {@code name}) lie inside memory. */
+    void checkRange(long paddr, long size, String name) {
+        Checks.notNegative(paddr, name);
+        Checks.positive(size, "size");
+        try {
+            memory.machine().memory().checkRange(paddr, size);
+        } catch (PhysicalAddressException e) {
+            throw new DmaUsageException(String.format(
+                    "%s=0x%x size=%d is outside memory of size 0x%x",
+                    name, paddr, size, memory.machine().memory().size()));
+        }
+    }
+
+    /**
+     * {@link #checkRange} for segment {@code index} of a list: the value's name is built only when
+     * the check fails (a per-segment string would cost more than the check).
+     */
+    void checkSegment(long paddr, long size, int index) {
+        // the same bounds as PhysicalMemory.checkRange
+        if (paddr < 0 || size < 1 || paddr > memory.machine().memory().size() - size) {
+            checkRange(paddr, size, "segment[" + index + "].paddr");
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package org.dmalib.dma.ops;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.dmalib.dma.ops.internal.bounce.BouncePool;
+import org.dmalib.dma.ops.internal.direct.Chunk;
+import org.dmalib.dma.ops.internal.direct.DirectOps;
+import org.dmalib.dma.ops.internal.iommu.IommuMapped;
+import org.dmalib.hw.Cpu;
+import org.dmalib.iommu.api.DmaDirection;
+import org.dmalib.iommu.api.ScatterList;
+import org.dmalib.iommu.api.Segment;
+
+/**
+ * {@link DmaDevice}'s streaming map calls ({@code mapSingle}, {@code mapPage}, {@code mapSg}):
+ * checks the driver's arguments, runs the map-time debug checks ({@link MapChecks}), then maps
+ * on the device's one path, direct (with bouncing above the mask) or dma-iommu ({@link
+ * IommuPath}), and registers the mapping in the device's {@link DeviceState}.
+ *
+ * <p>Thread-safety: safe for concurrent use; it holds no state of its own. The direct path plans
+ * its chunks (reserving bounce buffers) and registers the mapping under the device's lock, in
+ * one {@link DeviceState#addWhileAttached}; the IOMMU path checks the device is attached under
+ * the lock, maps outside it and registers under it again. Cache maintenance, copies and IOMMU
+ * work run outside the lock.
+ */
+final class StreamingMapper {
+    private final DmaDevice device;
+    private final PageAllocator memory;
+    private final DeviceParams params;
+    // null on the direct path
+    private final IommuPath iommu;
+    private final DeviceDebug debug;
+    private final DeviceState state;
+    private final DeviceChecks checks;
+
+    StreamingMapper(DmaDevice device, PageAllocator memory, DeviceParams params, IommuPath iommu,
+            DeviceDebug debug, DeviceState state, DeviceChecks checks) {
+        this.device = device;
+        this.memory = memory;
+        this.params = params;
+        this.iommu = iommu;
+        this.debug = debug;
+        this.state = state;
+        this.checks = checks;
+    }
+
+    /** {@link DmaDevice#mapSingle(Cpu, CpuBuffer, DmaDirection)}. */
+    DmaMapping mapSingle(Cpu cpu, CpuBuffer buffer, DmaDirection dir) {
+        checks.checkBuffer(buffer);
+        return mapSingle(cpu, buffer.paddr(), buffer.size(), dir);
+    }
+
+    /** {@link DmaDevice#mapSingle(Cpu, long, long, DmaDirection)}. */
+    DmaMapping mapSingle(Cpu cpu, long paddr, long size, DmaDirection dir) {
+        checks.checkCpu(cpu);
+        Checks.mappable(dir);
+        checks.checkRange(paddr, size, "paddr");
+        return map(cpu, MappingKind.SINGLE, List.of(new long[] {paddr, size}), dir, false);
+    }
+
+    /** {@link DmaDevice#mapPage}: a mapping failure becomes {@link DmaDevice#DMA_MAPPING_ERROR}. */
+    long mapPage(Cpu cpu, long paddr, long size, DmaDirection dir) {
+        checks.checkCpu(cpu);
+        Checks.mappable(dir);
+        checks.checkRange(paddr, size, "paddr");
+        try {
+            return map(cpu, MappingKind.SINGLE, List.of(new long[] {paddr, size}), dir, true).dmaAddress();
+        } catch (DmaMappingException e) {
+            return DmaDevice.DMA_MAPPING_ERROR;
+        }
+    }
+
+    /** {@link DmaDevice#mapSg}. */
+    DmaMapping mapSg(Cpu cpu, ScatterList list, DmaDirection dir) {
+        checks.checkCpu(cpu);
+        Checks.notNull(list, "list");
+        Checks.mappable(dir);
+        List<long[]> ranges = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            Segment s = list.segment(i);
+            checks.checkSegment(s.paddr(), s.length(), i);
+            ranges.add(new long[] {s.paddr(), s.length()});
+        }
+        return map(cpu, MappingKind.SCATTER_GATHER, ranges, dir, false);
+    }
+
+    /**
+     * Maps the driver's ranges: the debug checks first (nothing is changed when one throws),
+     * then the direct path or dma-iommu; the mapping is registered, owned by the device.
+     */
+    private DmaMapping map(Cpu cpu, MappingKind kind, List<long[]> ranges, DmaDirection dir,
+            boolean mustCheckError) {
+        List<StackTraceElement> at = debug.capture();
+        List<Long> lines = List.of();
+        if (debug.enabled()) {
+            MapChecks.check(device, kind, ranges, at);
+            lines = MapChecks.claimLines(device, ranges, dir, at);
+        }
+        DmaMapping.DebugInfo info = new DmaMapping.DebugInfo(ranges.size(), at, lines, mustCheckError,
+                debug.enabled() ? ranges : List.of());
+        try {
+            return iommu != null ? mapIommu(cpu, kind, ranges, dir, info) : mapDirect(cpu, kind, ranges, dir, info);
+        } catch (RuntimeException e) {
+            memory.debug().removeLines(lines);
+            throw e;
+        }
+    }
+
+    private DmaMapping mapDirect(Cpu cpu, MappingKind kind, List<long[]> ranges, DmaDirection dir,
+            DmaMapping.DebugInfo info) {
+        BouncePool pool = memory.pool();
+        List<Chunk> chunks = new ArrayList<>(ranges.size());
+        DmaMapping mapping = state.addWhileAttached(() -> {
+            try {
+                for (long[] r : ranges) {
+                    chunks.add(DirectPath.plan(pool, params, r[0], r[1]));
+                }
+                if (kind == MappingKind.SCATTER_GATHER && debug.enabled()) {
+                    MapChecks.checkBoundaries(device, chunks, info.mappedAt());
+                }
+            } catch (RuntimeException e) {
+                // nothing may stay reserved when the mapping fails
+                for (Chunk c : chunks) {
+                    if (c.bounced()) {
+                        pool.release(c.bounce(), c.size());
+                    }
+                }
+                throw e;
+            }
+            return new DmaMapping(device, kind, dir, chunks, null, info);
+        });
+        DirectOps.map(cpu, chunks, dir, params.coherent());
+        return mapping;
+    }
+
+    private DmaMapping mapIommu(Cpu cpu, MappingKind kind, List<long[]> ranges, DmaDirection dir,
+            DmaMapping.DebugInfo info) {
+        List<Chunk> chunks = new ArrayList<>(ranges.size());
+        for (long[] r : ranges) {
+            chunks.add(new Chunk(r[0], Chunk.NOT_BOUNCED, r[1]));
+        }
+        state.checkAttached();
+        IommuMapped mapped = iommu.map(cpu, kind, chunks, dir);
+        // the CPU side as mapped: an untrusted device's chunks may name bounce buffers
+        DmaMapping mapping = new DmaMapping(device, kind, dir, mapped.chunks(), mapped, info);
+        if (state.addIfAttached(mapping)) {
+            return mapping;
+        }
+        // detached while mapping: nothing may stay behind
+        iommu.unmap(cpu, mapped);
+        throw state.detachedError();
+    }
+}
