@@ -1,5 +1,9 @@
 package org.dmalib.hw.internal;
 
+import static org.dmalib.hw.internal.LineProtocol.CLEAN;
+import static org.dmalib.hw.internal.LineProtocol.CLEAN_INVALIDATE;
+import static org.dmalib.hw.internal.LineProtocol.INVALIDATE;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -38,9 +42,6 @@ public final class CoherenceFabric {
     // little-endian word view of a line's bytes, for the 64-bit accesses
     private static final VarHandle LE_LONG =
             MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final int CLEAN = 0;
-    private static final int INVALIDATE = 1;
-    private static final int CLEAN_INVALIDATE = 2;
 
     private final PhysicalMemory memory;
     private final DataCache[] caches;
@@ -48,6 +49,8 @@ public final class CoherenceFabric {
     private final int lineSize;
     private final int lineShift;
     private final InFlight inFlight;
+    // the per-line steps of every transaction, on this fabric's caches, under its monitor
+    private final LineProtocol lines;
 
     /**
      * Creates the fabric and its caches, all empty.
@@ -67,6 +70,7 @@ public final class CoherenceFabric {
         this.lineSize = geometry.lineSize();
         this.lineShift = Integer.numberOfTrailingZeros(lineSize);
         this.inFlight = new InFlight(memory, lineShift);
+        this.lines = new LineProtocol(memory, caches, stats, inFlight, lineShift);
     }
 
     /** Returns the line size in bytes. */
@@ -101,7 +105,7 @@ public final class CoherenceFabric {
             long a = paddr + done;
             int inLine = (int) (a & (lineSize - 1));
             int n = Math.min(len - done, lineSize - inLine);
-            int slot = ownLine(cpu, a >>> lineShift, false);
+            int slot = lines.ownLine(cpu, a >>> lineShift, false);
             System.arraycopy(caches[cpu].data(slot), inLine, dst, off + done, n);
             done += n;
         }
@@ -122,7 +126,7 @@ public final class CoherenceFabric {
             long a = paddr + done;
             int inLine = (int) (a & (lineSize - 1));
             int n = Math.min(len - done, lineSize - inLine);
-            int slot = ownLine(cpu, a >>> lineShift, true);
+            int slot = lines.ownLine(cpu, a >>> lineShift, true);
             System.arraycopy(src, off + done, caches[cpu].data(slot), inLine, n);
             caches[cpu].setDirty(slot, true);
             done += n;
@@ -137,7 +141,7 @@ public final class CoherenceFabric {
      * @return the byte
      */
     public synchronized byte cpuLoadByte(int cpu, long paddr) {
-        int slot = ownLine(cpu, paddr >>> lineShift, false);
+        int slot = lines.ownLine(cpu, paddr >>> lineShift, false);
         return caches[cpu].data(slot)[(int) (paddr & (lineSize - 1))];
     }
 
@@ -149,7 +153,7 @@ public final class CoherenceFabric {
      * @param value the byte
      */
     public synchronized void cpuStoreByte(int cpu, long paddr, byte value) {
-        int slot = ownLine(cpu, paddr >>> lineShift, true);
+        int slot = lines.ownLine(cpu, paddr >>> lineShift, true);
         caches[cpu].data(slot)[(int) (paddr & (lineSize - 1))] = value;
         caches[cpu].setDirty(slot, true);
     }
@@ -165,7 +169,7 @@ public final class CoherenceFabric {
     public synchronized long cpuLoadLong(int cpu, long paddr) {
         int inLine = (int) (paddr & (lineSize - 1));
         long line = paddr >>> lineShift;
-        byte[] data = caches[cpu].data(ownLine(cpu, line, false));
+        byte[] data = caches[cpu].data(lines.ownLine(cpu, line, false));
         if (inLine <= lineSize - Long.BYTES) {
             return (long) LE_LONG.get(data, inLine);
         }
@@ -175,7 +179,7 @@ public final class CoherenceFabric {
         for (int i = 0; i < low; i++) {
             v |= (data[inLine + i] & 0xffL) << (8 * i); // little-endian
         }
-        byte[] next = caches[cpu].data(ownLine(cpu, line + 1, false));
+        byte[] next = caches[cpu].data(lines.ownLine(cpu, line + 1, false));
         for (int i = low; i < Long.BYTES; i++) {
             v |= (next[i - low] & 0xffL) << (8 * i);
         }
@@ -194,7 +198,7 @@ public final class CoherenceFabric {
         int inLine = (int) (paddr & (lineSize - 1));
         long line = paddr >>> lineShift;
         DataCache own = caches[cpu];
-        int slot = ownLine(cpu, line, true);
+        int slot = lines.ownLine(cpu, line, true);
         if (inLine <= lineSize - Long.BYTES) {
             LE_LONG.set(own.data(slot), inLine, value);
             own.setDirty(slot, true);
@@ -206,7 +210,7 @@ public final class CoherenceFabric {
             data[inLine + i] = (byte) (value >>> (8 * i)); // little-endian
         }
         own.setDirty(slot, true);
-        int next = ownLine(cpu, line + 1, true);
+        int next = lines.ownLine(cpu, line + 1, true);
         data = own.data(next);
         for (int i = low; i < Long.BYTES; i++) {
             data[i - low] = (byte) (value >>> (8 * i));
@@ -228,7 +232,7 @@ public final class CoherenceFabric {
      */
     public synchronized long cpuCompareAndSwap(int cpu, long paddr, long expected, long update) {
         int inLine = (int) (paddr & (lineSize - 1));
-        int slot = ownLine(cpu, paddr >>> lineShift, true);
+        int slot = lines.ownLine(cpu, paddr >>> lineShift, true);
         byte[] line = caches[cpu].data(slot);
         long old = (long) LE_LONG.get(line, inLine);
         if (old == expected) {
@@ -249,73 +253,6 @@ public final class CoherenceFabric {
         return slot >= 0 && caches[cpu].dirty(slot);
     }
 
-    /**
-     * Makes {@code line} present in {@code cpu}'s cache, exclusive if {@code forWrite}, and
-     * returns its slot.
-     */
-    private int ownLine(int cpu, long line, boolean forWrite) {
-        DataCache own = caches[cpu];
-        int slot = own.lookup(line);
-        if (forWrite) {
-            // take the line exclusive: other CPUs write back a dirty copy and drop theirs
-            for (int i = 0; i < caches.length; i++) {
-                if (i != cpu) {
-                    int s = caches[i].probe(line);
-                    if (s >= 0) {
-                        writeBackIfDirty(caches[i], s);
-                        caches[i].drop(s);
-                    }
-                }
-            }
-        }
-        if (slot >= 0) {
-            stats.cacheHits++;
-            return slot;
-        }
-        stats.cacheMisses++;
-        if (!forWrite) {
-            // a dirty copy in another CPU's cache must reach RAM before we fill from it
-            for (int i = 0; i < caches.length; i++) {
-                if (i != cpu) {
-                    int s = caches[i].probe(line);
-                    if (s >= 0) {
-                        writeBackIfDirty(caches[i], s);
-                    }
-                }
-            }
-        }
-        slot = own.victimFor(line);
-        if (own.valid(slot)) {
-            writeBackIfDirty(own, slot);
-        }
-        fill(own.install(slot, line), line);
-        return slot;
-    }
-
-    /** Writes a dirty line to RAM now (eviction or snoop); it supersedes any in-flight copy. */
-    private void writeBackIfDirty(DataCache cache, int slot) {
-        if (cache.dirty(slot)) {
-            long line = cache.lineOf(slot);
-            memory.write(line << lineShift, cache.data(slot), 0, lineSize);
-            inFlight.drop(line);
-            cache.setDirty(slot, false);
-            stats.writebacks++;
-        }
-    }
-
-    /**
-     * Fills {@code into} with the line as a coherent reader that misses every cache sees it:
-     * in-flight data, else RAM.
-     */
-    private void fill(byte[] into, long line) {
-        byte[] pending = inFlight.data(line);
-        if (pending != null) {
-            System.arraycopy(pending, 0, into, 0, lineSize);
-        } else {
-            memory.read(line << lineShift, into, 0, lineSize);
-        }
-    }
-
     // -- coherent DMA --
 
     /**
@@ -327,7 +264,7 @@ public final class CoherenceFabric {
      * @param len length
      */
     public synchronized void coherentRead(long paddr, byte[] dst, int off, int len) {
-        read(paddr, dst, off, len);
+        lines.read(paddr, dst, off, len);
     }
 
     /**
@@ -340,41 +277,8 @@ public final class CoherenceFabric {
      * @param len length
      */
     public synchronized void dmaRead(long paddr, byte[] dst, int off, int len) {
-        read(paddr, dst, off, len);
+        lines.read(paddr, dst, off, len);
         stats.coherentBytesRead += len;
-    }
-
-    private void read(long paddr, byte[] dst, int off, int len) {
-        int done = 0;
-        int fromRam = 0; // bytes [fromRam, done) come from RAM, read as one piece
-        while (done < len) {
-            long a = paddr + done;
-            int inLine = (int) (a & (lineSize - 1));
-            int n = Math.min(len - done, lineSize - inLine);
-            byte[] src = newerThanRam(a >>> lineShift);
-            if (src != null) {
-                if (fromRam < done) {
-                    memory.read(paddr + fromRam, dst, off + fromRam, done - fromRam);
-                }
-                System.arraycopy(src, inLine, dst, off + done, n);
-                fromRam = done + n;
-            }
-            done += n;
-        }
-        if (fromRam < len) {
-            memory.read(paddr + fromRam, dst, off + fromRam, len - fromRam);
-        }
-    }
-
-    /** Returns a dirty CPU copy of {@code line}, else its in-flight write-back, else null. */
-    private byte[] newerThanRam(long line) {
-        for (DataCache c : caches) {
-            int s = c.probe(line);
-            if (s >= 0 && c.dirty(s)) {
-                return c.data(s);
-            }
-        }
-        return inFlight.data(line);
     }
 
     /**
@@ -388,7 +292,7 @@ public final class CoherenceFabric {
      * @param len length
      */
     public synchronized void coherentWrite(long paddr, byte[] src, int off, int len) {
-        write(paddr, src, off, len);
+        lines.write(paddr, src, off, len);
     }
 
     /**
@@ -401,24 +305,8 @@ public final class CoherenceFabric {
      * @param len length
      */
     public synchronized void dmaWrite(long paddr, byte[] src, int off, int len) {
-        write(paddr, src, off, len);
+        lines.write(paddr, src, off, len);
         stats.coherentBytesWritten += len;
-    }
-
-    private void write(long paddr, byte[] src, int off, int len) {
-        long first = paddr >>> lineShift;
-        long last = (paddr + len - 1) >>> lineShift;
-        for (long line = first; len > 0 && line <= last; line++) {
-            inFlight.complete(line);
-            for (DataCache c : caches) {
-                int s = c.probe(line);
-                if (s >= 0) {
-                    writeBackIfDirty(c, s);
-                    c.drop(s);
-                }
-            }
-        }
-        memory.write(paddr, src, off, len);
     }
 
     // -- cache maintenance (issued through org.dmalib.hw.cache.CacheMaintenance) --
@@ -432,7 +320,7 @@ public final class CoherenceFabric {
      */
     public synchronized void clean(int cpu, long paddr) {
         long line = paddr >>> lineShift;
-        maintain(CLEAN, cpu, line, line);
+        lines.maintain(CLEAN, cpu, line, line);
         stats.linesCleaned++;
     }
 
@@ -444,7 +332,7 @@ public final class CoherenceFabric {
      */
     public synchronized void invalidate(int cpu, long paddr) {
         long line = paddr >>> lineShift;
-        maintain(INVALIDATE, cpu, line, line);
+        lines.maintain(INVALIDATE, cpu, line, line);
         stats.linesInvalidated++;
     }
 
@@ -457,7 +345,7 @@ public final class CoherenceFabric {
      */
     public synchronized void cleanInvalidate(int cpu, long paddr) {
         long line = paddr >>> lineShift;
-        maintain(CLEAN_INVALIDATE, cpu, line, line);
+        lines.maintain(CLEAN_INVALIDATE, cpu, line, line);
         stats.linesCleanInvalidated++;
     }
 
@@ -470,7 +358,7 @@ public final class CoherenceFabric {
      * @param length bytes, positive; the range already checked against memory
      */
     public synchronized void cleanRange(int cpu, long paddr, long length) {
-        stats.linesCleaned += maintainRange(CLEAN, cpu, paddr, length);
+        stats.linesCleaned += lines.maintainRange(CLEAN, cpu, paddr, length);
     }
 
     /**
@@ -482,7 +370,7 @@ public final class CoherenceFabric {
      * @param length bytes, positive; the range already checked against memory
      */
     public synchronized void invalidateRange(int cpu, long paddr, long length) {
-        stats.linesInvalidated += maintainRange(INVALIDATE, cpu, paddr, length);
+        stats.linesInvalidated += lines.maintainRange(INVALIDATE, cpu, paddr, length);
     }
 
     /**
@@ -494,56 +382,7 @@ public final class CoherenceFabric {
      * @param length bytes, positive; the range already checked against memory
      */
     public synchronized void cleanInvalidateRange(int cpu, long paddr, long length) {
-        stats.linesCleanInvalidated += maintainRange(CLEAN_INVALIDATE, cpu, paddr, length);
-    }
-
-    /** Maintains the lines of a byte range; returns how many lines it touches. */
-    private long maintainRange(int op, int cpu, long paddr, long length) {
-        long first = paddr >>> lineShift;
-        long last = (paddr + length - 1) >>> lineShift;
-        maintain(op, cpu, first, last);
-        return last - first + 1;
-    }
-
-    /**
-     * Applies {@code op} to lines {@code first..last} in every cache, line by line in address
-     * order and, for each line, cache by cache. A region no line of which a cache holds is
-     * skipped in that cache: the instructions would find nothing there.
-     */
-    private void maintain(int op, int cpu, long first, long last) {
-        DataCache any = caches[0];
-        long perRegion = any.linesPerRegion();
-        for (long line = first; line <= last; ) {
-            long region = any.regionOf(line);
-            long regionLast = Math.min(last, (region + 1) * perRegion - 1);
-            long holders = 0; // bit i: cache i may hold a line of the region (at most 64 CPUs)
-            for (int i = 0; i < caches.length; i++) {
-                if (caches[i].mayHoldRegion(region)) {
-                    holders |= 1L << i;
-                }
-            }
-            for (long l = line; holders != 0 && l <= regionLast; l++) {
-                for (long h = holders; h != 0; h &= h - 1) {
-                    DataCache c = caches[Long.numberOfTrailingZeros(h)];
-                    int s = c.probe(l);
-                    if (s >= 0) {
-                        maintainSlot(op, cpu, c, s, l);
-                    }
-                }
-            }
-            line = regionLast + 1;
-        }
-    }
-
-    /** One cache's part of a maintenance instruction on the line it holds in {@code slot}. */
-    private void maintainSlot(int op, int cpu, DataCache c, int slot, long line) {
-        if (op != INVALIDATE && c.dirty(slot)) {
-            inFlight.issue(line, c.data(slot).clone(), cpu);
-            c.setDirty(slot, false);
-        }
-        if (op != CLEAN) {
-            c.drop(slot);
-        }
+        stats.linesCleanInvalidated += lines.maintainRange(CLEAN_INVALIDATE, cpu, paddr, length);
     }
 
     /**

@@ -6,8 +6,9 @@ import org.dmalib.hw.CacheGeometry;
 /**
  * One CPU's private data cache: set associative, write-back, write-allocate, LRU replacement.
  *
- * <p>Storage only: the coherence protocol lives in {@link CoherenceFabric}, which owns every
- * cache and serialises all access to them. Not thread-safe on its own.
+ * <p>Storage only: the coherence protocol lives in {@link CoherenceFabric} (its per-line steps
+ * in {@link LineProtocol}), which owns every cache and serialises all access to them. Not
+ * thread-safe on its own.
  */
 final class DataCache {
     private static final long INVALID = -1L;

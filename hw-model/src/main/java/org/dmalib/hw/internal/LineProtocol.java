@@ -1,0 +1,230 @@
+package org.dmalib.hw.internal;
+
+import org.dmalib.hw.PhysicalMemory;
+
+/**
+ * The per-line steps of the {@link CoherenceFabric}'s protocol: taking a line into a CPU's
+ * cache (snooping the others), writing a dirty line back, filling a line, the coherent master's
+ * reads and writes, and the maintenance loops. The fabric's public methods are the transactions;
+ * these are the pieces they are made of.
+ *
+ * <p>Not thread-safe on its own; every call is made holding the {@link CoherenceFabric} monitor,
+ * which also guards the caches, the in-flight write-backs and the cache counters it touches.
+ */
+final class LineProtocol {
+    /** Maintenance operation: DC CVAC, clean to the Point of Coherency. */
+    static final int CLEAN = 0;
+    /** Maintenance operation: DC IVAC, invalidate, discarding dirty data. */
+    static final int INVALIDATE = 1;
+    /** Maintenance operation: DC CIVAC, clean then invalidate. */
+    static final int CLEAN_INVALIDATE = 2;
+
+    private final PhysicalMemory memory;
+    private final DataCache[] caches;
+    private final HwStats stats;
+    private final int lineSize;
+    private final int lineShift;
+    private final InFlight inFlight;
+
+    /**
+     * Works on the fabric's own state, shared, not copied.
+     *
+     * @param memory the RAM behind the caches
+     * @param caches every CPU's cache, indexed by CPU, all of one geometry
+     * @param stats the counters; the cache ones are guarded by the fabric's monitor
+     * @param inFlight the write-backs maintenance has issued and no barrier has completed
+     * @param lineShift log2 of the caches' line size
+     */
+    LineProtocol(PhysicalMemory memory, DataCache[] caches, HwStats stats, InFlight inFlight,
+            int lineShift) {
+        this.memory = memory;
+        this.caches = caches;
+        this.stats = stats;
+        this.inFlight = inFlight;
+        this.lineSize = 1 << lineShift;
+        this.lineShift = lineShift;
+    }
+
+    // -- CPU accesses --
+
+    /**
+     * Makes {@code line} present in {@code cpu}'s cache, exclusive if {@code forWrite}, and
+     * returns its slot.
+     */
+    int ownLine(int cpu, long line, boolean forWrite) {
+        DataCache own = caches[cpu];
+        int slot = own.lookup(line);
+        if (forWrite) {
+            // take the line exclusive: other CPUs write back a dirty copy and drop theirs
+            for (int i = 0; i < caches.length; i++) {
+                if (i != cpu) {
+                    int s = caches[i].probe(line);
+                    if (s >= 0) {
+                        writeBackIfDirty(caches[i], s);
+                        caches[i].drop(s);
+                    }
+                }
+            }
+        }
+        if (slot >= 0) {
+            stats.cacheHits++;
+            return slot;
+        }
+        stats.cacheMisses++;
+        if (!forWrite) {
+            // a dirty copy in another CPU's cache must reach RAM before we fill from it
+            for (int i = 0; i < caches.length; i++) {
+                if (i != cpu) {
+                    int s = caches[i].probe(line);
+                    if (s >= 0) {
+                        writeBackIfDirty(caches[i], s);
+                    }
+                }
+            }
+        }
+        slot = own.victimFor(line);
+        if (own.valid(slot)) {
+            writeBackIfDirty(own, slot);
+        }
+        fill(own.install(slot, line), line);
+        return slot;
+    }
+
+    /** Writes a dirty line to RAM now (eviction or snoop); it supersedes any in-flight copy. */
+    private void writeBackIfDirty(DataCache cache, int slot) {
+        if (cache.dirty(slot)) {
+            long line = cache.lineOf(slot);
+            memory.write(line << lineShift, cache.data(slot), 0, lineSize);
+            inFlight.drop(line);
+            cache.setDirty(slot, false);
+            stats.writebacks++;
+        }
+    }
+
+    /**
+     * Fills {@code into} with the line as a coherent reader that misses every cache sees it:
+     * in-flight data, else RAM.
+     */
+    private void fill(byte[] into, long line) {
+        byte[] pending = inFlight.data(line);
+        if (pending != null) {
+            System.arraycopy(pending, 0, into, 0, lineSize);
+        } else {
+            memory.read(line << lineShift, into, 0, lineSize);
+        }
+    }
+
+    // -- coherent masters --
+
+    /**
+     * Reads as a coherent master sees the bytes: dirty CPU lines and in-flight write-backs
+     * first, RAM for the rest; the range is already checked against memory.
+     */
+    void read(long paddr, byte[] dst, int off, int len) {
+        int done = 0;
+        int fromRam = 0; // bytes [fromRam, done) come from RAM, read as one piece
+        while (done < len) {
+            long a = paddr + done;
+            int inLine = (int) (a & (lineSize - 1));
+            int n = Math.min(len - done, lineSize - inLine);
+            byte[] src = newerThanRam(a >>> lineShift);
+            if (src != null) {
+                if (fromRam < done) {
+                    memory.read(paddr + fromRam, dst, off + fromRam, done - fromRam);
+                }
+                System.arraycopy(src, inLine, dst, off + done, n);
+                fromRam = done + n;
+            }
+            done += n;
+        }
+        if (fromRam < len) {
+            memory.read(paddr + fromRam, dst, off + fromRam, len - fromRam);
+        }
+    }
+
+    /** Returns a dirty CPU copy of {@code line}, else its in-flight write-back, else null. */
+    private byte[] newerThanRam(long line) {
+        for (DataCache c : caches) {
+            int s = c.probe(line);
+            if (s >= 0 && c.dirty(s)) {
+                return c.data(s);
+            }
+        }
+        return inFlight.data(line);
+    }
+
+    /**
+     * Writes as a coherent master: CPU copies of the touched lines are written back if dirty and
+     * dropped, in-flight write-backs of them completed, then RAM is written; the range is
+     * already checked against memory.
+     */
+    void write(long paddr, byte[] src, int off, int len) {
+        long first = paddr >>> lineShift;
+        long last = (paddr + len - 1) >>> lineShift;
+        for (long line = first; len > 0 && line <= last; line++) {
+            inFlight.complete(line);
+            for (DataCache c : caches) {
+                int s = c.probe(line);
+                if (s >= 0) {
+                    writeBackIfDirty(c, s);
+                    c.drop(s);
+                }
+            }
+        }
+        memory.write(paddr, src, off, len);
+    }
+
+    // -- cache maintenance --
+
+    /**
+     * Applies {@code op} ({@link #CLEAN}, {@link #INVALIDATE} or {@link #CLEAN_INVALIDATE}) to
+     * the lines of a byte range of positive {@code length}; returns how many lines it touches.
+     */
+    long maintainRange(int op, int cpu, long paddr, long length) {
+        long first = paddr >>> lineShift;
+        long last = (paddr + length - 1) >>> lineShift;
+        maintain(op, cpu, first, last);
+        return last - first + 1;
+    }
+
+    /**
+     * Applies {@code op} to lines {@code first..last} in every cache, line by line in address
+     * order and, for each line, cache by cache. A region no line of which a cache holds is
+     * skipped in that cache: the instructions would find nothing there.
+     */
+    void maintain(int op, int cpu, long first, long last) {
+        DataCache any = caches[0];
+        long perRegion = any.linesPerRegion();
+        for (long line = first; line <= last; ) {
+            long region = any.regionOf(line);
+            long regionLast = Math.min(last, (region + 1) * perRegion - 1);
+            long holders = 0; // bit i: cache i may hold a line of the region (at most 64 CPUs)
+            for (int i = 0; i < caches.length; i++) {
+                if (caches[i].mayHoldRegion(region)) {
+                    holders |= 1L << i;
+                }
+            }
+            for (long l = line; holders != 0 && l <= regionLast; l++) {
+                for (long h = holders; h != 0; h &= h - 1) {
+                    DataCache c = caches[Long.numberOfTrailingZeros(h)];
+                    int s = c.probe(l);
+                    if (s >= 0) {
+                        maintainSlot(op, cpu, c, s, l);
+                    }
+                }
+            }
+            line = regionLast + 1;
+        }
+    }
+
+    /** One cache's part of a maintenance instruction on the line it holds in {@code slot}. */
+    private void maintainSlot(int op, int cpu, DataCache c, int slot, long line) {
+        if (op != INVALIDATE && c.dirty(slot)) {
+            inFlight.issue(line, c.data(slot).clone(), cpu);
+            c.setDirty(slot, false);
+        }
+        if (op != CLEAN) {
+            c.drop(slot);
+        }
+    }
+}
