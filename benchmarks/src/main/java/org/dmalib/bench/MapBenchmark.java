@@ -53,8 +53,9 @@ public class MapBenchmark {
     private static final int WARM_CALLS = 20_000;
     // the warm-up costs at most this per fork
     private static final long WARM_MILLIS = 3000;
-    // leaves per warm-up map: a short run through the same descend, check and store code
-    private static final int WARM_LEAVES = 4;
+    // leaves per warm-up map: one full leaf table, the run the measured map repeats (for 2M
+    // blocks the whole measured map), so the JIT compiles the loops for the length they run
+    private static final int WARM_LEAVES = 512;
 
     private static final long SIZE = BenchRig.GIB;
     /** Where the 1 GiB is mapped: 1 GiB-aligned. */
