@@ -38,6 +38,12 @@ final class Teardown {
     static final long MAX_SIZE = 64L << 30;
     /** The size of the untimed runs of {@link #warmUp}: 8 MiB, a multiple of every granule. */
     static final long WARM_UP_SIZE = 8L << 20;
+    /**
+     * How many untimed runs {@link #warmUp} makes per strategy: the JIT compiles a method after
+     * about 10,000 invocations or loop iterations, and 20 runs give the per-page plan 40,960
+     * commands, the fast strategies' per-teardown code 20 runs of its loops.
+     */
+    static final int WARM_UP_RUNS = 20;
     /** Input address bits of the domain. */
     static final int IAS = 48;
 
@@ -134,9 +140,9 @@ final class Teardown {
     }
 
     /**
-     * Runs a small teardown ({@link #WARM_UP_SIZE}) under each strategy and discards the results,
-     * so that the first strategy measured does not also pay for the JIT compiling the map and
-     * unmap paths.
+     * Runs {@link #WARM_UP_RUNS} small teardowns ({@link #WARM_UP_SIZE}) under each strategy and
+     * discards the results, so that no strategy is measured while the JIT is still compiling its
+     * map, unmap and invalidation paths.
      *
      * @param strategies the strategies about to be measured
      * @param ril as they will run
@@ -144,7 +150,9 @@ final class Teardown {
      */
     static void warmUp(List<InvalidationStrategy> strategies, boolean ril, int granule) {
         for (InvalidationStrategy s : strategies) {
-            run(s, ril, granule, WARM_UP_SIZE, null);
+            for (int i = 0; i < WARM_UP_RUNS; i++) {
+                run(s, ril, granule, WARM_UP_SIZE, null);
+            }
         }
     }
 
