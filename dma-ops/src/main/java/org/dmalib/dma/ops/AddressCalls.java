@@ -58,19 +58,16 @@ final class AddressCalls {
             int nents) {
         Tracked t = find(dmaAddress, size, kind, dir, nents);
         if (!(t instanceof DmaMapping m)) {
-            throw debug.refuse(DebugCheck.FREE_WRONG_FUNCTION, t, String.format(
-                    "[device address=0x%x] [size=%d bytes] [mapped as %s] [unmapped as %s]",
-                    dmaAddress, t.describe().size(), t.kind(), kind));
+            throw debug.refuse(DebugCheck.FREE_WRONG_FUNCTION, t,
+                    wrongFunction(dmaAddress, t.describe().size(), t.kind(), kind));
         }
         if (size >= 0 && m.size() != size) {
-            debug.report(DebugCheck.FREE_DIFFERENT_SIZE, m, String.format(
-                    "[device address=0x%x] [map size=%d bytes] [unmap size=%d bytes]",
-                    dmaAddress, m.size(), size));
+            debug.report(DebugCheck.FREE_DIFFERENT_SIZE, m,
+                    differentSize(dmaAddress, m.size(), size));
         }
         if (m.kind() != kind) {
-            debug.report(DebugCheck.FREE_WRONG_FUNCTION, m, String.format(
-                    "[device address=0x%x] [size=%d bytes] [mapped as %s] [unmapped as %s]",
-                    dmaAddress, m.size(), m.kind(), kind));
+            debug.report(DebugCheck.FREE_WRONG_FUNCTION, m,
+                    wrongFunction(dmaAddress, m.size(), m.kind(), kind));
         }
         if (kind == MappingKind.SCATTER_GATHER && m.inputCount() != nents) {
             debug.report(DebugCheck.UNMAP_SG_DIFFERENT_ENTRY_COUNT, m, String.format(
@@ -85,18 +82,30 @@ final class AddressCalls {
         m.unmapAs(cpu, dir);
     }
 
+    /** The report line of a mapping freed with the wrong function, as dma-debug words it. */
+    private static String wrongFunction(long dmaAddress, long size, MappingKind mapped,
+            MappingKind unmapped) {
+        return String.format(
+                "[device address=0x%x] [size=%d bytes] [mapped as %s] [unmapped as %s]",
+                dmaAddress, size, mapped, unmapped);
+    }
+
+    /** The report line of a mapping freed with another size than it was mapped with. */
+    private static String differentSize(long dmaAddress, long mapSize, long unmapSize) {
+        return String.format("[device address=0x%x] [map size=%d bytes] [unmap size=%d bytes]",
+                dmaAddress, mapSize, unmapSize);
+    }
+
     /** {@code dma_free_coherent} by address. */
     void freeCoherent(long size, long cpuAddress, long dmaAddress) {
         Tracked t = find(dmaAddress, size, MappingKind.COHERENT, DmaDirection.BIDIRECTIONAL, 1);
         if (!(t instanceof CoherentBuffer b)) {
-            throw debug.refuse(DebugCheck.FREE_WRONG_FUNCTION, t, String.format(
-                    "[device address=0x%x] [size=%d bytes] [mapped as %s] [unmapped as COHERENT]",
-                    dmaAddress, t.describe().size(), t.kind()));
+            throw debug.refuse(DebugCheck.FREE_WRONG_FUNCTION, t,
+                    wrongFunction(dmaAddress, t.describe().size(), t.kind(), MappingKind.COHERENT));
         }
         if (b.size() != size) {
-            debug.report(DebugCheck.FREE_DIFFERENT_SIZE, b, String.format(
-                    "[device address=0x%x] [map size=%d bytes] [unmap size=%d bytes]",
-                    dmaAddress, b.size(), size));
+            debug.report(DebugCheck.FREE_DIFFERENT_SIZE, b,
+                    differentSize(dmaAddress, b.size(), size));
         }
         if (b.cpuAddress() != cpuAddress) {
             debug.report(DebugCheck.FREE_COHERENT_DIFFERENT_CPU_ADDRESS, b, String.format(

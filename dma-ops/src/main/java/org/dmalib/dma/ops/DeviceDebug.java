@@ -28,8 +28,8 @@ final class DeviceDebug {
     private static final Set<String> API_CLASSES = Set.of(
             DmaDevice.class.getName(), DmaMapping.class.getName(), ScopedDmaMapping.class.getName(),
             CoherentBuffer.class.getName(), CpuBuffer.class.getName(), AddressCalls.class.getName(),
-            MapChecks.class.getName(), DeviceDebug.class.getName(), StreamingMapper.class.getName(),
-            CoherentAllocator.class.getName(), DeviceState.class.getName());
+            MapChecks.class.getName(), DeviceDebug.class.getName(), DeviceMapper.class.getName(),
+            DeviceState.class.getName());
 
     private static final StackWalker WALKER = StackWalker.getInstance();
     private static final System.Logger LOG = System.getLogger("org.dmalib.dma.ops");

@@ -78,8 +78,7 @@ public final class DmaDevice {
     // the registry and the detached flag, under the device's lock
     private final DeviceState state;
     private final DeviceChecks checks;
-    private final StreamingMapper streaming;
-    private final CoherentAllocator coherent;
+    private final DeviceMapper mapper;
     private final AddressCalls byAddress;
 
     private DmaDevice(PageAllocator memory, DeviceParams params, IommuPath iommu) {
@@ -89,8 +88,7 @@ public final class DmaDevice {
         this.debug = new DeviceDebug(params.streamId(), params.debug());
         this.state = new DeviceState(memory, params.streamId());
         this.checks = new DeviceChecks(memory);
-        this.streaming = new StreamingMapper(this, memory, params, iommu, debug, state, checks);
-        this.coherent = new CoherentAllocator(this, memory, params, iommu, debug, state, checks);
+        this.mapper = new DeviceMapper(this, memory, params, iommu, debug, state, checks);
         this.byAddress = new AddressCalls(debug, state, checks);
     }
 
@@ -176,7 +174,7 @@ public final class DmaDevice {
      * @throws DmaMappingException if it must be bounced and cannot be
      */
     public DmaMapping mapSingle(Cpu cpu, CpuBuffer buffer, DmaDirection dir) {
-        return streaming.mapSingle(cpu, buffer, dir);
+        return mapper.mapSingle(cpu, buffer, dir);
     }
 
     /**
@@ -192,7 +190,7 @@ public final class DmaDevice {
      * @throws DmaMappingException if it must be bounced and cannot be
      */
     public DmaMapping mapSingle(Cpu cpu, long paddr, long size, DmaDirection dir) {
-        return streaming.mapSingle(cpu, paddr, size, dir);
+        return mapper.mapSingle(cpu, paddr, size, dir);
     }
 
     /**
@@ -212,7 +210,7 @@ public final class DmaDevice {
      * @throws DmaDebugException if a debug check fires (THROW mode)
      */
     public long mapPage(Cpu cpu, long paddr, long size, DmaDirection dir) {
-        return streaming.mapPage(cpu, paddr, size, dir);
+        return mapper.mapPage(cpu, paddr, size, dir);
     }
 
     /**
@@ -379,7 +377,7 @@ public final class DmaDevice {
      * @throws DmaMappingException if a segment must be bounced and cannot be
      */
     public DmaMapping mapSg(Cpu cpu, ScatterList list, DmaDirection dir) {
-        return streaming.mapSg(cpu, list, dir);
+        return mapper.mapSg(cpu, list, dir);
     }
 
     /**
@@ -414,7 +412,7 @@ public final class DmaDevice {
      *     below the mask; {@link IovaSpaceExhaustedException}, {@link IommuMappingException})
      */
     public CoherentBuffer allocCoherent(Cpu cpu, int size) {
-        return coherent.allocate(cpu, size);
+        return mapper.allocCoherent(cpu, size);
     }
 
     /**

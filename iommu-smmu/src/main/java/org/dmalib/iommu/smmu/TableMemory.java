@@ -46,7 +46,7 @@ public final class TableMemory {
     private final int[] freeCounts = new int[SIZES];
     // per 64 B slot: FREE, or 1 + the size class of the live block under 4 KiB starting there
     private final byte[][] sizeMap;
-    // per 4 KiB frame: FREE, or 1 + the size class of the live block of 4 KiB or more starting there
+    // per 4 KiB frame: FREE, or 1 + the size class of the live block of 4 KiB+ starting there
     private final byte[] frameMap;
     private long bytesInUse;
     private int blocksInUse;
@@ -146,8 +146,13 @@ public final class TableMemory {
      */
     public synchronized void free(long paddr, int bytes) {
         int cls = sizeClass(bytes);
-        checkLive(paddr, bytes, cls);
-        release(paddr, cls);
+        if (!isLive(paddr, bytes, cls)) {
+            throw notAllocated(paddr, bytes);
+        }
+        setSize(paddr, cls, FREE);
+        push(cls, paddr);
+        bytesInUse -= bytes;
+        blocksInUse--;
     }
 
     /**
@@ -169,48 +174,32 @@ public final class TableMemory {
             throw new IllegalArgumentException(
                     "count=" + count + " must be from 0 to paddrs.length=" + paddrs.length);
         }
-        byte live = (byte) (cls + 1);
-        if (freeCounts[cls] + count > freeLists[cls].length) {
-            freeLists[cls] = Arrays.copyOf(freeLists[cls],
-                    Math.max(freeLists[cls].length * 2, freeCounts[cls] + count));
-        }
-        long[] list = freeLists[cls];
-        int top = freeCounts[cls];
         for (int i = 0; i < count; i++) {
-            long paddr = paddrs[i];
-            if (paddr < base || paddr >= base + size || (paddr & (bytes - 1)) != 0
-                    || sizeAt(paddr, cls) != live) {
+            if (!isLive(paddrs[i], bytes, cls)) {
                 for (int j = 0; j < i; j++) {
-                    setSize(paddrs[j], cls, live); // undo: nothing was freed
+                    setSize(paddrs[j], cls, (byte) (cls + 1)); // undo: nothing was freed
                 }
-                throw notAllocated(paddr, bytes);
+                throw notAllocated(paddrs[i], bytes);
             }
             // cleared as it is checked, so that a block listed twice fails its second check
-            setSize(paddr, cls, FREE);
-            list[top + i] = paddr; // above the free list's top: only counted once all pass
+            setSize(paddrs[i], cls, FREE);
         }
-        freeCounts[cls] = top + count;
+        for (int i = 0; i < count; i++) {
+            push(cls, paddrs[i]);
+        }
         bytesInUse -= (long) count * bytes;
         blocksInUse -= count;
     }
 
-    private void checkLive(long paddr, int bytes, int cls) {
-        if (paddr < base || paddr >= base + size || (paddr & (bytes - 1)) != 0
-                || sizeAt(paddr, cls) != cls + 1) {
-            throw notAllocated(paddr, bytes);
-        }
+    /** Whether a block of class {@code cls} ({@code bytes}) is allocated at {@code paddr}. */
+    private boolean isLive(long paddr, int bytes, int cls) {
+        return paddr >= base && paddr < base + size && (paddr & (bytes - 1)) == 0
+                && sizeAt(paddr, cls) == cls + 1;
     }
 
     private static PageTableMemoryException notAllocated(long paddr, int bytes) {
         return new PageTableMemoryException(String.format(
                 "free of paddr=0x%x bytes=%d: no such table block is allocated", paddr, bytes));
-    }
-
-    private void release(long paddr, int cls) {
-        setSize(paddr, cls, FREE);
-        push(cls, paddr);
-        bytesInUse -= 1 << (cls + MIN_SHIFT);
-        blocksInUse--;
     }
 
     private void push(int cls, long paddr) {

@@ -12,18 +12,22 @@ import org.dmalib.iommu.api.ScatterList;
 import org.dmalib.iommu.api.Segment;
 
 /**
- * {@link DmaDevice}'s streaming map calls ({@code mapSingle}, {@code mapPage}, {@code mapSg}):
+ * {@link DmaDevice}'s map calls. Streaming ({@code mapSingle}, {@code mapPage}, {@code mapSg}):
  * checks the driver's arguments, runs the map-time debug checks ({@link MapChecks}), then maps
  * on the device's one path, direct (with bouncing above the mask) or dma-iommu ({@link
- * IommuPath}), and registers the mapping in the device's {@link DeviceState}.
+ * IommuPath}), and registers the mapping in the device's {@link DeviceState}. Coherent
+ * ({@code dma_alloc_coherent}): takes the pages (below the DMA mask on the direct path,
+ * anywhere over an IOMMU), prepares and zeroes them as the device will see them, maps them
+ * through the IOMMU if there is one, and registers the buffer.
  *
  * <p>Thread-safety: safe for concurrent use; it holds no state of its own. The direct path plans
  * its chunks (reserving bounce buffers) and registers the mapping under the device's lock, in
  * one {@link DeviceState#addWhileAttached}; the IOMMU path checks the device is attached under
- * the lock, maps outside it and registers under it again. Cache maintenance, copies and IOMMU
- * work run outside the lock.
+ * the lock, maps outside it and registers under it again. Coherent pages are taken under the
+ * lock ({@link DeviceState#whileAttached}) and the buffer registered under it. Cache
+ * maintenance, zeroing, copies and IOMMU work run outside the lock.
  */
-final class StreamingMapper {
+final class DeviceMapper {
     private final DmaDevice device;
     private final PageAllocator memory;
     private final DeviceParams params;
@@ -33,7 +37,7 @@ final class StreamingMapper {
     private final DeviceState state;
     private final DeviceChecks checks;
 
-    StreamingMapper(DmaDevice device, PageAllocator memory, DeviceParams params, IommuPath iommu,
+    DeviceMapper(DmaDevice device, PageAllocator memory, DeviceParams params, IommuPath iommu,
             DeviceDebug debug, DeviceState state, DeviceChecks checks) {
         this.device = device;
         this.memory = memory;
@@ -149,5 +153,51 @@ final class StreamingMapper {
         // detached while mapping: nothing may stay behind
         iommu.unmap(cpu, mapped);
         throw state.detachedError();
+    }
+
+    /** {@link DmaDevice#allocCoherent}: nothing stays allocated or mapped when it throws. */
+    CoherentBuffer allocCoherent(Cpu cpu, int size) {
+        checks.checkCpu(cpu);
+        Checks.positive(size, "size");
+        List<StackTraceElement> at = debug.capture();
+        // dma-iommu takes any pages (the IOVA is below the mask); dma-direct pages below it
+        CpuBuffer pages = state.whileAttached(() -> iommu != null
+                ? memory.allocate(size) : memory.allocateWithin(params.dmaMask(), size));
+        long whole = roundUpToPage(size);
+        prepare(cpu, pages, whole);
+        IommuMapped mapped = null;
+        if (iommu != null) {
+            try {
+                mapped = iommu.mapCoherent(cpu, pages.paddr(), whole);
+            } catch (RuntimeException e) {
+                memory.free(pages);
+                throw e;
+            }
+        }
+        long dma = mapped == null ? pages.paddr() : mapped.dmaSegments().get(0).dmaAddress();
+        CoherentBuffer buffer = new CoherentBuffer(device, pages, size, dma, mapped, cpu, at);
+        if (state.addIfAttached(buffer)) {
+            return buffer;
+        }
+        // detached while mapping: nothing may stay behind
+        if (mapped != null) {
+            iommu.unmap(cpu, mapped);
+        }
+        memory.free(pages);
+        throw state.detachedError();
+    }
+
+    /** Zeroes {@code whole} bytes of fresh coherent pages as the device will see them. */
+    private void prepare(Cpu cpu, CpuBuffer pages, long whole) {
+        if (params.coherent()) {
+            cpu.store(pages.paddr(), new byte[(int) whole], 0, (int) whole);
+        } else {
+            DirectOps.prepCoherent(cpu, pages.paddr(), whole);
+            memory.machine().memory().fill(pages.paddr(), whole, (byte) 0);
+        }
+    }
+
+    private static int roundUpToPage(int size) {
+        return (int) (((long) size + PageAllocator.PAGE_SIZE - 1) & -PageAllocator.PAGE_SIZE);
     }
 }
