@@ -45,9 +45,9 @@ import org.openjdk.jmh.annotations.Warmup;
 public class TeardownBenchmark {
     // C2 compiles a method after about 10,000 invocations or loop back-edges: 5,000 teardowns
     // run each per-teardown method 5,000 times and its loops far more often
-    static final int WARM_TEARDOWNS = 5000;
+    private static final int WARM_TEARDOWNS = 5000;
     // the whole warm-up costs at most this per fork (the fast strategies need about a second)
-    static final long WARM_MILLIS = 3000;
+    private static final long WARM_MILLIS = 3000;
     // two last-level tables' worth: the 1 GiB chunk's tree has leaf tables to free in a batch
     private static final long WARM_BYTES = 4 * BenchRig.MIB;
 
