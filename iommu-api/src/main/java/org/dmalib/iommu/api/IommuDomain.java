@@ -2,6 +2,7 @@ package org.dmalib.iommu.api;
 
 import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import com.google.errorprone.annotations.CheckReturnValue;
+import java.util.Objects;
 import java.util.OptionalLong;
 
 /**
@@ -55,6 +56,52 @@ public interface IommuDomain {
      * @throws IommuException for other driver failures; nothing is changed in every case
      */
     void map(long iova, long paddr, long size, IommuProt prot);
+
+    /**
+     * Maps physically discontiguous runs at consecutive device addresses in one call
+     * ({@code iommu_map_sg}): run {@code i}, {@code [paddrs[i], paddrs[i] + sizes[i])}, at
+     * {@code iova} plus the sizes of the runs before it. Each run is split as {@link #map} splits
+     * its range; the core hands the driver the smallest-size pages of consecutive runs together,
+     * so a driver that walks the list itself (see
+     * {@link org.dmalib.iommu.api.spi.IommuDomainOps#mapPageList}) descends its tables once per
+     * table rather than once per page. No IOTLB invalidation is issued.
+     *
+     * <p>All or nothing: if any run is refused or the driver fails part-way, what this call
+     * mapped is unmapped (with a sync) and the exception is thrown; the domain is as before.
+     * This default maps the runs one by one with {@link #map}.
+     *
+     * @param iova device address of the first run: a multiple of the smallest page size
+     * @param paddrs each run's physical address: not negative, a multiple of the smallest page size
+     * @param sizes each run's bytes: a multiple of the smallest page size; 0 maps nothing
+     * @param count how many runs, from index 0: {@code 0 <= count <= min(paddrs.length,
+     *     sizes.length)}; 0 maps nothing
+     * @param prot the protection of every run: READ or WRITE (or both) must be set
+     * @throws IndexOutOfBoundsException if {@code count} is negative or longer than an array
+     * @throws UnalignedException naming the first run not aligned to the smallest page size
+     * @throws OutOfRangeException if a value is negative, a run wraps, or the runs leave the
+     *     aperture
+     * @throws InvalidProtException if {@code prot} has neither READ nor WRITE
+     * @throws AlreadyMappedException if part of the range is mapped (from the driver)
+     * @throws IommuException for other driver failures; nothing is changed in every case
+     */
+    default void mapRuns(long iova, long[] paddrs, long[] sizes, int count, IommuProt prot) {
+        Objects.checkFromIndexSize(0, count, Math.min(paddrs.length, sizes.length));
+        long offset = 0;
+        try {
+            for (int i = 0; i < count; i++) {
+                map(iova + offset, paddrs[i], sizes[i], prot);
+                offset += sizes[i];
+            }
+        } catch (RuntimeException e) {
+            long undone = offset == 0 ? 0 : unmap(iova, offset);
+            if (undone != offset) {
+                e.addSuppressed(new IllegalStateException(String.format(
+                        "undo of a failed mapRuns: unmapped=0x%x of mapped=0x%x at iova=0x%x",
+                        undone, offset, iova)));
+            }
+            throw e;
+        }
+    }
 
     /**
      * Unmaps {@code [iova, iova + size)} and syncs the IOTLB before returning

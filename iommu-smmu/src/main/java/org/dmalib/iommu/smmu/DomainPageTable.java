@@ -30,6 +30,9 @@ interface DomainPageTable {
     /** See {@code ArmLpaePageTable.mapPages}: bytes mapped, never TLB work. */
     long mapPages(long iova, long paddr, long pgsize, long pgcount, IommuProt prot);
 
+    /** See {@code ArmLpaePageTable.mapPageList}: granule pages of a list, one table's worth. */
+    long mapPageList(long iova, long[] paddrs, int from, int count, IommuProt prot);
+
     /** See {@code ArmLpaePageTable.unmapPages}: bytes unmapped, 0 at a hole. */
     long unmapPages(long iova, long pgsize, long pgcount, IotlbGather gather);
 

@@ -55,6 +55,11 @@ final class PageTableAdapter implements DomainPageTable {
     }
 
     @Override
+    public long mapPageList(long iova, long[] paddrs, int from, int count, IommuProt prot) {
+        return table.mapPageList(iova, paddrs, from, count, prot);
+    }
+
+    @Override
     public long unmapPages(long iova, long pgsize, long pgcount, IotlbGather gather) {
         return table.unmapPages(iova, pgsize, pgcount, gather);
     }

@@ -57,6 +57,28 @@ final class SmmuDomain implements IommuDomainOps {
         }
     }
 
+    /**
+     * {@inheritDoc} The domain's LPAE table maps the run in one walk, up to the end of the
+     * last-level table.
+     *
+     * @throws IllegalArgumentException naming {@code pgsize} if it is not the table's granule
+     */
+    @Override
+    public long mapPageList(long iova, long pgsize, long[] paddrs, int from, int count,
+            IommuProt prot) {
+        checkLive();
+        long granule = table.pageSizes().minPageSize();
+        if (pgsize != granule) {
+            throw new IllegalArgumentException(String.format(
+                    "mapPageList: pgsize=0x%x is not the granule 0x%x", pgsize, granule));
+        }
+        try {
+            return table.mapPageList(iova, paddrs, from, count, prot);
+        } finally {
+            flush.setLiveEntries(table.leafCount());
+        }
+    }
+
     @Override
     public long unmapPages(long iova, long pgsize, long pgcount, IotlbGather gather) {
         checkLive();

@@ -93,37 +93,77 @@ final class CoreDomain implements GatheringDomain {
             return;
         }
         checkAperture(iova, size);
+        RunMapper runs = new RunMapper(ops, pageSizes, prot, iova, size, false);
+        try {
+            runs.add(paddr, size);
+        } catch (RuntimeException e) {
+            undoMap(iova, runs.mapped(), e);
+            throw e;
+        }
+    }
 
-        long mapped = 0;
-        RuntimeException failure = null;
-        while (mapped < size) {
-            PageRun run = pageSizes.pgsize(iova + mapped, paddr + mapped, size - mapped);
-            long n;
-            try {
-                n = ops.mapPages(iova + mapped, paddr + mapped, run.pgsize(), run.pgcount(), prot);
-            } catch (MapPagesException e) {
-                if (isValidCount(e.mapped(), run, true)) {
-                    mapped += e.mapped();
-                    failure = e.reason();
-                } else {
-                    failure = driverBug("mapPages reported", e.mapped(), iova + mapped, run);
-                    failure.addSuppressed(e);
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here every run is checked before anything is mapped, and smallest-size pages of
+     * consecutive runs reach the driver together, as page lists
+     * ({@link IommuDomainOps#mapPageList}, one table's worth at most per call); larger pages
+     * go to {@link IommuDomainOps#mapPages} as in {@link #map}. Traced as one map event whose
+     * physical address is the first run's.
+     */
+    @Override
+    public void mapRuns(long iova, long[] paddrs, long[] sizes, int count, IommuProt prot) {
+        Objects.requireNonNull(prot, "prot");
+        Objects.checkFromIndexSize(0, count, Math.min(paddrs.length, sizes.length));
+        MapEvent event = new MapEvent();
+        event.start();
+        long total = 0;
+        boolean succeeded = false;
+        try {
+            total = checkRuns(iova, paddrs, sizes, count, prot);
+            if (total > 0) {
+                RunMapper runs = new RunMapper(ops, pageSizes, prot, iova, total, true);
+                try {
+                    for (int i = 0; i < count; i++) {
+                        runs.add(paddrs[i], sizes[i]);
+                    }
+                    runs.flush();
+                } catch (RuntimeException e) {
+                    undoMap(iova, runs.mapped(), e);
+                    throw e;
                 }
-                break;
-            } catch (RuntimeException e) {
-                failure = e;
-                break;
             }
-            if (!isValidCount(n, run, false)) {
-                failure = driverBug("mapPages returned", n, iova + mapped, run);
-                break;
+            succeeded = true;
+        } finally {
+            event.finish(iova, count > 0 ? paddrs[0] : 0, total, prot, type, strategy, succeeded);
+        }
+    }
+
+    /** Checks every run of a {@link #mapRuns} call as {@link #map} checks its range; returns the total. */
+    private long checkRuns(long iova, long[] paddrs, long[] sizes, int count, IommuProt prot) {
+        if (!prot.isValidForMap()) {
+            throw new InvalidProtException(prot);
+        }
+        long min = pageSizes.minPageSize();
+        long total = 0;
+        for (int i = 0; i < count; i++) {
+            long p = paddrs[i];
+            long size = sizes[i];
+            if (iova < 0 || p < 0 || size < 0 || p > Long.MAX_VALUE - size
+                    || total > Long.MAX_VALUE - iova - size) {
+                throw new OutOfRangeException(String.format(
+                        "mapRuns: run %d iova=0x%x paddr=0x%x size=0x%x must not be negative or wrap",
+                        i, iova + total, p, size));
             }
-            mapped += n;
+            if (((iova | p | size) & (min - 1)) != 0) {
+                throw UnalignedException.map(iova + total, p, size, min);
+            }
+            total += size;
         }
-        if (failure != null) {
-            undoMap(iova, mapped, failure);
-            throw failure;
+        if (total > 0) {
+            checkAperture(iova, total);
         }
+        return total;
     }
 
     /** iommu_map's unwind: unmap (with a sync) what this call mapped before it failed. */
@@ -192,8 +232,8 @@ final class CoreDomain implements GatheringDomain {
             if (n == 0) {
                 break;
             }
-            if (!isValidCount(n, run, false)) {
-                throw driverBug("unmapPages returned", n, at, run);
+            if (!RunMapper.isValidCount(n, run.pgsize(), run.pgcount(), false)) {
+                throw RunMapper.driverBug("unmapPages returned", n, at, run);
             }
             unmapped += n;
         }
@@ -224,19 +264,6 @@ final class CoreDomain implements GatheringDomain {
         if (iova > apertureEnd || size - 1 > apertureEnd - iova) {
             throw OutOfRangeException.outsideAperture(iova, size, APERTURE_START, apertureEnd);
         }
-    }
-
-    /** A count the SPI contract allows: a multiple of pgsize, at most the run, zero if allowed. */
-    private static boolean isValidCount(long bytes, PageRun run, boolean zeroAllowed) {
-        return (zeroAllowed ? bytes >= 0 : bytes > 0)
-                && bytes <= run.bytes()
-                && (bytes & (run.pgsize() - 1)) == 0;
-    }
-
-    private static IllegalStateException driverBug(String what, long bytes, long iova, PageRun run) {
-        return new IllegalStateException(String.format(
-                "driver bug: %s bytes=0x%x for iova=0x%x pgsize=0x%x pgcount=%d",
-                what, bytes, iova, run.pgsize(), run.pgcount()));
     }
 
     @Override

@@ -38,6 +38,36 @@ public interface IommuDomainOps {
     long mapPages(long iova, long paddr, long pgsize, long pgcount, IommuProt prot);
 
     /**
+     * Maps smallest-size pages at consecutive device addresses to a list of physical pages, the
+     * scatterlist walk of {@link org.dmalib.iommu.api.IommuDomain#mapRuns}: page {@code i}
+     * ({@code from <= i < from + count}) at {@code iova + (i - from) * pgsize} to
+     * {@code paddrs[i]}. May map fewer pages than asked (a page table stops at the end of the
+     * current table); the core then calls again for the rest. The default maps the list's
+     * physically contiguous prefix with one {@link #mapPages}; a driver whose tables can take a
+     * run of unrelated pages in one walk overrides it.
+     *
+     * @param iova device address, a multiple of {@code pgsize}
+     * @param pgsize the domain's smallest page size
+     * @param paddrs physical addresses, each a multiple of {@code pgsize}
+     * @param from the run's first page in {@code paddrs}
+     * @param count pages: positive, {@code from + count <= paddrs.length}
+     * @param prot the protection: READ or WRITE is set
+     * @return the bytes mapped: a positive multiple of {@code pgsize}, at most
+     *     {@code pgsize * count}
+     * @throws MapPagesException on failure after mapping some pages: it carries the bytes
+     *     mapped and the reason
+     * @throws IommuException on failure before mapping anything
+     */
+    default long mapPageList(long iova, long pgsize, long[] paddrs, int from, int count,
+            IommuProt prot) {
+        int n = 1;
+        while (n < count && paddrs[from + n] == paddrs[from] + n * pgsize) {
+            n++;
+        }
+        return mapPages(iova, paddrs[from], pgsize, n, prot);
+    }
+
+    /**
      * Unmaps {@code pgcount} pages of {@code pgsize} bytes from {@code iova}
      * ({@code unmap_pages}). Leaf invalidations go to {@code gather} (through
      * {@link FlushOps#addPage}, skipped when the gather is queued); walk-cache invalidations of

@@ -268,32 +268,27 @@ public final class IommuDmaOps {
     }
 
     /**
-     * {@code iommu_map_sg}: maps physically contiguous runs of spans with one domain map each;
-     * on failure unmaps (with a sync) what it mapped and rethrows.
+     * {@code iommu_map_sg}: the physically contiguous runs of spans merged, then mapped in one
+     * {@link org.dmalib.iommu.api.IommuDomain#mapRuns} call (the driver walks the list); on
+     * failure the domain has unmapped (with a sync) what it mapped, and the exception is
+     * rethrown.
      */
     private void mapRuns(long iova, SgLayout layout, IommuProt prot) {
-        long mapped = 0;
-        try {
-            long start = layout.spanStart(0);
-            long len = layout.span(0);
-            for (int i = 1; i < layout.size(); i++) {
-                if (layout.spanStart(i) == start + len) {
-                    len += layout.span(i);
-                    continue;
-                }
-                dma.domain().map(iova + mapped, start, len, prot);
-                mapped += len;
-                start = layout.spanStart(i);
-                len = layout.span(i);
+        long[] starts = new long[layout.size()];
+        long[] lengths = new long[layout.size()];
+        int runs = 0;
+        starts[0] = layout.spanStart(0);
+        lengths[0] = layout.span(0);
+        for (int i = 1; i < layout.size(); i++) {
+            if (layout.spanStart(i) == starts[runs] + lengths[runs]) {
+                lengths[runs] += layout.span(i);
+            } else {
+                runs++;
+                starts[runs] = layout.spanStart(i);
+                lengths[runs] = layout.span(i);
             }
-            dma.domain().map(iova + mapped, start, len, prot);
-        } catch (RuntimeException e) {
-            if (mapped > 0) {
-                // iommu_map_sg's undo is iommu_unmap: gathered and synced before returning
-                dma.unmapStrict(iova, mapped);
-            }
-            throw e;
         }
+        dma.domain().mapRuns(iova, starts, lengths, runs + 1, prot);
     }
 
     static long alignUp(long value, long granule) {

@@ -159,6 +159,76 @@ public final class ArmLpaePageTable {
         return size;
     }
 
+    /**
+     * Maps granule pages at consecutive device addresses to the physical pages of a list: page
+     * {@code i} ({@code from <= i < from + count}) at {@code iova + (i - from) * granule} to
+     * {@code paddrs[i]}, at most up to the end of the last-level table that holds
+     * {@code iova}'s entry. This is the scatterlist walk Russell King asked of IOMMU drivers: one
+     * descent to the last-level table for the whole run instead of one per page, the entries
+     * checked in one read and written in one store, synced once. Every entry is checked before
+     * any is written: a failure maps nothing. No TLB maintenance, as {@link #mapPages}.
+     *
+     * @param iova device address: a multiple of the granule, below {@code 2^ias}
+     * @param paddrs physical page addresses: each a multiple of the granule, below {@code 2^oas}
+     * @param from the first page of the run in {@code paddrs}
+     * @param count pages wanted: positive, {@code from + count <= paddrs.length}
+     * @param prot READ or WRITE must be set
+     * @return bytes mapped: the granule times {@code min(count, entries left in the table)}
+     * @throws IndexOutOfBoundsException if {@code from} and {@code count} leave {@code paddrs}
+     * @throws IllegalArgumentException naming {@code count} if not positive
+     * @throws UnalignedException naming the first unaligned physical address
+     * @throws OutOfRangeException if {@code iova} is beyond the IAS, or naming the first page
+     *     beyond the OAS
+     * @throws InvalidProtException if {@code prot} grants neither read nor write
+     * @throws AlreadyMappedException naming the first mapped IOVA in the way; nothing is mapped
+     * @throws org.dmalib.iommu.smmu.PageTableMemoryException if a table cannot be allocated;
+     *     nothing is mapped (tables already installed on the way stay, empty)
+     * @throws IllegalStateException if the table has been freed
+     */
+    public long mapPageList(long iova, long[] paddrs, int from, int count, IommuProt prot) {
+        Objects.requireNonNull(prot, "prot");
+        if (count <= 0) {
+            throw new IllegalArgumentException("mapPageList: count=" + count + " must be positive");
+        }
+        Objects.checkFromIndexSize(from, count, paddrs.length);
+        long pgsize = config.granule();
+        int level = checkRun("mapPageList", iova, pgsize, count);
+        int n = Math.min(count, config.maxEntries(iova, level)); // one table: <= 8192
+        for (int i = from; i < from + n; i++) {
+            long p = paddrs[i];
+            if ((p & (pgsize - 1)) != 0) {
+                throw new UnalignedException(String.format(
+                        "mapPageList: paddr=0x%x (page %d) is not a multiple of granule=0x%x",
+                        p, i, pgsize));
+            }
+            if (p < 0 || (p + pgsize - 1) >>> config.oas() != 0) {
+                throw new OutOfRangeException(String.format(
+                        "mapPageList: paddr=0x%x (page %d) is beyond oas=%d", p, i, config.oas()));
+            }
+        }
+        if (!prot.isValidForMap()) {
+            throw new InvalidProtException(prot);
+        }
+        long table = descendForMap(iova, level);
+        long first = PteAccess.entry(table, config.index(iova, level));
+        byte[] raw = ptes.loadRun(first, n);
+        for (int k = 0; k < n; k++) {
+            // a last-level entry is empty or a page: no table can be in the way
+            if (LpaePte.isLeaf(PteAccess.pte(raw, k), level)) {
+                throw new AlreadyMappedException(iova + k * pgsize);
+            }
+        }
+        long attrs = LpaePte.protToPte(prot);
+        for (int k = 0; k < n; k++) {
+            PteAccess.putPte(raw, k, LpaePte.leaf(paddrs[from + k], attrs, level));
+        }
+        ptes.storeRun(first, raw);
+        addLeaves(table, level, n);
+        ptes.sync(first, n);
+        // as mapPages: visible to a coherent walker through the fabric, cleaned for another
+        return n * pgsize;
+    }
+
     /** __arm_lpae_map above the target level: returns the table holding the leaves. */
     private long descendForMap(long iova, int target) {
         long table = pgd;
@@ -187,13 +257,19 @@ public final class ArmLpaePageTable {
         return table;
     }
 
-    /** arm_lpae_init_pte: check all n entries, free empty tables, write the leaves, sync once. */
+    /**
+     * arm_lpae_init_pte: check all n entries, free empty tables, write the leaves, sync once. The
+     * n entries are read in one run and written in one run (the same lines, in the same order,
+     * as entry by entry; see {@link PteAccess#loadRun}).
+     */
     private void installLeaves(
             long table, long iova, long paddr, long pgsize, long n, int level, long attrs) {
         long first = PteAccess.entry(table, config.index(iova, level));
+        int count = (int) n; // n <= 8192 entries: one table
+        byte[] raw = ptes.loadRun(first, count);
         boolean anyTable = false;
-        for (long k = 0; k < n; k++) {
-            long pte = ptes.load(PteAccess.entry(first, k));
+        for (int k = 0; k < count; k++) {
+            long pte = PteAccess.pte(raw, k);
             if (LpaePte.isLeaf(pte, level)) {
                 throw new AlreadyMappedException(iova + k * pgsize);
             }
@@ -206,17 +282,18 @@ public final class ArmLpaePageTable {
             }
         }
         if (anyTable) {
-            for (long k = 0; k < n; k++) {
-                long ptep = PteAccess.entry(first, k);
-                long pte = ptes.load(ptep);
+            // removing one table changes only its own entry: the run read above stays current
+            for (int k = 0; k < count; k++) {
+                long pte = PteAccess.pte(raw, k);
                 if (LpaePte.isTable(pte, level)) {
-                    removeTable(ptep, pte, iova + k * pgsize, pgsize, level);
+                    removeTable(PteAccess.entry(first, k), pte, iova + k * pgsize, pgsize, level);
                 }
             }
         }
-        for (long k = 0; k < n; k++) {
-            ptes.store(PteAccess.entry(first, k), LpaePte.leaf(paddr + k * pgsize, attrs, level));
+        for (int k = 0; k < count; k++) {
+            PteAccess.putPte(raw, k, LpaePte.leaf(paddr + k * pgsize, attrs, level));
         }
+        ptes.storeRun(first, raw);
         addLeaves(table, level, n);
         ptes.sync(first, n);
     }
@@ -283,32 +360,36 @@ public final class ArmLpaePageTable {
             table = LpaePte.toPaddr(pte);
         }
         long first = PteAccess.entry(table, config.index(iova, level));
-        long k = 0;
+        // the n entries in one run: past a hole (Linux WARNs and stops there) this reads
+        // entries Linux would not, the only difference from reading them one by one
+        int count = (int) n; // n <= 8192 entries: one table
+        byte[] raw = ptes.loadRun(first, count);
+        int k = 0;
         long leaves = 0;
-        for (; k < n; k++) {
-            long ptep = PteAccess.entry(first, k);
-            long pte = ptes.load(ptep);
+        for (; k < count; k++) {
+            long pte = PteAccess.pte(raw, k);
             if (pte == 0) {
                 break;
             }
             if (LpaePte.isTable(pte, level)) {
-                removeTable(ptep, pte, iova + k * pgsize, pgsize, level); // counts its leaves
+                // counts its leaves; changes only its own entry, which the run below clears again
+                removeTable(PteAccess.entry(first, k), pte, iova + k * pgsize, pgsize, level);
             } else {
                 leaves++;
             }
         }
         addLeaves(table, level, -leaves);
-        for (long j = 0; j < k; j++) {
-            ptes.store(PteAccess.entry(first, j), 0);
+        if (k > 0) {
+            ptes.storeRun(first, new byte[k * Long.BYTES]); // k zero entries
         }
         // the cleared entries reach a non-coherent walker before the caller's TLB sync
         ptes.sync(first, k);
         if (!gather.isQueued()) {
-            for (long j = 0; j < k; j++) {
+            for (int j = 0; j < k; j++) {
                 set.flushOps.addPage(gather, iova + j * pgsize, pgsize);
             }
         }
-        return k * pgsize;
+        return (long) k * pgsize;
     }
 
     /**

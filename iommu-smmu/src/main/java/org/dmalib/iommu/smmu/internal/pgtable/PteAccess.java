@@ -57,6 +57,40 @@ final class PteAccess {
     }
 
     /**
+     * Loads {@code count} consecutive PTEs from {@code ptep} in one access through this CPU's
+     * cache: the same lines, filled in the same order, as {@code count} {@link #load}s, in one
+     * transaction of the machine instead of one per entry.
+     *
+     * @param count entries, at least 1; the run lies inside one table
+     * @return the raw little-endian entries, read with {@link #pte}
+     */
+    byte[] loadRun(long ptep, int count) {
+        byte[] raw = new byte[count * PTE_BYTES];
+        cpu.load(ptep, raw, 0, raw.length);
+        return raw;
+    }
+
+    /** Returns entry {@code i} of a run {@link #loadRun} read (or {@link #putPte} wrote). */
+    static long pte(byte[] raw, int i) {
+        return (long) PTE_VIEW.get(raw, i * PTE_BYTES);
+    }
+
+    /** Writes entry {@code i} of a run for {@link #storeRun}. */
+    static void putPte(byte[] raw, int i, long pte) {
+        PTE_VIEW.set(raw, i * PTE_BYTES, pte);
+    }
+
+    /**
+     * Stores a run of consecutive PTEs from {@code ptep} in one access: the same lines, dirtied in
+     * the same order, as one {@link #store} per entry.
+     *
+     * @param raw the entries, little-endian (see {@link #putPte}); the run lies inside one table
+     */
+    void storeRun(long ptep, byte[] raw) {
+        cpu.store(ptep, raw, 0, raw.length);
+    }
+
+    /**
      * Makes {@code count} consecutive PTEs from {@code ptep} visible to the walker
      * ({@code __arm_lpae_sync_pte}: {@code dma_sync_single_for_device} of the batch): one clean per
      * line and one barrier for the batch; nothing with a coherent walker.
@@ -139,14 +173,13 @@ final class PteAccess {
             return 1;
         }
         int n = c.entries(level);
-        byte[] raw = new byte[n * PTE_BYTES];
-        cpu.load(table, raw, 0, raw.length);
+        byte[] raw = loadRun(table, n);
         long[] leafTables = level + 1 == LpaeConfig.LAST_LEVEL ? new long[n] : null;
         int leafTableCount = 0;
         int freed = 0;
         long leaves = 0;
         for (int i = 0; i < n; i++) {
-            long pte = (long) PTE_VIEW.get(raw, i * PTE_BYTES);
+            long pte = pte(raw, i);
             if (LpaePte.isTable(pte, level)) {
                 long child = LpaePte.toPaddr(pte);
                 if (leafTables != null) {

@@ -1,0 +1,139 @@
+package org.dmalib.iommu.api.spi;
+
+import org.dmalib.iommu.api.PageRun;
+import org.dmalib.iommu.api.PageSizes;
+import org.dmalib.iommu.api.IommuProt;
+
+/**
+ * One map call of the core in progress: the {@code iommu_pgsize} loop over the driver's
+ * {@link IommuDomainOps#mapPages}, and for {@link CoreDomain#mapRuns} the smallest-size pages of
+ * consecutive runs collected into a page list for {@link IommuDomainOps#mapPageList}. Every
+ * count the driver returns is checked against the SPI contract. Runs are mapped in IOVA order
+ * from the call's first address, so what is mapped is always a prefix: {@link #mapped} bytes,
+ * which the core unmaps if the call fails.
+ *
+ * <p>Not thread-safe: one instance per call, on the caller's thread.
+ */
+final class RunMapper {
+    // one 4K last-level table's worth of pages: a driver maps at most a table per list call
+    private static final int LIST_PAGES = 512;
+
+    private final IommuDomainOps ops;
+    private final PageSizes pageSizes;
+    private final IommuProt prot;
+    private final long iova;
+    private final long min;
+    private final long[] pages; // null when smallest pages are mapped run by run
+    private int pending;        // pages collected in the list, not yet handed to the driver
+    private long mapped;
+
+    /**
+     * Starts a map call at {@code iova}.
+     *
+     * @param total the bytes the call maps: at least 1, sizes the page list
+     * @param listPages whether smallest-size pages are collected into page lists
+     */
+    RunMapper(IommuDomainOps ops, PageSizes pageSizes, IommuProt prot, long iova, long total,
+            boolean listPages) {
+        this.ops = ops;
+        this.pageSizes = pageSizes;
+        this.prot = prot;
+        this.iova = iova;
+        this.min = pageSizes.minPageSize();
+        this.pages = listPages ? new long[(int) Math.min(LIST_PAGES, total / min)] : null;
+    }
+
+    /** Returns the bytes mapped from the call's first address so far. */
+    long mapped() {
+        return mapped;
+    }
+
+    /**
+     * Maps the next run, {@code size} bytes from {@code paddr}, at the next device address. The
+     * arguments are checked by the caller (aligned, not negative, inside the aperture).
+     *
+     * @throws RuntimeException the driver's failure (or a contract breach it committed); what
+     *     was mapped before it stays counted in {@link #mapped}
+     */
+    void add(long paddr, long size) {
+        long p = paddr;
+        long left = size;
+        while (left > 0) {
+            long at = iova + mapped + pending * min;
+            PageRun run = pageSizes.pgsize(at, p, left);
+            long n;
+            if (pages != null && run.pgsize() == min) {
+                n = Math.min(run.pgcount(), pages.length - pending) * min;
+                for (long b = 0; b < n; b += min) {
+                    pages[pending++] = p + b;
+                }
+                if (pending == pages.length) {
+                    flush();
+                }
+            } else {
+                flush();
+                n = mapPages(at, p, run);
+                mapped += n;
+            }
+            p += n;
+            left -= n;
+        }
+    }
+
+    /** Hands the collected page list to the driver, until every page of it is mapped. */
+    void flush() {
+        int done = 0;
+        while (done < pending) {
+            long at = iova + mapped;
+            long n;
+            try {
+                n = ops.mapPageList(at, min, pages, done, pending - done, prot);
+            } catch (MapPagesException e) {
+                throw partial(e, "mapPageList reported", at, new PageRun(min, pending - done));
+            }
+            if (!isValidCount(n, min, pending - done, false)) {
+                throw driverBug("mapPageList returned", n, at, new PageRun(min, pending - done));
+            }
+            mapped += n;
+            done += (int) (n / min);
+        }
+        pending = 0;
+    }
+
+    private long mapPages(long at, long p, PageRun run) {
+        long n;
+        try {
+            n = ops.mapPages(at, p, run.pgsize(), run.pgcount(), prot);
+        } catch (MapPagesException e) {
+            throw partial(e, "mapPages reported", at, run);
+        }
+        if (!isValidCount(n, run.pgsize(), run.pgcount(), false)) {
+            throw driverBug("mapPages returned", n, at, run);
+        }
+        return n;
+    }
+
+    /** Counts a driver's partial map and returns its reason to throw (or the breach of contract). */
+    private RuntimeException partial(MapPagesException e, String what, long at, PageRun run) {
+        if (!isValidCount(e.mapped(), run.pgsize(), run.pgcount(), true)) {
+            IllegalStateException bug = driverBug(what, e.mapped(), at, run);
+            bug.addSuppressed(e);
+            return bug;
+        }
+        mapped += e.mapped();
+        return e.reason();
+    }
+
+    /** A count the SPI contract allows: a multiple of pgsize, at most the run, zero if allowed. */
+    static boolean isValidCount(long bytes, long pgsize, long pgcount, boolean zeroAllowed) {
+        return (zeroAllowed ? bytes >= 0 : bytes > 0)
+                && bytes / pgsize <= pgcount
+                && (bytes & (pgsize - 1)) == 0;
+    }
+
+    static IllegalStateException driverBug(String what, long bytes, long iova, PageRun run) {
+        return new IllegalStateException(String.format(
+                "driver bug: %s bytes=0x%x for iova=0x%x pgsize=0x%x pgcount=%d",
+                what, bytes, iova, run.pgsize(), run.pgcount()));
+    }
+}

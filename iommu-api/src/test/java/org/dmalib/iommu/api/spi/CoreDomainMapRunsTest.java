@@ -1,0 +1,232 @@
+package org.dmalib.iommu.api.spi;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import org.dmalib.iommu.api.AlreadyMappedException;
+import org.dmalib.iommu.api.DomainType;
+import org.dmalib.iommu.api.InvalidProtException;
+import org.dmalib.iommu.api.InvalidationStrategy;
+import org.dmalib.iommu.api.IommuDomain;
+import org.dmalib.iommu.api.IommuProt;
+import org.dmalib.iommu.api.OutOfRangeException;
+import org.dmalib.iommu.api.PageSizes;
+import org.dmalib.iommu.api.UnalignedException;
+import org.junit.jupiter.api.Test;
+
+/** {@code iommu_map_sg} as {@link IommuDomain#mapRuns}: the core's page lists and its undo. */
+class CoreDomainMapRunsTest {
+    private static final long SZ_4K = 1L << 12;
+    private static final long SZ_2M = 1L << 21;
+    private static final PageSizes LPAE_4K = PageSizes.of(SZ_4K, SZ_2M, 1L << 30);
+    private static final IommuProt RW = IommuProt.READ_WRITE;
+
+    private final FakePageTable table = new FakePageTable(SZ_4K, InvalidationStrategy.LINUX, true);
+    private final GatheringDomain domain = domainOver(table);
+
+    private static GatheringDomain domainOver(IommuDomainOps ops) {
+        return IommuDomains.create(ops, LPAE_4K, DomainType.DMA, InvalidationStrategy.LINUX, 48);
+    }
+
+    /** A driver that maps a whole page list per call and records each list's length. */
+    private static class ListDriver extends DelegatingDomainOps {
+        final List<Integer> lists = new ArrayList<>();
+
+        ListDriver(FakePageTable table) {
+            super(table);
+        }
+
+        @Override
+        public long mapPageList(long iova, long pgsize, long[] paddrs, int from, int count,
+                IommuProt prot) {
+            lists.add(count);
+            for (int i = 0; i < count; i++) {
+                long n = table.mapPages(iova + i * pgsize, paddrs[from + i], pgsize, 1, prot);
+                assertEquals(pgsize, n);
+            }
+            return count * pgsize;
+        }
+    }
+
+    @Test
+    void runs_go_one_after_another_and_contiguous_pages_reach_a_default_driver_together() {
+        long iova = 0x10_0000;
+        domain.mapRuns(iova, new long[] {0x5000, 0x30000, 0x9000}, new long[] {SZ_4K, 2 * SZ_4K,
+                SZ_4K}, 3, RW);
+        // the default mapPageList maps the list's contiguous prefix with one mapPages
+        assertEquals(List.of(new FakePageTable.MapCall(iova, 0x5000, SZ_4K, 1),
+                        new FakePageTable.MapCall(iova + SZ_4K, 0x30000, SZ_4K, 2),
+                        new FakePageTable.MapCall(iova + 3 * SZ_4K, 0x9000, SZ_4K, 1)),
+                table.mapCalls);
+        assertEquals(OptionalLong.of(0x5abcL), domain.iovaToPhys(iova + 0xabc));
+        assertEquals(OptionalLong.of(0x31008L), domain.iovaToPhys(iova + 2 * SZ_4K + 8));
+        assertEquals(OptionalLong.of(0x9000L), domain.iovaToPhys(iova + 3 * SZ_4K));
+        assertEquals(0, table.invalidationActivity(), "map issues no invalidation");
+    }
+
+    @Test
+    void a_run_that_allows_blocks_gets_them_between_page_lists() {
+        // one page just below 2 MiB, then a 2 MiB run at a 2 MiB-aligned iova and paddr
+        ListDriver driver = new ListDriver(table);
+        GatheringDomain d = domainOver(driver);
+        d.mapRuns(SZ_2M - SZ_4K, new long[] {0x7000, 0x4000_0000L, 0x8000},
+                new long[] {SZ_4K, SZ_2M, SZ_4K}, 3, RW);
+        assertEquals(List.of(1, 1), driver.lists, "one page before the block, one after");
+        assertEquals(new FakePageTable.MapCall(SZ_2M, 0x4000_0000L, SZ_2M, 1), table.mapCalls.get(1));
+        assertEquals(OptionalLong.of(0x8000L), d.iovaToPhys(2 * SZ_2M));
+    }
+
+    @Test
+    void a_list_driver_gets_at_most_a_table_of_pages_per_call() {
+        ListDriver driver = new ListDriver(table);
+        GatheringDomain d = domainOver(driver);
+        int n = 600;
+        long[] paddrs = new long[n];
+        long[] sizes = new long[n];
+        for (int i = 0; i < n; i++) {
+            paddrs[i] = (2L * i + 1) * SZ_4K; // every other page: nothing contiguous
+            sizes[i] = SZ_4K;
+        }
+        d.mapRuns(0, paddrs, sizes, n, RW);
+        assertEquals(List.of(512, 88), driver.lists);
+        assertEquals(n, table.leaves.size());
+        assertEquals(OptionalLong.of(paddrs[599]), d.iovaToPhys(599 * SZ_4K));
+    }
+
+    @Test
+    void a_bad_run_is_refused_naming_it_before_anything_is_mapped() {
+        UnalignedException u = assertThrows(UnalignedException.class, () -> domain.mapRuns(
+                0, new long[] {0x1000, 0x2800}, new long[] {SZ_4K, SZ_4K}, 2, RW));
+        assertTrue(u.getMessage().contains("paddr=0x2800"), u.getMessage());
+        OutOfRangeException o = assertThrows(OutOfRangeException.class, () -> domain.mapRuns(
+                0, new long[] {0x1000, 0x2000}, new long[] {SZ_4K, -SZ_4K}, 2, RW));
+        assertTrue(o.getMessage().contains("run 1"), o.getMessage());
+        long end = domain.apertureEnd();
+        assertThrows(OutOfRangeException.class, () -> domain.mapRuns(
+                end + 1 - SZ_4K, new long[] {0, SZ_4K}, new long[] {SZ_4K, SZ_4K}, 2, RW));
+        assertThrows(InvalidProtException.class, () -> domain.mapRuns(
+                0, new long[] {0}, new long[] {SZ_4K}, 1, IommuProt.NONE));
+        assertThrows(IndexOutOfBoundsException.class, () -> domain.mapRuns(
+                0, new long[] {0}, new long[] {SZ_4K}, 2, RW));
+        assertThrows(IndexOutOfBoundsException.class, () -> domain.mapRuns(
+                0, new long[] {0}, new long[] {SZ_4K}, -1, RW));
+        assertTrue(table.mapCalls.isEmpty());
+        domain.mapRuns(0, new long[0], new long[0], 0, RW);
+        assertTrue(table.mapCalls.isEmpty(), "no runs map nothing");
+    }
+
+    @Test
+    void a_driver_failure_part_way_unmaps_with_a_sync_what_the_call_mapped() {
+        domain.map(0x40_0000, 0x1000, SZ_4K, RW); // an earlier mapping that must stay
+        table.failAtIova = 0x3000;
+        FakePageTable.NoMemory e = assertThrows(FakePageTable.NoMemory.class, () -> domain.mapRuns(
+                0x1000, new long[] {0x10000, 0x20000, 0x30000, 0x40000},
+                new long[] {SZ_4K, SZ_4K, SZ_4K, SZ_4K}, 4, RW));
+        assertTrue(e.getMessage().contains("iova=0x3000"), e.getMessage());
+        assertEquals(1, table.leaves.size(), "only the earlier mapping is left");
+        assertEquals(OptionalLong.empty(), domain.iovaToPhys(0x1000));
+        assertEquals(1, table.syncCalls, "the undo's unmap synced");
+    }
+
+    @Test
+    void a_list_driver_breaking_the_count_contract_is_reported() {
+        ListDriver liar = new ListDriver(table) {
+            @Override
+            public long mapPageList(long iova, long pgsize, long[] paddrs, int from, int count,
+                    IommuProt prot) {
+                super.mapPageList(iova, pgsize, paddrs, from, count, prot);
+                return (count + 1) * pgsize; // more than it was given
+            }
+        };
+        GatheringDomain d = domainOver(liar);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> d.mapRuns(
+                0, new long[] {0x1000, 0x3000}, new long[] {SZ_4K, SZ_4K}, 2, RW));
+        assertTrue(e.getMessage().contains("mapPageList returned"), e.getMessage());
+        assertEquals(2, table.leaves.size(),
+                "the core undoes only what the driver reported mapping: nothing, here");
+    }
+
+    @Test
+    void an_already_mapped_page_in_a_later_run_leaves_the_domain_as_before() {
+        domain.map(0x3000, 0x90000, SZ_4K, RW);
+        AlreadyMappedException e = assertThrows(AlreadyMappedException.class, () -> domain.mapRuns(
+                0x1000, new long[] {0x10000, 0x20000, 0x30000},
+                new long[] {SZ_4K, SZ_4K, SZ_4K}, 3, RW));
+        assertTrue(e.getMessage().contains("iova=0x3000"), e.getMessage());
+        assertEquals(1, table.leaves.size());
+        assertEquals(OptionalLong.of(0x90000L), domain.iovaToPhys(0x3000));
+    }
+
+    @Test
+    void the_interface_default_maps_run_by_run_and_undoes_a_failure() {
+        IommuDomain plain = new ForwardingDomain(domain); // only map, unmap: the default mapRuns
+        plain.mapRuns(0x1000, new long[] {0x10000, 0x30000}, new long[] {SZ_4K, 2 * SZ_4K}, 2, RW);
+        assertEquals(OptionalLong.of(0x31000L), plain.iovaToPhys(0x3000));
+        table.failAtIova = 0x6000;
+        assertThrows(FakePageTable.NoMemory.class, () -> plain.mapRuns(0x5000,
+                new long[] {0x50000, 0x60000}, new long[] {SZ_4K, SZ_4K}, 2, RW));
+        assertEquals(OptionalLong.empty(), plain.iovaToPhys(0x5000), "the first run was undone");
+        assertEquals(3, table.leaves.size(), "the first call's pages stay");
+        assertThrows(UnalignedException.class, () -> plain.mapRuns(0x9000,
+                new long[] {0x70000, 0x80800}, new long[] {SZ_4K, SZ_4K}, 2, RW));
+        assertEquals(OptionalLong.empty(), plain.iovaToPhys(0x9000));
+    }
+
+    /** A domain that forwards everything but {@code mapRuns}, which it leaves to the default. */
+    private static final class ForwardingDomain implements IommuDomain {
+        private final IommuDomain d;
+
+        ForwardingDomain(IommuDomain d) {
+            this.d = d;
+        }
+
+        @Override
+        public DomainType type() {
+            return d.type();
+        }
+
+        @Override
+        public InvalidationStrategy strategy() {
+            return d.strategy();
+        }
+
+        @Override
+        public PageSizes pageSizes() {
+            return d.pageSizes();
+        }
+
+        @Override
+        public long apertureStart() {
+            return d.apertureStart();
+        }
+
+        @Override
+        public long apertureEnd() {
+            return d.apertureEnd();
+        }
+
+        @Override
+        public void map(long iova, long paddr, long size, IommuProt prot) {
+            d.map(iova, paddr, size, prot);
+        }
+
+        @Override
+        public long unmap(long iova, long size) {
+            return d.unmap(iova, size);
+        }
+
+        @Override
+        public void flushIotlbAll() {
+            d.flushIotlbAll();
+        }
+
+        @Override
+        public OptionalLong iovaToPhys(long iova) {
+            return d.iovaToPhys(iova);
+        }
+    }
+}
