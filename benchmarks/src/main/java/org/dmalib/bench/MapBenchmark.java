@@ -1,5 +1,8 @@
 package org.dmalib.bench;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.dmalib.hw.Cpu;
@@ -29,8 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Issue 5 item 2: mapping 1 GiB into an empty domain, as 4K pages or as 2M blocks, against the
  * model's physical limit: a raw loop storing the same PTE values, through the same primitive the
- * page table uses ({@link Cpu#storeLong}, through the CPU's write-back cache), into tables
- * allocated beforehand, with no walking, no checks and no allocation. The SMMU walks coherently
+ * page table uses (one {@link Cpu#store} per table's run of leaves, through the CPU's write-back
+ * cache), into tables allocated beforehand, with no walking, no checks and no allocation. The SMMU walks coherently
  * (gem5 default), so neither side cleans cache lines.
  *
  * <p>Single-shot: each invocation maps into a fresh domain (allocated, and the previous one freed,
@@ -159,15 +162,26 @@ public class MapBenchmark {
         }
     }
 
-    /** Stores {@code n} consecutive leaves from {@code pte} into {@code table}; returns the next. */
+    /**
+     * Stores {@code n} consecutive leaves from {@code pte} into {@code table} as one run, the way
+     * the page table writes a run of leaves ({@link Cpu#store} of the run's bytes: one access of
+     * the machine for the whole run); returns the next leaf.
+     */
     private long store(long table, long pte, long n) {
         long next = pte;
-        for (long i = 0; i < n; i++) {
-            cpu.storeLong(table + 8 * i, next);
+        int count = (int) n; // at most one table: 512 entries
+        byte[] run = new byte[count * Long.BYTES];
+        for (int i = 0; i < count; i++) {
+            PTE.set(run, i * Long.BYTES, next);
             next += pgsize;
         }
+        cpu.store(table, run, 0, run.length);
         return next;
     }
+
+    // PTEs are little-endian 64-bit words, as arm64 stores them
+    private static final VarHandle PTE =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private static final FlushOps NO_FLUSH = new FlushOps() {
         @Override
