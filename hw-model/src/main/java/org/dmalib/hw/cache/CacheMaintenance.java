@@ -37,6 +37,11 @@ import org.dmalib.hw.internal.CpuCore;
  * <p>Thread-safety: safe for concurrent use; instances are cheap views of one CPU.
  */
 public final class CacheMaintenance {
+    // a batch's op codes, as CoherenceFabric.maintainRanges reads them
+    static final byte CLEAN = 0;
+    static final byte INVALIDATE = 1;
+    static final byte CLEAN_INVALIDATE = 2;
+
     private final int cpu;
     private final CoherenceFabric fabric;
     private final PhysicalMemory memory;
@@ -177,6 +182,35 @@ public final class CacheMaintenance {
         }
         memory.checkRange(paddr, length);
         return length > 0;
+    }
+
+    /**
+     * Returns an empty batch of range instructions of this CPU, to fill and {@link #issue}.
+     *
+     * @param capacity how many ranges to make room for (it grows past that)
+     * @return the batch
+     */
+    public MaintenanceBatch batch(int capacity) {
+        return new MaintenanceBatch(this, capacity);
+    }
+
+    /**
+     * Issues every range of {@code batch} in the order it was added, as one transaction
+     * (exactly {@link #cleanRange} and its siblings one after the other), and empties the batch.
+     * An empty batch issues nothing.
+     *
+     * @param batch a batch made by this CPU's {@link #batch}
+     * @throws IllegalArgumentException if the batch was made by another CPU's instructions
+     *     (nothing is issued)
+     */
+    public void issue(MaintenanceBatch batch) {
+        if (!batch.isFor(this)) {
+            throw new IllegalArgumentException("the batch belongs to another CPU's instructions");
+        }
+        if (batch.size() > 0) {
+            fabric.maintainRanges(cpu, batch.ops(), batch.paddrs(), batch.lengths(), batch.size());
+            batch.clear();
+        }
     }
 
     /** DSB SY: completes every write-back this CPU's maintenance has put in flight. */

@@ -386,6 +386,29 @@ public final class CoherenceFabric {
     }
 
     /**
+     * Range maintenance of several ranges, in order, as one transaction: range {@code i} gets
+     * {@link #cleanRange} ({@code ops[i] == 0}), {@link #invalidateRange} (1) or
+     * {@link #cleanInvalidateRange} (2), counted as those would be.
+     *
+     * @param cpu the issuing CPU
+     * @param ops each range's operation
+     * @param paddrs each range's first address
+     * @param lengths each range's bytes, positive; every range already checked against memory
+     * @param count how many ranges, from index 0
+     */
+    public synchronized void maintainRanges(int cpu, byte[] ops, long[] paddrs, long[] lengths,
+            int count) {
+        for (int i = 0; i < count; i++) {
+            long n = lines.maintainRange(ops[i], cpu, paddrs[i], lengths[i]);
+            switch (ops[i]) {
+                case CLEAN -> stats.linesCleaned += n;
+                case INVALIDATE -> stats.linesInvalidated += n;
+                default -> stats.linesCleanInvalidated += n;
+            }
+        }
+    }
+
+    /**
      * DSB: complete every write-back that {@code cpu}'s maintenance put in flight, in issue
      * order.
      *

@@ -159,6 +159,57 @@ class CacheMaintenanceRangeTest {
     }
 
     @Test
+    void a_batch_is_its_ranges_issued_one_after_another() {
+        for (long seed = 1; seed <= 3; seed++) {
+            Rig byBatch = new Rig(seed);
+            Rig byRange = new Rig(seed);
+            String untouched = byBatch.state();
+            int cpu = (int) seed;
+            MaintenanceBatch batch = byBatch.dc.get(cpu).batch(2); // grows past its capacity
+            Random r = new Random(seed * 31);
+            for (int i = 0; i < 12; i++) {
+                Op op = Op.values()[r.nextInt(3)];
+                long off = r.nextInt(WINDOW_BYTES - 1);
+                long len = 1 + r.nextInt((int) Math.min(700, WINDOW_BYTES - off));
+                switch (op) {
+                    case CLEAN -> batch.clean(WINDOW + off, len);
+                    case INVALIDATE -> batch.invalidate(WINDOW + off, len);
+                    case CLEAN_INVALIDATE -> batch.cleanInvalidate(WINDOW + off, len);
+                }
+                byRange.range(op, cpu, WINDOW + off, len);
+            }
+            assertEquals(12, batch.size());
+            assertEquals(untouched, byBatch.state(), "recording issues nothing");
+            byBatch.dc.get(cpu).issue(batch);
+            assertEquals(0, batch.size(), "issued and emptied");
+            assertEquals(byRange.state(), byBatch.state(), "after the batch");
+            byBatch.dc.get(cpu).issue(batch);
+            assertEquals(byRange.state(), byBatch.state(), "an empty batch issues nothing");
+            for (int c = 0; c < CPUS; c++) {
+                byBatch.dc.get(c).barrier();
+                byRange.dc.get(c).barrier();
+            }
+            assertEquals(byRange.state(), byBatch.state(), "after every barrier");
+            assertEquals(byRange.views(), byBatch.views(), "what the CPUs load");
+        }
+    }
+
+    @Test
+    void a_batch_refuses_a_bad_range_as_it_is_added_and_belongs_to_its_cpu() {
+        Rig rig = new Rig(7);
+        MaintenanceBatch batch = rig.dc.get(0).batch(4);
+        batch.clean(WINDOW, LINE);
+        assertThrows(PhysicalAddressException.class, () -> batch.invalidate(MIB - LINE, 2 * LINE));
+        assertThrows(IllegalArgumentException.class, () -> batch.cleanInvalidate(WINDOW, -1));
+        batch.clean(WINDOW, 0);
+        assertEquals(1, batch.size(), "only the good, non-empty range is recorded");
+        String before = rig.state();
+        assertThrows(IllegalArgumentException.class, () -> rig.dc.get(1).issue(batch));
+        assertEquals(before, rig.state(), "another CPU's instructions issue nothing of it");
+        assertEquals(1, batch.size());
+    }
+
+    @Test
     void a_range_clean_puts_every_dirty_line_in_flight_until_the_issuers_barrier() {
         Machine m = Machine.create(new MachineConfig(MIB, 3, CacheGeometry.DEFAULT));
         m.cpu(1).storeLong(WINDOW + 8, 11); // first line, dirty in cpu1

@@ -56,6 +56,15 @@ final class RunMapper {
      *     was mapped before it stays counted in {@link #mapped}
      */
     void add(long paddr, long size) {
+        if (pages != null && size == min) {
+            // a single smallest page, a scatterlist's usual segment: iommu_pgsize could pick
+            // nothing else for it
+            pages[pending++] = paddr;
+            if (pending == pages.length) {
+                flush();
+            }
+            return;
+        }
         long p = paddr;
         long left = size;
         while (left > 0) {

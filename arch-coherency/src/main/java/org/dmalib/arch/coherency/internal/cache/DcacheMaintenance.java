@@ -3,6 +3,7 @@ package org.dmalib.arch.coherency.internal.cache;
 import java.util.Objects;
 import org.dmalib.hw.Cpu;
 import org.dmalib.hw.cache.CacheMaintenance;
+import org.dmalib.hw.cache.MaintenanceBatch;
 
 /**
  * arm64's {@code arch/arm64/mm/cache.S} over a physical range, issued by one CPU.
@@ -22,15 +23,24 @@ import org.dmalib.hw.cache.CacheMaintenance;
  * inside memory (else {@link org.dmalib.hw.PhysicalAddressException} naming it); a bad range is
  * refused before any line is maintained. A zero size does nothing.
  *
- * <p>Thread-safety: safe for concurrent use; instances are views of one CPU.
+ * <p>A {@linkplain #batching batching} view records the {@code NoSync} forms' instructions
+ * instead of issuing them one range at a time, and issues them all, in order, as one
+ * transaction ({@link CacheMaintenance#issue}) when {@link #complete()} is called, just before
+ * its barrier: the same instructions in the same order, for a list of many buffers.
+ *
+ * <p>Thread-safety: safe for concurrent use; instances are views of one CPU. A batching view is
+ * not: it belongs to one caller, on one thread, from its creation to its {@link #complete()}.
  */
 public final class DcacheMaintenance {
     private final CacheMaintenance dc;
     private final long lineMask;
+    /** Null for the immediate view: every instruction is issued as it is asked for. */
+    private final MaintenanceBatch batch;
 
-    private DcacheMaintenance(CacheMaintenance dc) {
+    private DcacheMaintenance(CacheMaintenance dc, MaintenanceBatch batch) {
         this.dc = dc;
         this.lineMask = dc.lineSize() - 1L;
+        this.batch = batch;
     }
 
     /**
@@ -41,7 +51,18 @@ public final class DcacheMaintenance {
      * @throws IllegalArgumentException if {@code cpu} is not a hardware-model CPU
      */
     public static DcacheMaintenance on(Cpu cpu) {
-        return new DcacheMaintenance(CacheMaintenance.of(Objects.requireNonNull(cpu, "cpu")));
+        return new DcacheMaintenance(CacheMaintenance.of(Objects.requireNonNull(cpu, "cpu")), null);
+    }
+
+    /**
+     * Returns a batching view of the same CPU's operations: its {@code NoSync} forms record,
+     * {@link #complete()} issues what they recorded and then the barrier.
+     *
+     * @param ranges how many ranges to make room for (it grows past that)
+     * @return the view, for one caller on one thread
+     */
+    public DcacheMaintenance batching(int ranges) {
+        return new DcacheMaintenance(dc, dc.batch(ranges));
     }
 
     /** Returns the cache line size the operations step by. */
@@ -57,7 +78,12 @@ public final class DcacheMaintenance {
      */
     public void cleanPocNoSync(long paddr, long size) {
         checkSize(size);
-        if (size != 0) {
+        if (size == 0) {
+            return;
+        }
+        if (batch != null) {
+            batch.clean(paddr, size);
+        } else {
             dc.cleanRange(paddr, size);
         }
     }
@@ -84,24 +110,40 @@ public final class DcacheMaintenance {
         boolean partialEnd = (end & lineMask) != 0;
         if (first == last) {
             if (partialStart || partialEnd) {
-                dc.cleanInvalidateLine(first);
+                cleanInvalidateLine(first);
             } else {
-                dc.invalidateLine(first);
+                invalidate(first, step);
             }
             return;
         }
         // in address order, as the loop issues them: a partial first line, the whole lines,
         // a partial last line
         if (partialStart) {
-            dc.cleanInvalidateLine(first);
+            cleanInvalidateLine(first);
             first += step;
         }
         long wholeEnd = partialEnd ? last : last + step;
         if (first < wholeEnd) {
-            dc.invalidateRange(first, wholeEnd - first);
+            invalidate(first, wholeEnd - first);
         }
         if (partialEnd) {
-            dc.cleanInvalidateLine(last);
+            cleanInvalidateLine(last);
+        }
+    }
+
+    private void cleanInvalidateLine(long line) {
+        if (batch != null) {
+            batch.cleanInvalidate(line, lineMask + 1);
+        } else {
+            dc.cleanInvalidateLine(line);
+        }
+    }
+
+    private void invalidate(long paddr, long length) {
+        if (batch != null) {
+            batch.invalidate(paddr, length);
+        } else {
+            dc.invalidateRange(paddr, length);
         }
     }
 
@@ -113,15 +155,24 @@ public final class DcacheMaintenance {
      */
     public void cleanInvalidatePocNoSync(long paddr, long size) {
         checkSize(size);
-        if (size != 0) {
+        if (size == 0) {
+            return;
+        }
+        if (batch != null) {
+            batch.cleanInvalidate(paddr, size);
+        } else {
             dc.cleanInvalidateRange(paddr, size);
         }
     }
 
     /**
-     * DSB SY: completes all maintenance this CPU issued ({@code arch_sync_dma_flush}).
+     * DSB SY: completes all maintenance this CPU issued ({@code arch_sync_dma_flush}); a
+     * batching view first issues what it recorded.
      */
     public void complete() {
+        if (batch != null) {
+            dc.issue(batch); // the recorded instructions, in order, before their barrier
+        }
         // the barrier makes every write-back issued above reach RAM before the caller goes on
         // (for example before it lets a non-coherent device read the buffer)
         dc.barrier();

@@ -170,6 +170,33 @@ class DcacheMaintenanceTest {
         assertEquals(state(byLine), state(byRange), "after the other CPU's barrier");
     }
 
+    @Test
+    void a_batching_view_issues_at_complete_what_the_immediate_view_issues() {
+        Machine batched = prepared();
+        Machine immediate = prepared();
+        DcacheMaintenance b = DcacheMaintenance.on(batched.cpu(0)).batching(1);
+        DcacheMaintenance now = DcacheMaintenance.on(immediate.cpu(0));
+        String untouched = state(batched);
+        // partial lines, whole lines, one-line and in-line ranges, every kind
+        long[][] ranges = {{8, 1000}, {1030, 50}, {1088, 64}, {2000, 100}, {-100, 40}};
+        for (long[] r : ranges) {
+            b.invalidatePocNoSync(BUF + r[0], r[1]);
+            now.invalidatePocNoSync(BUF + r[0], r[1]);
+        }
+        b.cleanPocNoSync(BUF + 4, 300);
+        now.cleanPocNoSync(BUF + 4, 300);
+        b.cleanInvalidatePocNoSync(BUF + 1500, 200);
+        now.cleanInvalidatePocNoSync(BUF + 1500, 200);
+        assertEquals(untouched, state(batched), "a batching view issues nothing before complete");
+        assertThrows(PhysicalAddressException.class, () -> b.cleanPocNoSync(MIB - 64, 65));
+        b.complete();
+        now.complete();
+        assertEquals(state(immediate), state(batched));
+        CacheMaintenance.of(batched.cpu(1)).barrier();
+        CacheMaintenance.of(immediate.cpu(1)).barrier();
+        assertEquals(state(immediate), state(batched), "after the other CPU's barrier");
+    }
+
     @ParameterizedTest(name = "[BUF+{0}, +{1})")
     @CsvSource({"0, 1024", "8, 1000", "4, 8", "-100, 2200"})
     void clean_and_clean_invalidate_issue_what_the_per_line_loop_issues(long off, long size) {

@@ -86,12 +86,13 @@ public final class DirectOps {
      */
     public static void syncForCpu(Cpu cpu, List<Chunk> chunks, DmaDirection dir, boolean coherent) {
         if (!coherent && dir != DmaDirection.TO_DEVICE) {
-            ArchDmaSync arch = new ArchDmaSync(DcacheMaintenance.on(cpu));
+            ArchDmaSync arch = new ArchDmaSync(DcacheMaintenance.on(cpu).batching(chunks.size()));
             for (Chunk c : chunks) {
                 arch.forCpuNoSync(c.devicePhys(), c.size(), dir);
             }
-            // one DSB for the list: every invalidate (and the write-back of a partial end line)
-            // completes before the CPU reads the buffer or copies out of the bounce buffer
+            // the list's instructions as one batch, then one DSB: every invalidate (and the
+            // write-back of a partial end line) completes before the CPU reads the buffer or
+            // copies out of the bounce buffer
             arch.dcache().complete();
         }
         if (dir.deviceWrites()) {
@@ -144,12 +145,12 @@ public final class DirectOps {
         if (coherent) {
             return;
         }
-        ArchDmaSync arch = new ArchDmaSync(DcacheMaintenance.on(cpu));
+        ArchDmaSync arch = new ArchDmaSync(DcacheMaintenance.on(cpu).batching(chunks.size()));
         for (Chunk c : chunks) {
             arch.forDeviceNoSync(c.devicePhys(), c.size(), dir);
         }
-        // one DSB for the list: every clean's write-back reaches RAM before the device is told
-        // to start (the caller hands the DMA address over only after this returns)
+        // the list's cleans as one batch, then one DSB: every write-back reaches RAM before the
+        // device is told to start (the caller hands the DMA address over only after this returns)
         arch.dcache().complete();
     }
 

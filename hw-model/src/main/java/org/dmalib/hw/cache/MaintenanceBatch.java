@@ -1,0 +1,114 @@
+package org.dmalib.hw.cache;
+
+import java.util.Arrays;
+
+/**
+ * A list of range maintenance instructions one CPU issues back to back, for a caller that
+ * maintains many ranges at once (a scatterlist's segments): recorded here, then issued by
+ * {@link CacheMaintenance#issue} in the order they were added, as one transaction of the
+ * machine. Issuing a batch is exactly issuing its ranges one after the other with
+ * {@link CacheMaintenance#cleanRange}, {@link CacheMaintenance#invalidateRange} and
+ * {@link CacheMaintenance#cleanInvalidateRange} (one legal interleaving: nothing else runs
+ * between them), with the same counts.
+ *
+ * <p>Each range is checked when it is added (a bad one is refused and not recorded), so a
+ * batch built without an exception issues everything it holds.
+ *
+ * <p>Not thread-safe: one batch per caller, on the caller's thread.
+ */
+public final class MaintenanceBatch {
+    private final CacheMaintenance dc;
+    // op codes, as CoherenceFabric.maintainRanges reads them
+    private byte[] ops;
+    private long[] paddrs;
+    private long[] lengths;
+    private int size;
+
+    MaintenanceBatch(CacheMaintenance dc, int capacity) {
+        this.dc = dc;
+        int n = Math.max(1, capacity);
+        this.ops = new byte[n];
+        this.paddrs = new long[n];
+        this.lengths = new long[n];
+    }
+
+    /**
+     * Adds DC CVAC of every line {@code [paddr, paddr + length)} touches.
+     *
+     * @param paddr the first byte's address, any alignment
+     * @param length bytes, not negative; 0 adds nothing
+     * @throws IllegalArgumentException if {@code length} is negative (nothing is added)
+     * @throws org.dmalib.hw.PhysicalAddressException if any byte is outside memory (nothing is
+     *     added)
+     */
+    public void clean(long paddr, long length) {
+        add(CacheMaintenance.CLEAN, paddr, length);
+    }
+
+    /**
+     * Adds DC IVAC of every line {@code [paddr, paddr + length)} touches, partial ones included.
+     *
+     * @param paddr the first byte's address, any alignment
+     * @param length bytes, not negative; 0 adds nothing
+     * @throws IllegalArgumentException if {@code length} is negative (nothing is added)
+     * @throws org.dmalib.hw.PhysicalAddressException if any byte is outside memory (nothing is
+     *     added)
+     */
+    public void invalidate(long paddr, long length) {
+        add(CacheMaintenance.INVALIDATE, paddr, length);
+    }
+
+    /**
+     * Adds DC CIVAC of every line {@code [paddr, paddr + length)} touches.
+     *
+     * @param paddr the first byte's address, any alignment
+     * @param length bytes, not negative; 0 adds nothing
+     * @throws IllegalArgumentException if {@code length} is negative (nothing is added)
+     * @throws org.dmalib.hw.PhysicalAddressException if any byte is outside memory (nothing is
+     *     added)
+     */
+    public void cleanInvalidate(long paddr, long length) {
+        add(CacheMaintenance.CLEAN_INVALIDATE, paddr, length);
+    }
+
+    /** Returns how many ranges are recorded and not yet issued. */
+    public int size() {
+        return size;
+    }
+
+    private void add(byte op, long paddr, long length) {
+        if (!dc.checkRange(paddr, length)) {
+            return;
+        }
+        if (size == ops.length) {
+            int n = size * 2;
+            ops = Arrays.copyOf(ops, n);
+            paddrs = Arrays.copyOf(paddrs, n);
+            lengths = Arrays.copyOf(lengths, n);
+        }
+        ops[size] = op;
+        paddrs[size] = paddr;
+        lengths[size] = length;
+        size++;
+    }
+
+    boolean isFor(CacheMaintenance other) {
+        return dc == other;
+    }
+
+    byte[] ops() {
+        return ops;
+    }
+
+    long[] paddrs() {
+        return paddrs;
+    }
+
+    long[] lengths() {
+        return lengths;
+    }
+
+    void clear() {
+        size = 0;
+    }
+}
