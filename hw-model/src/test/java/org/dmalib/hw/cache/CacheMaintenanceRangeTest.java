@@ -170,7 +170,7 @@ class CacheMaintenanceRangeTest {
             for (int i = 0; i < 12; i++) {
                 Op op = Op.values()[r.nextInt(3)];
                 long off = r.nextInt(WINDOW_BYTES - 1);
-                long len = 1 + r.nextInt((int) Math.min(700, WINDOW_BYTES - off));
+                long len = 1L + r.nextInt((int) Math.min(700, WINDOW_BYTES - off));
                 switch (op) {
                     case CLEAN -> batch.clean(WINDOW + off, len);
                     case INVALIDATE -> batch.invalidate(WINDOW + off, len);
