@@ -86,6 +86,12 @@ final class DomainFlushOps implements FlushOps {
         gather.addPage(iova, granule, this::iotlbSync);
     }
 
+    @Override
+    public void addPages(IotlbGather gather, long iova, long granule, long count) {
+        // the pages one by one, merged in one step: only the first can sync early
+        gather.addPages(iova, granule, count, this::iotlbSync);
+    }
+
     /**
      * {@code arm_smmu_iotlb_sync}: invalidates the gathered range at the gathered page size and
      * waits; nothing when the gather is empty.

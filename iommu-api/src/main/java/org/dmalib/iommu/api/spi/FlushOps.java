@@ -37,4 +37,21 @@ public interface FlushOps {
      * @param granule the page's size
      */
     void addPage(IotlbGather gather, long iova, long granule);
+
+    /**
+     * {@link #addPage} of {@code count} consecutive leaf pages of {@code granule} from
+     * {@code iova}, in address order: what an unmap calls for the run of entries it cleared.
+     * The default calls {@link #addPage} for each; a driver whose gather can take the run in one
+     * step overrides it.
+     *
+     * @param gather the caller's gather, not queued
+     * @param iova the first page's device address, a multiple of {@code granule}
+     * @param granule the pages' size
+     * @param count pages: positive
+     */
+    default void addPages(IotlbGather gather, long iova, long granule, long count) {
+        for (long j = 0; j < count; j++) {
+            addPage(gather, iova + j * granule, granule);
+        }
+    }
 }

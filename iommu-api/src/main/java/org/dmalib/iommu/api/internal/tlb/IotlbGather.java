@@ -137,6 +137,29 @@ public final class IotlbGather {
         addRange(iova, size);
     }
 
+    /**
+     * Gathers {@code count} consecutive pages of {@code size} from {@code iova}: exactly
+     * {@link #addPage} of each in address order (only the first can call {@code sync}: the rest
+     * touch the range and share its size), in one step.
+     *
+     * @param iova the first page's first byte: not negative, a multiple of {@code size}
+     * @param size the page size: a positive power of two
+     * @param count pages: positive, the last one's end must not overflow
+     * @param sync invalidates and waits for what is gathered; called at most once
+     * @throws IllegalArgumentException naming the bad value; nothing is changed
+     */
+    public void addPages(long iova, long size, long count, Consumer<IotlbGather> sync) {
+        if (count <= 0 || size <= 0 || count > (Long.MAX_VALUE - iova) / size) {
+            throw new IllegalArgumentException(String.format(
+                    "addPages: count=%d pages of size=0x%x from iova=0x%x must be positive and "
+                    + "not wrap", count, size, iova));
+        }
+        addPage(iova, size, sync);
+        if (count > 1) {
+            addRange(iova + size, (count - 1) * size);
+        }
+    }
+
     private static void checkRange(long iova, long size) {
         if (iova < 0 || size <= 0 || iova > Long.MAX_VALUE - size) {
             throw new IllegalArgumentException(String.format(

@@ -49,6 +49,39 @@ class IotlbGatherTest {
     }
 
     @Test
+    void a_run_of_pages_is_its_pages_added_one_by_one() {
+        // adjacent to what is gathered, then after a gap (one early sync), then another size
+        long[][] runs = {{0x10000, SZ_4K, 3}, {0x13000, SZ_4K, 5}, {0x40000, SZ_4K, 2},
+            {0x3F000, SZ_4K, 1}, {SZ_2M, SZ_2M, 4}};
+        IotlbGather byRun = new IotlbGather();
+        IotlbGather byPage = new IotlbGather();
+        List<Synced> pageSyncs = new ArrayList<>();
+        for (long[] r : runs) {
+            byRun.addPages(r[0], r[1], r[2], this::sync);
+            for (long j = 0; j < r[2]; j++) {
+                byPage.addPage(r[0] + j * r[1], r[1],
+                        g -> pageSyncs.add(new Synced(g.start(), g.end(), g.pgsize())));
+            }
+            assertEquals(byPage.toString(), byRun.toString());
+        }
+        assertEquals(pageSyncs, synced);
+        assertEquals(2, synced.size(), "the gap and the size change");
+    }
+
+    @Test
+    void a_bad_run_is_refused_and_changes_nothing() {
+        IotlbGather g = new IotlbGather();
+        g.addPage(0x10000, SZ_4K, this::sync);
+        assertThrows(IllegalArgumentException.class, () -> g.addPages(0x11000, SZ_4K, 0, this::sync));
+        assertThrows(IllegalArgumentException.class,
+                () -> g.addPages(Long.MAX_VALUE - SZ_4K + 1, SZ_4K, 2, this::sync));
+        assertThrows(IllegalArgumentException.class, () -> g.addPages(0x11800, SZ_4K, 2, this::sync));
+        assertEquals(0x10000, g.start());
+        assertEquals(0x10FFF, g.end());
+        assertEquals(List.of(), synced);
+    }
+
+    @Test
     void a_gap_syncs_early_then_starts_over() {
         IotlbGather g = new IotlbGather();
         g.addPage(0x10000, SZ_4K, this::sync);

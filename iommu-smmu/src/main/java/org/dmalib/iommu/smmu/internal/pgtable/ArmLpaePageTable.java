@@ -327,7 +327,8 @@ public final class ArmLpaePageTable {
      * Linux ≥ 6.13), at most up to the end of the table that holds {@code iova}'s entry. Stops at
      * the first empty entry. A table entry met where {@code pgsize} is a block is cleared, the walk
      * cache flushed for it ({@code flushWalk(iova, pgsize, granule)}, synchronous), then its tree
-     * freed. Every cleared entry then gets {@code flushOps.addPage(gather, iova, pgsize)}, unless
+     * freed. The cleared entries then go to the gather as one run,
+     * {@code flushOps.addPages(gather, iova, pgsize, k)} (each entry's {@code addPage}), unless
      * the gather is queued.
      *
      * @param iova device address: a multiple of {@code pgsize}, below {@code 2^ias}
@@ -384,10 +385,8 @@ public final class ArmLpaePageTable {
         }
         // the cleared entries reach a non-coherent walker before the caller's TLB sync
         ptes.sync(first, k);
-        if (!gather.isQueued()) {
-            for (int j = 0; j < k; j++) {
-                set.flushOps.addPage(gather, iova + j * pgsize, pgsize);
-            }
+        if (!gather.isQueued() && k > 0) {
+            set.flushOps.addPages(gather, iova, pgsize, k);
         }
         return (long) k * pgsize;
     }
