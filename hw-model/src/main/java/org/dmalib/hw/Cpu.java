@@ -92,6 +92,19 @@ public interface Cpu {
     void store(long paddr, byte[] src, int offset, int length);
 
     /**
+     * Stores {@code length} zero bytes from {@code paddr}, as arm64's {@code clear_page} does
+     * with {@code DC ZVA}: exactly {@link #store} of zeros, except that a whole cache line that
+     * misses is allocated zeroed without being read from RAM first.
+     *
+     * @param paddr the first physical address
+     * @param length how many bytes, not negative
+     * @throws IllegalArgumentException if {@code length} is negative
+     * @throws org.dmalib.hw.PhysicalAddressException if the range is outside memory (nothing
+     *     is stored)
+     */
+    void zero(long paddr, long length);
+
+    /**
      * Returns whether the line holding {@code paddr} is present in this CPU's cache; an
      * observation for tests and reports, not an architectural operation.
      *

@@ -112,4 +112,37 @@ class CpuWordAccessTest {
         m.cpu(0).storeLong(MIB - 8, -1L); // the last word is inside
         assertEquals(-1L, m.cpu(0).loadLong(MIB - 8));
     }
+
+    @ParameterizedTest(name = "cache of {0} bytes")
+    @ValueSource(ints = {LINE, 64 * 1024})
+    void zeroing_is_storing_zeros(int capacity) {
+        CacheGeometry g = capacity == LINE ? ONE_LINE : CacheGeometry.DEFAULT;
+        Machine byZero = machine(g);
+        Machine byStore = machine(g);
+        history(byZero);
+        history(byStore);
+        // a partial line, two whole lines (one held dirty by cpu1), a partial line
+        long from = BOUNDARY - 2 * LINE + 24;
+        int length = 3 * LINE;
+        byZero.cpu(0).zero(from, length);
+        byStore.cpu(0).store(from, new byte[length], 0, length);
+        assertEquals(state(byStore), state(byZero));
+        byte[] a = new byte[4 * LINE];
+        byte[] b = new byte[4 * LINE];
+        byZero.cpu(1).load(BOUNDARY - 2 * LINE, a, 0, a.length);
+        byStore.cpu(1).load(BOUNDARY - 2 * LINE, b, 0, b.length);
+        assertEquals(java.util.Arrays.toString(b), java.util.Arrays.toString(a), "what cpu1 sees");
+        assertEquals(state(byStore), state(byZero));
+    }
+
+    @Test
+    void a_bad_zero_range_is_refused_and_stores_nothing() {
+        Machine m = machine(CacheGeometry.DEFAULT);
+        history(m);
+        String before = state(m);
+        assertThrows(IllegalArgumentException.class, () -> m.cpu(0).zero(BOUNDARY, -1));
+        assertThrows(PhysicalAddressException.class, () -> m.cpu(0).zero(MIB - LINE, 2 * LINE));
+        m.cpu(0).zero(BOUNDARY, 0);
+        assertEquals(before, state(m));
+    }
 }

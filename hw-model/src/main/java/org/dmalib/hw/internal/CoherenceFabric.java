@@ -7,6 +7,7 @@ import static org.dmalib.hw.internal.LineProtocol.INVALIDATE;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import org.dmalib.hw.CacheGeometry;
 import org.dmalib.hw.HwCounters;
 import org.dmalib.hw.PhysicalMemory;
@@ -128,6 +129,29 @@ public final class CoherenceFabric {
             int n = Math.min(len - done, lineSize - inLine);
             int slot = lines.ownLine(cpu, a >>> lineShift, true);
             System.arraycopy(src, off + done, caches[cpu].data(slot), inLine, n);
+            caches[cpu].setDirty(slot, true);
+            done += n;
+        }
+    }
+
+    /**
+     * Stores zeros from CPU {@code cpu} over a range ({@code DC ZVA} on its whole lines, as
+     * arm64's {@code clear_page} does): exactly {@link #cpuStore} of zeros, line by line, except
+     * that a whole line that misses is allocated zeroed without being read from RAM.
+     *
+     * @param cpu the CPU index
+     * @param paddr the first physical address; the range must already be checked against memory
+     * @param len length in bytes
+     */
+    public synchronized void cpuZero(int cpu, long paddr, long len) {
+        long done = 0;
+        while (done < len) {
+            long a = paddr + done;
+            int inLine = (int) (a & (lineSize - 1));
+            int n = (int) Math.min(len - done, lineSize - inLine);
+            long line = a >>> lineShift;
+            int slot = n == lineSize ? lines.ownLineToOverwrite(cpu, line) : lines.ownLine(cpu, line, true);
+            Arrays.fill(caches[cpu].data(slot), inLine, inLine + n, (byte) 0);
             caches[cpu].setDirty(slot, true);
             done += n;
         }

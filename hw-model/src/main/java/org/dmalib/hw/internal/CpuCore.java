@@ -110,6 +110,17 @@ public final class CpuCore implements Cpu {
     }
 
     @Override
+    public void zero(long paddr, long length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("zero: length=" + length + " must not be negative");
+        }
+        memory.checkRange(paddr, length);
+        if (length > 0) {
+            fabric.cpuZero(id, paddr, length);
+        }
+    }
+
+    @Override
     public boolean isCached(long paddr) {
         memory.checkRange(paddr, 1);
         return fabric.isCached(id, paddr);

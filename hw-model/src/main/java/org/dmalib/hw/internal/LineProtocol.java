@@ -52,6 +52,19 @@ final class LineProtocol {
      * returns its slot.
      */
     int ownLine(int cpu, long line, boolean forWrite) {
+        return ownLine(cpu, line, forWrite, true);
+    }
+
+    /**
+     * {@link #ownLine} for a write that overwrites the whole line (DC ZVA): the same snoops,
+     * write-backs and eviction, but a line that misses is installed without reading RAM, its
+     * contents left for the caller to overwrite before anything else reads it.
+     */
+    int ownLineToOverwrite(int cpu, long line) {
+        return ownLine(cpu, line, true, false);
+    }
+
+    private int ownLine(int cpu, long line, boolean forWrite, boolean fill) {
         DataCache own = caches[cpu];
         int slot = own.lookup(line);
         if (forWrite) {
@@ -86,7 +99,10 @@ final class LineProtocol {
         if (own.valid(slot)) {
             writeBackIfDirty(own, slot);
         }
-        fill(own.install(slot, line), line);
+        byte[] data = own.install(slot, line);
+        if (fill) {
+            fill(data, line);
+        }
         return slot;
     }
 

@@ -112,7 +112,8 @@ final class PteAccess {
      */
     long newTable(int bytes) {
         long paddr = set.allocate(bytes);
-        cpu.store(paddr, new byte[bytes], 0, bytes);
+        // __GFP_ZERO: clear_page, DC ZVA on arm64 (the fresh lines are not read from RAM)
+        cpu.zero(paddr, bytes);
         if (dc != null) {
             dc.cleanPocNoSync(paddr, bytes);
             // the zeroed table must be in RAM before its pointer can be: a non-coherent walker

@@ -67,6 +67,11 @@ final class RacingCpu implements Cpu {
     }
 
     @Override
+    public void zero(long paddr, long length) {
+        real.zero(paddr, length);
+    }
+
+    @Override
     public boolean isCached(long paddr) {
         return real.isCached(paddr);
     }
