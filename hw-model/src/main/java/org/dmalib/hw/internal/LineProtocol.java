@@ -124,6 +124,20 @@ final class LineProtocol {
      * all miss.
      */
     void read(long paddr, byte[] dst, int off, int len) {
+        // the common case, small enough for the JIT to inline: a read within one region
+        DataCache any = caches[0];
+        long region = any.regionOf(paddr >>> lineShift);
+        if (inFlight.size() == 0 && len > 0
+                && any.regionOf((paddr + len - 1) >>> lineShift) == region
+                && holdersOf(region) == 0) {
+            memory.read(paddr, dst, off, len);
+        } else {
+            readSnooping(paddr, dst, off, len);
+        }
+    }
+
+    /** {@link #read} of any range: region by region, line by line where a cache may hold one. */
+    private void readSnooping(long paddr, byte[] dst, int off, int len) {
         boolean noneInFlight = inFlight.size() == 0;
         DataCache any = caches[0];
         int done = 0;
