@@ -124,16 +124,29 @@ final class LineProtocol {
      * all miss.
      */
     void read(long paddr, byte[] dst, int off, int len) {
-        // the common case, small enough for the JIT to inline: a read within one region
+        // the common cases, small enough for the JIT to inline: a read within one region that
+        // no cache holds, or within one line (the SMMU's descriptor and STE/CD reads)
+        long line = paddr >>> lineShift;
+        long lastLine = (paddr + len - 1) >>> lineShift;
         DataCache any = caches[0];
-        long region = any.regionOf(paddr >>> lineShift);
-        if (inFlight.size() == 0 && len > 0
-                && any.regionOf((paddr + len - 1) >>> lineShift) == region
-                && holdersOf(region) == 0) {
-            memory.read(paddr, dst, off, len);
-        } else {
-            readSnooping(paddr, dst, off, len);
+        long region = any.regionOf(line);
+        if (len > 0 && any.regionOf(lastLine) == region) {
+            long holders = holdersOf(region);
+            if (holders == 0 && inFlight.size() == 0) {
+                memory.read(paddr, dst, off, len);
+                return;
+            }
+            if (line == lastLine) {
+                byte[] src = newerThanRam(line, holders);
+                if (src == null) {
+                    memory.read(paddr, dst, off, len);
+                } else {
+                    System.arraycopy(src, (int) (paddr & (lineSize - 1)), dst, off, len);
+                }
+                return;
+            }
         }
+        readSnooping(paddr, dst, off, len);
     }
 
     /** {@link #read} of any range: region by region, line by line where a cache may hold one. */
