@@ -38,6 +38,10 @@ public final class PhysicalMemory {
     private static final VarHandle BYTES_AS_LONG =
             MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
+    // what an untouched frame reads as; never written, never handed out: copying from it is
+    // about twice as fast as Arrays.fill for small reads (fill is a byte loop without OptimizeFill)
+    private static final byte[] ZERO_FRAME = new byte[FRAME_SIZE];
+
     private final long size;
     private final AtomicReferenceArray<AtomicReferenceArray<long[]>> chunks;
 
@@ -182,7 +186,7 @@ public final class PhysicalMemory {
             int n = Math.min(length - done, FRAME_SIZE - off);
             long[] frame = frameOrNull(a);
             if (frame == null) {
-                java.util.Arrays.fill(dst, dstOffset + done, dstOffset + done + n, (byte) 0);
+                System.arraycopy(ZERO_FRAME, 0, dst, dstOffset + done, n); // the vectorised copy
             } else {
                 copyOut(frame, off, dst, dstOffset + done, n);
             }

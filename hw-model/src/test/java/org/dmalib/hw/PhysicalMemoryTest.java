@@ -21,8 +21,11 @@ class PhysicalMemoryTest {
         assertEquals(0, mem.readLong(8 * GIB));
         assertEquals(0, mem.readByte(16 * GIB - 1));
         byte[] buf = new byte[10_000];
-        mem.read(3 * GIB + 17, buf, 0, buf.length);
-        assertArrayEquals(new byte[buf.length], buf);
+        java.util.Arrays.fill(buf, (byte) 0x5a); // every byte the read covers must become zero
+        mem.read(3 * GIB + 17, buf, 3, buf.length - 5); // three frames, misaligned
+        byte[] want = new byte[buf.length];
+        want[0] = want[1] = want[2] = want[buf.length - 2] = want[buf.length - 1] = 0x5a;
+        assertArrayEquals(want, buf);
         assertEquals(0, mem.framesInUse());
     }
 

@@ -134,16 +134,60 @@ final class LineProtocol {
 
     /**
      * Reads as a coherent master sees the bytes: dirty CPU lines and in-flight write-backs
-     * first, RAM for the rest; the range is already checked against memory.
+     * first, RAM for the rest; the range is already checked against memory. Only the caches
+     * whose region filter may hold a line of the region are probed, and a region no cache
+     * holds, with nothing in flight, comes from RAM without a look per line: the probes would
+     * all miss.
      */
     void read(long paddr, byte[] dst, int off, int len) {
+        // the common cases, small enough for the JIT to inline: a read within one region that
+        // no cache holds, or within one line (the SMMU's descriptor and STE/CD reads)
+        long line = paddr >>> lineShift;
+        long lastLine = (paddr + len - 1) >>> lineShift;
+        DataCache any = caches[0];
+        long region = any.regionOf(line);
+        if (len > 0 && any.regionOf(lastLine) == region) {
+            long holders = holdersOf(region);
+            if (holders == 0 && inFlight.size() == 0) {
+                memory.read(paddr, dst, off, len);
+                return;
+            }
+            if (line == lastLine) {
+                byte[] src = newerThanRam(line, holders);
+                if (src == null) {
+                    memory.read(paddr, dst, off, len);
+                } else {
+                    System.arraycopy(src, (int) (paddr & (lineSize - 1)), dst, off, len);
+                }
+                return;
+            }
+        }
+        readSnooping(paddr, dst, off, len);
+    }
+
+    /** {@link #read} of any range: region by region, line by line where a cache may hold one. */
+    private void readSnooping(long paddr, byte[] dst, int off, int len) {
+        boolean noneInFlight = inFlight.size() == 0;
+        DataCache any = caches[0];
         int done = 0;
         int fromRam = 0; // bytes [fromRam, done) come from RAM, read as one piece
+        long region = -1; // the region holders describes; line numbers are never negative
+        long holders = 0;
         while (done < len) {
             long a = paddr + done;
+            long line = a >>> lineShift;
+            if (any.regionOf(line) != region) {
+                region = any.regionOf(line);
+                holders = holdersOf(region);
+                if (holders == 0 && noneInFlight) {
+                    long regionEnd = ((region + 1) * any.linesPerRegion()) << lineShift;
+                    done = (int) Math.min(len, regionEnd - paddr);
+                    continue;
+                }
+            }
             int inLine = (int) (a & (lineSize - 1));
             int n = Math.min(len - done, lineSize - inLine);
-            byte[] src = newerThanRam(a >>> lineShift);
+            byte[] src = newerThanRam(line, holders);
             if (src != null) {
                 if (fromRam < done) {
                     memory.read(paddr + fromRam, dst, off + fromRam, done - fromRam);
@@ -158,9 +202,13 @@ final class LineProtocol {
         }
     }
 
-    /** Returns a dirty CPU copy of {@code line}, else its in-flight write-back, else null. */
-    private byte[] newerThanRam(long line) {
-        for (DataCache c : caches) {
+    /**
+     * Returns a dirty copy of {@code line} in one of the {@code holders} caches (lowest index
+     * first), else its in-flight write-back, else null.
+     */
+    private byte[] newerThanRam(long line, long holders) {
+        for (long h = holders; h != 0; h &= h - 1) {
+            DataCache c = caches[Long.numberOfTrailingZeros(h)];
             int s = c.probe(line);
             if (s >= 0 && c.dirty(s)) {
                 return c.data(s);
@@ -170,16 +218,39 @@ final class LineProtocol {
     }
 
     /**
+     * Returns the caches that may hold a line of {@code region}, bit i for cache i (at most 64
+     * CPUs): every other cache holds none of its lines (the filter's negative is exact).
+     */
+    private long holdersOf(long region) {
+        long holders = 0;
+        for (int i = 0; i < caches.length; i++) {
+            if (caches[i].mayHoldRegion(region)) {
+                holders |= 1L << i;
+            }
+        }
+        return holders;
+    }
+
+    /**
      * Writes as a coherent master: CPU copies of the touched lines are written back if dirty and
      * dropped, in-flight write-backs of them completed, then RAM is written; the range is
-     * already checked against memory.
+     * already checked against memory. As for {@link #read}, only caches that may hold a line of
+     * the region are probed.
      */
     void write(long paddr, byte[] src, int off, int len) {
         long first = paddr >>> lineShift;
         long last = (paddr + len - 1) >>> lineShift;
+        DataCache any = caches[0];
+        long region = -1; // the region holders describes; line numbers are never negative
+        long holders = 0;
         for (long line = first; len > 0 && line <= last; line++) {
             inFlight.complete(line);
-            for (DataCache c : caches) {
+            if (any.regionOf(line) != region) {
+                region = any.regionOf(line);
+                holders = holdersOf(region); // drops below only shrink it: still a superset
+            }
+            for (long h = holders; h != 0; h &= h - 1) {
+                DataCache c = caches[Long.numberOfTrailingZeros(h)];
                 int s = c.probe(line);
                 if (s >= 0) {
                     writeBackIfDirty(c, s);
@@ -214,12 +285,7 @@ final class LineProtocol {
         for (long line = first; line <= last; ) {
             long region = any.regionOf(line);
             long regionLast = Math.min(last, (region + 1) * perRegion - 1);
-            long holders = 0; // bit i: cache i may hold a line of the region (at most 64 CPUs)
-            for (int i = 0; i < caches.length; i++) {
-                if (caches[i].mayHoldRegion(region)) {
-                    holders |= 1L << i;
-                }
-            }
+            long holders = holdersOf(region);
             for (long l = line; holders != 0 && l <= regionLast; l++) {
                 for (long h = holders; h != 0; h &= h - 1) {
                     DataCache c = caches[Long.numberOfTrailingZeros(h)];

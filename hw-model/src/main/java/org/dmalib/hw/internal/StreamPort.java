@@ -82,6 +82,12 @@ public final class StreamPort implements DmaPort {
             countNonCoherent(length, write);
             return DmaStatus.OK;
         }
+        return accessPieces(address, buf, offset, length, write, pieces);
+    }
+
+    /** {@link #access} of a burst that crosses into {@code pieces} (at least 2) pages. */
+    private DmaStatus accessPieces(long address, byte[] buf, int offset, int length,
+            boolean write, int pieces) {
         long[] paddrs = new long[pieces];
         int done = 0;
         for (int i = 0; i < pieces; i++) {

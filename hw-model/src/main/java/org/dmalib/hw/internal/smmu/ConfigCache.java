@@ -126,6 +126,22 @@ final class ConfigCache {
         return cd;
     }
 
+    /**
+     * Returns the cached STE of {@code sid} without fetching, or null; {@code sid} is one that
+     * {@link #ste} has accepted.
+     */
+    SteState cachedSte(int sid) {
+        return stes[sid];
+    }
+
+    /**
+     * Returns the cached CD of {@code sid} without fetching, or null; {@code sid} is one that
+     * {@link #ste} has accepted.
+     */
+    CdState cachedCd(int sid) {
+        return cds[sid];
+    }
+
     /** CMD_CFGI_STE: drops the STE of {@code sid} and, unless {@code leaf}, its CD. */
     void invalidateSte(long sid, boolean leaf) {
         if (sid >= 0 && sid < stes.length) {

@@ -15,6 +15,8 @@ final class Iotlb {
     private final TlbArray main;
     private final TlbArray[] walk;
     private final SmmuStats stats;
+    // whether the latest lookup was answered by the micro-TLB
+    private boolean lastHitMicro;
 
     Iotlb(IotlbGeometry g, SmmuStats stats) {
         this.micro = new TlbArray(g.microTlbEntries(), g.microTlbEntries());
@@ -34,10 +36,12 @@ final class Iotlb {
      * @return the packed {@link Leaf}, or {@link TlbArray#MISS}
      */
     long lookup(int asid, long va, int granuleShift) {
+        lastHitMicro = false;
         if (!micro.absent()) {
             long hit = micro.lookupAnySize(asid, va);
             if (hit != TlbArray.MISS) {
                 stats.microTlbHits++;
+                lastHitMicro = true;
                 return hit;
             }
             stats.microTlbMisses++;
@@ -55,6 +59,23 @@ final class Iotlb {
             stats.mainTlbMisses++;
         }
         return TlbArray.MISS;
+    }
+
+    /**
+     * Returns whether the latest {@link #lookup} was answered by the micro-TLB: its only effect
+     * then was one micro-TLB hit counted.
+     */
+    boolean lastHitMicro() {
+        return lastHitMicro;
+    }
+
+    /**
+     * Returns the micro-TLB's {@link TlbArray#changes}: while it stays the same, a micro-TLB
+     * lookup of the same ASID and 4 KiB page (entries cover whole 4 KiB pages at least) finds
+     * the same entry.
+     */
+    long microChanges() {
+        return micro.changes();
     }
 
     /** Caches a translation the walker produced in both TLBs. */

@@ -38,6 +38,8 @@ final class Registers {
     private long gerrorIrqCfg2;
     private long strtabBase;
     private long strtabBaseCfg;
+    // register writes so far: while it stays the same, no configuration register has changed
+    private long writes;
 
     Registers(SmmuConfig config) {
         this.config = config;
@@ -98,6 +100,7 @@ final class Registers {
 
     /** Writes a 32-bit register; read-only registers ignore writes, as on hardware. */
     void write32(int offset, int value) {
+        writes++;
         long v = value & 0xffff_ffffL;
         switch (offset) {
             case CR0 -> cr0 = v & CR0_IMPLEMENTED;
@@ -122,11 +125,21 @@ final class Registers {
     }
 
     void write64(int offset, long value) {
+        writes++;
         if (offset == STRTAB_BASE) {
             strtabBase = value & (STRTAB_BASE_ADDR | STRTAB_BASE_RA);
         } else {
             gerrorIrqCfg0 = value & Fields.mask(51, 2);
         }
+    }
+
+    /**
+     * Returns how many register writes there have been (the only way CR0, GBPA and the stream
+     * table registers change; raising a global error changes only GERROR, which translation
+     * does not read).
+     */
+    long writes() {
+        return writes;
     }
 
     boolean smmuEnabled() {

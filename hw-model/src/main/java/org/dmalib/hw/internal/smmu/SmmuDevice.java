@@ -19,7 +19,10 @@ import org.dmalib.hw.internal.Translation;
  * with SMMUEN clear, GBPA decides bypass or abort; else the STE (config cache, else stream table
  * in RAM) says abort, bypass or stage 1; for stage 1 the CD gives ASID and tables, the micro-TLB,
  * main TLB and walk cache are tried, then the walker; permissions are checked against the access.
- * A fault raises an event and returns an abort: nothing reaches memory.
+ * A fault raises an event and returns an abort: nothing reaches memory. The last micro-TLB hit
+ * is replayed without the look-ups while nothing it depends on has changed (no register write,
+ * the same cached STE and CD, an unchanged micro-TLB): the same result and counters as the
+ * look-ups, for a device streaming through one page.
  *
  * <p>Thread-safety: safe for concurrent use. One lock per SMMU serialises translations, register
  * accesses and command consumption (QEMU holds one mutex per SMMU the same way); the SMMU takes
@@ -27,6 +30,8 @@ import org.dmalib.hw.internal.Translation;
  */
 public final class SmmuDevice implements Smmu, Translation {
     private static final long ABORT = -1;
+    // the smallest granule: every TLB entry covers whole pages of this size
+    private static final int PAGE_SHIFT = 12;
 
     private final Object lock = new Object();
     private final CoherenceFabric fabric;
@@ -38,6 +43,16 @@ public final class SmmuDevice implements Smmu, Translation {
     private final Iotlb iotlb;
     private final Walker walker;
     private final CommandQueue commands;
+    // The last stage-1 translation the micro-TLB answered, replayed (same counters, same
+    // result) while everything it came from is unchanged: the same stream and 4 KiB page, no
+    // register write, the same cached STE and CD, no change to the micro-TLB. Guarded by lock.
+    private int lastSid = -1;
+    private long lastPage;
+    private long lastLeaf;
+    private SteState lastSte; // null: nothing to replay
+    private CdState lastCd;
+    private long lastRegisterWrites;
+    private long lastMicroChanges;
 
     /**
      * Creates an SMMU in its reset state (SMMUEN clear, GBPA bypass, empty caches).
@@ -186,49 +201,86 @@ public final class SmmuDevice implements Smmu, Translation {
     // -- translation --
 
     @Override
+    // identity, not equality: the very objects the replayed translation was made from are
+    // still cached (a CFGI drops them; a refetch makes new ones)
+    @SuppressWarnings("ReferenceEquality")
     public long translate(int streamId, long address, boolean write) {
         synchronized (lock) {
-            stats.translations++;
-            if (!regs.smmuEnabled()) {
-                return regs.bypassAborts() ? ABORT : address;
+            if (streamId == lastSid && lastSte != null
+                    && address >>> PAGE_SHIFT == lastPage
+                    && regs.writes() == lastRegisterWrites
+                    && iotlb.microChanges() == lastMicroChanges
+                    && configs.cachedSte(streamId) == lastSte
+                    && configs.cachedCd(streamId) == lastCd
+                    && permits(lastLeaf, write, lastSte.privileged())) {
+                // exactly what the full path below does for this micro-TLB hit
+                stats.translations++;
+                stats.microTlbHits++;
+                return Leaf.output(lastLeaf, address);
             }
-            SteState ste = configs.ste(streamId, address, write);
-            if (ste == null) {
-                return ABORT;
-            }
-            if (ste.config() == org.dmalib.hw.smmu.SteLayout.CONFIG_BYPASS) {
-                return address;
-            }
-            if (ste.config() == org.dmalib.hw.smmu.SteLayout.CONFIG_ABORT) {
-                return ABORT; // an abort STE records no event
-            }
-            CdState cd = configs.cd(streamId, ste, address, write);
-            if (cd == null) {
-                return ABORT;
-            }
-            long leaf;
-            if (cd.walksDisabled() || address >>> cd.ias() != 0) {
-                leaf = -SmmuEvent.Kind.TRANSLATION_FAULT.id(); // outside the TTB0 input range
-            } else {
-                leaf = iotlb.lookup(cd.asid(), address, cd.granuleShift());
-                if (leaf == TlbArray.MISS) {
-                    leaf = walker.walk(cd, address);
-                    if (leaf >= 0) {
-                        iotlb.fill(cd.asid(), address, leaf);
-                    }
-                }
-            }
-            if (leaf >= 0 && ((write && (leaf & Leaf.WRITABLE) == 0)
-                    || (!ste.privileged() && (leaf & Leaf.UNPRIV) == 0))) {
-                leaf = -SmmuEvent.Kind.PERMISSION_FAULT.id();
-            }
-            if (leaf < 0) {
-                events.raise(kindOf((int) -leaf), streamId, address, write, ste.privileged(), 0,
-                        cd.recordFaults());
-                return ABORT;
-            }
-            return Leaf.output(leaf, address);
+            return translateFully(streamId, address, write);
         }
+    }
+
+    /** The whole translation: configuration, TLBs, walk, permission check, fault recording. */
+    private long translateFully(int streamId, long address, boolean write) {
+        stats.translations++;
+        if (!regs.smmuEnabled()) {
+            return regs.bypassAborts() ? ABORT : address;
+        }
+        SteState ste = configs.ste(streamId, address, write);
+        if (ste == null) {
+            return ABORT;
+        }
+        if (ste.config() == org.dmalib.hw.smmu.SteLayout.CONFIG_BYPASS) {
+            return address;
+        }
+        if (ste.config() == org.dmalib.hw.smmu.SteLayout.CONFIG_ABORT) {
+            return ABORT; // an abort STE records no event
+        }
+        CdState cd = configs.cd(streamId, ste, address, write);
+        if (cd == null) {
+            return ABORT;
+        }
+        long leaf;
+        if (cd.walksDisabled() || address >>> cd.ias() != 0) {
+            leaf = -SmmuEvent.Kind.TRANSLATION_FAULT.id(); // outside the TTB0 input range
+        } else {
+            leaf = iotlb.lookup(cd.asid(), address, cd.granuleShift());
+            if (leaf == TlbArray.MISS) {
+                leaf = walker.walk(cd, address);
+                if (leaf >= 0) {
+                    iotlb.fill(cd.asid(), address, leaf);
+                }
+            } else if (iotlb.lastHitMicro()) {
+                remember(streamId, address, leaf, ste, cd);
+            }
+        }
+        if (leaf >= 0 && !permits(leaf, write, ste.privileged())) {
+            leaf = -SmmuEvent.Kind.PERMISSION_FAULT.id();
+        }
+        if (leaf < 0) {
+            events.raise(kindOf((int) -leaf), streamId, address, write, ste.privileged(), 0,
+                    cd.recordFaults());
+            return ABORT;
+        }
+        return Leaf.output(leaf, address);
+    }
+
+    /** Makes a micro-TLB hit the one {@link #translate} replays. */
+    private void remember(int streamId, long address, long leaf, SteState ste, CdState cd) {
+        lastSid = streamId;
+        lastPage = address >>> PAGE_SHIFT;
+        lastLeaf = leaf;
+        lastSte = ste;
+        lastCd = cd;
+        lastRegisterWrites = regs.writes();
+        lastMicroChanges = iotlb.microChanges();
+    }
+
+    /** Returns whether the translation {@code leaf} allows the access. */
+    private static boolean permits(long leaf, boolean write, boolean privileged) {
+        return (!write || (leaf & Leaf.WRITABLE) != 0) && (privileged || (leaf & Leaf.UNPRIV) != 0);
     }
 
     private static SmmuEvent.Kind kindOf(int id) {

@@ -35,6 +35,8 @@ final class TlbArray {
     // valid entries: an invalidation of an empty array is answered without scanning it, as a
     // CAM answers in constant time
     private int valid;
+    // bumped by every insert and every drop: equal counts mean every lookup answers as before
+    private long changes;
 
     /**
      * Creates an empty array.
@@ -128,6 +130,7 @@ final class TlbArray {
         values[slot] = value;
         meta[slot] = key;
         shiftsPresent |= 1L << shift;
+        changes++;
     }
 
     /**
@@ -194,11 +197,23 @@ final class TlbArray {
 
     /** Accounts for {@code n} dropped entries and returns {@code n}. */
     private int dropped(int n) {
+        if (n > 0) {
+            changes++;
+        }
         valid -= n;
         if (valid == 0) {
             shiftsPresent = 0; // nothing left of any size
         }
         return n;
+    }
+
+    /**
+     * Returns how many times the contents have changed (inserts, including refreshes in place,
+     * and invalidations that dropped anything): while it stays the same, every lookup returns
+     * what it returned before.
+     */
+    long changes() {
+        return changes;
     }
 
     /** Returns how many entries are valid. */
