@@ -18,11 +18,13 @@ import org.dmalib.iommu.api.spi.MapPagesException;
 final class SmmuDomain implements IommuDomainOps {
     private final DomainFlushOps flush;
     private final DomainPageTable table;
+    private final long granule;
     private volatile boolean freed;
 
     SmmuDomain(DomainFlushOps flush, DomainPageTable table) {
         this.flush = flush;
         this.table = table;
+        this.granule = table.pageSizes().minPageSize();
     }
 
     DomainFlushOps flush() {
@@ -67,7 +69,6 @@ final class SmmuDomain implements IommuDomainOps {
     public long mapPageList(long iova, long pgsize, long[] paddrs, int from, int count,
             IommuProt prot) {
         checkLive();
-        long granule = table.pageSizes().minPageSize();
         if (pgsize != granule) {
             throw new IllegalArgumentException(String.format(
                     "mapPageList: pgsize=0x%x is not the granule 0x%x", pgsize, granule));

@@ -46,12 +46,7 @@ public final class DirectOps {
      * @param coherent whether the device is DMA-coherent
      */
     public static void map(Cpu cpu, List<Chunk> chunks, DmaDirection dir, boolean coherent) {
-        for (Chunk c : chunks) {
-            if (c.bounced()) {
-                copy(cpu, c.phys(), c.bounce(), c.size());
-            }
-        }
-        cleanForDevice(cpu, chunks, dir, coherent);
+        handOver(cpu, chunks, dir, coherent, true);
     }
 
     /**
@@ -64,14 +59,7 @@ public final class DirectOps {
      * @param coherent whether the device is DMA-coherent
      */
     public static void syncForDevice(Cpu cpu, List<Chunk> chunks, DmaDirection dir, boolean coherent) {
-        if (dir.deviceReads()) {
-            for (Chunk c : chunks) {
-                if (c.bounced()) {
-                    copy(cpu, c.phys(), c.bounce(), c.size());
-                }
-            }
-        }
-        cleanForDevice(cpu, chunks, dir, coherent);
+        handOver(cpu, chunks, dir, coherent, dir.deviceReads());
     }
 
     /**
@@ -141,17 +129,29 @@ public final class DirectOps {
         }
     }
 
-    private static void cleanForDevice(Cpu cpu, List<Chunk> chunks, DmaDirection dir, boolean coherent) {
-        if (coherent) {
-            return;
-        }
-        ArchDmaSync arch = new ArchDmaSync(DcacheMaintenance.on(cpu).batching(chunks.size()));
+    /**
+     * Hands chunks to the device: each bounced chunk copied in first if {@code copyIn}, then, for
+     * a non-coherent device, every chunk's {@code arch_sync_dma_for_device}, issued as one batch
+     * with one barrier after all the copies (the order of separate loops, in one pass).
+     */
+    private static void handOver(Cpu cpu, List<Chunk> chunks, DmaDirection dir, boolean coherent,
+            boolean copyIn) {
+        ArchDmaSync arch = coherent ? null
+                : new ArchDmaSync(DcacheMaintenance.on(cpu).batching(chunks.size()));
         for (Chunk c : chunks) {
-            arch.forDeviceNoSync(c.devicePhys(), c.size(), dir);
+            if (copyIn && c.bounced()) {
+                copy(cpu, c.phys(), c.bounce(), c.size());
+            }
+            if (arch != null) {
+                arch.forDeviceNoSync(c.devicePhys(), c.size(), dir);
+            }
         }
-        // the list's cleans as one batch, then one DSB: every write-back reaches RAM before the
-        // device is told to start (the caller hands the DMA address over only after this returns)
-        arch.dcache().complete();
+        if (arch != null) {
+            // the list's cleans as one batch, issued here after every copy, then one DSB: every
+            // write-back reaches RAM before the device is told to start (the caller hands the
+            // DMA address over only after this returns)
+            arch.dcache().complete();
+        }
     }
 
     /** swiotlb_bounce: a CPU copy, through the CPU's cache, from {@code src} to {@code dst}. */

@@ -268,27 +268,13 @@ public final class IommuDmaOps {
     }
 
     /**
-     * {@code iommu_map_sg}: the physically contiguous runs of spans merged, then mapped in one
-     * {@link org.dmalib.iommu.api.IommuDomain#mapRuns} call (the driver walks the list); on
-     * failure the domain has unmapped (with a sync) what it mapped, and the exception is
+     * {@code iommu_map_sg}: the physically contiguous runs of spans (merged by the layout) mapped
+     * in one {@link org.dmalib.iommu.api.IommuDomain#mapRuns} call (the driver walks the list);
+     * on failure the domain has unmapped (with a sync) what it mapped, and the exception is
      * rethrown.
      */
     private void mapRuns(long iova, SgLayout layout, IommuProt prot) {
-        long[] starts = new long[layout.size()];
-        long[] lengths = new long[layout.size()];
-        int runs = 0;
-        starts[0] = layout.spanStart(0);
-        lengths[0] = layout.span(0);
-        for (int i = 1; i < layout.size(); i++) {
-            if (layout.spanStart(i) == starts[runs] + lengths[runs]) {
-                lengths[runs] += layout.span(i);
-            } else {
-                runs++;
-                starts[runs] = layout.spanStart(i);
-                lengths[runs] = layout.span(i);
-            }
-        }
-        dma.domain().mapRuns(iova, starts, lengths, runs + 1, prot);
+        dma.domain().mapRuns(iova, layout.runStarts(), layout.runLengths(), layout.runCount(), prot);
     }
 
     static long alignUp(long value, long granule) {

@@ -21,13 +21,21 @@ final class SgLayout {
     private final long[] spanStarts;
     private final long[] spans;
     private final long iovaLength;
+    // the physically contiguous runs of padded spans, what iommu_map_sg maps one by one
+    private final long[] runStarts;
+    private final long[] runLengths;
+    private final int runCount;
 
-    private SgLayout(long[] offsets, long[] lengths, long[] spanStarts, long[] spans, long iovaLength) {
+    private SgLayout(long[] offsets, long[] lengths, long[] spanStarts, long[] spans, long iovaLength,
+            long[] runStarts, long[] runLengths, int runCount) {
         this.offsets = offsets;
         this.lengths = lengths;
         this.spanStarts = spanStarts;
         this.spans = spans;
         this.iovaLength = iovaLength;
+        this.runStarts = runStarts;
+        this.runLengths = runLengths;
+        this.runCount = runCount;
     }
 
     /**
@@ -48,6 +56,9 @@ final class SgLayout {
         long[] lengths = new long[n];
         long[] spanStarts = new long[n];
         long[] spans = new long[n];
+        long[] runStarts = new long[n];
+        long[] runLengths = new long[n];
+        int run = -1;
         long iovaLength = 0;
         for (int i = 0; i < n; i++) {
             Chunk c = chunks.get(i);
@@ -60,13 +71,41 @@ final class SgLayout {
             long pad = (boundaryMask - iovaLength + 1) & boundaryMask;
             if (pad != 0 && Long.compareUnsigned(pad, spans[i] - 1) < 0) {
                 // the padding is appended to the PREVIOUS segment (there is one: pad != 0 needs
-                // iovaLength != 0)
+                // iovaLength != 0), and so to the run that segment ends
                 spans[i - 1] += pad;
+                runLengths[run] += pad;
                 iovaLength += pad;
             }
             iovaLength += spans[i];
+            if (run >= 0 && spanStarts[i] == runStarts[run] + runLengths[run]) {
+                runLengths[run] += spans[i];
+            } else {
+                run++;
+                runStarts[run] = spanStarts[i];
+                runLengths[run] = spans[i];
+            }
         }
-        return new SgLayout(offsets, lengths, spanStarts, spans, iovaLength);
+        return new SgLayout(offsets, lengths, spanStarts, spans, iovaLength, runStarts, runLengths,
+                run + 1);
+    }
+
+    /**
+     * Returns how many physically contiguous runs the padded spans make: consecutive spans whose
+     * physical ranges touch are one run, mapped with one {@code iommu_map} in
+     * {@code iommu_map_sg}.
+     */
+    int runCount() {
+        return runCount;
+    }
+
+    /** Returns the physical start of each run; entries from {@link #runCount} on are unused. */
+    long[] runStarts() {
+        return runStarts;
+    }
+
+    /** Returns the bytes of each run; entries from {@link #runCount} on are unused. */
+    long[] runLengths() {
+        return runLengths;
     }
 
     /** Returns the bytes of IOVA space the list needs (the sum of the padded spans). */

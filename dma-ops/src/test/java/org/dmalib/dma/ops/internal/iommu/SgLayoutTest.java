@@ -102,4 +102,33 @@ class SgLayoutTest {
         }
         assertEquals(iovaLength, sum);
     }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void runsAreTheSpansMergedWherePhysicallyContiguous(String name, List<Chunk> chunks, long mask,
+            long maxSeg, long iovaLength, long[] expected) {
+        SgLayout layout = SgLayout.of(chunks, G, mask);
+        // merge the final (padded) spans after the fact, as iommu_map_sg walks them
+        List<Long> want = new ArrayList<>();
+        long start = layout.spanStart(0);
+        long len = layout.span(0);
+        for (int i = 1; i < layout.size(); i++) {
+            if (layout.spanStart(i) == start + len) {
+                len += layout.span(i);
+            } else {
+                want.add(start);
+                want.add(len);
+                start = layout.spanStart(i);
+                len = layout.span(i);
+            }
+        }
+        want.add(start);
+        want.add(len);
+        List<Long> got = new ArrayList<>();
+        for (int r = 0; r < layout.runCount(); r++) {
+            got.add(layout.runStarts()[r]);
+            got.add(layout.runLengths()[r]);
+        }
+        assertEquals(want, got);
+    }
 }

@@ -381,7 +381,7 @@ public final class ArmLpaePageTable {
         }
         addLeaves(table, level, -leaves);
         if (k > 0) {
-            ptes.storeRun(first, new byte[k * Long.BYTES]); // k zero entries
+            ptes.clearRun(first, k);
         }
         // the cleared entries reach a non-coherent walker before the caller's TLB sync
         ptes.sync(first, k);

@@ -156,11 +156,16 @@ public record LpaeConfig(int granule, int ias, int oas, boolean coherentWalk) {
      * table, so a 4 KiB-granule table with {@code ias < 31} starting at level 2 offers {4K, 2M}).
      */
     public PageSizes pageSizes() {
+        return PageSizes.ofBitmap(pageSizeBitmap());
+    }
+
+    /** The bitmap of {@link #pageSizes()}, without making the set (map and unmap ask per call). */
+    private long pageSizeBitmap() {
         long bitmap = 0;
         for (int l = Math.max(startLevel(), firstBlockLevel()); l <= LAST_LEVEL; l++) {
             bitmap |= blockSize(l);
         }
-        return PageSizes.ofBitmap(bitmap);
+        return bitmap;
     }
 
     /**
@@ -171,7 +176,7 @@ public record LpaeConfig(int granule, int ias, int oas, boolean coherentWalk) {
      * @return the level, or -1 if {@code pgsize} is not a page size of this table
      */
     int levelOf(long pgsize) {
-        if (!pageSizes().contains(pgsize)) {
+        if (pgsize <= 0 || Long.bitCount(pgsize) != 1 || (pageSizeBitmap() & pgsize) == 0) {
             return -1;
         }
         int shift = Long.numberOfTrailingZeros(pgsize);

@@ -91,6 +91,14 @@ final class PteAccess {
     }
 
     /**
+     * Stores zero into {@code count} consecutive PTEs from {@code ptep} in one access: the same
+     * lines, dirtied in the same order, as one {@link #store} of 0 per entry.
+     */
+    void clearRun(long ptep, int count) {
+        cpu.zero(ptep, (long) count * PTE_BYTES);
+    }
+
+    /**
      * Makes {@code count} consecutive PTEs from {@code ptep} visible to the walker
      * ({@code __arm_lpae_sync_pte}: {@code dma_sync_single_for_device} of the batch): one clean per
      * line and one barrier for the batch; nothing with a coherent walker.
