@@ -59,7 +59,7 @@ final class DeviceMapper {
         checks.checkCpu(cpu);
         Checks.mappable(dir);
         checks.checkRange(paddr, size, "paddr");
-        return map(cpu, MappingKind.SINGLE, List.of(new long[] {paddr, size}), dir, false);
+        return map(cpu, MappingKind.SINGLE, List.of(new Chunk(paddr, Chunk.NOT_BOUNCED, size)), dir, false);
     }
 
     /** {@link DmaDevice#mapPage}: a mapping failure becomes {@link DmaDevice#DMA_MAPPING_ERROR}. */
@@ -68,7 +68,7 @@ final class DeviceMapper {
         Checks.mappable(dir);
         checks.checkRange(paddr, size, "paddr");
         try {
-            return map(cpu, MappingKind.SINGLE, List.of(new long[] {paddr, size}), dir, true).dmaAddress();
+            return map(cpu, MappingKind.SINGLE, List.of(new Chunk(paddr, Chunk.NOT_BOUNCED, size)), dir, true).dmaAddress();
         } catch (DmaMappingException e) {
             return DmaDevice.DMA_MAPPING_ERROR;
         }
@@ -79,11 +79,11 @@ final class DeviceMapper {
         checks.checkCpu(cpu);
         Checks.notNull(list, "list");
         Checks.mappable(dir);
-        List<long[]> ranges = new ArrayList<>(list.size());
+        List<Chunk> ranges = new ArrayList<>(list.size());
         for (int i = 0; i < list.size(); i++) {
             Segment s = list.segment(i);
             checks.checkSegment(s.paddr(), s.length(), i);
-            ranges.add(new long[] {s.paddr(), s.length()});
+            ranges.add(new Chunk(s.paddr(), Chunk.NOT_BOUNCED, s.length()));
         }
         return map(cpu, MappingKind.SCATTER_GATHER, ranges, dir, false);
     }
@@ -92,7 +92,7 @@ final class DeviceMapper {
      * Maps the driver's ranges: the debug checks first (nothing is changed when one throws),
      * then the direct path or dma-iommu; the mapping is registered, owned by the device.
      */
-    private DmaMapping map(Cpu cpu, MappingKind kind, List<long[]> ranges, DmaDirection dir,
+    private DmaMapping map(Cpu cpu, MappingKind kind, List<Chunk> ranges, DmaDirection dir,
             boolean mustCheckError) {
         List<StackTraceElement> at = debug.capture();
         List<Long> lines = List.of();
@@ -110,14 +110,14 @@ final class DeviceMapper {
         }
     }
 
-    private DmaMapping mapDirect(Cpu cpu, MappingKind kind, List<long[]> ranges, DmaDirection dir,
+    private DmaMapping mapDirect(Cpu cpu, MappingKind kind, List<Chunk> ranges, DmaDirection dir,
             DmaMapping.DebugInfo info) {
         BouncePool pool = memory.pool();
         List<Chunk> chunks = new ArrayList<>(ranges.size());
         DmaMapping mapping = state.addWhileAttached(() -> {
             try {
-                for (long[] r : ranges) {
-                    chunks.add(DirectPath.plan(pool, params, r[0], r[1]));
+                for (Chunk r : ranges) {
+                    chunks.add(DirectPath.plan(pool, params, r.phys(), r.size()));
                 }
                 if (kind == MappingKind.SCATTER_GATHER && debug.enabled()) {
                     MapChecks.checkBoundaries(device, chunks, info.mappedAt());
@@ -137,14 +137,11 @@ final class DeviceMapper {
         return mapping;
     }
 
-    private DmaMapping mapIommu(Cpu cpu, MappingKind kind, List<long[]> ranges, DmaDirection dir,
+    private DmaMapping mapIommu(Cpu cpu, MappingKind kind, List<Chunk> ranges, DmaDirection dir,
             DmaMapping.DebugInfo info) {
-        List<Chunk> chunks = new ArrayList<>(ranges.size());
-        for (long[] r : ranges) {
-            chunks.add(new Chunk(r[0], Chunk.NOT_BOUNCED, r[1]));
-        }
+        // the driver's ranges are the chunks: nothing is bounced before the IOMMU path decides
         state.checkAttached();
-        IommuMapped mapped = iommu.map(cpu, kind, chunks, dir);
+        IommuMapped mapped = iommu.map(cpu, kind, ranges, dir);
         // the CPU side as mapped: an untrusted device's chunks may name bounce buffers
         DmaMapping mapping = new DmaMapping(device, kind, dir, mapped.chunks(), mapped, info);
         if (state.addIfAttached(mapping)) {

@@ -57,10 +57,10 @@ public final class DmaMapping implements Tracked {
      * @param lines the cache lines registered as device-writable starts (removed at unmap)
      * @param mustCheckError whether the map returned a bare address the driver must check
      *     ({@link DmaDevice#mapPage})
-     * @param ranges the driver's ranges (paddr, size), for ownership; empty when checks are off
+     * @param ranges the driver's ranges (unbounced chunks), for ownership; empty when checks are off
      */
     record DebugInfo(int inputCount, List<StackTraceElement> mappedAt, List<Long> lines,
-            boolean mustCheckError, List<long[]> ranges) {}
+            boolean mustCheckError, List<Chunk> ranges) {}
 
     DmaMapping(DmaDevice device, MappingKind kind, DmaDirection direction, List<Chunk> chunks,
             IommuMapped iommu, DebugInfo info) {

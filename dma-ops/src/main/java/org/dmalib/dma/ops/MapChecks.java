@@ -14,11 +14,11 @@ final class MapChecks {
     private MapChecks() {}
 
     /** The memory checks and the segment-length check of every range. */
-    static void check(DmaDevice dev, MappingKind kind, List<long[]> ranges, List<StackTraceElement> at) {
+    static void check(DmaDevice dev, MappingKind kind, List<Chunk> ranges, List<StackTraceElement> at) {
         DeviceDebug debug = dev.debug();
         for (int i = 0; i < ranges.size(); i++) {
-            long paddr = ranges.get(i)[0];
-            long size = ranges.get(i)[1];
+            long paddr = ranges.get(i).phys();
+            long size = ranges.get(i).size();
             DebugCheck area = dev.memory().classify(paddr, size);
             if (area != null) {
                 debug.reportRequest(area, at, String.format(
@@ -59,7 +59,7 @@ final class MapChecks {
      * @return the lines counted (to remove at unmap, or when the map fails)
      * @throws DmaDebugException on an overlap in THROW mode (then nothing stays counted)
      */
-    static List<Long> claimLines(DmaDevice dev, List<long[]> ranges, DmaDirection dir,
+    static List<Long> claimLines(DmaDevice dev, List<Chunk> ranges, DmaDirection dir,
             List<StackTraceElement> at) {
         // a device that only reads the buffer cannot make the CPU consume stale data
         if (dir == DmaDirection.TO_DEVICE) {
@@ -67,8 +67,8 @@ final class MapChecks {
         }
         DebugState state = dev.memory().debug();
         List<Long> lines = new ArrayList<>(ranges.size());
-        for (long[] r : ranges) {
-            lines.add(state.line(r[0]));
+        for (Chunk r : ranges) {
+            lines.add(state.line(r.phys()));
         }
         List<Long> overlaps = state.insertLines(lines);
         try {
@@ -89,10 +89,10 @@ final class MapChecks {
         return lines;
     }
 
-    private static long firstIn(DebugState state, List<long[]> ranges, long line) {
-        for (long[] r : ranges) {
-            if (state.line(r[0]) == line) {
-                return r[0];
+    private static long firstIn(DebugState state, List<Chunk> ranges, long line) {
+        for (Chunk r : ranges) {
+            if (state.line(r.phys()) == line) {
+                return r.phys();
             }
         }
         return -1;

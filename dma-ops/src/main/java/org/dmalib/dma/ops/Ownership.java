@@ -1,6 +1,7 @@
 package org.dmalib.dma.ops;
 
 import java.util.List;
+import org.dmalib.dma.ops.internal.direct.Chunk;
 
 /**
  * Who owns the bytes of one streaming mapping (Linux's ownership rules,
@@ -18,12 +19,12 @@ final class Ownership {
     // mapping offsets the CPU owns; everything else is the device's
     final Intervals cpu = new Intervals();
 
-    Ownership(DmaMapping mapping, List<long[]> ranges) {
+    Ownership(DmaMapping mapping, List<Chunk> ranges) {
         this.mapping = mapping;
         this.pieces = new long[ranges.size() * 2];
         for (int i = 0; i < ranges.size(); i++) {
-            pieces[2 * i] = ranges.get(i)[0];
-            pieces[2 * i + 1] = ranges.get(i)[1];
+            pieces[2 * i] = ranges.get(i).phys();
+            pieces[2 * i + 1] = ranges.get(i).size();
         }
     }
 
