@@ -43,11 +43,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"-Xms2g"})
 @State(Scope.Thread)
 public class TeardownBenchmark {
-    // C2 compiles a method after about 10,000 invocations or loop back-edges: 5,000 teardowns
-    // run each per-teardown method 5,000 times and its loops far more often
-    private static final int WARM_TEARDOWNS = 5000;
-    // the whole warm-up costs at most this per fork (the fast strategies need about a second)
-    private static final long WARM_MILLIS = 3000;
+    // C2 compiles a method after about 10,000 invocations or loop back-edges, and a method run
+    // once per teardown (the leaf-table batch, a word load of the walk) needs several thousand
+    // teardowns before its C2 code is installed: 5,000 left some of them in C1 code
+    private static final int WARM_TEARDOWNS = 30_000;
+    // the whole warm-up costs at most this per fork (the fast strategies need about 3 s)
+    private static final long WARM_MILLIS = 6000;
     // two last-level tables' worth: the 1 GiB chunk's tree has leaf tables to free in a batch
     private static final long WARM_BYTES = 4 * BenchRig.MIB;
 

@@ -183,30 +183,51 @@ final class PteAccess {
         }
         int n = c.entries(level);
         byte[] raw = loadRun(table, n);
-        long[] leafTables = level + 1 == LpaeConfig.LAST_LEVEL ? new long[n] : null;
-        int leafTableCount = 0;
+        if (level + 1 == LpaeConfig.LAST_LEVEL) {
+            return freeLeafTables(table, level, raw, n);
+        }
         int freed = 0;
         long leaves = 0;
         for (int i = 0; i < n; i++) {
             long pte = pte(raw, i);
             if (LpaePte.isTable(pte, level)) {
-                long child = LpaePte.toPaddr(pte);
-                if (leafTables != null) {
-                    leaves += set.takeTableLeaves(child);
-                    leafTables[leafTableCount++] = child;
-                } else {
-                    freed += freeTree(child, level + 1);
-                }
+                freed += freeTree(LpaePte.toPaddr(pte), level + 1);
             } else if (pte != 0) {
                 leaves++;
             }
         }
-        if (leafTableCount > 0) {
-            set.releaseAll(leafTables, leafTableCount, c.granule());
+        set.addLeaves(-leaves);
+        set.release(table, c.tableBytes(level));
+        return freed + 1;
+    }
+
+    /**
+     * {@link #freeTree} of a table whose children are last-level tables: the children are
+     * collected in one pass over the entries, their leaf counts taken and their memory returned
+     * in one call each. A loop of its own, apart from the recursion above it, so that the JIT
+     * compiles it for a table full of children (a teardown's) and not by the profile of a pgd
+     * that holds one pointer.
+     */
+    private int freeLeafTables(long table, int level, byte[] raw, int n) {
+        LpaeConfig c = set.config;
+        long[] children = new long[n];
+        int count = 0;
+        long leaves = 0;
+        for (int i = 0; i < n; i++) {
+            long pte = pte(raw, i);
+            if (LpaePte.isTable(pte, level)) {
+                children[count++] = LpaePte.toPaddr(pte);
+            } else if (pte != 0) {
+                leaves++;
+            }
+        }
+        if (count > 0) {
+            leaves += set.takeTableLeaves(children, count);
+            set.releaseAll(children, count, c.granule());
         }
         set.addLeaves(-leaves);
         set.release(table, c.tableBytes(level));
-        return freed + leafTableCount + 1;
+        return count + 1;
     }
 
     /**

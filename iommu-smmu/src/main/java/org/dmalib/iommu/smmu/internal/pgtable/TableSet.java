@@ -83,6 +83,18 @@ final class TableSet {
     }
 
     /**
+     * {@link #takeTableLeaves(long)} of the first {@code count} tables of {@code tables}, summed:
+     * the leaves that go with a batch of last-level tables being freed.
+     */
+    long takeTableLeaves(long[] tables, int count) {
+        long sum = 0;
+        for (int i = 0; i < count; i++) {
+            sum += takeTableLeaves(tables[i]);
+        }
+        return sum;
+    }
+
+    /**
      * Allocates a table block of {@code bytes}; counts it only once allocated.
      *
      * @throws org.dmalib.iommu.smmu.PageTableMemoryException if the region is exhausted
