@@ -145,4 +145,33 @@ class CpuWordAccessTest {
         m.cpu(0).zero(BOUNDARY, 0);
         assertEquals(before, state(m));
     }
+
+    @ParameterizedTest(name = "cache of {0} bytes")
+    @ValueSource(ints = {LINE, 64 * 1024})
+    void a_whole_line_store_is_the_store_of_its_two_halves(int capacity) {
+        CacheGeometry g = capacity == LINE ? ONE_LINE : CacheGeometry.DEFAULT;
+        Machine whole = machine(g);
+        Machine halves = machine(g);
+        history(whole);
+        history(halves);
+        byte[] data = new byte[2 * LINE];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (i * 7 + 1);
+        }
+        long at = BOUNDARY - LINE; // two whole lines, both held dirty by cpu1
+        whole.cpu(0).store(at, data, 0, data.length);
+        for (int off = 0; off < data.length; off += LINE / 2) {
+            halves.cpu(0).store(at + off, data, off, LINE / 2);
+        }
+        String a = state(whole);
+        String b = state(halves);
+        // the halves count two accesses per line where the whole line counts one
+        assertEquals(b.substring(0, b.indexOf("HwCounters")), a.substring(0, a.indexOf("HwCounters")));
+        byte[] seenWhole = new byte[data.length];
+        byte[] seenHalves = new byte[data.length];
+        whole.cpu(1).load(at, seenWhole, 0, seenWhole.length);
+        halves.cpu(1).load(at, seenHalves, 0, seenHalves.length);
+        assertEquals(java.util.Arrays.toString(data), java.util.Arrays.toString(seenWhole));
+        assertEquals(java.util.Arrays.toString(seenHalves), java.util.Arrays.toString(seenWhole));
+    }
 }

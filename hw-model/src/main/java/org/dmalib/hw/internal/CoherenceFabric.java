@@ -113,7 +113,9 @@ public final class CoherenceFabric {
     }
 
     /**
-     * Stores bytes from CPU {@code cpu}: write-allocate, the line becomes dirty in its cache.
+     * Stores bytes from CPU {@code cpu}: write-allocate, the line becomes dirty in its cache; a
+     * line the store covers whole is allocated without being read from RAM (its old bytes are
+     * all overwritten), the rest as any store.
      *
      * @param cpu the CPU index
      * @param paddr the first physical address; the range must already be checked against memory
@@ -127,7 +129,9 @@ public final class CoherenceFabric {
             long a = paddr + done;
             int inLine = (int) (a & (lineSize - 1));
             int n = Math.min(len - done, lineSize - inLine);
-            int slot = lines.ownLine(cpu, a >>> lineShift, true);
+            // a store of the whole line needs none of its old bytes: no read of RAM on a miss
+            int slot = n == lineSize ? lines.ownLineToOverwrite(cpu, a >>> lineShift)
+                    : lines.ownLine(cpu, a >>> lineShift, true);
             System.arraycopy(src, off + done, caches[cpu].data(slot), inLine, n);
             caches[cpu].setDirty(slot, true);
             done += n;
