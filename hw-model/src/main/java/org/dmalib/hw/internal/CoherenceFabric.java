@@ -65,8 +65,9 @@ public final class CoherenceFabric {
         this.memory = memory;
         this.stats = stats;
         this.caches = new DataCache[cpus];
+        int[] anyRegionLines = DataCache.sharedRegionFilter(); // the union of the caches' filters
         for (int i = 0; i < cpus; i++) {
-            caches[i] = new DataCache(geometry);
+            caches[i] = new DataCache(geometry, anyRegionLines);
         }
         this.lineSize = geometry.lineSize();
         this.lineShift = Integer.numberOfTrailingZeros(lineSize);

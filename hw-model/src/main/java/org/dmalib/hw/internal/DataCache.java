@@ -30,9 +30,24 @@ final class DataCache {
     private final int regionShift;  // line number -> region number
     // valid lines per hashed region: zero means no line of any region hashing there is held
     private final int[] regionLines = new int[1 << FILTER_BITS];
+    // the same counts summed over every cache of the machine, shared by them: zero means no
+    // cache holds a line of any region hashing there (one look instead of one per cache)
+    private final int[] anyRegionLines;
     private long clock;
 
-    DataCache(CacheGeometry geometry) {
+    /**
+     * Returns the counters a machine's caches share (see {@link #mayAnyHoldRegion}): one array
+     * for all the caches of one fabric.
+     */
+    static int[] sharedRegionFilter() {
+        return new int[1 << FILTER_BITS];
+    }
+
+    DataCache(CacheGeometry geometry, int[] anyRegionLines) {
+        if (anyRegionLines.length != 1 << FILTER_BITS) {
+            throw new IllegalArgumentException("the shared filter must come from sharedRegionFilter()");
+        }
+        this.anyRegionLines = anyRegionLines;
         this.lineSize = geometry.lineSize();
         this.lineShift = Integer.numberOfTrailingZeros(lineSize);
         this.setMask = geometry.sets() - 1;
@@ -70,6 +85,14 @@ final class DataCache {
      */
     boolean mayHoldRegion(long region) {
         return regionLines[filterIndex(region)] != 0;
+    }
+
+    /**
+     * Returns false only if no cache sharing this one's filter holds a line of {@code region}:
+     * exact negative, possible positive, as {@link #mayHoldRegion}.
+     */
+    boolean mayAnyHoldRegion(long region) {
+        return anyRegionLines[filterIndex(region)] != 0;
     }
 
     private static int filterIndex(long region) {
@@ -148,9 +171,13 @@ final class DataCache {
             data[slot] = new byte[lineSize];
         }
         if (tags[slot] != INVALID) {
-            regionLines[filterIndex(regionOf(tags[slot]))]--;
+            int old = filterIndex(regionOf(tags[slot]));
+            regionLines[old]--;
+            anyRegionLines[old]--;
         }
-        regionLines[filterIndex(regionOf(line))]++;
+        int idx = filterIndex(regionOf(line));
+        regionLines[idx]++;
+        anyRegionLines[idx]++;
         tags[slot] = line;
         dirty[slot] = false;
         lastUse[slot] = ++clock;
@@ -160,7 +187,9 @@ final class DataCache {
     /** Drops the line in {@code slot}, discarding its data even if dirty. */
     void drop(int slot) {
         if (tags[slot] != INVALID) {
-            regionLines[filterIndex(regionOf(tags[slot]))]--;
+            int idx = filterIndex(regionOf(tags[slot]));
+            regionLines[idx]--;
+            anyRegionLines[idx]--;
         }
         tags[slot] = INVALID;
         dirty[slot] = false;

@@ -222,6 +222,9 @@ final class LineProtocol {
      * CPUs): every other cache holds none of its lines (the filter's negative is exact).
      */
     private long holdersOf(long region) {
+        if (!caches[0].mayAnyHoldRegion(region)) {
+            return 0; // no cache holds a line of it: one look at the shared filter
+        }
         long holders = 0;
         for (int i = 0; i < caches.length; i++) {
             if (caches[i].mayHoldRegion(region)) {

@@ -13,12 +13,12 @@ import org.dmalib.iommu.api.DmaSegment;
  * caller's list is never touched and these arrays are the rewritten copy, so "restore" on an
  * error is simply dropping them.
  *
- * <p>Immutable after creation (the arrays are private); thread-safe.
+ * <p>Immutable after creation (the arrays are private; the input list is only read, and its
+ * caller does not change it while the layout is in use); thread-safe.
  */
 final class SgLayout {
+    private final List<Chunk> chunks; // the input, read for lengths and addresses
     private final long[] offsets;
-    private final long[] lengths;
-    private final long[] spanStarts;
     private final long[] spans;
     private final long iovaLength;
     // the physically contiguous runs of padded spans, what iommu_map_sg maps one by one
@@ -26,11 +26,10 @@ final class SgLayout {
     private final long[] runLengths;
     private final int runCount;
 
-    private SgLayout(long[] offsets, long[] lengths, long[] spanStarts, long[] spans, long iovaLength,
+    private SgLayout(List<Chunk> chunks, long[] offsets, long[] spans, long iovaLength,
             long[] runStarts, long[] runLengths, int runCount) {
+        this.chunks = chunks;
         this.offsets = offsets;
-        this.lengths = lengths;
-        this.spanStarts = spanStarts;
         this.spans = spans;
         this.iovaLength = iovaLength;
         this.runStarts = runStarts;
@@ -53,8 +52,6 @@ final class SgLayout {
     static SgLayout of(List<Chunk> chunks, long granule, long boundaryMask) {
         int n = chunks.size();
         long[] offsets = new long[n];
-        long[] lengths = new long[n];
-        long[] spanStarts = new long[n];
         long[] spans = new long[n];
         long[] runStarts = new long[n];
         long[] runLengths = new long[n];
@@ -64,8 +61,7 @@ final class SgLayout {
             Chunk c = chunks.get(i);
             long phys = c.devicePhys();
             offsets[i] = phys & (granule - 1);
-            lengths[i] = c.size();
-            spanStarts[i] = phys - offsets[i];
+            long spanStart = phys - offsets[i];
             spans[i] = IommuDmaOps.alignUp(c.size() + offsets[i], granule);
             // distance from iovaLength to the next boundary, 0 when on one (unsigned arithmetic)
             long pad = (boundaryMask - iovaLength + 1) & boundaryMask;
@@ -77,16 +73,15 @@ final class SgLayout {
                 iovaLength += pad;
             }
             iovaLength += spans[i];
-            if (run >= 0 && spanStarts[i] == runStarts[run] + runLengths[run]) {
+            if (run >= 0 && spanStart == runStarts[run] + runLengths[run]) {
                 runLengths[run] += spans[i];
             } else {
                 run++;
-                runStarts[run] = spanStarts[i];
+                runStarts[run] = spanStart;
                 runLengths[run] = spans[i];
             }
         }
-        return new SgLayout(offsets, lengths, spanStarts, spans, iovaLength, runStarts, runLengths,
-                run + 1);
+        return new SgLayout(chunks, offsets, spans, iovaLength, runStarts, runLengths, run + 1);
     }
 
     /**
@@ -120,7 +115,7 @@ final class SgLayout {
 
     /** Returns segment {@code i}'s granule-aligned physical start ({@code sg_phys} rewritten). */
     long spanStart(int i) {
-        return spanStarts[i];
+        return chunks.get(i).devicePhys() - offsets[i];
     }
 
     /** Returns segment {@code i}'s granule-aligned, possibly padded, length. */
@@ -149,7 +144,7 @@ final class SgLayout {
         long dma = iova;
         for (int i = 0; i < offsets.length; i++) {
             long off = offsets[i];
-            long len = lengths[i];
+            long len = chunks.get(i).size();
             if (curLen != 0 && off == 0 && (dma & boundaryMask) != 0
                     && maxSegmentSize - curLen >= len) {
                 curLen += len;
