@@ -43,12 +43,14 @@ public final class ArmLpaePageTable {
     private final LpaeConfig config;
     private final PteAccess ptes;
     private final long pgd;
+    private final TableArgs args;
 
     private ArmLpaePageTable(TableSet set, PteAccess ptes, long pgd) {
         this.set = set;
         this.config = set.config;
         this.ptes = ptes;
         this.pgd = pgd;
+        this.args = new TableArgs(set, pgd);
     }
 
     /**
@@ -137,17 +139,10 @@ public final class ArmLpaePageTable {
      */
     public long mapPages(long iova, long paddr, long pgsize, long pgcount, IommuProt prot) {
         Objects.requireNonNull(prot, "prot");
-        int level = checkRun("mapPages", iova, pgsize, pgcount);
+        int level = args.run("mapPages", iova, pgsize, pgcount);
         long n = Math.min(pgcount, config.maxEntries(iova, level));
         long size = n * pgsize; // n <= 8192 entries, pgsize <= 2^30: no overflow
-        if ((paddr & (pgsize - 1)) != 0) {
-            throw new UnalignedException(String.format(
-                    "mapPages: paddr=0x%x is not a multiple of pgsize=0x%x", paddr, pgsize));
-        }
-        if (paddr < 0 || (paddr + size - 1) >>> config.oas() != 0) {
-            throw new OutOfRangeException(String.format(
-                    "mapPages: paddr=0x%x size=0x%x is beyond oas=%d", paddr, size, config.oas()));
-        }
+        args.output("mapPages", paddr, size, pgsize, "");
         if (!prot.isValidForMap()) {
             throw new InvalidProtException(prot);
         }
@@ -192,19 +187,10 @@ public final class ArmLpaePageTable {
         }
         Objects.checkFromIndexSize(from, count, paddrs.length);
         long pgsize = config.granule();
-        int level = checkRun("mapPageList", iova, pgsize, count);
+        int level = args.run("mapPageList", iova, pgsize, count);
         int n = Math.min(count, config.maxEntries(iova, level)); // one table: <= 8192
         for (int i = from; i < from + n; i++) {
-            long p = paddrs[i];
-            if ((p & (pgsize - 1)) != 0) {
-                throw new UnalignedException(String.format(
-                        "mapPageList: paddr=0x%x (page %d) is not a multiple of granule=0x%x",
-                        p, i, pgsize));
-            }
-            if (p < 0 || (p + pgsize - 1) >>> config.oas() != 0) {
-                throw new OutOfRangeException(String.format(
-                        "mapPageList: paddr=0x%x (page %d) is beyond oas=%d", p, i, config.oas()));
-            }
+            args.output("mapPageList", paddrs[i], pgsize, pgsize, " (page " + i + ")");
         }
         if (!prot.isValidForMap()) {
             throw new InvalidProtException(prot);
@@ -346,7 +332,7 @@ public final class ArmLpaePageTable {
      */
     public long unmapPages(long iova, long pgsize, long pgcount, IotlbGather gather) {
         Objects.requireNonNull(gather, "gather");
-        int level = checkRun("unmapPages", iova, pgsize, pgcount);
+        int level = args.run("unmapPages", iova, pgsize, pgcount);
         long n = Math.min(pgcount, config.maxEntries(iova, level));
         long table = pgd;
         for (int l = config.startLevel(); l < level; l++) {
@@ -404,7 +390,7 @@ public final class ArmLpaePageTable {
      * @throws IllegalStateException if the table has been freed
      */
     public void checkUnmap(long iova, long size) {
-        checkLive();
+        args.live();
         if (size <= 0) {
             throw new IllegalArgumentException("checkUnmap: size=" + size + " must be positive");
         }
@@ -441,8 +427,8 @@ public final class ArmLpaePageTable {
      * @throws IllegalStateException if the table has been freed
      */
     public OptionalLong iovaToPhys(long iova) {
-        checkLive();
-        checkIova("iovaToPhys", iova);
+        args.live();
+        args.iova("iovaToPhys", iova);
         Leaf leaf = findLeaf(iova);
         if (leaf == null) {
             return OptionalLong.empty();
@@ -495,38 +481,5 @@ public final class ArmLpaePageTable {
     /** Returns how many install races were lost (tables allocated and freed unused). */
     long lostInstallRaces() {
         return set.lostRaces();
-    }
-
-    // -- argument checks --
-
-    private int checkRun(String op, long iova, long pgsize, long pgcount) {
-        checkLive();
-        int level = config.levelOf(pgsize);
-        if (level < 0) {
-            throw new IllegalArgumentException(String.format(
-                    "%s: pgsize=0x%x is not one of %s", op, pgsize, config.pageSizes()));
-        }
-        if (pgcount <= 0) {
-            throw new IllegalArgumentException(op + ": pgcount=" + pgcount + " must be positive");
-        }
-        checkIova(op, iova);
-        if ((iova & (pgsize - 1)) != 0) {
-            throw new UnalignedException(String.format(
-                    "%s: iova=0x%x is not a multiple of pgsize=0x%x", op, iova, pgsize));
-        }
-        return level;
-    }
-
-    private void checkIova(String op, long iova) {
-        if (iova < 0 || iova >= config.inputLimit()) {
-            throw new OutOfRangeException(String.format(
-                    "%s: iova=0x%x is beyond ias=%d", op, iova, config.ias()));
-        }
-    }
-
-    private void checkLive() {
-        if (set.isFreed()) {
-            throw new IllegalStateException(String.format("page table ttbr=0x%x was freed", pgd));
-        }
     }
 }

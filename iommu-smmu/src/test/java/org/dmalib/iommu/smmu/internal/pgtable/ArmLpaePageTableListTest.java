@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.OptionalLong;
-import org.dmalib.hw.HwCounters;
 import org.dmalib.iommu.api.AlreadyMappedException;
 import org.dmalib.iommu.api.InvalidProtException;
 import org.dmalib.iommu.api.IommuProt;
@@ -36,12 +35,6 @@ class ArmLpaePageTableListTest {
         return p;
     }
 
-    private long lineAccesses(Runnable r) {
-        HwCounters before = rig.machine.counters();
-        r.run();
-        HwCounters d = rig.machine.counters().minus(before);
-        return d.cacheHits() + d.cacheMisses();
-    }
 
     @Test
     void a_page_list_maps_each_page_where_it_belongs() {
@@ -113,11 +106,11 @@ class ArmLpaePageTableListTest {
         int lineSize = rig.cpu.lineSize();
         long perLine = lineSize / 8;
         // 3 upper entries, then 511 entries checked and written: 64 lines each way
-        long map = lineAccesses(() -> t.mapPageList(PAGE, p, 0, 511, RW));
+        long map = rig.lineAccesses(() -> t.mapPageList(PAGE, p, 0, 511, RW));
         assertEquals(3 + 2 * ((511 + perLine - 1) / perLine), map);
-        long mapPages = lineAccesses(() -> t.unmapPages(0, PAGE, 512, new IotlbGather()));
+        long mapPages = rig.lineAccesses(() -> t.unmapPages(0, PAGE, 512, new IotlbGather()));
         assertEquals(3 + 2 * 512 / perLine, mapPages, "unmap reads and clears the run the same way");
-        long contiguous = lineAccesses(() -> t.mapPages(0, 0x6000_0000L, PAGE, 512, RW));
+        long contiguous = rig.lineAccesses(() -> t.mapPages(0, 0x6000_0000L, PAGE, 512, RW));
         assertEquals(3 + 2 * 512 / perLine, contiguous, "and so does a contiguous map");
     }
 }

@@ -2,6 +2,7 @@ package org.dmalib.iommu.smmu.internal.pgtable;
 
 import org.dmalib.hw.CacheGeometry;
 import org.dmalib.hw.Cpu;
+import org.dmalib.hw.HwCounters;
 import org.dmalib.hw.Machine;
 import org.dmalib.hw.MachineConfig;
 import org.dmalib.iommu.smmu.TableMemory;
@@ -30,6 +31,14 @@ final class Rig {
     /** Returns a new table of {@code config} written by CPU 0. */
     ArmLpaePageTable table(LpaeConfig config, RecordingFlushOps ops) {
         return ArmLpaePageTable.allocate(config, cpu, memory, ops);
+    }
+
+    /** Returns how many cache-line accesses (hits and misses) {@code r} makes on the machine. */
+    long lineAccesses(Runnable r) {
+        HwCounters before = machine.counters();
+        r.run();
+        HwCounters d = machine.counters().minus(before);
+        return d.cacheHits() + d.cacheMisses();
     }
 
     static LpaeConfig config(int granule, int ias, boolean coherent) {

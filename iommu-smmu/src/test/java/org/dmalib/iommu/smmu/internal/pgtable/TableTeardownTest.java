@@ -6,7 +6,6 @@ import static org.dmalib.iommu.smmu.internal.pgtable.Rig.MIB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.dmalib.hw.HwCounters;
 import org.dmalib.iommu.api.IommuProt;
 import org.dmalib.iommu.api.internal.tlb.IotlbGather;
 import org.junit.jupiter.api.Test;
@@ -32,12 +31,6 @@ class TableTeardownTest {
         }
     }
 
-    private long lineAccesses(Runnable r) {
-        HwCounters before = rig.machine.counters();
-        r.run();
-        HwCounters d = rig.machine.counters().minus(before);
-        return d.cacheHits() + d.cacheMisses();
-    }
 
     @Test
     void freeing_the_table_reads_only_the_tables_that_point_to_tables() {
@@ -47,7 +40,7 @@ class TableTeardownTest {
         assertEquals(1 + 1 + 2 + 4, t.tablesInUse());
         int blocksBefore = rig.memory.blocksInUse();
 
-        long accesses = lineAccesses(t::free);
+        long accesses = rig.lineAccesses(t::free);
 
         int lineSize = rig.cpu.lineSize();
         // the pgd, the L1 table and the two L2 tables, one line access per line each; reading
