@@ -37,11 +37,6 @@ import org.dmalib.hw.internal.CpuCore;
  * <p>Thread-safety: safe for concurrent use; instances are cheap views of one CPU.
  */
 public final class CacheMaintenance {
-    // a batch's op codes, as CoherenceFabric.maintainRanges reads them
-    static final byte CLEAN = 0;
-    static final byte INVALIDATE = 1;
-    static final byte CLEAN_INVALIDATE = 2;
-
     private final int cpu;
     private final CoherenceFabric fabric;
     private final PhysicalMemory memory;

@@ -1,6 +1,7 @@
 package org.dmalib.hw.cache;
 
 import java.util.Arrays;
+import org.dmalib.hw.internal.CoherenceFabric;
 
 /**
  * A list of range maintenance instructions one CPU issues back to back, for a caller that
@@ -18,7 +19,7 @@ import java.util.Arrays;
  */
 public final class MaintenanceBatch {
     private final CacheMaintenance dc;
-    // op codes, as CoherenceFabric.maintainRanges reads them
+    // CoherenceFabric.RANGE_* op codes
     private byte[] ops;
     private long[] paddrs;
     private long[] lengths;
@@ -42,7 +43,7 @@ public final class MaintenanceBatch {
      *     added)
      */
     public void clean(long paddr, long length) {
-        add(CacheMaintenance.CLEAN, paddr, length);
+        add(CoherenceFabric.RANGE_CLEAN, paddr, length);
     }
 
     /**
@@ -55,7 +56,7 @@ public final class MaintenanceBatch {
      *     added)
      */
     public void invalidate(long paddr, long length) {
-        add(CacheMaintenance.INVALIDATE, paddr, length);
+        add(CoherenceFabric.RANGE_INVALIDATE, paddr, length);
     }
 
     /**
@@ -68,7 +69,7 @@ public final class MaintenanceBatch {
      *     added)
      */
     public void cleanInvalidate(long paddr, long length) {
-        add(CacheMaintenance.CLEAN_INVALIDATE, paddr, length);
+        add(CoherenceFabric.RANGE_CLEAN_INVALIDATE, paddr, length);
     }
 
     /** Returns how many ranges are recorded and not yet issued. */

@@ -40,6 +40,13 @@ import org.dmalib.hw.PhysicalMemory;
  * a snoop-based interconnect orders transactions to a line.
  */
 public final class CoherenceFabric {
+    /** {@link #maintainRanges} operation: DC CVAC, {@link #cleanRange}. */
+    public static final byte RANGE_CLEAN = LineProtocol.CLEAN;
+    /** {@link #maintainRanges} operation: DC IVAC, {@link #invalidateRange}. */
+    public static final byte RANGE_INVALIDATE = LineProtocol.INVALIDATE;
+    /** {@link #maintainRanges} operation: DC CIVAC, {@link #cleanInvalidateRange}. */
+    public static final byte RANGE_CLEAN_INVALIDATE = LineProtocol.CLEAN_INVALIDATE;
+
     // little-endian word view of a line's bytes, for the 64-bit accesses
     private static final VarHandle LE_LONG =
             MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -130,9 +137,7 @@ public final class CoherenceFabric {
             long a = paddr + done;
             int inLine = (int) (a & (lineSize - 1));
             int n = Math.min(len - done, lineSize - inLine);
-            // a store of the whole line needs none of its old bytes: no read of RAM on a miss
-            int slot = n == lineSize ? lines.ownLineToOverwrite(cpu, a >>> lineShift)
-                    : lines.ownLine(cpu, a >>> lineShift, true);
+            int slot = lines.ownLineForStore(cpu, a >>> lineShift, n);
             System.arraycopy(src, off + done, caches[cpu].data(slot), inLine, n);
             caches[cpu].setDirty(slot, true);
             done += n;
@@ -155,7 +160,7 @@ public final class CoherenceFabric {
             int inLine = (int) (a & (lineSize - 1));
             int n = (int) Math.min(len - done, lineSize - inLine);
             long line = a >>> lineShift;
-            int slot = n == lineSize ? lines.ownLineToOverwrite(cpu, line) : lines.ownLine(cpu, line, true);
+            int slot = lines.ownLineForStore(cpu, line, n);
             Arrays.fill(caches[cpu].data(slot), inLine, inLine + n, (byte) 0);
             caches[cpu].setDirty(slot, true);
             done += n;
@@ -416,8 +421,9 @@ public final class CoherenceFabric {
 
     /**
      * Range maintenance of several ranges, in order, as one transaction: range {@code i} gets
-     * {@link #cleanRange} ({@code ops[i] == 0}), {@link #invalidateRange} (1) or
-     * {@link #cleanInvalidateRange} (2), counted as those would be.
+     * {@link #cleanRange} ({@code ops[i] == RANGE_CLEAN}), {@link #invalidateRange}
+     * ({@link #RANGE_INVALIDATE}) or {@link #cleanInvalidateRange}
+     * ({@link #RANGE_CLEAN_INVALIDATE}), counted as those would be.
      *
      * @param cpu the issuing CPU
      * @param ops each range's operation

@@ -56,12 +56,13 @@ final class LineProtocol {
     }
 
     /**
-     * {@link #ownLine} for a write that overwrites the whole line (DC ZVA): the same snoops,
-     * write-backs and eviction, but a line that misses is installed without reading RAM, its
-     * contents left for the caller to overwrite before anything else reads it.
+     * {@link #ownLine} for a store of {@code bytes} into {@code line}. A store of the whole line
+     * (a full-line store, DC ZVA) needs none of its old bytes: the same snoops, write-backs and
+     * eviction, but a line that misses is installed without reading RAM, its contents left for
+     * the caller to overwrite before anything else reads it.
      */
-    int ownLineToOverwrite(int cpu, long line) {
-        return ownLine(cpu, line, true, false);
+    int ownLineForStore(int cpu, long line, int bytes) {
+        return ownLine(cpu, line, true, bytes != lineSize);
     }
 
     private int ownLine(int cpu, long line, boolean forWrite, boolean fill) {

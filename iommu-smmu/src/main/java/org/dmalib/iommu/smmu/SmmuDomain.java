@@ -4,7 +4,6 @@ import java.util.OptionalLong;
 import org.dmalib.iommu.api.IommuProt;
 import org.dmalib.iommu.api.internal.tlb.IotlbGather;
 import org.dmalib.iommu.api.spi.IommuDomainOps;
-import org.dmalib.iommu.api.spi.MapPagesException;
 
 /**
  * The driver's side of one paging domain ({@code struct arm_smmu_domain} with its
