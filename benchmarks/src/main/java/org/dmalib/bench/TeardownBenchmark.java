@@ -47,10 +47,13 @@ public class TeardownBenchmark {
     // once per teardown (the leaf-table batch, a word load of the walk) needs several thousand
     // teardowns before its C2 code is installed: 5,000 left some of them in C1 code
     private static final int WARM_TEARDOWNS = 30_000;
-    // the whole warm-up costs at most this per fork (the fast strategies need about 3 s)
+    // the whole warm-up costs at most this per fork (the fast strategies get 10,000 to 17,000
+    // teardowns in it)
     private static final long WARM_MILLIS = 6000;
-    // two last-level tables' worth: the 1 GiB chunk's tree has leaf tables to free in a batch
-    private static final long WARM_BYTES = 4 * BenchRig.MIB;
+    // 32 last-level tables (128 KiB of them), twice the model's 64 KiB data cache: the warm-up
+    // teardown's table reads miss and evict dirty lines, as a measured teardown's do; with 4 MiB
+    // (two tables, all cached) those paths stayed in C1 code, or deoptimised, in the timed region
+    private static final long WARM_BYTES = 64 * BenchRig.MIB;
 
     /** Domain size in GiB. */
     @Param({"1", "4", "16"})
@@ -79,8 +82,9 @@ public class TeardownBenchmark {
 
     /**
      * Builds the machine and SMMU once per fork, then runs the teardown path until the JIT has
-     * compiled it: up to {@value #WARM_TEARDOWNS} teardowns of a small domain (4 MiB of 4K pages,
-     * torn down as {@code unmap(0, 1 GiB)}, the same 1 GiB table-entry path as the measured ones)
+     * compiled it: up to {@value #WARM_TEARDOWNS} teardowns of a small domain (64 MiB of 4K pages,
+     * torn down as {@code unmap(0, 1 GiB)}, the same 1 GiB table-entry path as the measured ones,
+     * its tables twice the CPU's data cache so that their reads miss as the measured ones do)
      * within {@value #WARM_MILLIS} ms. A single-shot measurement otherwise sees the fast
      * strategies' teardown code run a dozen times in all, mostly interpreted, while the per-page
      * plan's loop, run a million times per teardown, is compiled within the first one: that
