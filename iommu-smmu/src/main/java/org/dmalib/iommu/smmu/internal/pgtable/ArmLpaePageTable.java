@@ -190,7 +190,7 @@ public final class ArmLpaePageTable {
         int level = args.run("mapPageList", iova, pgsize, count);
         int n = Math.min(count, config.maxEntries(iova, level)); // one table: <= 8192
         for (int i = from; i < from + n; i++) {
-            args.output("mapPageList", paddrs[i], pgsize, pgsize, " (page " + i + ")");
+            args.outputPage("mapPageList", paddrs[i], pgsize, i);
         }
         if (!prot.isValidForMap()) {
             throw new InvalidProtException(prot);

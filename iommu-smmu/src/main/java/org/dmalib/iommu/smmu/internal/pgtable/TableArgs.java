@@ -57,6 +57,17 @@ final class TableArgs {
         }
     }
 
+    /**
+     * {@link #output} of page {@code page} of a page list, one {@code pgsize} page at
+     * {@code paddr}: the same checks and messages, the page's note built only for a failure
+     * (a string per page would cost more than the checks).
+     */
+    void outputPage(String op, long paddr, long pgsize, int page) {
+        if ((paddr & (pgsize - 1)) != 0 || paddr < 0 || (paddr + pgsize - 1) >>> config.oas() != 0) {
+            output(op, paddr, pgsize, pgsize, " (page " + page + ")");
+        }
+    }
+
     /** Refuses an {@code iova} beyond the input address size. */
     void iova(String op, long iova) {
         if (iova < 0 || iova >= config.inputLimit()) {
