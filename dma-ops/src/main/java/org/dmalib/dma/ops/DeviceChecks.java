@@ -49,13 +49,20 @@ final class DeviceChecks {
         }
     }
 
+    /** Returns the size of the device's machine's memory, for {@link #checkSegment}. */
+    long memorySize() {
+        return memory.machine().memory().size();
+    }
+
     /**
      * {@link #checkRange} for segment {@code index} of a list: the value's name is built only when
      * the check fails (a per-segment string would cost more than the check).
+     *
+     * @param memorySize {@link #memorySize()}, read once for the whole list
      */
-    void checkSegment(long paddr, long size, int index) {
+    void checkSegment(long paddr, long size, int index, long memorySize) {
         // the same bounds as PhysicalMemory.checkRange
-        if (paddr < 0 || size < 1 || paddr > memory.machine().memory().size() - size) {
+        if (paddr < 0 || size < 1 || paddr > memorySize - size) {
             checkRange(paddr, size, "segment[" + index + "].paddr");
         }
     }

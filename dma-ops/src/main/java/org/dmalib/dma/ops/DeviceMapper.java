@@ -79,13 +79,16 @@ final class DeviceMapper {
         checks.checkCpu(cpu);
         Checks.notNull(list, "list");
         Checks.mappable(dir);
-        List<Chunk> ranges = new ArrayList<>(list.size());
-        for (int i = 0; i < list.size(); i++) {
+        int n = list.size();
+        long memorySize = checks.memorySize();
+        Chunk[] ranges = new Chunk[n];
+        for (int i = 0; i < n; i++) {
             Segment s = list.segment(i);
-            checks.checkSegment(s.paddr(), s.length(), i);
-            ranges.add(new Chunk(s.paddr(), Chunk.NOT_BOUNCED, s.length()));
+            checks.checkSegment(s.paddr(), s.length(), i, memorySize);
+            ranges[i] = new Chunk(s.paddr(), Chunk.NOT_BOUNCED, s.length());
         }
-        return map(cpu, MappingKind.SCATTER_GATHER, ranges, dir, false);
+        // immutable from here on: the mapping's and dma-iommu's List.copyOf keep this one list
+        return map(cpu, MappingKind.SCATTER_GATHER, List.of(ranges), dir, false);
     }
 
     /**

@@ -101,6 +101,12 @@ public final class DcacheMaintenance {
         if (size == 0) {
             return;
         }
+        if (((paddr | size) & lineMask) == 0) {
+            // whole lines only: one DC IVAC range, which checks the whole range before its first
+            // line as the check below does
+            invalidate(paddr, size);
+            return;
+        }
         dc.checkRange(paddr, size); // the whole range, before the first line
         long end = paddr + size;
         long step = lineMask + 1;

@@ -17,8 +17,8 @@ import org.dmalib.iommu.api.DmaSegment;
  * caller does not change it while the layout is in use); thread-safe.
  */
 final class SgLayout {
-    private final List<Chunk> chunks; // the input, read for lengths and addresses
-    private final long[] offsets;
+    private final List<Chunk> chunks; // the input, read for lengths, addresses and offsets
+    private final long granuleMask;
     private final long[] spans;
     private final long iovaLength;
     // the physically contiguous runs of padded spans, what iommu_map_sg maps one by one
@@ -26,10 +26,10 @@ final class SgLayout {
     private final long[] runLengths;
     private final int runCount;
 
-    private SgLayout(List<Chunk> chunks, long[] offsets, long[] spans, long iovaLength,
+    private SgLayout(List<Chunk> chunks, long granule, long[] spans, long iovaLength,
             long[] runStarts, long[] runLengths, int runCount) {
         this.chunks = chunks;
-        this.offsets = offsets;
+        this.granuleMask = granule - 1;
         this.spans = spans;
         this.iovaLength = iovaLength;
         this.runStarts = runStarts;
@@ -51,7 +51,6 @@ final class SgLayout {
      */
     static SgLayout of(List<Chunk> chunks, long granule, long boundaryMask) {
         int n = chunks.size();
-        long[] offsets = new long[n];
         long[] spans = new long[n];
         long[] runStarts = new long[n];
         long[] runLengths = new long[n];
@@ -60,9 +59,9 @@ final class SgLayout {
         for (int i = 0; i < n; i++) {
             Chunk c = chunks.get(i);
             long phys = c.devicePhys();
-            offsets[i] = phys & (granule - 1);
-            long spanStart = phys - offsets[i];
-            spans[i] = IommuDmaOps.alignUp(c.size() + offsets[i], granule);
+            long offset = phys & (granule - 1);
+            long spanStart = phys - offset;
+            spans[i] = IommuDmaOps.alignUp(c.size() + offset, granule);
             // distance from iovaLength to the next boundary, 0 when on one (unsigned arithmetic)
             long pad = (boundaryMask - iovaLength + 1) & boundaryMask;
             if (pad != 0 && Long.compareUnsigned(pad, spans[i] - 1) < 0) {
@@ -81,7 +80,7 @@ final class SgLayout {
                 runLengths[run] = spans[i];
             }
         }
-        return new SgLayout(chunks, offsets, spans, iovaLength, runStarts, runLengths, run + 1);
+        return new SgLayout(chunks, granule, spans, iovaLength, runStarts, runLengths, run + 1);
     }
 
     /**
@@ -110,12 +109,12 @@ final class SgLayout {
 
     /** Returns the number of input segments. */
     int size() {
-        return offsets.length;
+        return spans.length;
     }
 
     /** Returns segment {@code i}'s granule-aligned physical start ({@code sg_phys} rewritten). */
     long spanStart(int i) {
-        return chunks.get(i).devicePhys() - offsets[i];
+        return chunks.get(i).devicePhys() & ~granuleMask;
     }
 
     /** Returns segment {@code i}'s granule-aligned, possibly padded, length. */
@@ -142,9 +141,10 @@ final class SgLayout {
         // next one opens, or at the end, so a merge costs no object
         long openLen = 0;
         long dma = iova;
-        for (int i = 0; i < offsets.length; i++) {
-            long off = offsets[i];
-            long len = chunks.get(i).size();
+        for (int i = 0; i < spans.length; i++) {
+            Chunk c = chunks.get(i);
+            long off = c.devicePhys() & granuleMask;
+            long len = c.size();
             if (curLen != 0 && off == 0 && (dma & boundaryMask) != 0
                     && maxSegmentSize - curLen >= len) {
                 curLen += len;
