@@ -433,14 +433,22 @@ public final class CoherenceFabric {
      */
     public synchronized void maintainRanges(int cpu, byte[] ops, long[] paddrs, long[] lengths,
             int count) {
+        // summed here and counted once: the counters are read only under this monitor, so
+        // they show the same totals as counting range by range
+        long cleaned = 0;
+        long invalidated = 0;
+        long cleanedInvalidated = 0;
         for (int i = 0; i < count; i++) {
             long n = lines.maintainRange(ops[i], cpu, paddrs[i], lengths[i]);
             switch (ops[i]) {
-                case CLEAN -> stats.linesCleaned += n;
-                case INVALIDATE -> stats.linesInvalidated += n;
-                default -> stats.linesCleanInvalidated += n;
+                case CLEAN -> cleaned += n;
+                case INVALIDATE -> invalidated += n;
+                default -> cleanedInvalidated += n;
             }
         }
+        stats.linesCleaned += cleaned;
+        stats.linesInvalidated += invalidated;
+        stats.linesCleanInvalidated += cleanedInvalidated;
     }
 
     /**

@@ -285,6 +285,10 @@ final class LineProtocol {
      */
     void maintain(int op, int cpu, long first, long last) {
         DataCache any = caches[0];
+        long firstRegion = any.regionOf(first);
+        if (any.regionOf(last) == firstRegion && !any.mayAnyHoldRegion(firstRegion)) {
+            return; // one region no cache holds a line of (a page's range, mostly): nothing to do
+        }
         long perRegion = any.linesPerRegion();
         for (long line = first; line <= last; ) {
             long region = any.regionOf(line);

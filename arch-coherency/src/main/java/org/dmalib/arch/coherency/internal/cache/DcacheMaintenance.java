@@ -65,6 +65,20 @@ public final class DcacheMaintenance {
         return new DcacheMaintenance(dc, dc.batch(ranges));
     }
 
+    /**
+     * Returns a batching view of {@code cpu}'s operations: {@code on(cpu).batching(ranges)}
+     * without the immediate view in between.
+     *
+     * @param cpu a CPU of the hardware model
+     * @param ranges how many ranges to make room for (it grows past that)
+     * @return the view, for one caller on one thread
+     * @throws IllegalArgumentException if {@code cpu} is not a hardware-model CPU
+     */
+    public static DcacheMaintenance batchingOn(Cpu cpu, int ranges) {
+        CacheMaintenance dc = CacheMaintenance.of(Objects.requireNonNull(cpu, "cpu"));
+        return new DcacheMaintenance(dc, dc.batch(ranges));
+    }
+
     /** Returns the cache line size the operations step by. */
     public int lineSize() {
         return dc.lineSize();

@@ -197,6 +197,30 @@ class DcacheMaintenanceTest {
         assertEquals(state(immediate), state(batched), "after the other CPU's barrier");
     }
 
+    @Test
+    void a_batching_view_made_from_the_cpu_issues_what_the_immediate_view_issues() {
+        Machine batched = prepared();
+        Machine immediate = prepared();
+        DcacheMaintenance b = DcacheMaintenance.batchingOn(batched.cpu(0), 2);
+        DcacheMaintenance now = DcacheMaintenance.on(immediate.cpu(0));
+        String untouched = state(batched);
+        // whole lines (one range each) and a partial one, past the room made for two ranges
+        long[][] ranges = {{0, 512}, {640, 128}, {1000, 100}};
+        for (long[] r : ranges) {
+            b.invalidatePocNoSync(BUF + r[0], r[1]);
+            now.invalidatePocNoSync(BUF + r[0], r[1]);
+        }
+        b.cleanPocNoSync(BUF + 1500, 256);
+        now.cleanPocNoSync(BUF + 1500, 256);
+        assertEquals(untouched, state(batched), "a batching view issues nothing before complete");
+        // whole lines past the end of memory: refused before anything is recorded or issued
+        assertThrows(PhysicalAddressException.class, () -> b.invalidatePocNoSync(MIB - 64, 128));
+        assertThrows(PhysicalAddressException.class, () -> now.invalidatePocNoSync(MIB - 64, 128));
+        b.complete();
+        now.complete();
+        assertEquals(state(immediate), state(batched));
+    }
+
     @ParameterizedTest(name = "[BUF+{0}, +{1})")
     @CsvSource({"0, 1024", "8, 1000", "4, 8", "-100, 2200"})
     void clean_and_clean_invalidate_issue_what_the_per_line_loop_issues(long off, long size) {

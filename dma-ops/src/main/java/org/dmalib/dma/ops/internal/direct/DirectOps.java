@@ -74,7 +74,7 @@ public final class DirectOps {
      */
     public static void syncForCpu(Cpu cpu, List<Chunk> chunks, DmaDirection dir, boolean coherent) {
         if (!coherent && dir != DmaDirection.TO_DEVICE) {
-            ArchDmaSync arch = new ArchDmaSync(DcacheMaintenance.on(cpu).batching(chunks.size()));
+            ArchDmaSync arch = new ArchDmaSync(DcacheMaintenance.batchingOn(cpu, chunks.size()));
             for (Chunk c : chunks) {
                 arch.forCpuNoSync(c.devicePhys(), c.size(), dir);
             }
@@ -137,7 +137,7 @@ public final class DirectOps {
     private static void handOver(Cpu cpu, List<Chunk> chunks, DmaDirection dir, boolean coherent,
             boolean copyIn) {
         ArchDmaSync arch = coherent ? null
-                : new ArchDmaSync(DcacheMaintenance.on(cpu).batching(chunks.size()));
+                : new ArchDmaSync(DcacheMaintenance.batchingOn(cpu, chunks.size()));
         for (Chunk c : chunks) {
             if (copyIn && c.bounced()) {
                 copy(cpu, c.phys(), c.bounce(), c.size());
