@@ -198,14 +198,13 @@ public final class ArmLpaePageTable {
         long table = descendForMap(iova, level);
         long first = PteAccess.entry(table, config.index(iova, level));
         byte[] raw = ptes.loadRun(first, n);
+        long attrs = LpaePte.protToPte(prot);
         for (int k = 0; k < n; k++) {
-            // a last-level entry is empty or a page: no table can be in the way
+            // a last-level entry is empty or a page: no table can be in the way; the entry is
+            // replaced in the copy only, stored after every entry passed (a failure stores none)
             if (LpaePte.isLeaf(PteAccess.pte(raw, k), level)) {
                 throw new AlreadyMappedException(iova + k * pgsize);
             }
-        }
-        long attrs = LpaePte.protToPte(prot);
-        for (int k = 0; k < n; k++) {
             PteAccess.putPte(raw, k, LpaePte.leaf(paddrs[from + k], attrs, level));
         }
         ptes.storeRun(first, raw);
