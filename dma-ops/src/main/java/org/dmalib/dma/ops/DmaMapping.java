@@ -71,18 +71,21 @@ public final class DmaMapping implements Tracked {
         this.iommu = iommu;
         this.info = info;
         this.ownership = info.ranges().isEmpty() ? null : new Ownership(this, info.ranges());
+        long total = 0;
         if (iommu != null) {
             this.segments = iommu.dmaSegments();
+            // each chunk's bytes are in exactly one (merged) DMA segment: the same sum as the
+            // chunks', over the few segments instead of every input segment
+            for (DmaSegment s : segments) {
+                total += s.dmaLength();
+            }
         } else {
             List<DmaSegment> out = new ArrayList<>(this.chunks.size());
             for (Chunk c : this.chunks) {
                 out.add(new DmaSegment(c.devicePhys(), c.size()));
+                total += c.size();
             }
             this.segments = List.copyOf(out);
-        }
-        long total = 0;
-        for (Chunk c : this.chunks) {
-            total += c.size();
         }
         this.size = total;
     }

@@ -18,14 +18,23 @@ import org.dmalib.iommu.api.DmaDirection;
 final class MappingRegistry {
     // identity set (handles do not override equals), in mapping order
     private final Set<Tracked> live = new LinkedHashSet<>();
+    // one entry at an address (the usual case) is an immutable List.of(t); a second one there
+    // turns it into an ArrayList, which stays one until the address is empty
     private final TreeMap<Long, List<Tracked>> byAddress = new TreeMap<>();
     // the largest DMA extent ever registered: how far back a containing lookup must look
     private long maxExtent;
 
     void add(Tracked t) {
         live.add(t);
-        byAddress.computeIfAbsent(t.dmaAddress(), a -> new ArrayList<>(1)).add(t);
+        byAddress.merge(t.dmaAddress(), List.of(t), MappingRegistry::appended);
         maxExtent = Math.max(maxExtent, t.dmaExtent());
+    }
+
+    /** The entries at an address with {@code one} (a one-entry list) added last. */
+    private static List<Tracked> appended(List<Tracked> at, List<Tracked> one) {
+        List<Tracked> out = at instanceof ArrayList<Tracked> growing ? growing : new ArrayList<>(at);
+        out.addAll(one);
+        return out;
     }
 
     /** Removes {@code t}, if it is registered. */
@@ -33,10 +42,12 @@ final class MappingRegistry {
         if (!live.remove(t)) {
             return;
         }
-        List<Tracked> at = byAddress.get(t.dmaAddress());
-        at.remove(t);
-        if (at.isEmpty()) {
-            byAddress.remove(t.dmaAddress());
+        Long address = t.dmaAddress();
+        List<Tracked> at = byAddress.get(address);
+        if (at.size() == 1) {
+            byAddress.remove(address); // t is registered, so it is the one entry
+        } else {
+            at.remove(t);
         }
     }
 

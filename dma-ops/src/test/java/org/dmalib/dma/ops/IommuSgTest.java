@@ -52,6 +52,7 @@ class IommuSgTest {
         assertEquals(1, m.dmaCount());
         assertEquals(new DmaSegment(m.dmaAddress(), da.length + 4096 + dc.length), m.dmaSegments().get(0));
         assertEquals(0x200, m.dmaAddress() & 0xFFF);
+        assertEquals(da.length + 4096 + dc.length, m.size(), "the input segments' bytes");
         assertEquals(list.segments(), m.inputSegments(), "the caller's list is kept as it was");
         assertArrayEquals(concat(List.of(da, db, dc)),
                 r.deviceRead(m.dmaAddress(), da.length + 4096 + dc.length));
@@ -163,6 +164,7 @@ class IommuSgTest {
         DmaSegment second = m.dmaSegments().get(1);
         assertEquals(first.dmaAddress() + 0x10000, second.dmaAddress(), "0x4000 of padding after a");
         assertEquals(0, second.dmaAddress() & 0xFFFF, "b starts on the 64 KiB boundary");
+        assertEquals(0xC000 + 0x8000, m.size(), "the input segments' bytes, not the padding");
         assertArrayEquals(da, r.deviceRead(first.dmaAddress(), 0xC000));
         assertArrayEquals(db, r.deviceRead(second.dmaAddress(), 0x8000));
         // the padding is really mapped, to whatever follows a physically
