@@ -23,7 +23,9 @@ final class RunMapper {
     private final IommuProt prot;
     private final long iova;
     private final long min;
-    private final long[] pages; // null when smallest pages are mapped run by run
+    private final long total;   // the call's bytes: sizes the page list
+    private final boolean listPages;
+    private long[] pages;       // the collected page list, made on the first page collected
     private int pending;        // pages collected in the list, not yet handed to the driver
     private long mapped;
 
@@ -40,7 +42,16 @@ final class RunMapper {
         this.prot = prot;
         this.iova = iova;
         this.min = pageSizes.minPageSize();
-        this.pages = listPages ? new long[(int) Math.min(LIST_PAGES, total / min)] : null;
+        this.listPages = listPages;
+        this.total = total;
+    }
+
+    /** The page list, made when the first page is collected: {@link #addSinglePages} needs none. */
+    private long[] pages() {
+        if (pages == null) {
+            pages = new long[(int) Math.min(LIST_PAGES, total / min)];
+        }
+        return pages;
     }
 
     /** Returns the bytes mapped from the call's first address so far. */
@@ -56,11 +67,12 @@ final class RunMapper {
      *     was mapped before it stays counted in {@link #mapped}
      */
     void add(long paddr, long size) {
-        if (pages != null && size == min) {
+        if (listPages && size == min) {
             // a single smallest page, a scatterlist's usual segment: iommu_pgsize could pick
             // nothing else for it
-            pages[pending++] = paddr;
-            if (pending == pages.length) {
+            long[] list = pages();
+            list[pending++] = paddr;
+            if (pending == list.length) {
                 flush();
             }
             return;
@@ -71,12 +83,13 @@ final class RunMapper {
             long at = iova + mapped + pending * min;
             PageRun run = pageSizes.pgsize(at, p, left);
             long n;
-            if (pages != null && run.pgsize() == min) {
-                n = Math.min(run.pgcount(), pages.length - pending) * min;
+            if (listPages && run.pgsize() == min) {
+                long[] list = pages();
+                n = Math.min(run.pgcount(), list.length - pending) * min;
                 for (long b = 0; b < n; b += min) {
-                    pages[pending++] = p + b;
+                    list[pending++] = p + b;
                 }
-                if (pending == pages.length) {
+                if (pending == list.length) {
                     flush();
                 }
             } else {
@@ -89,24 +102,45 @@ final class RunMapper {
         }
     }
 
+    /**
+     * Maps {@code count} runs of one smallest page each, run {@code i} from {@code paddrs[i]},
+     * at the next device addresses: exactly {@link #add} of each run then {@link #flush} (the
+     * same page lists of at most one table's worth, the same driver calls), handing the driver
+     * pieces of {@code paddrs} itself instead of a copy. For a mapper made with page lists that
+     * holds no collected page; the arguments are checked by the caller.
+     *
+     * @throws RuntimeException as {@link #add}
+     */
+    void addSinglePages(long[] paddrs, int count) {
+        for (int from = 0; from < count; from += LIST_PAGES) {
+            mapList(paddrs, from, Math.min(LIST_PAGES, count - from));
+        }
+    }
+
     /** Hands the collected page list to the driver, until every page of it is mapped. */
     void flush() {
+        int n = pending;
+        pending = 0; // the pages are handed over: mapped, or counted as the failure left them
+        mapList(pages, 0, n);
+    }
+
+    /** Hands {@code list[from, from + count)} to the driver, until every page of it is mapped. */
+    private void mapList(long[] list, int from, int count) {
         int done = 0;
-        while (done < pending) {
+        while (done < count) {
             long at = iova + mapped;
             long n;
             try {
-                n = ops.mapPageList(at, min, pages, done, pending - done, prot);
+                n = ops.mapPageList(at, min, list, from + done, count - done, prot);
             } catch (MapPagesException e) {
-                throw partial(e, "mapPageList reported", at, new PageRun(min, pending - done));
+                throw partial(e, "mapPageList reported", at, new PageRun(min, count - done));
             }
-            if (!isValidCount(n, min, pending - done, false)) {
-                throw driverBug("mapPageList returned", n, at, new PageRun(min, pending - done));
+            if (!isValidCount(n, min, count - done, false)) {
+                throw driverBug("mapPageList returned", n, at, new PageRun(min, count - done));
             }
             mapped += n;
             done += (int) (n / min);
         }
-        pending = 0;
     }
 
     private long mapPages(long at, long p, PageRun run) {

@@ -98,6 +98,50 @@ class CoreDomainMapRunsTest {
     }
 
     @Test
+    void a_table_bounded_driver_is_given_the_rest_of_each_list_until_it_is_mapped() {
+        // maps at most up to the end of the 2 MiB table holding iova, as the LPAE driver does;
+        // records each call's iova, first physical page and count
+        List<List<Long>> calls = new ArrayList<>();
+        ListDriver bounded = new ListDriver(table) {
+            @Override
+            public long mapPageList(long iova, long pgsize, long[] paddrs, int from, int count,
+                    IommuProt prot) {
+                calls.add(List.of(iova, paddrs[from], (long) count));
+                int n = (int) Math.min(count, (SZ_2M - (iova & (SZ_2M - 1))) / pgsize);
+                return super.mapPageList(iova, pgsize, paddrs, from, n, prot);
+            }
+        };
+        GatheringDomain d = domainOver(bounded);
+        int n = 600;
+        long[] paddrs = new long[n];
+        long[] sizes = new long[n];
+        for (int i = 0; i < n; i++) {
+            paddrs[i] = (2L * i + 1) * SZ_4K;
+            sizes[i] = SZ_4K;
+        }
+        long iova = 500 * SZ_4K; // 12 entries left in the first table
+        d.mapRuns(iova, paddrs, sizes, n, RW);
+        assertEquals(List.of(List.of(iova, paddrs[0], 512L), List.of(SZ_2M, paddrs[12], 500L),
+                        List.of(iova + 512 * SZ_4K, paddrs[512], 88L),
+                        List.of(2 * SZ_2M, paddrs[524], 76L)), calls,
+                "lists of a table's worth of pages at most, each handed over until mapped");
+        assertEquals(n, table.leaves.size());
+        assertEquals(OptionalLong.of(paddrs[599]), d.iovaToPhys(iova + 599 * SZ_4K));
+    }
+
+    @Test
+    void empty_runs_among_single_pages_map_nothing_of_their_own() {
+        ListDriver driver = new ListDriver(table);
+        GatheringDomain d = domainOver(driver);
+        // as many bytes as three single pages, but not three single pages
+        d.mapRuns(0, new long[] {0x5000, 0x9000, 0x20000}, new long[] {SZ_4K, 0, 2 * SZ_4K}, 3, RW);
+        assertEquals(List.of(3), driver.lists, "the pages of the runs, in one list");
+        assertEquals(OptionalLong.of(0x5000L), d.iovaToPhys(0));
+        assertEquals(OptionalLong.of(0x20000L), d.iovaToPhys(SZ_4K));
+        assertEquals(OptionalLong.of(0x21000L), d.iovaToPhys(2 * SZ_4K));
+    }
+
+    @Test
     void a_bad_run_is_refused_naming_it_before_anything_is_mapped() {
         UnalignedException u = assertThrows(UnalignedException.class, () -> domain.mapRuns(
                 0, new long[] {0x1000, 0x2800}, new long[] {SZ_4K, SZ_4K}, 2, RW));
