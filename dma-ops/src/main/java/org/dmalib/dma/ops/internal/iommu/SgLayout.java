@@ -19,18 +19,20 @@ import org.dmalib.iommu.api.DmaSegment;
 final class SgLayout {
     private final List<Chunk> chunks; // the input, read for lengths, addresses and offsets
     private final long granuleMask;
-    private final long[] spans;
+    // the boundary padding after each segment's span; null when no segment is padded (the
+    // usual case: a segment's span is then its granule-aligned length, computed from the chunk)
+    private final long[] pads;
     private final long iovaLength;
     // the physically contiguous runs of padded spans, what iommu_map_sg maps one by one
     private final long[] runStarts;
     private final long[] runLengths;
     private final int runCount;
 
-    private SgLayout(List<Chunk> chunks, long granule, long[] spans, long iovaLength,
+    private SgLayout(List<Chunk> chunks, long granule, long[] pads, long iovaLength,
             long[] runStarts, long[] runLengths, int runCount) {
         this.chunks = chunks;
         this.granuleMask = granule - 1;
-        this.spans = spans;
+        this.pads = pads;
         this.iovaLength = iovaLength;
         this.runStarts = runStarts;
         this.runLengths = runLengths;
@@ -51,7 +53,7 @@ final class SgLayout {
      */
     static SgLayout of(List<Chunk> chunks, long granule, long boundaryMask) {
         int n = chunks.size();
-        long[] spans = new long[n];
+        long[] pads = null;
         long[] runStarts = new long[n];
         long[] runLengths = new long[n];
         int run = -1;
@@ -61,26 +63,29 @@ final class SgLayout {
             long phys = c.devicePhys();
             long offset = phys & (granule - 1);
             long spanStart = phys - offset;
-            spans[i] = IommuDmaOps.alignUp(c.size() + offset, granule);
+            long span = IommuDmaOps.alignUp(c.size() + offset, granule);
             // distance from iovaLength to the next boundary, 0 when on one (unsigned arithmetic)
             long pad = (boundaryMask - iovaLength + 1) & boundaryMask;
-            if (pad != 0 && Long.compareUnsigned(pad, spans[i] - 1) < 0) {
+            if (pad != 0 && Long.compareUnsigned(pad, span - 1) < 0) {
                 // the padding is appended to the PREVIOUS segment (there is one: pad != 0 needs
                 // iovaLength != 0), and so to the run that segment ends
-                spans[i - 1] += pad;
+                if (pads == null) {
+                    pads = new long[n];
+                }
+                pads[i - 1] += pad;
                 runLengths[run] += pad;
                 iovaLength += pad;
             }
-            iovaLength += spans[i];
+            iovaLength += span;
             if (run >= 0 && spanStart == runStarts[run] + runLengths[run]) {
-                runLengths[run] += spans[i];
+                runLengths[run] += span;
             } else {
                 run++;
                 runStarts[run] = spanStart;
-                runLengths[run] = spans[i];
+                runLengths[run] = span;
             }
         }
-        return new SgLayout(chunks, granule, spans, iovaLength, runStarts, runLengths, run + 1);
+        return new SgLayout(chunks, granule, pads, iovaLength, runStarts, runLengths, run + 1);
     }
 
     /**
@@ -109,7 +114,7 @@ final class SgLayout {
 
     /** Returns the number of input segments. */
     int size() {
-        return spans.length;
+        return chunks.size();
     }
 
     /** Returns segment {@code i}'s granule-aligned physical start ({@code sg_phys} rewritten). */
@@ -119,7 +124,14 @@ final class SgLayout {
 
     /** Returns segment {@code i}'s granule-aligned, possibly padded, length. */
     long span(int i) {
-        return spans[i];
+        return span(chunks.get(i), i);
+    }
+
+    /** Segment {@code i}'s span, {@code c} being its chunk. */
+    private long span(Chunk c, int i) {
+        long granule = granuleMask + 1;
+        long aligned = IommuDmaOps.alignUp(c.size() + (c.devicePhys() & granuleMask), granule);
+        return pads == null ? aligned : aligned + pads[i];
     }
 
     /**
@@ -141,10 +153,11 @@ final class SgLayout {
         // next one opens, or at the end, so a merge costs no object
         long openLen = 0;
         long dma = iova;
-        for (int i = 0; i < spans.length; i++) {
+        for (int i = 0; i < chunks.size(); i++) {
             Chunk c = chunks.get(i);
             long off = c.devicePhys() & granuleMask;
             long len = c.size();
+            long span = span(c, i);
             if (curLen != 0 && off == 0 && (dma & boundaryMask) != 0
                     && maxSegmentSize - curLen >= len) {
                 curLen += len;
@@ -156,8 +169,8 @@ final class SgLayout {
                 curLen = len;
             }
             openLen = curLen;
-            dma += spans[i];
-            if (len + off < spans[i]) {
+            dma += span;
+            if (len + off < span) {
                 // ends mid-granule or padding follows: the DMA segment is closed
                 curLen = 0;
             }
