@@ -10,6 +10,15 @@ import java.util.function.LongSupplier;
  * magazine ({@code struct iova_cpu_rcache}), and the ranges this CPU handed out (first granule
  * to size) that are not yet freed.
  *
+ * <p>Layout: the lock word, the magazines' tops and the magazines themselves are one
+ * {@code long[]}, so that a pop or a push is two dependent loads from the array (the top, then
+ * the pfn) where separate magazine objects cost four (the class's magazine, its array, its size,
+ * the pfn). Each class has two magazine regions of {@value #REGION} longs, aligned to
+ * {@value #REGION} in the array; a top is the array index of the next free slot of its region,
+ * so its low bits are the magazine's size. Swapping {@code loaded} and {@code prev} swaps two
+ * tops. A magazine going to or coming from the depot is copied to or from a {@link Magazine}
+ * (once per {@value Magazine#IOVA_MAG_SIZE} operations at most, the magazines' hysteresis).
+ *
  * <p>Not thread-safe by itself: every method but {@link #lock}/{@link #unlock} requires the caller
  * to hold the per-CPU lock. It is a spin lock as Linux's ({@code cpu_rcache->lock}) that parks
  * after a while: one compare-and-set to take it and a release store to drop it (a monitor costs
@@ -17,21 +26,37 @@ import java.util.function.LongSupplier;
  * map too, so an allocation or a same-CPU free takes one uncontended lock. Not reentrant.
  */
 final class CpuCache {
-    // the lock word is the middle of its own 16-long array: no other data shares its cache line
-    private static final int LOCK_SLOT = 8;
-    private static final VarHandle LOCK = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final int CLASSES = IovaDomain.RANGE_CACHE_MAX_SIZE;
+    private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
+    // the lock word: a cache line (8 longs) after the array's header, so no other object's
+    // words share its line; the tops follow it in the same lines (written by the lock holder)
+    private static final int LOCK = 8;
+    // loaded's top of class o at TOPS + o, prev's at TOPS + CLASSES + o
+    private static final int TOPS = LOCK + 1;
+    // a magazine region: 128 longs, the power of two above IOVA_MAG_SIZE (its last slot unused),
+    // so that a top's low bits are its magazine's size
+    static final int REGION = 128;
+    private static final int SIZE_MASK = REGION - 1;
+    // the first region: one region's worth of longs holds the padding, the lock and the tops
+    private static final int FIRST = REGION;
+    // 8 longs = 64 bytes, a cache line after the last region: no other object shares its words
+    private static final int PAD = 8;
+    /** {@link #free}: the range is cached here. */
+    static final long FREED = -1;
+    /** {@link #free}: the range is cached here, and a magazine went to the depot. */
+    static final long FREED_TO_DEPOT = -2;
     // busy-wait this many times before parking: a holder leaves within a magazine operation
     private static final int SPINS_BEFORE_YIELD = 100;
 
-    private final long[] lockLine = new long[2 * LOCK_SLOT];
-    private final Magazine[] loaded = new Magazine[IovaDomain.RANGE_CACHE_MAX_SIZE];
-    private final Magazine[] prev = new Magazine[IovaDomain.RANGE_CACHE_MAX_SIZE];
+    private final long[] words = new long[FIRST + 2 * CLASSES * REGION + PAD];
     /** The ranges this CPU handed out that are outstanding. */
     final PfnSizeMap outstanding = new PfnSizeMap();
     // the domain's depots (one per class) and clock: read on the slow paths only, so the fast
     // path loads neither
     private final Depot[] depots;
     private final LongSupplier nanoClock;
+    // the magazine handed to the depot in exchange for a full one (or for an empty one back)
+    private Magazine spare = new Magazine();
 
     /**
      * Creates the empty caches of one CPU.
@@ -42,9 +67,63 @@ final class CpuCache {
     CpuCache(Depot[] depots, LongSupplier nanoClock) {
         this.depots = depots;
         this.nanoClock = nanoClock;
-        for (int order = 0; order < loaded.length; order++) {
-            loaded[order] = new Magazine();
-            prev[order] = new Magazine();
+        for (int order = 0; order < CLASSES; order++) {
+            words[TOPS + order] = FIRST + (2L * order) * REGION;
+            words[TOPS + CLASSES + order] = FIRST + (2L * order + 1) * REGION;
+        }
+    }
+
+    /**
+     * The cached part of {@code alloc_iova_fast} under this CPU's lock: a range of class
+     * {@code order} at or below {@code maxPfn} from the magazines (or the depot), recorded as
+     * outstanding here.
+     *
+     * @param order the class, 0 to {@code RANGE_CACHE_MAX_SIZE - 1}
+     * @param maxPfn the highest first granule that fits the caller's limit
+     * @return the first granule, or 0 on a miss (nothing changed but a refill from the depot)
+     */
+    long alloc(int order, long maxPfn) {
+        // the final fields read before the lock's compare-and-set, which the JIT treats as a
+        // barrier to every load: kept in registers, not loaded again after it
+        long[] w = words;
+        PfnSizeMap map = outstanding;
+        // the per-CPU lock: uncontended while each thread drives its own CPU index
+        lock(w);
+        try {
+            long pfn = get(w, order, maxPfn);
+            if (pfn != 0) {
+                record(map, pfn, 1L << order);
+            }
+            return pfn;
+        } finally {
+            unlock(w);
+        }
+    }
+
+    /**
+     * The cached part of {@code free_iova_fast} under this CPU's lock: if this CPU's map holds
+     * {@code pfn} with the size of class {@code order}, removes it and caches the range.
+     *
+     * @param order the class, 0 to {@code RANGE_CACHE_MAX_SIZE - 1}
+     * @param pfn the range's first granule
+     * @return {@link #FREED} or {@link #FREED_TO_DEPOT} if it was cached here, else the size the
+     *     map holds for {@code pfn} (0 if none; then nothing changed)
+     */
+    long free(int order, long pfn) {
+        long rounded = 1L << order;
+        // the final fields read before the lock's compare-and-set (see alloc)
+        long[] w = words;
+        PfnSizeMap map = outstanding;
+        // the per-CPU lock: for a same-CPU free the check and the insert are one step
+        lock(w);
+        try {
+            long found = map.removeIfValue(pfn, rounded);
+            if (found != rounded) {
+                return found;
+            }
+            return put(w, order, pfn) ? FREED_TO_DEPOT : FREED;
+        } finally {
+            unlock(w);
         }
     }
 
@@ -52,31 +131,62 @@ final class CpuCache {
      * {@code __iova_rcache_get}: a cached range of class {@code order} whose first granule is at
      * or below {@code maxPfn}, or 0; refills from the depot when both magazines are empty.
      */
-    long get(int order, long maxPfn) {
-        Magazine m = loaded[order];
-        if (m.isEmpty()) {
-            m = refill(order);
-            if (m == null) {
+    private long get(long[] w, int order, long maxPfn) {
+        int top = (int) w[TOPS + order];
+        if ((top & SIZE_MASK) == 0) {
+            top = refill(order);
+            if (top == 0) {
                 return 0;
             }
         }
-        return m.pop(maxPfn);
+        // iova_magazine_pop: the topmost pfn at or below the limit, swapped with the top
+        int i = top - 1;
+        long pfn = w[i];
+        if (pfn > maxPfn) {
+            i = below(w, top, maxPfn);
+            if (i < 0) {
+                return 0;
+            }
+            pfn = w[i];
+            w[i] = w[top - 1];
+        }
+        w[TOPS + order] = top - 1L;
+        return pfn;
     }
 
-    /** The loaded magazine of {@code order} is empty: load the previous one, or the depot's. */
-    private Magazine refill(int order) {
-        Magazine m = loaded[order];
-        if (!prev[order].isEmpty()) {
-            loaded[order] = prev[order];
-            prev[order] = m;
-        } else {
-            Magazine full = depots[order].take(m);
-            if (full == null) {
-                return null;
+    /** The rest of the pop's search: the index of the topmost pfn at or below the limit, or -1. */
+    private static int below(long[] w, int top, long maxPfn) {
+        int base = top & ~SIZE_MASK;
+        for (int i = top - 2; i >= base; i--) {
+            if (w[i] <= maxPfn) {
+                return i;
             }
-            loaded[order] = full;
         }
-        return loaded[order];
+        return -1;
+    }
+
+    /**
+     * The loaded magazine of {@code order} is empty: load the previous one, or the depot's.
+     *
+     * @return the new loaded top, or 0 if there is nothing to load
+     */
+    private int refill(int order) {
+        long[] w = words;
+        int loaded = (int) w[TOPS + order];
+        int prev = (int) w[TOPS + CLASSES + order];
+        if ((prev & SIZE_MASK) != 0) {
+            w[TOPS + order] = prev;
+            w[TOPS + CLASSES + order] = loaded;
+            return prev;
+        }
+        Magazine full = depots[order].take(spare);
+        if (full == null) {
+            return 0;
+        }
+        int top = full.moveTo(w, loaded);
+        spare = full;
+        w[TOPS + order] = top;
+        return top;
     }
 
     /**
@@ -85,33 +195,50 @@ final class CpuCache {
      * @return whether a magazine went to the depot (the caller then runs the due reclaim)
      */
     boolean put(int order, long pfn) {
-        Magazine m = loaded[order];
-        if (!m.isFull()) {
-            m.push(pfn);
-            return false;
+        return put(words, order, pfn);
+    }
+
+    private boolean put(long[] w, int order, long pfn) {
+        int top = (int) w[TOPS + order];
+        if ((top & SIZE_MASK) == Magazine.IOVA_MAG_SIZE) {
+            return putFull(order, pfn);
         }
-        return putFull(order, pfn);
+        w[top] = pfn;
+        w[TOPS + order] = top + 1L;
+        return false;
     }
 
     /** The loaded magazine of {@code order} is full: swap in the previous one, or to the depot. */
     private boolean putFull(int order, long pfn) {
-        Magazine m = loaded[order];
+        long[] w = words;
+        int loaded = (int) w[TOPS + order];
+        int prev = (int) w[TOPS + CLASSES + order];
         boolean pushed = false;
-        if (!prev[order].isFull()) {
-            loaded[order] = prev[order];
-            prev[order] = m;
+        int top;
+        if ((prev & SIZE_MASK) != Magazine.IOVA_MAG_SIZE) {
+            w[TOPS + CLASSES + order] = loaded;
+            top = prev;
         } else {
+            int base = loaded & ~SIZE_MASK;
+            Magazine m = spare;
+            m.load(w, base, loaded - base);
             // the clock is read on this slow path only
-            loaded[order] = depots[order].push(m, nanoClock.getAsLong());
+            spare = depots[order].push(m, nanoClock.getAsLong());
             pushed = true;
+            top = base;
         }
-        loaded[order].push(pfn);
+        w[top] = pfn;
+        w[TOPS + order] = top + 1L;
         return pushed;
     }
 
     /** Records a range this CPU hands out in its outstanding map. */
     void record(long pfn, long rounded) {
-        long old = outstanding.putIfAbsent(pfn, rounded);
+        record(outstanding, pfn, rounded);
+    }
+
+    private static void record(PfnSizeMap map, long pfn, long rounded) {
+        long old = map.putIfAbsent(pfn, rounded);
         if (old != 0) {
             throw handedOutTwice(pfn, old, rounded);
         }
@@ -124,34 +251,48 @@ final class CpuCache {
 
     /** {@code free_cpu_cached_iovas}: both magazines of every class back to the tree. */
     void flush(IovaTree tree) {
-        for (int order = 0; order < loaded.length; order++) {
-            loaded[order].drainTo(tree, 1L << order);
-            prev[order].drainTo(tree, 1L << order);
+        long[] w = words;
+        for (int order = 0; order < CLASSES; order++) {
+            for (int t = TOPS + order; t < TOPS + 2 * CLASSES; t += CLASSES) {
+                int top = (int) w[t];
+                int base = top & ~SIZE_MASK;
+                tree.freeAll(w, base, top - base, 1L << order);
+                w[t] = base;
+            }
         }
     }
 
     /** Returns how many ranges of class {@code order} this CPU caches. */
     int cachedCount(int order) {
-        return loaded[order].size() + prev[order].size();
+        return ((int) words[TOPS + order] & SIZE_MASK)
+                + ((int) words[TOPS + CLASSES + order] & SIZE_MASK);
     }
 
     /** Takes the per-CPU lock: one compare-and-set when uncontended. */
     void lock() {
-        if (!LOCK.compareAndSet(lockLine, LOCK_SLOT, 0L, 1L)) {
+        lock(words);
+    }
+
+    private void lock(long[] w) {
+        if (!WORDS.compareAndSet(w, LOCK, 0L, 1L)) {
             lockSlow();
         }
     }
 
     /** Releases the per-CPU lock; the release store publishes the critical section's writes. */
     void unlock() {
-        LOCK.setRelease(lockLine, LOCK_SLOT, 0L);
+        unlock(words);
+    }
+
+    private static void unlock(long[] w) {
+        WORDS.setRelease(w, LOCK, 0L);
     }
 
     private void lockSlow() {
         for (int spins = 0; ; spins++) {
             // read before the CAS: spinning on a read keeps the line shared, not bouncing
-            if ((long) LOCK.getOpaque(lockLine, LOCK_SLOT) == 0L
-                    && LOCK.compareAndSet(lockLine, LOCK_SLOT, 0L, 1L)) {
+            if ((long) WORDS.getOpaque(words, LOCK) == 0L
+                    && WORDS.compareAndSet(words, LOCK, 0L, 1L)) {
                 return;
             }
             if (spins < SPINS_BEFORE_YIELD) {

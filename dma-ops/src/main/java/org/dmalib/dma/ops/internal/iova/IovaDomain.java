@@ -46,6 +46,8 @@ public final class IovaDomain {
 
     // 1 << (IOVA_RANGE_CACHE_MAX_SIZE - 1) = 32: sizes below are rounded to a power of two
     private static final long ROUND_BELOW = 1L << (RANGE_CACHE_MAX_SIZE - 1);
+    // the largest cached size, 32 granules: a request up to it is rounded to its class's size
+    private static final long CACHED_MAX = 1L << (RANGE_CACHE_MAX_SIZE - 1);
 
     private final IovaTree tree;
     private final int cpus;
@@ -169,7 +171,9 @@ public final class IovaDomain {
     public long tryAllocFast(int cpu, long size, long limitPfn, boolean flushRcache) {
         // the hot path is kept small (cold work in methods of its own) so that the JIT inlines
         // it into the caller; the checks throw from helpers for the same reason
-        if (cpu < 0 || cpu >= cpus) {
+        CpuCache[] caches = cpuCaches;
+        // against the array's length, not the cpus field: the JIT then drops the index check
+        if (cpu < 0 || cpu >= caches.length) {
             throw badCpu(cpu);
         }
         if (size < 1) {
@@ -179,23 +183,16 @@ public final class IovaDomain {
             throw badLimit(limitPfn);
         }
         long limit = Math.min(limitPfn, endPfn);
-        long rounded = roundedSize(size);
-        int order = orderBase2(rounded);
-        if (order < RANGE_CACHE_MAX_SIZE) {
-            CpuCache c = cpuCaches[cpu];
-            // the per-CPU lock: uncontended while each thread drives its own CPU index
-            c.lock();
-            try {
-                long pfn = c.get(order, limit - rounded + 1);
-                if (pfn != 0) {
-                    c.record(pfn, rounded);
-                    return pfn;
-                }
-            } finally {
-                c.unlock();
+        if (size <= CACHED_MAX) {
+            int order = cachedOrder(size);
+            long rounded = 1L << order;
+            long pfn = caches[cpu].alloc(order, limit - rounded + 1);
+            if (pfn != 0) {
+                return pfn;
             }
+            return allocFromTree(cpu, rounded, limit, flushRcache);
         }
-        return allocFromTree(cpu, rounded, limit, flushRcache);
+        return allocFromTree(cpu, size, limit, flushRcache);
     }
 
     /** The miss path: the tree, then (if allowed) every cache flushed and the tree once more. */
@@ -230,32 +227,39 @@ public final class IovaDomain {
      * @throws IllegalArgumentException if {@code cpu} or {@code size} is out of range
      */
     public void freeFast(int cpu, long pfn, long size) {
-        if (cpu < 0 || cpu >= cpus) {
+        CpuCache[] caches = cpuCaches;
+        // against the array's length, not the cpus field: the JIT then drops the index check
+        if (cpu < 0 || cpu >= caches.length) {
             throw badCpu(cpu);
         }
         if (size < 1) {
             throw badSize(size);
         }
-        long rounded = roundedSize(size);
-        int order = orderBase2(rounded);
+        if (size <= CACHED_MAX) {
+            int order = cachedOrder(size);
+            long found = caches[cpu].free(order, pfn);
+            if (found == CpuCache.FREED_TO_DEPOT) {
+                depots[order].reclaim(nanoClock.getAsLong(), tree);
+            } else if (found != CpuCache.FREED) {
+                freeSlow(cpu, pfn, size, 1L << order, order, found);
+            }
+            return;
+        }
+        freeUncached(cpu, pfn, size);
+    }
+
+    /** {@link #freeFast} of a size above the caches: checked in this CPU's map, then the tree. */
+    private void freeUncached(int cpu, long pfn, long size) {
         CpuCache c = cpuCaches[cpu];
         long found;
-        boolean pushed = false;
-        // the per-CPU lock: for a same-CPU free the check and the insert are one step
+        // the per-CPU lock: the outstanding map is the CPU's
         c.lock();
         try {
-            found = c.outstanding.removeIfValue(pfn, rounded);
-            if (found == rounded && order < RANGE_CACHE_MAX_SIZE) {
-                pushed = c.put(order, pfn);
-            }
+            found = c.outstanding.removeIfValue(pfn, size);
         } finally {
             c.unlock();
         }
-        if (found != rounded || order >= RANGE_CACHE_MAX_SIZE) {
-            freeSlow(cpu, pfn, size, rounded, order, found);
-        } else if (pushed) {
-            depots[order].reclaim(nanoClock.getAsLong(), tree);
-        }
+        freeSlow(cpu, pfn, size, size, orderBase2(size), found);
     }
 
     /**
@@ -420,6 +424,14 @@ public final class IovaDomain {
             }
         }
         return 0;
+    }
+
+    /**
+     * The class of a cached size, 1 to {@value #CACHED_MAX} granules: {@code order_base_2} with
+     * no branch ({@code size - 1} is 0 for a size of 1, whose 64 leading zeros give class 0).
+     */
+    private static int cachedOrder(long size) {
+        return 64 - Long.numberOfLeadingZeros(size - 1);
     }
 
     /** {@code order_base_2}: log2 rounded up. */

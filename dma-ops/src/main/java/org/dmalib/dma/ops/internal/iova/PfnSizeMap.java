@@ -46,6 +46,21 @@ final class PfnSizeMap {
      */
     long putIfAbsent(long key, long value) {
         long[] t = table;
+        int k = BASE + 2 * home(key);
+        long count = t[COUNT];
+        // the common case inline: the home slot free and no growth due (the caller's fast path)
+        if (t[k] != 0 || 2 * (count + 1) > mask + 1L) {
+            return putProbing(key, value);
+        }
+        t[k] = key;
+        t[k + 1] = value;
+        t[COUNT] = count + 1;
+        return 0;
+    }
+
+    /** {@link #putIfAbsent} past the home slot: a probe run, a present key, or growth first. */
+    private long putProbing(long key, long value) {
+        long[] t = table;
         int k = keyIndex(t, key);
         if (t[k] == key) {
             return t[k + 1];
@@ -69,21 +84,29 @@ final class PfnSizeMap {
      */
     long removeIfValue(long key, long value) {
         long[] t = table;
+        int home = home(key);
+        int k = BASE + 2 * home;
+        // the common case inline: the key in its home slot with that value, and the end of its
+        // probe run (the next slot empty: nothing to shift back)
+        if (t[k] != key || t[k + 1] != value || t[BASE + 2 * ((home + 1) & mask)] != 0) {
+            return removeProbing(key, value);
+        }
+        t[k] = 0;
+        t[k + 1] = 0;
+        t[COUNT]--;
+        return value;
+    }
+
+    /** {@link #removeIfValue} in general: a probe run, another value, or a shift back. */
+    private long removeProbing(long key, long value) {
+        long[] t = table;
         int k = keyIndex(t, key);
         if (t[k] != key) {
             return 0;
         }
         long found = t[k + 1];
         if (found == value) {
-            int hole = (k - BASE) >>> 1;
-            if (t[BASE + 2 * ((hole + 1) & mask)] == 0) {
-                // the end of its probe run: nothing to shift back (the common case, kept inline)
-                t[k] = 0;
-                t[k + 1] = 0;
-                t[COUNT]--;
-            } else {
-                delete(t, hole);
-            }
+            delete(t, (k - BASE) >>> 1);
         }
         return found;
     }

@@ -106,6 +106,64 @@ class IovaDomainTest {
     }
 
     @Test
+    void aRangeThatFitsBelowTheTopIsSwappedWithTheTopAsInLinux() {
+        IovaDomain d = domain(TOP48, 1);
+        long high1 = d.allocFast(0, 1, TOP48, true);
+        long low = d.allocFast(0, 1, TOP32, true);
+        long high2 = d.allocFast(0, 1, TOP48, true);
+        d.freeFast(0, high1, 1);
+        d.freeFast(0, low, 1);
+        d.freeFast(0, high2, 1);
+        // iova_magazine_pop: the search starts at the top (high2), takes low from the middle
+        // and moves the top into its slot
+        assertEquals(low, d.allocFast(0, 1, TOP32, true));
+        assertEquals(2, d.cachedCount(0, 0));
+        assertEquals(high2, d.allocFast(0, 1, TOP48, true), "the old top, now where low was");
+        assertEquals(high1, d.allocFast(0, 1, TOP48, true));
+        assertEquals(0, d.cachedCount(0, 0));
+    }
+
+    @Test
+    void aMagazineKeepsItsRangesAndOrderThroughTheDepot() {
+        IovaDomain d = domain(TOP32, 2);
+        long[] p = allocOnes(d, 2 * MAG + 1);
+        for (long pfn : p) {
+            d.freeFast(0, pfn, 1);
+        }
+        assertEquals(1, d.depotSize(0));
+        // CPU 1 takes the depot's magazine (the second 127 freed) and pops it top first
+        for (int i = 2 * MAG - 1; i >= MAG; i--) {
+            assertEquals(p[i], d.allocFast(1, 1, TOP32, true), "index " + i);
+        }
+        assertEquals(0, d.cachedCount(1, 0));
+        // CPU 1 frees them all again: its magazine fills, then (both full) goes to the depot
+        for (int i = MAG; i < 2 * MAG; i++) {
+            d.freeFast(1, p[i], 1);
+        }
+        assertEquals(MAG, d.cachedCount(1, 0));
+        d.flushRcaches();
+        assertEquals(0, d.cachedCount(0, 0));
+        assertEquals(0, d.cachedCount(1, 0));
+        assertEquals(0, d.tree().allocatedCount(), "every range back in the tree exactly once");
+    }
+
+    @Test
+    void everyCachedSizeMapsToItsClassAndTheNextSizeBypassesTheCaches() {
+        IovaDomain d = domain(TOP32, 1);
+        for (long size = 1; size <= 33; size++) {
+            long pfn = d.allocFast(0, size, TOP32, true);
+            d.freeFast(0, pfn, size);
+            int order = 64 - Long.numberOfLeadingZeros(IovaDomain.roundedSize(size) - 1);
+            if (size <= 32) {
+                assertEquals(1, d.cachedCount(0, order), "size " + size);
+                assertEquals(pfn, d.allocFast(0, IovaDomain.roundedSize(size), TOP32, true));
+                d.freeFast(0, pfn, IovaDomain.roundedSize(size));
+            }
+        }
+        assertEquals(6, d.tree().allocatedCount(), "one range per class stays cached");
+    }
+
+    @Test
     void theDepotGivesOneMagazinePer100MsBackWhileItHoldsMoreThanOnePerCpu() {
         IovaDomain d = domain(TOP32, 1);
         int n = 2 * MAG + 2 * MAG + 1;
