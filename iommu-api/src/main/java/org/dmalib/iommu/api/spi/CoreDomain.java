@@ -120,12 +120,11 @@ final class CoreDomain implements GatheringDomain {
         long total = 0;
         boolean succeeded = false;
         try {
-            long checked = checkRuns(iova, paddrs, sizes, count, prot);
-            total = Math.abs(checked);
+            total = checkRuns(iova, paddrs, sizes, count, prot);
             if (total > 0) {
                 RunMapper runs = new RunMapper(ops, pageSizes, prot, iova, total, true);
                 try {
-                    if (checked < 0) {
+                    if (allSmallestPages(sizes, count)) {
                         // every run one smallest page (a scatterlist of pages): the same page
                         // lists as run by run, taken from paddrs without a copy
                         runs.addSinglePages(paddrs, count);
@@ -146,21 +145,16 @@ final class CoreDomain implements GatheringDomain {
         }
     }
 
-    /**
-     * Checks every run of a {@link #mapRuns} call as {@link #map} checks its range; returns the
-     * total, negated when every run is exactly one smallest page.
-     */
+    /** Checks every run of a {@link #mapRuns} call as {@link #map} checks its range; returns the total. */
     private long checkRuns(long iova, long[] paddrs, long[] sizes, int count, IommuProt prot) {
         if (!prot.isValidForMap()) {
             throw new InvalidProtException(prot);
         }
         long min = pageSizes.minPageSize();
         long total = 0;
-        long notMin = 0; // stays 0 iff every size is min
         for (int i = 0; i < count; i++) {
             long p = paddrs[i];
             long size = sizes[i];
-            notMin |= size ^ min;
             if (iova < 0 || p < 0 || size < 0 || p > Long.MAX_VALUE - size
                     || total > Long.MAX_VALUE - iova - size) {
                 throw new OutOfRangeException(String.format(
@@ -175,8 +169,18 @@ final class CoreDomain implements GatheringDomain {
         if (total > 0) {
             checkAperture(iova, total);
         }
-        // total < 2^63 here (checked above), so its negation is a distinct negative number
-        return notMin == 0 && total > 0 ? -total : total;
+        return total;
+    }
+
+    /** Returns whether each of the first {@code count} runs is exactly one smallest page. */
+    private boolean allSmallestPages(long[] sizes, int count) {
+        long min = pageSizes.minPageSize();
+        for (int i = 0; i < count; i++) {
+            if (sizes[i] != min) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** iommu_map's unwind: unmap (with a sync) what this call mapped before it failed. */

@@ -142,7 +142,7 @@ public final class ArmLpaePageTable {
         int level = args.run("mapPages", iova, pgsize, pgcount);
         long n = Math.min(pgcount, config.maxEntries(iova, level));
         long size = n * pgsize; // n <= 8192 entries, pgsize <= 2^30: no overflow
-        args.output("mapPages", paddr, size, pgsize, "");
+        args.output("mapPages", paddr, size, pgsize, -1);
         if (!prot.isValidForMap()) {
             throw new InvalidProtException(prot);
         }
@@ -190,7 +190,7 @@ public final class ArmLpaePageTable {
         int level = args.run("mapPageList", iova, pgsize, count);
         int n = Math.min(count, config.maxEntries(iova, level)); // one table: <= 8192
         for (int i = from; i < from + n; i++) {
-            args.outputPage("mapPageList", paddrs[i], pgsize, i);
+            args.output("mapPageList", paddrs[i], pgsize, pgsize, i);
         }
         if (!prot.isValidForMap()) {
             throw new InvalidProtException(prot);

@@ -44,28 +44,25 @@ final class TableArgs {
 
     /**
      * Refuses an output range {@code [paddr, paddr + size)} that is not {@code pgsize} aligned or
-     * leaves the OAS, naming {@code paddr} (and {@code which}, a note for the message).
+     * leaves the OAS, naming {@code paddr} (and, for page {@code page} of a page list, the page:
+     * {@code page} is -1 otherwise). The note is built only when a check fails: a string per
+     * page of a list would cost more than the checks.
      */
-    void output(String op, long paddr, long size, long pgsize, String which) {
+    void output(String op, long paddr, long size, long pgsize, int page) {
         if ((paddr & (pgsize - 1)) != 0) {
             throw new UnalignedException(String.format(
-                    "%s: paddr=0x%x%s is not a multiple of pgsize=0x%x", op, paddr, which, pgsize));
+                    "%s: paddr=0x%x%s is not a multiple of pgsize=0x%x",
+                    op, paddr, note(page), pgsize));
         }
         if (paddr < 0 || (paddr + size - 1) >>> config.oas() != 0) {
             throw new OutOfRangeException(String.format(
-                    "%s: paddr=0x%x%s size=0x%x is beyond oas=%d", op, paddr, which, size, config.oas()));
+                    "%s: paddr=0x%x%s size=0x%x is beyond oas=%d",
+                    op, paddr, note(page), size, config.oas()));
         }
     }
 
-    /**
-     * {@link #output} of page {@code page} of a page list, one {@code pgsize} page at
-     * {@code paddr}: the same checks and messages, the page's note built only for a failure
-     * (a string per page would cost more than the checks).
-     */
-    void outputPage(String op, long paddr, long pgsize, int page) {
-        if ((paddr & (pgsize - 1)) != 0 || paddr < 0 || (paddr + pgsize - 1) >>> config.oas() != 0) {
-            output(op, paddr, pgsize, pgsize, " (page " + page + ")");
-        }
+    private static String note(int page) {
+        return page < 0 ? "" : " (page " + page + ")";
     }
 
     /** Refuses an {@code iova} beyond the input address size. */
