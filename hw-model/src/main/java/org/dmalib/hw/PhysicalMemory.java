@@ -284,7 +284,7 @@ public final class PhysicalMemory {
             i++;
         }
         for (; i + Long.BYTES <= n; i += Long.BYTES) {
-            BYTES_AS_LONG.set(dst, dstOff + i, (long) WORDS.getOpaque(frame, (off + i) >>> 3));
+            BYTES_AS_LONG.set(dst, dstOff + i, frame[(off + i) >>> 3]); // plain: a bulk copy
         }
         for (; i < n; i++) {
             dst[dstOff + i] = (byte) (frame[(off + i) >>> 3] >>> (((off + i) & 7) * 8));

@@ -2,8 +2,13 @@ package org.dmalib.hw.smmu;
 
 import static org.dmalib.hw.smmu.SmmuRegisters.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.dmalib.hw.DmaPort;
 import org.dmalib.hw.DmaStatus;
 import org.dmalib.hw.SmmuConfig;
@@ -15,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * The SMMU replays its last micro-TLB hit without redoing the look-ups: every change that could
  * alter that translation (an invalidation, a configuration change, a register write, another
  * stream, another page, a different access) must be seen at the very next access, and a replay
- * must count exactly what the look-up it stands for counts.
+ * must count exactly what the look-up it stands for counts. A replay takes no lock, so the same
+ * must hold for threads reading at once.
  */
 class SmmuReplayTest {
     private static final int SID = 5;
@@ -177,5 +183,58 @@ class SmmuReplayTest {
         assertEquals(-1, word(rig.port(300), VA), "beyond the table and the 8-bit stream IDs");
         assertEquals(new SmmuEvent(SmmuEvent.Kind.BAD_STREAM_ID, 300, VA, false),
                 rig.smmu.events().get(1));
+    }
+
+    @Test
+    void replayed_hits_of_two_threads_at_once_are_all_counted() throws InterruptedException {
+        warm();
+        int reads = 50_000;
+        SmmuCounters before = rig.smmu.counters();
+        AtomicLong wrong = new AtomicLong();
+        Runnable reader = () -> {
+            for (int i = 0; i < reads; i++) {
+                if (word(port, VA) != 0x1111) {
+                    wrong.incrementAndGet();
+                }
+            }
+        };
+        Thread other = new Thread(reader);
+        other.start();
+        reader.run();
+        other.join();
+        SmmuCounters d = rig.smmu.counters().minus(before);
+        assertEquals(0, wrong.get());
+        assertEquals(2L * reads, d.translations());
+        assertEquals(2L * reads, d.microTlbHits());
+        assertEquals(0, d.walks() + d.microTlbMisses());
+    }
+
+    @Test
+    void a_read_that_starts_after_the_tlbi_returned_is_never_replayed_from_before_it()
+            throws InterruptedException {
+        warm();
+        CountDownLatch replaying = new CountDownLatch(1);
+        AtomicLong afterTlbi = new AtomicLong(-2); // what the first read after the TLBI saw
+        AtomicBoolean tlbiReturned = new AtomicBoolean(); // set after rig.tlbiAsid returned
+        Thread reader = new Thread(() -> {
+            for (long n = 0; ; n++) {
+                boolean done = tlbiReturned.get();
+                long w = word(port, VA);
+                if (done) {
+                    afterTlbi.set(w);
+                    return;
+                }
+                if (n == 1000) {
+                    replaying.countDown();
+                }
+            }
+        });
+        reader.start();
+        assertTrue(replaying.await(10, TimeUnit.SECONDS));
+        pt.clear(VA, 3);
+        rig.tlbiAsid(ASID);
+        tlbiReturned.set(true);
+        reader.join(10_000);
+        assertEquals(-1, afterTlbi.get(), "the read after the TLBI must fault, not replay");
     }
 }

@@ -20,13 +20,16 @@ import org.dmalib.hw.internal.Translation;
  * in RAM) says abort, bypass or stage 1; for stage 1 the CD gives ASID and tables, the micro-TLB,
  * main TLB and walk cache are tried, then the walker; permissions are checked against the access.
  * A fault raises an event and returns an abort: nothing reaches memory. The last micro-TLB hit
- * is replayed without the look-ups while nothing it depends on has changed (no register write,
- * the same cached STE and CD, an unchanged micro-TLB): the same result and counters as the
- * look-ups, for a device streaming through one page.
+ * is replayed without the look-ups, and without the lock, while nothing it depends on has
+ * changed (no register write, the same cached STE and CD, an unchanged micro-TLB): the same
+ * result and counters as the look-ups, for a device streaming through one page.
  *
  * <p>Thread-safety: safe for concurrent use. One lock per SMMU serialises translations, register
  * accesses and command consumption (QEMU holds one mutex per SMMU the same way); the SMMU takes
  * the coherence fabric's lock inside its own for coherent accesses, never the other way round.
+ * A replayed hit takes no lock: every locked operation that changes what the replay depends on
+ * withdraws it before the lock is released (see {@link #dropStaleReplay}), so an access that
+ * starts after such an operation has completed cannot see the old translation.
  */
 public final class SmmuDevice implements Smmu, Translation {
     private static final long ABORT = -1;
@@ -44,15 +47,17 @@ public final class SmmuDevice implements Smmu, Translation {
     private final Walker walker;
     private final CommandQueue commands;
     // The last stage-1 translation the micro-TLB answered, replayed (same counters, same
-    // result) while everything it came from is unchanged: the same stream and 4 KiB page, no
-    // register write, the same cached STE and CD, no change to the micro-TLB. Guarded by lock.
-    private int lastSid = -1;
-    private long lastPage;
-    private long lastLeaf;
-    private SteState lastSte; // null: nothing to replay
-    private CdState lastCd;
-    private long lastRegisterWrites;
-    private long lastMicroChanges;
+    // result) while everything it came from is unchanged. Written under lock, read without it:
+    // volatile, so that a withdrawal under the lock is seen by every access that starts after
+    // the withdrawing operation has released the lock. Null: nothing to replay.
+    private volatile Replay replay;
+
+    /**
+     * A micro-TLB hit for one stream and 4 KiB page, and what it came from: the register write
+     * count, the micro-TLB's change count and the cached STE and CD (by identity) at the time.
+     */
+    private record Replay(int streamId, long page, long leaf, boolean privileged,
+            long registerWrites, long microChanges, SteState ste, CdState cd) {}
 
     /**
      * Creates an SMMU in its reset state (SMMUEN clear, GBPA bypass, empty caches).
@@ -135,18 +140,27 @@ public final class SmmuDevice implements Smmu, Translation {
      */
     public void write32(int offset, int value) {
         synchronized (lock) {
-            if (Registers.handles32(offset)) {
-                regs.write32(offset, value);
-            } else if (CommandQueue.handles32(offset)) {
-                commands.write32(offset, value);
-            } else if (EventQueue.handles32(offset)) {
-                events.write32(offset, value);
-            } else {
-                throw noRegister(offset, 32);
+            try {
+                write32Locked(offset, value);
+            } finally {
+                dropStaleReplay();
             }
-            if (offset == CMDQ_PROD || offset == GERRORN || offset == CR0) {
-                commands.consume();
-            }
+        }
+    }
+
+    /** {@link #write32} under the lock. */
+    private void write32Locked(int offset, int value) {
+        if (Registers.handles32(offset)) {
+            regs.write32(offset, value);
+        } else if (CommandQueue.handles32(offset)) {
+            commands.write32(offset, value);
+        } else if (EventQueue.handles32(offset)) {
+            events.write32(offset, value);
+        } else {
+            throw noRegister(offset, 32);
+        }
+        if (offset == CMDQ_PROD || offset == GERRORN || offset == CR0) {
+            commands.consume();
         }
     }
 
@@ -181,15 +195,24 @@ public final class SmmuDevice implements Smmu, Translation {
      */
     public void write64(int offset, long value) {
         synchronized (lock) {
-            if (offset == CMDQ_BASE) {
-                commands.writeBase(value);
-            } else if (Registers.handles64(offset)) {
-                regs.write64(offset, value);
-            } else if (EventQueue.handles64(offset)) {
-                events.write64(offset, value);
-            } else {
-                throw noRegister(offset, 64);
+            try {
+                write64Locked(offset, value);
+            } finally {
+                dropStaleReplay();
             }
+        }
+    }
+
+    /** {@link #write64} under the lock. */
+    private void write64Locked(int offset, long value) {
+        if (offset == CMDQ_BASE) {
+            commands.writeBase(value);
+        } else if (Registers.handles64(offset)) {
+            regs.write64(offset, value);
+        } else if (EventQueue.handles64(offset)) {
+            events.write64(offset, value);
+        } else {
+            throw noRegister(offset, 64);
         }
     }
 
@@ -201,24 +224,38 @@ public final class SmmuDevice implements Smmu, Translation {
     // -- translation --
 
     @Override
-    // identity, not equality: the very objects the replayed translation was made from are
-    // still cached (a CFGI drops them; a refetch makes new ones)
-    @SuppressWarnings("ReferenceEquality")
     public long translate(int streamId, long address, boolean write) {
+        Replay r = replay;
+        if (r != null && r.streamId == streamId && r.page == address >>> PAGE_SHIFT
+                && permits(r.leaf, write, r.privileged)) {
+            // exactly what the full path below counts for this micro-TLB hit
+            stats.replayedHits.increment();
+            return Leaf.output(r.leaf, address);
+        }
         synchronized (lock) {
-            if (streamId == lastSid && lastSte != null
-                    && address >>> PAGE_SHIFT == lastPage
-                    && regs.writes() == lastRegisterWrites
-                    && iotlb.microChanges() == lastMicroChanges
-                    && configs.cachedSte(streamId) == lastSte
-                    && configs.cachedCd(streamId) == lastCd
-                    && permits(lastLeaf, write, lastSte.privileged())) {
-                // exactly what the full path below does for this micro-TLB hit
-                stats.translations++;
-                stats.microTlbHits++;
-                return Leaf.output(lastLeaf, address);
+            try {
+                return translateFully(streamId, address, write);
+            } finally {
+                dropStaleReplay(); // a fill or a configuration fetch may have changed its sources
             }
-            return translateFully(streamId, address, write);
+        }
+    }
+
+    /**
+     * Withdraws the replay if anything it came from has changed: a register write, a change to
+     * the micro-TLB, another cached STE or CD for its stream. Every locked operation that can
+     * change one of them calls this before releasing the lock.
+     */
+    // identity, not equality: the very objects the replay was made from must still be cached
+    // (a CFGI drops them; a refetch makes new ones)
+    @SuppressWarnings("ReferenceEquality")
+    private void dropStaleReplay() {
+        Replay r = replay;
+        if (r != null && (regs.writes() != r.registerWrites
+                || iotlb.microChanges() != r.microChanges
+                || configs.cachedSte(r.streamId) != r.ste
+                || configs.cachedCd(r.streamId) != r.cd)) {
+            replay = null;
         }
     }
 
@@ -269,13 +306,8 @@ public final class SmmuDevice implements Smmu, Translation {
 
     /** Makes a micro-TLB hit the one {@link #translate} replays. */
     private void remember(int streamId, long address, long leaf, SteState ste, CdState cd) {
-        lastSid = streamId;
-        lastPage = address >>> PAGE_SHIFT;
-        lastLeaf = leaf;
-        lastSte = ste;
-        lastCd = cd;
-        lastRegisterWrites = regs.writes();
-        lastMicroChanges = iotlb.microChanges();
+        replay = new Replay(streamId, address >>> PAGE_SHIFT, leaf, ste.privileged(),
+                regs.writes(), iotlb.microChanges(), ste, cd);
     }
 
     /** Returns whether the translation {@code leaf} allows the access. */

@@ -26,14 +26,15 @@ final class SyncWindow {
     /** Closes the window at a completed CMD_SYNC (first doubleword {@code d0}) and opens the next. */
     void close(long d0) {
         SmmuTrace.sync(d0, stats.commands - commands);
-        if (stats.translations != translations) {
-            SmmuTrace.iotlbMisses(stats.translations - translations,
+        long allTranslations = stats.allTranslations();
+        if (allTranslations != translations) {
+            SmmuTrace.iotlbMisses(allTranslations - translations,
                     stats.microTlbMisses - microTlbMisses, stats.mainTlbMisses - mainTlbMisses,
                     stats.walks - walks, stats.walkCacheMisses - walkCacheMisses,
                     stats.pteReads - pteReads);
         }
         commands = stats.commands + 1; // this CMD_SYNC: counted once it has completed
-        translations = stats.translations;
+        translations = allTranslations;
         microTlbMisses = stats.microTlbMisses;
         mainTlbMisses = stats.mainTlbMisses;
         walks = stats.walks;
