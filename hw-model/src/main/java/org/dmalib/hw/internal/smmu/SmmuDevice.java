@@ -24,9 +24,10 @@ import org.dmalib.hw.internal.Translation;
  * changed (no register write, the same cached STE and CD, an unchanged micro-TLB): the same
  * result and counters as the look-ups, for a device streaming through one page.
  *
- * <p>Thread-safety: safe for concurrent use. One lock per SMMU serialises translations, register
- * accesses and command consumption (QEMU holds one mutex per SMMU the same way); the SMMU takes
- * the coherence fabric's lock inside its own for coherent accesses, never the other way round.
+ * <p>Thread-safety: safe for concurrent use. One lock per SMMU serialises full translations,
+ * register accesses and command consumption (QEMU holds one mutex per SMMU the same way); the
+ * SMMU takes the coherence fabric's lock inside its own for coherent accesses, never the other
+ * way round.
  * A replayed hit takes no lock: every locked operation that changes what the replay depends on
  * withdraws it before the lock is released (see {@link #dropStaleReplay}), so an access that
  * starts after such an operation has completed cannot see the old translation.
