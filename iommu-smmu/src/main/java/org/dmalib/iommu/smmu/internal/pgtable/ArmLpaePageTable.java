@@ -246,14 +246,45 @@ public final class ArmLpaePageTable {
      * arm_lpae_init_pte: check all n entries, free empty tables, write the leaves, sync once. The
      * n entries are read in one run and written in one run (the same lines, in the same order,
      * as entry by entry; see {@link PteAccess#loadRun}).
+     *
+     * <p>The leaves are built into the run's copy as the entries are checked, in one pass: an
+     * empty entry (the usual case, a fresh table) is replaced at once. The first entry that is
+     * not empty sends the rest of the run to {@link #installOver}, Linux's separate check pass;
+     * the entries before it were empty, so neither pass could have thrown for them, and a
+     * failure still stores nothing (only the copy was written).
      */
     private void installLeaves(
             long table, long iova, long paddr, long pgsize, long n, int level, long attrs) {
         long first = PteAccess.entry(table, config.index(iova, level));
         int count = (int) n; // n <= 8192 entries: one table
         byte[] raw = ptes.loadRun(first, count);
+        long leaf = LpaePte.leaf(paddr, attrs, level);
+        int k = 0;
+        for (; k < count; k++) {
+            if (PteAccess.pte(raw, k) != 0) {
+                break;
+            }
+            // paddr + k * pgsize is pgsize-aligned and below 2^oas <= 2^48 (checked): the sum
+            // stays in the address bits, as LpaePte.leaf of it would put it
+            PteAccess.putPte(raw, k, leaf + k * pgsize);
+        }
+        if (k < count) {
+            installOver(raw, first, k, count, iova, paddr, pgsize, level, attrs);
+        }
+        ptes.storeRun(first, raw);
+        addLeaves(table, level, n);
+        ptes.sync(first, n);
+    }
+
+    /**
+     * {@link #installLeaves} of entries {@code [from, count)} of the run, the first of which is
+     * not empty: checks them all (a leaf, or a table that still maps something, is refused),
+     * frees the empty tables among them, then builds their leaves into the copy.
+     */
+    private void installOver(byte[] raw, long first, int from, int count, long iova, long paddr,
+            long pgsize, int level, long attrs) {
         boolean anyTable = false;
-        for (int k = 0; k < count; k++) {
+        for (int k = from; k < count; k++) {
             long pte = PteAccess.pte(raw, k);
             if (LpaePte.isLeaf(pte, level)) {
                 throw new AlreadyMappedException(iova + k * pgsize);
@@ -268,19 +299,16 @@ public final class ArmLpaePageTable {
         }
         if (anyTable) {
             // removing one table changes only its own entry: the run read above stays current
-            for (int k = 0; k < count; k++) {
+            for (int k = from; k < count; k++) {
                 long pte = PteAccess.pte(raw, k);
                 if (LpaePte.isTable(pte, level)) {
                     removeTable(PteAccess.entry(first, k), pte, iova + k * pgsize, pgsize, level);
                 }
             }
         }
-        for (int k = 0; k < count; k++) {
+        for (int k = from; k < count; k++) {
             PteAccess.putPte(raw, k, LpaePte.leaf(paddr + k * pgsize, attrs, level));
         }
-        ptes.storeRun(first, raw);
-        addLeaves(table, level, n);
-        ptes.sync(first, n);
     }
 
     /** Counts {@code delta} leaves written into (or cleared from) {@code table} at {@code level}. */

@@ -126,6 +126,54 @@ class ArmLpaePageTableMapTest {
     }
 
     @Test
+    void a_run_of_blocks_over_an_empty_table_in_its_middle_maps_every_entry_and_frees_it() {
+        t.mapPages(0x40_3000L, 0x7000_0000L, 4 * KIB, 1, RW);
+        assertEquals(4 * KIB, t.unmapPages(0x40_3000L, 4 * KIB, 1, new IotlbGather()));
+        long before = rig.memory.blocksInUse();
+        // entries 0 and 1 are empty, entry 2 the empty table, entry 3 empty again
+        assertEquals(8 * MIB, t.mapPages(0, 0x6000_0000L, 2 * MIB, 4, RW));
+        assertEquals(List.of(new RecordingFlushOps.Walk(0x40_0000L, 2 * MIB, 4 * KIB, before)),
+                ops.walks());
+        assertEquals(before - 1, rig.memory.blocksInUse());
+        for (long at : new long[] {0, 0x20_0abcL, 0x40_3000L, 0x7f_fff8L}) {
+            assertEquals(OptionalLong.of(0x6000_0000L + at), t.iovaToPhys(at), Long.toHexString(at));
+            long pte = rig.cpu.loadLong(Slots.at(t, rig.cpu, at, 2));
+            assertEquals(LpaePte.leaf(0x6000_0000L + (at & -(2 * MIB)), LpaePte.protToPte(RW), 2),
+                    pte, Long.toHexString(at));
+        }
+        assertEquals(4, t.leafCount());
+    }
+
+    @Test
+    void a_leaf_after_an_empty_table_in_a_run_is_refused_before_the_table_is_freed() {
+        t.mapPages(0x20_3000L, 0x7000_0000L, 4 * KIB, 1, RW);
+        assertEquals(4 * KIB, t.unmapPages(0x20_3000L, 4 * KIB, 1, new IotlbGather()));
+        t.mapPages(0x40_0000L, 0x5000_0000L, 2 * MIB, 1, RW);
+        long before = rig.memory.blocksInUse();
+        AlreadyMappedException e = assertThrows(AlreadyMappedException.class,
+                () -> t.mapPages(0, 0x6000_0000L, 2 * MIB, 4, RW));
+        assertTrue(e.getMessage().contains("iova=0x400000"), e.getMessage());
+        assertEquals(before, rig.memory.blocksInUse(), "the empty table is still there");
+        assertEquals(List.of(), ops.walks());
+        assertEquals(OptionalLong.empty(), t.iovaToPhys(0), "the entry before it: still empty");
+        assertEquals(OptionalLong.of(0x5000_0000L), t.iovaToPhys(0x40_0000L));
+        assertEquals(1, t.leafCount());
+    }
+
+    @Test
+    void an_entry_that_is_neither_leaf_nor_table_is_overwritten_like_an_empty_one() {
+        t.mapPages(0x1000, 0x7000_0000L, 4 * KIB, 1, RW);
+        assertEquals(4 * KIB, t.unmapPages(0x1000, 4 * KIB, 1, new IotlbGather()));
+        // an invalid descriptor (type 0b00) with stray address bits, in the run's second entry
+        rig.cpu.storeLong(Slots.at(t, rig.cpu, 0x1000, 3), 0x7777_7000L);
+        assertEquals(4 * 4 * KIB, t.mapPages(0, 0x6000_0000L, 4 * KIB, 4, RW));
+        for (long at = 0; at < 4 * 4 * KIB; at += 4 * KIB) {
+            assertEquals(OptionalLong.of(0x6000_0000L + at), t.iovaToPhys(at));
+        }
+        assertEquals(4, t.leafCount());
+    }
+
+    @Test
     void bad_arguments_are_typed_name_the_value_and_change_nothing() {
         t.mapPages(0, 0x1000, 4 * KIB, 1, RW);
         int tables = t.tablesInUse();
