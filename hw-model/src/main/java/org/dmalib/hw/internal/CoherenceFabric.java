@@ -59,6 +59,9 @@ public final class CoherenceFabric {
     private final InFlight inFlight;
     // the per-line steps of every transaction, on this fabric's caches, under its monitor
     private final LineProtocol lines;
+    // what a zeroed line holds: copied over a line's bytes, as Arrays.fill is a byte loop on
+    // JDK 17 (C2's OptimizeFill is off by default)
+    private final byte[] zeroLine;
 
     /**
      * Creates the fabric and its caches, all empty.
@@ -77,6 +80,7 @@ public final class CoherenceFabric {
             caches[i] = new DataCache(geometry, anyRegionLines);
         }
         this.lineSize = geometry.lineSize();
+        this.zeroLine = new byte[lineSize];
         this.lineShift = Integer.numberOfTrailingZeros(lineSize);
         this.inFlight = new InFlight(memory, lineShift);
         this.lines = new LineProtocol(memory, caches, stats, inFlight, lineShift);
@@ -161,7 +165,7 @@ public final class CoherenceFabric {
             int n = (int) Math.min(len - done, lineSize - inLine);
             long line = a >>> lineShift;
             int slot = lines.ownLineForStore(cpu, line, n);
-            Arrays.fill(caches[cpu].data(slot), inLine, inLine + n, (byte) 0);
+            System.arraycopy(zeroLine, 0, caches[cpu].data(slot), inLine, n);
             caches[cpu].setDirty(slot, true);
             done += n;
         }

@@ -68,10 +68,12 @@ final class LineProtocol {
     private int ownLine(int cpu, long line, boolean forWrite, boolean fill) {
         DataCache own = caches[cpu];
         int slot = own.lookup(line);
+        // a cache whose region filter says no holds no line of the region: its probe would miss
+        long region = own.regionOf(line);
         if (forWrite) {
             // take the line exclusive: other CPUs write back a dirty copy and drop theirs
             for (int i = 0; i < caches.length; i++) {
-                if (i != cpu) {
+                if (i != cpu && caches[i].mayHoldRegion(region)) {
                     int s = caches[i].probe(line);
                     if (s >= 0) {
                         writeBackIfDirty(caches[i], s);
@@ -88,7 +90,7 @@ final class LineProtocol {
         if (!forWrite) {
             // a dirty copy in another CPU's cache must reach RAM before we fill from it
             for (int i = 0; i < caches.length; i++) {
-                if (i != cpu) {
+                if (i != cpu && caches[i].mayHoldRegion(region)) {
                     int s = caches[i].probe(line);
                     if (s >= 0) {
                         writeBackIfDirty(caches[i], s);
