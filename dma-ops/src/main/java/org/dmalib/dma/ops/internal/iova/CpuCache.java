@@ -19,6 +19,15 @@ import java.util.function.LongSupplier;
  * tops. A magazine going to or coming from the depot is copied to or from a {@link Magazine}
  * (once per {@value Magazine#IOVA_MAG_SIZE} operations at most, the magazines' hysteresis).
  *
+ * <p>Outstanding ranges: a pop leaves the range it hands out in its slot, marked as outstanding
+ * (stored as {@code ~pfn}, negative: pfns are at least 1), which is the slot at its magazine's
+ * new top. A free of that range on this CPU finds the mark at the top of its class's loaded
+ * magazine, and the push writes the range back into that very slot: a pop and its free touch no
+ * map. Invariant: in each region only the slot at the region's top may be negative (a mark);
+ * every other slot is a cached pfn, a stale one or 0. An operation about to overwrite a mark, or
+ * to move a top away from one, first spills it into the map ({@link #spill}), so each outstanding
+ * range of this CPU is in exactly one of the map and the (at most {@code 2 * CLASSES}) marks.
+ *
  * <p>Not thread-safe by itself: every method but {@link #lock}/{@link #unlock} requires the caller
  * to hold the per-CPU lock. It is a spin lock as Linux's ({@code cpu_rcache->lock}) that parks
  * after a while: one compare-and-set to take it and a release store to drop it (a monitor costs
@@ -49,8 +58,8 @@ final class CpuCache {
     private static final int SPINS_BEFORE_YIELD = 100;
 
     private final long[] words = new long[FIRST + 2 * CLASSES * REGION + PAD];
-    /** The ranges this CPU handed out that are outstanding. */
-    final PfnSizeMap outstanding = new PfnSizeMap();
+    // the ranges this CPU handed out that are outstanding and not marked in a slot
+    private final PfnSizeMap outstanding = new PfnSizeMap();
     // the domain's depots (one per class) and clock: read on the slow paths only, so the fast
     // path loads neither
     private final Depot[] depots;
@@ -75,49 +84,67 @@ final class CpuCache {
 
     /**
      * The cached part of {@code alloc_iova_fast} under this CPU's lock: a range of class
-     * {@code order} at or below {@code maxPfn} from the magazines (or the depot), recorded as
-     * outstanding here.
+     * {@code order} at or below {@code maxPfn} from the magazines (or the depot), marked as
+     * outstanding in its slot.
      *
      * @param order the class, 0 to {@code RANGE_CACHE_MAX_SIZE - 1}
      * @param maxPfn the highest first granule that fits the caller's limit
-     * @return the first granule, or 0 on a miss (nothing changed but a refill from the depot)
+     * @return the first granule, or 0 on a miss (nothing changed but a refill from the depot, or
+     *     a mark moved to the map)
      */
     long alloc(int order, long maxPfn) {
-        // the final fields read before the lock's compare-and-set, which the JIT treats as a
-        // barrier to every load: kept in registers, not loaded again after it
+        // the final field read before the lock's compare-and-set, which the JIT treats as a
+        // barrier to every load: kept in a register, not loaded again after it
         long[] w = words;
-        PfnSizeMap map = outstanding;
         // the per-CPU lock: uncontended while each thread drives its own CPU index
         lock(w);
         try {
-            long pfn = get(w, order, maxPfn);
-            if (pfn != 0) {
-                record(map, pfn, 1L << order);
+            int t = TOPS + order;
+            int top = (int) w[t];
+            // the common case inline: a cached range on top, no mark above it to spill, and
+            // the top fits the limit
+            if ((top & SIZE_MASK) != 0 && w[top] >= 0) {
+                long pfn = w[top - 1];
+                if (pfn <= maxPfn) {
+                    w[top - 1] = ~pfn;
+                    w[t] = top - 1L;
+                    return pfn;
+                }
             }
-            return pfn;
+            return get(w, order, maxPfn);
         } finally {
             unlock(w);
         }
     }
 
     /**
-     * The cached part of {@code free_iova_fast} under this CPU's lock: if this CPU's map holds
-     * {@code pfn} with the size of class {@code order}, removes it and caches the range.
+     * The cached part of {@code free_iova_fast} under this CPU's lock: if {@code pfn} is
+     * outstanding here with the size of class {@code order}, takes it off and caches the range.
      *
      * @param order the class, 0 to {@code RANGE_CACHE_MAX_SIZE - 1}
      * @param pfn the range's first granule
-     * @return {@link #FREED} or {@link #FREED_TO_DEPOT} if it was cached here, else the size the
-     *     map holds for {@code pfn} (0 if none; then nothing changed)
+     * @return {@link #FREED} or {@link #FREED_TO_DEPOT} if it was cached here, else the size it
+     *     is outstanding here with (0 if none; then nothing changed)
      */
     long free(int order, long pfn) {
-        long rounded = 1L << order;
-        // the final fields read before the lock's compare-and-set (see alloc)
+        // the final field read before the lock's compare-and-set (see alloc)
         long[] w = words;
-        PfnSizeMap map = outstanding;
         // the per-CPU lock: for a same-CPU free the check and the insert are one step
         lock(w);
         try {
-            long found = map.removeIfValue(pfn, rounded);
+            int t = TOPS + order;
+            int top = (int) w[t];
+            // the common case inline: the range popped last from this magazine, its mark still
+            // at the top; the push writes it back into that slot. A mark sits at most one slot
+            // above IOVA_MAG_SIZE - 1 cached ranges (a pop leaves one), so the magazine is not
+            // full. pfn > 0: the complement of a bad pfn below 1 is no mark but may equal a slot
+            if (pfn > 0 && w[top] == ~pfn) {
+                w[top] = pfn;
+                w[t] = top + 1L;
+                return FREED;
+            }
+            long rounded = 1L << order;
+            long found = removeOutstanding(pfn, rounded);
             if (found != rounded) {
                 return found;
             }
@@ -128,8 +155,59 @@ final class CpuCache {
     }
 
     /**
-     * {@code __iova_rcache_get}: a cached range of class {@code order} whose first granule is at
-     * or below {@code maxPfn}, or 0; refills from the depot when both magazines are empty.
+     * Removes {@code pfn} from this CPU's outstanding ranges if its size is {@code size}: the
+     * map, then the marks. The caller holds this CPU's lock.
+     *
+     * @return the size {@code pfn} is outstanding here with (removed only if it equals
+     *     {@code size}), or 0 if it is not outstanding here
+     */
+    long removeOutstanding(long pfn, long size) {
+        long found = outstanding.removeIfValue(pfn, size);
+        if (found != 0 || pfn < 1) {
+            return found;
+        }
+        long[] w = words;
+        for (int t = TOPS; t < TOPS + 2 * CLASSES; t++) {
+            int top = (int) w[t];
+            if (w[top] == ~pfn) {
+                long marked = 1L << ((t - TOPS) % CLASSES);
+                if (marked == size) {
+                    w[top] = 0;
+                }
+                return marked;
+            }
+        }
+        return 0;
+    }
+
+    /** Returns how many ranges this CPU handed out that are outstanding; under its lock. */
+    long outstandingCount() {
+        long[] w = words;
+        long n = outstanding.count();
+        for (int t = TOPS; t < TOPS + 2 * CLASSES; t++) {
+            if (w[(int) w[t]] < 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Moves the mark at slot {@code at} of a region of class {@code order}, if any, into the map
+     * (before the slot is overwritten or stops being its region's top).
+     */
+    private void spill(long[] w, int at, int order) {
+        long v = w[at];
+        if (v < 0) {
+            record(outstanding, ~v, 1L << order);
+            w[at] = 0;
+        }
+    }
+
+    /**
+     * {@code __iova_rcache_get} in general: a cached range of class {@code order} whose first
+     * granule is at or below {@code maxPfn}, or 0; refills from the depot when both magazines
+     * are empty.
      */
     private long get(long[] w, int order, long maxPfn) {
         int top = (int) w[TOPS + order];
@@ -139,6 +217,8 @@ final class CpuCache {
                 return 0;
             }
         }
+        // the pop moves the top down: a mark at the old top goes to the map
+        spill(w, top, order);
         // iova_magazine_pop: the topmost pfn at or below the limit, swapped with the top
         int i = top - 1;
         long pfn = w[i];
@@ -150,6 +230,7 @@ final class CpuCache {
             pfn = w[i];
             w[i] = w[top - 1];
         }
+        w[top - 1] = ~pfn;
         w[TOPS + order] = top - 1L;
         return pfn;
     }
@@ -183,6 +264,8 @@ final class CpuCache {
         if (full == null) {
             return 0;
         }
+        // the copy overwrites the empty magazine's top slot
+        spill(w, loaded, order);
         int top = full.moveTo(w, loaded);
         spare = full;
         w[TOPS + order] = top;
@@ -203,6 +286,7 @@ final class CpuCache {
         if ((top & SIZE_MASK) == Magazine.IOVA_MAG_SIZE) {
             return putFull(order, pfn);
         }
+        spill(w, top, order);
         w[top] = pfn;
         w[TOPS + order] = top + 1L;
         return false;
@@ -215,9 +299,13 @@ final class CpuCache {
         int prev = (int) w[TOPS + CLASSES + order];
         boolean pushed = false;
         int top;
+        // a full magazine's top slot holds no mark (a pop leaves at most 126 below its mark);
+        // spilled all the same, as the top moves away from it
+        spill(w, loaded, order);
         if ((prev & SIZE_MASK) != Magazine.IOVA_MAG_SIZE) {
             w[TOPS + CLASSES + order] = loaded;
             top = prev;
+            spill(w, top, order);
         } else {
             int base = loaded & ~SIZE_MASK;
             Magazine m = spare;
@@ -256,6 +344,8 @@ final class CpuCache {
             for (int t = TOPS + order; t < TOPS + 2 * CLASSES; t += CLASSES) {
                 int top = (int) w[t];
                 int base = top & ~SIZE_MASK;
+                // the top moves down to the base: its mark (an outstanding range) to the map
+                spill(w, top, order);
                 tree.freeAll(w, base, top - base, 1L << order);
                 w[t] = base;
             }

@@ -24,13 +24,14 @@ import java.util.function.LongSupplier;
  * any index (the lock keeps that correct, only slower). The fast path writes no word shared
  * between CPUs and allocates nothing once the magazines and maps have grown.
  *
- * <p>Checks: each CPU keeps a map of the ranges it handed out (first granule to size, primitive
- * open addressing) under its own lock; a free of anything else (never allocated, freed twice,
- * another size, reserved) throws {@link UnknownIovaException} before anything changes. Cost: an
- * allocation or a same-CPU free takes one uncontended lock for the map and the magazine
- * together; a free on another CPU than the allocating one also locks the other CPUs' maps in
- * turn until it finds the range (O(cpus) lock acquisitions; a free of an unknown range locks
- * them all).
+ * <p>Checks: each CPU keeps the ranges it handed out under its own lock: the last range popped
+ * from each of its magazines marked in its slot, the others in a map (first granule to size,
+ * primitive open addressing); a free of anything else (never allocated, freed twice, another
+ * size, reserved) throws {@link UnknownIovaException} before anything changes. Cost: an
+ * allocation or a same-CPU free takes one uncontended lock for the check and the magazine
+ * together (a free of the range its class popped last on that CPU finds the mark and touches no
+ * map); a free on another CPU than the allocating one also locks the other CPUs in turn until
+ * it finds the range (O(cpus) lock acquisitions; a free of an unknown range locks them all).
  *
  * <p>Depot reclaim runs on the injected clock, without threads of its own: after a depot push
  * on the free path, and on {@link #reclaimDepot()}.
@@ -255,7 +256,7 @@ public final class IovaDomain {
         // the per-CPU lock: the outstanding map is the CPU's
         c.lock();
         try {
-            found = c.outstanding.removeIfValue(pfn, size);
+            found = c.removeOutstanding(pfn, size);
         } finally {
             c.unlock();
         }
@@ -368,7 +369,7 @@ public final class IovaDomain {
             // each CPU's lock in turn: a sum, not a snapshot
             c.lock();
             try {
-                n += c.outstanding.count();
+                n += c.outstandingCount();
             } finally {
                 c.unlock();
             }
@@ -408,14 +409,14 @@ public final class IovaDomain {
         return tree;
     }
 
-    /** Finds and removes an outstanding range in the other CPUs' maps: 0 if none has it. */
+    /** Finds and removes an outstanding range of the other CPUs: its size there, 0 if none has it. */
     private long removeFromOtherCpus(int cpu, long pfn, long rounded) {
         for (int i = 1; i < cpus; i++) {
             CpuCache o = cpuCaches[(cpu + i) % cpus];
             // that CPU's lock: of two racing frees of one range exactly one finds it
             o.lock();
             try {
-                long found = o.outstanding.removeIfValue(pfn, rounded);
+                long found = o.removeOutstanding(pfn, rounded);
                 if (found != 0) {
                     return found;
                 }
