@@ -10,14 +10,15 @@ import java.util.function.LongSupplier;
  * magazine ({@code struct iova_cpu_rcache}), and the ranges this CPU handed out (first granule
  * to size) that are not yet freed.
  *
- * <p>Layout: the lock word, the magazines' tops and the magazines themselves are one
- * {@code long[]}, so that a pop or a push is two dependent loads from the array (the top, then
- * the pfn) where separate magazine objects cost four (the class's magazine, its array, its size,
- * the pfn). Each class has two magazine regions of {@value #REGION} longs, aligned to
- * {@value #REGION} in the array; a top is the array index of the next free slot of its region,
- * so its low bits are the magazine's size. Swapping {@code loaded} and {@code prev} swaps two
- * tops. A magazine going to or coming from the depot is copied to or from a {@link Magazine}
- * (once per {@value Magazine#IOVA_MAG_SIZE} operations at most, the magazines' hysteresis).
+ * <p>Layout: the lock word, the magazines' tops and the magazines themselves of every CPU are one
+ * {@code long[]} of the domain, CPU {@code c}'s block of {@value #STRIDE} longs at
+ * {@code c * STRIDE}, so that the fast path's chain of loads is the domain's array, the top, the
+ * pfn (separate objects per CPU and magazine cost two to four more). Each class has two magazine
+ * regions of {@value #REGION} longs, aligned to {@value #REGION} in the array; a top is the array
+ * index of the next free slot of its region, so its low bits are the magazine's size. Swapping
+ * {@code loaded} and {@code prev} swaps two tops. A magazine going to or coming from the depot is
+ * copied to or from a {@link Magazine} (once per {@value Magazine#IOVA_MAG_SIZE} operations at
+ * most, the magazines' hysteresis).
  *
  * <p>Outstanding ranges: a pop leaves the range it hands out in its slot, marked as outstanding
  * (stored as {@code ~pfn}, negative: pfns are at least 1), which is the slot at its magazine's
@@ -28,19 +29,20 @@ import java.util.function.LongSupplier;
  * to move a top away from one, first spills it into the map ({@link #spill}), so each outstanding
  * range of this CPU is in exactly one of the map and the (at most {@code 2 * CLASSES}) marks.
  *
- * <p>Not thread-safe by itself: every method but {@link #lock}/{@link #unlock} requires the caller
- * to hold the per-CPU lock. It is a spin lock as Linux's ({@code cpu_rcache->lock}) that parks
- * after a while: one compare-and-set to take it and a release store to drop it (a monitor costs
- * two compare-and-sets). Linux has one lock per CPU and class; one per CPU covers the outstanding
- * map too, so an allocation or a same-CPU free takes one uncontended lock. Not reentrant.
+ * <p>Locking: a spin lock per CPU as Linux's ({@code cpu_rcache->lock}) that parks after a while:
+ * one compare-and-set to take it and a release store to drop it (a monitor costs two
+ * compare-and-sets). Linux has one lock per CPU and class; one per CPU covers the outstanding
+ * ranges too, so an allocation or a same-CPU free takes one uncontended lock. Not reentrant.
+ * {@link #tryPop} and {@link #tryPush} take it themselves; every other method but
+ * {@link #lock}/{@link #unlock} requires the caller to hold it.
  */
 final class CpuCache {
     private static final int CLASSES = IovaDomain.RANGE_CACHE_MAX_SIZE;
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
-    // the lock word: a cache line (8 longs) after the array's header, so no other object's
-    // words share its line; the tops follow it in the same lines (written by the lock holder)
+    // the lock word: a cache line (8 longs) into the block, so that the previous block's (or
+    // the array header's) words never share its line; the tops follow it in the same lines
     private static final int LOCK = 8;
-    // loaded's top of class o at TOPS + o, prev's at TOPS + CLASSES + o
+    // loaded's top of class o at TOPS + o, prev's at TOPS + CLASSES + o (block-relative)
     private static final int TOPS = LOCK + 1;
     // a magazine region: 128 longs, the power of two above IOVA_MAG_SIZE (its last slot unused),
     // so that a top's low bits are its magazine's size
@@ -48,7 +50,9 @@ final class CpuCache {
     private static final int SIZE_MASK = REGION - 1;
     // the first region: one region's worth of longs holds the padding, the lock and the tops
     private static final int FIRST = REGION;
-    // 8 longs = 64 bytes, a cache line after the last region: no other object shares its words
+    /** Longs per CPU: the header region and two regions per class (a multiple of REGION). */
+    static final int STRIDE = FIRST + 2 * CLASSES * REGION;
+    // 8 longs = 64 bytes, a cache line after the last block: no other object shares its words
     private static final int PAD = 8;
     /** {@link #free}: the range is cached here. */
     static final long FREED = -1;
@@ -57,33 +61,111 @@ final class CpuCache {
     // busy-wait this many times before parking: a holder leaves within a magazine operation
     private static final int SPINS_BEFORE_YIELD = 100;
 
-    private final long[] words = new long[FIRST + 2 * CLASSES * REGION + PAD];
+    // the domain's array and this CPU's block in it
+    private final long[] words;
+    private final int b;
     // the ranges this CPU handed out that are outstanding and not marked in a slot
     private final PfnSizeMap outstanding = new PfnSizeMap();
-    // the domain's depots (one per class) and clock: read on the slow paths only, so the fast
-    // path loads neither
+    // the domain's depots (one per class) and clock: read on the slow paths only
     private final Depot[] depots;
     private final LongSupplier nanoClock;
     // the magazine handed to the depot in exchange for a full one (or for an empty one back)
     private Magazine spare = new Magazine();
 
     /**
-     * Creates the empty caches of one CPU.
+     * Returns a zeroed array for the blocks of {@code cpus} CPUs.
      *
+     * @param cpus 1 to {@link IovaDomain#MAX_CPUS}
+     */
+    static long[] newWords(int cpus) {
+        return new long[cpus * STRIDE + PAD];
+    }
+
+    /**
+     * Creates the empty caches of one CPU in its block of {@code words}.
+     *
+     * @param words the domain's array from {@link #newWords}
+     * @param cpu this CPU's index: its block starts at {@code cpu * STRIDE}
      * @param depots the domain's depots, indexed by class
      * @param nanoClock the domain's clock, read when a magazine goes to the depot
      */
-    CpuCache(Depot[] depots, LongSupplier nanoClock) {
+    CpuCache(long[] words, int cpu, Depot[] depots, LongSupplier nanoClock) {
+        this.words = words;
+        this.b = cpu * STRIDE;
         this.depots = depots;
         this.nanoClock = nanoClock;
         for (int order = 0; order < CLASSES; order++) {
-            words[TOPS + order] = FIRST + (2L * order) * REGION;
-            words[TOPS + CLASSES + order] = FIRST + (2L * order + 1) * REGION;
+            words[b + TOPS + order] = b + FIRST + (2L * order) * REGION;
+            words[b + TOPS + CLASSES + order] = b + FIRST + (2L * order + 1) * REGION;
         }
     }
 
     /**
-     * The cached part of {@code alloc_iova_fast} under this CPU's lock: a range of class
+     * The common case of {@code alloc_iova_fast} under the lock of the CPU whose block starts at
+     * {@code b}: the top of the loaded magazine of {@code order}, if it is at or below
+     * {@code maxPfn} and no mark above it needs a spill; marked as outstanding in its slot.
+     *
+     * @param w the domain's array
+     * @param b the CPU's block, {@code cpu * STRIDE}
+     * @param order the class, 0 to {@code RANGE_CACHE_MAX_SIZE - 1}
+     * @param maxPfn the highest first granule that fits the caller's limit
+     * @return the first granule, or 0 if the caller must take the general path ({@link #alloc});
+     *     then nothing changed
+     */
+    static long tryPop(long[] w, int b, int order, long maxPfn) {
+        // the per-CPU lock: uncontended while each thread drives its own CPU index
+        lock(w, b);
+        try {
+            int t = b + TOPS + order;
+            int top = (int) w[t];
+            if ((top & SIZE_MASK) != 0 && w[top] >= 0) {
+                long pfn = w[top - 1];
+                if (pfn <= maxPfn) {
+                    w[top - 1] = ~pfn;
+                    w[t] = top - 1L;
+                    return pfn;
+                }
+            }
+            return 0;
+        } finally {
+            unlock(w, b);
+        }
+    }
+
+    /**
+     * The common case of {@code free_iova_fast} under the lock of the CPU whose block starts at
+     * {@code b}: {@code pfn} is the range this CPU's loaded magazine of {@code order} popped
+     * last, its mark still at the top; the push writes it back into that slot.
+     *
+     * @param w the domain's array
+     * @param b the CPU's block, {@code cpu * STRIDE}
+     * @param order the class, 0 to {@code RANGE_CACHE_MAX_SIZE - 1}
+     * @param pfn the range's first granule
+     * @return whether it was cached here; if not, the caller must take the general path
+     *     ({@link #free}), and nothing changed
+     */
+    static boolean tryPush(long[] w, int b, int order, long pfn) {
+        // the per-CPU lock: the check and the push are one step
+        lock(w, b);
+        try {
+            int t = b + TOPS + order;
+            int top = (int) w[t];
+            // a mark has at most IOVA_MAG_SIZE - 1 cached ranges below it (a pop left it), so
+            // the push cannot overflow. pfn > 0: the complement of a bad pfn below 1 is no mark
+            // but may equal a slot's value
+            if (pfn > 0 && w[top] == ~pfn) {
+                w[top] = pfn;
+                w[t] = top + 1L;
+                return true;
+            }
+            return false;
+        } finally {
+            unlock(w, b);
+        }
+    }
+
+    /**
+     * {@code alloc_iova_fast}'s cached part in general, under this CPU's lock: a range of class
      * {@code order} at or below {@code maxPfn} from the magazines (or the depot), marked as
      * outstanding in its slot.
      *
@@ -93,32 +175,17 @@ final class CpuCache {
      *     a mark moved to the map)
      */
     long alloc(int order, long maxPfn) {
-        // the final field read before the lock's compare-and-set, which the JIT treats as a
-        // barrier to every load: kept in a register, not loaded again after it
         long[] w = words;
-        // the per-CPU lock: uncontended while each thread drives its own CPU index
-        lock(w);
+        lock(w, b);
         try {
-            int t = TOPS + order;
-            int top = (int) w[t];
-            // the common case inline: a cached range on top, no mark above it to spill, and
-            // the top fits the limit
-            if ((top & SIZE_MASK) != 0 && w[top] >= 0) {
-                long pfn = w[top - 1];
-                if (pfn <= maxPfn) {
-                    w[top - 1] = ~pfn;
-                    w[t] = top - 1L;
-                    return pfn;
-                }
-            }
             return get(w, order, maxPfn);
         } finally {
-            unlock(w);
+            unlock(w, b);
         }
     }
 
     /**
-     * The cached part of {@code free_iova_fast} under this CPU's lock: if {@code pfn} is
+     * {@code free_iova_fast}'s cached part in general, under this CPU's lock: if {@code pfn} is
      * outstanding here with the size of class {@code order}, takes it off and caches the range.
      *
      * @param order the class, 0 to {@code RANGE_CACHE_MAX_SIZE - 1}
@@ -127,22 +194,9 @@ final class CpuCache {
      *     is outstanding here with (0 if none; then nothing changed)
      */
     long free(int order, long pfn) {
-        // the final field read before the lock's compare-and-set (see alloc)
         long[] w = words;
-        // the per-CPU lock: for a same-CPU free the check and the insert are one step
-        lock(w);
+        lock(w, b);
         try {
-            int t = TOPS + order;
-            int top = (int) w[t];
-            // the common case inline: the range popped last from this magazine, its mark still
-            // at the top; the push writes it back into that slot. A mark sits at most one slot
-            // above IOVA_MAG_SIZE - 1 cached ranges (a pop leaves one), so the magazine is not
-            // full. pfn > 0: the complement of a bad pfn below 1 is no mark but may equal a slot
-            if (pfn > 0 && w[top] == ~pfn) {
-                w[top] = pfn;
-                w[t] = top + 1L;
-                return FREED;
-            }
             long rounded = 1L << order;
             long found = removeOutstanding(pfn, rounded);
             if (found != rounded) {
@@ -150,7 +204,7 @@ final class CpuCache {
             }
             return put(w, order, pfn) ? FREED_TO_DEPOT : FREED;
         } finally {
-            unlock(w);
+            unlock(w, b);
         }
     }
 
@@ -163,14 +217,15 @@ final class CpuCache {
      */
     long removeOutstanding(long pfn, long size) {
         long found = outstanding.removeIfValue(pfn, size);
+        // pfn < 1: its complement is no mark but may equal a slot's value
         if (found != 0 || pfn < 1) {
             return found;
         }
         long[] w = words;
-        for (int t = TOPS; t < TOPS + 2 * CLASSES; t++) {
-            int top = (int) w[t];
+        for (int i = 0; i < 2 * CLASSES; i++) {
+            int top = (int) w[b + TOPS + i];
             if (w[top] == ~pfn) {
-                long marked = 1L << ((t - TOPS) % CLASSES);
+                long marked = 1L << (i % CLASSES);
                 if (marked == size) {
                     w[top] = 0;
                 }
@@ -184,8 +239,8 @@ final class CpuCache {
     long outstandingCount() {
         long[] w = words;
         long n = outstanding.count();
-        for (int t = TOPS; t < TOPS + 2 * CLASSES; t++) {
-            if (w[(int) w[t]] < 0) {
+        for (int i = 0; i < 2 * CLASSES; i++) {
+            if (w[(int) w[b + TOPS + i]] < 0) {
                 n++;
             }
         }
@@ -205,12 +260,12 @@ final class CpuCache {
     }
 
     /**
-     * {@code __iova_rcache_get} in general: a cached range of class {@code order} whose first
-     * granule is at or below {@code maxPfn}, or 0; refills from the depot when both magazines
-     * are empty.
+     * {@code __iova_rcache_get}: a cached range of class {@code order} whose first granule is at
+     * or below {@code maxPfn}, or 0; refills from the depot when both magazines are empty.
      */
     private long get(long[] w, int order, long maxPfn) {
-        int top = (int) w[TOPS + order];
+        int t = b + TOPS + order;
+        int top = (int) w[t];
         if ((top & SIZE_MASK) == 0) {
             top = refill(order);
             if (top == 0) {
@@ -231,7 +286,7 @@ final class CpuCache {
             w[i] = w[top - 1];
         }
         w[top - 1] = ~pfn;
-        w[TOPS + order] = top - 1L;
+        w[t] = top - 1L;
         return pfn;
     }
 
@@ -253,11 +308,13 @@ final class CpuCache {
      */
     private int refill(int order) {
         long[] w = words;
-        int loaded = (int) w[TOPS + order];
-        int prev = (int) w[TOPS + CLASSES + order];
+        int lt = b + TOPS + order;
+        int pt = b + TOPS + CLASSES + order;
+        int loaded = (int) w[lt];
+        int prev = (int) w[pt];
         if ((prev & SIZE_MASK) != 0) {
-            w[TOPS + order] = prev;
-            w[TOPS + CLASSES + order] = loaded;
+            w[lt] = prev;
+            w[pt] = loaded;
             return prev;
         }
         Magazine full = depots[order].take(spare);
@@ -268,7 +325,7 @@ final class CpuCache {
         spill(w, loaded, order);
         int top = full.moveTo(w, loaded);
         spare = full;
-        w[TOPS + order] = top;
+        w[lt] = top;
         return top;
     }
 
@@ -282,28 +339,31 @@ final class CpuCache {
     }
 
     private boolean put(long[] w, int order, long pfn) {
-        int top = (int) w[TOPS + order];
+        int t = b + TOPS + order;
+        int top = (int) w[t];
         if ((top & SIZE_MASK) == Magazine.IOVA_MAG_SIZE) {
             return putFull(order, pfn);
         }
         spill(w, top, order);
         w[top] = pfn;
-        w[TOPS + order] = top + 1L;
+        w[t] = top + 1L;
         return false;
     }
 
     /** The loaded magazine of {@code order} is full: swap in the previous one, or to the depot. */
     private boolean putFull(int order, long pfn) {
         long[] w = words;
-        int loaded = (int) w[TOPS + order];
-        int prev = (int) w[TOPS + CLASSES + order];
+        int lt = b + TOPS + order;
+        int pt = b + TOPS + CLASSES + order;
+        int loaded = (int) w[lt];
+        int prev = (int) w[pt];
         boolean pushed = false;
         int top;
         // a full magazine's top slot holds no mark (a pop leaves at most 126 below its mark);
         // spilled all the same, as the top moves away from it
         spill(w, loaded, order);
         if ((prev & SIZE_MASK) != Magazine.IOVA_MAG_SIZE) {
-            w[TOPS + CLASSES + order] = loaded;
+            w[pt] = loaded;
             top = prev;
             spill(w, top, order);
         } else {
@@ -316,7 +376,7 @@ final class CpuCache {
             top = base;
         }
         w[top] = pfn;
-        w[TOPS + order] = top + 1L;
+        w[lt] = top + 1L;
         return pushed;
     }
 
@@ -341,7 +401,7 @@ final class CpuCache {
     void flush(IovaTree tree) {
         long[] w = words;
         for (int order = 0; order < CLASSES; order++) {
-            for (int t = TOPS + order; t < TOPS + 2 * CLASSES; t += CLASSES) {
+            for (int t = b + TOPS + order; t < b + TOPS + 2 * CLASSES; t += CLASSES) {
                 int top = (int) w[t];
                 int base = top & ~SIZE_MASK;
                 // the top moves down to the base: its mark (an outstanding range) to the map
@@ -354,42 +414,41 @@ final class CpuCache {
 
     /** Returns how many ranges of class {@code order} this CPU caches. */
     int cachedCount(int order) {
-        return ((int) words[TOPS + order] & SIZE_MASK)
-                + ((int) words[TOPS + CLASSES + order] & SIZE_MASK);
+        return ((int) words[b + TOPS + order] & SIZE_MASK)
+                + ((int) words[b + TOPS + CLASSES + order] & SIZE_MASK);
     }
 
-    /** Takes the per-CPU lock: one compare-and-set when uncontended. */
+    /** Takes this CPU's lock: one compare-and-set when uncontended. */
     void lock() {
-        lock(words);
+        lock(words, b);
     }
 
-    private void lock(long[] w) {
-        if (!WORDS.compareAndSet(w, LOCK, 0L, 1L)) {
-            lockSlow();
+    private static void lock(long[] w, int b) {
+        if (!WORDS.compareAndSet(w, b + LOCK, 0L, 1L)) {
+            lockSlow(w, b + LOCK);
         }
     }
 
-    /** Releases the per-CPU lock; the release store publishes the critical section's writes. */
+    /** Releases this CPU's lock; the release store publishes the critical section's writes. */
     void unlock() {
-        unlock(words);
+        unlock(words, b);
     }
 
-    private static void unlock(long[] w) {
-        WORDS.setRelease(w, LOCK, 0L);
+    private static void unlock(long[] w, int b) {
+        WORDS.setRelease(w, b + LOCK, 0L);
     }
 
-    private void lockSlow() {
+    private static void lockSlow(long[] w, int lock) {
         for (int spins = 0; ; spins++) {
             // read before the CAS: spinning on a read keeps the line shared, not bouncing
-            if ((long) WORDS.getOpaque(words, LOCK) == 0L
-                    && WORDS.compareAndSet(words, LOCK, 0L, 1L)) {
+            if ((long) WORDS.getOpaque(w, lock) == 0L && WORDS.compareAndSet(w, lock, 0L, 1L)) {
                 return;
             }
             if (spins < SPINS_BEFORE_YIELD) {
                 Thread.onSpinWait();
             } else {
                 // the holder may be descheduled (more threads than CPUs): sleep, let it run
-                LockSupport.parkNanos(this, 1);
+                LockSupport.parkNanos(1);
             }
         }
     }

@@ -56,6 +56,8 @@ public final class IovaDomain {
     private final long startPfn;
     private final long endPfn;
     private final LongSupplier nanoClock;
+    // every CPU's lock, tops and magazines (see CpuCache): the fast path's one array
+    private final long[] words;
     private final CpuCache[] cpuCaches;
     private final Depot[] depots = new Depot[RANGE_CACHE_MAX_SIZE];
 
@@ -82,9 +84,10 @@ public final class IovaDomain {
         for (int order = 0; order < RANGE_CACHE_MAX_SIZE; order++) {
             depots[order] = new Depot(1L << order, cpus);
         }
+        this.words = CpuCache.newWords(cpus);
         this.cpuCaches = new CpuCache[cpus];
         for (int cpu = 0; cpu < cpus; cpu++) {
-            cpuCaches[cpu] = new CpuCache(depots, this.nanoClock);
+            cpuCaches[cpu] = new CpuCache(words, cpu, depots, this.nanoClock);
         }
     }
 
@@ -172,9 +175,7 @@ public final class IovaDomain {
     public long tryAllocFast(int cpu, long size, long limitPfn, boolean flushRcache) {
         // the hot path is kept small (cold work in methods of its own) so that the JIT inlines
         // it into the caller; the checks throw from helpers for the same reason
-        CpuCache[] caches = cpuCaches;
-        // against the array's length, not the cpus field: the JIT then drops the index check
-        if (cpu < 0 || cpu >= caches.length) {
+        if (cpu < 0 || cpu >= cpus) {
             throw badCpu(cpu);
         }
         if (size < 1) {
@@ -187,13 +188,23 @@ public final class IovaDomain {
         if (size <= CACHED_MAX) {
             int order = cachedOrder(size);
             long rounded = 1L << order;
-            long pfn = caches[cpu].alloc(order, limit - rounded + 1);
+            long maxPfn = limit - rounded + 1;
+            long pfn = CpuCache.tryPop(words, cpu * CpuCache.STRIDE, order, maxPfn);
             if (pfn != 0) {
                 return pfn;
             }
-            return allocFromTree(cpu, rounded, limit, flushRcache);
+            return allocCached(cpu, order, maxPfn, limit, flushRcache);
         }
         return allocFromTree(cpu, size, limit, flushRcache);
+    }
+
+    /** Past the common case: the magazines in general and the depot, then the tree. */
+    private long allocCached(int cpu, int order, long maxPfn, long limit, boolean flushRcache) {
+        long pfn = cpuCaches[cpu].alloc(order, maxPfn);
+        if (pfn != 0) {
+            return pfn;
+        }
+        return allocFromTree(cpu, 1L << order, limit, flushRcache);
     }
 
     /** The miss path: the tree, then (if allowed) every cache flushed and the tree once more. */
@@ -228,9 +239,7 @@ public final class IovaDomain {
      * @throws IllegalArgumentException if {@code cpu} or {@code size} is out of range
      */
     public void freeFast(int cpu, long pfn, long size) {
-        CpuCache[] caches = cpuCaches;
-        // against the array's length, not the cpus field: the JIT then drops the index check
-        if (cpu < 0 || cpu >= caches.length) {
+        if (cpu < 0 || cpu >= cpus) {
             throw badCpu(cpu);
         }
         if (size < 1) {
@@ -238,15 +247,22 @@ public final class IovaDomain {
         }
         if (size <= CACHED_MAX) {
             int order = cachedOrder(size);
-            long found = caches[cpu].free(order, pfn);
-            if (found == CpuCache.FREED_TO_DEPOT) {
-                depots[order].reclaim(nanoClock.getAsLong(), tree);
-            } else if (found != CpuCache.FREED) {
-                freeSlow(cpu, pfn, size, 1L << order, order, found);
+            if (!CpuCache.tryPush(words, cpu * CpuCache.STRIDE, order, pfn)) {
+                freeCached(cpu, pfn, size, order);
             }
             return;
         }
         freeUncached(cpu, pfn, size);
+    }
+
+    /** {@link #freeFast} of a cached size past the common case: this CPU's cache in general. */
+    private void freeCached(int cpu, long pfn, long size, int order) {
+        long found = cpuCaches[cpu].free(order, pfn);
+        if (found == CpuCache.FREED_TO_DEPOT) {
+            depots[order].reclaim(nanoClock.getAsLong(), tree);
+        } else if (found != CpuCache.FREED) {
+            freeSlow(cpu, pfn, size, 1L << order, order, found);
+        }
     }
 
     /** {@link #freeFast} of a size above the caches: checked in this CPU's map, then the tree. */
