@@ -39,9 +39,10 @@ import java.util.function.LongSupplier;
 final class CpuCache {
     private static final int CLASSES = IovaDomain.RANGE_CACHE_MAX_SIZE;
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
-    // the lock word: a cache line (8 longs) into the block, so that the previous block's (or
-    // the array header's) words never share its line; the tops follow it in the same lines
-    private static final int LOCK = 8;
+    // the lock word: 16 longs (128 bytes, two cache lines: the pair an adjacent-line prefetcher
+    // fetches together) into the block, so that no word of the previous block (or the array's
+    // header) shares its lines; the tops follow it (block-relative 17 to 28, before FIRST)
+    private static final int LOCK = 16;
     // loaded's top of class o at TOPS + o, prev's at TOPS + CLASSES + o (block-relative)
     private static final int TOPS = LOCK + 1;
     // a magazine region: 128 longs, the power of two above IOVA_MAG_SIZE (its last slot unused),
@@ -52,8 +53,8 @@ final class CpuCache {
     private static final int FIRST = REGION;
     /** Longs per CPU: the header region and two regions per class (a multiple of REGION). */
     static final int STRIDE = FIRST + 2 * CLASSES * REGION;
-    // 8 longs = 64 bytes, a cache line after the last block: no other object shares its words
-    private static final int PAD = 8;
+    // 16 longs = 128 bytes after the last block: no other object shares its lines (as LOCK)
+    private static final int PAD = 16;
     /** {@link #free}: the range is cached here. */
     static final long FREED = -1;
     /** {@link #free}: the range is cached here, and a magazine went to the depot. */
