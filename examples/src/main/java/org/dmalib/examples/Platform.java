@@ -51,12 +51,6 @@ final class Platform {
     // 48-bit IOVAs, 4 KiB granule: arm64's usual DMA domain
     private static final int IAS = 48;
     private static final int GRANULE = 4096;
-    // the direct path's SMMU and flush-queue counters: nothing to count
-    private static final SmmuCounters ZERO_SMMU = new SmmuCounters(
-            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-    private static final SmmuDriverCounters ZERO_COMMANDS =
-            new SmmuDriverCounters(0, 0, 0, 0, 0, 0, 0, 0, 0);
-    private static final LazyFlushCounters ZERO_LAZY = new LazyFlushCounters(0, 0, 0, 0, 0, 0);
 
     final IommuMode mode;
     final Machine machine = Machine.create(MachineConfig.of(MEMORY));
@@ -76,14 +70,8 @@ final class Platform {
             LazyFlushCounters lazy) {
         /** Returns the counts from {@code earlier} to this snapshot. */
         Snapshot minus(Snapshot earlier) {
-            LazyFlushCounters a = lazy;
-            LazyFlushCounters b = earlier.lazy;
             return new Snapshot(hw.minus(earlier.hw), smmu.minus(earlier.smmu),
-                    commands.minus(earlier.commands),
-                    new LazyFlushCounters(a.flushesStarted() - b.flushesStarted(),
-                            a.flushesFinished() - b.flushesFinished(), a.queued() - b.queued(),
-                            a.freed() - b.freed(), a.fullFlushes() - b.fullFlushes(),
-                            a.timerFlushes() - b.timerFlushes()));
+                    commands.minus(earlier.commands), lazy.minus(earlier.lazy));
         }
     }
 
@@ -122,7 +110,8 @@ final class Platform {
     /** Reads every counter now; SMMU and lazy counters are zero on the direct path. */
     Snapshot snapshot() {
         if (smmu == null) {
-            return new Snapshot(machine.counters(), ZERO_SMMU, ZERO_COMMANDS, ZERO_LAZY);
+            return new Snapshot(machine.counters(), SmmuCounters.ZERO, SmmuDriverCounters.ZERO,
+                    LazyFlushCounters.ZERO);
         }
         return new Snapshot(machine.counters(), smmu.counters(), smmuDriver.counters(),
                 dmaDomain.flushQueueCounters());

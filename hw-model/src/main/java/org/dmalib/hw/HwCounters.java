@@ -26,6 +26,9 @@ public record HwCounters(
         long dmaBytesWritten,
         long dmaAborts) {
 
+    /** Every count zero: what a machine that did nothing reports, and any {@code x.minus(x)}. */
+    public static final HwCounters ZERO = new HwCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
     /**
      * Returns the counts that happened between {@code earlier} and this snapshot.
      *

@@ -56,6 +56,10 @@ public record SmmuCounters(
         long eventsLost,
         long tlbEntriesInvalidated) {
 
+    /** Every count zero: what an SMMU that did nothing reports, and any {@code x.minus(x)}. */
+    public static final SmmuCounters ZERO = new SmmuCounters(
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
     /**
      * Returns the counts that happened between {@code earlier} and this snapshot.
      *

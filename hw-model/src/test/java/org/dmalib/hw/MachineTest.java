@@ -28,6 +28,16 @@ class MachineTest {
     }
 
     @Test
+    void a_machine_and_an_smmu_that_did_nothing_count_zero() {
+        Machine fresh = Machine.create(MachineConfig.of(1L << 20));
+        assertEquals(HwCounters.ZERO, fresh.counters());
+        assertEquals(SmmuCounters.ZERO, fresh.addSmmu(SmmuConfig.gem5()).counters());
+        cpu0.storeLong(BUF, 1);
+        HwCounters now = machine.counters();
+        assertEquals(HwCounters.ZERO, now.minus(now));
+    }
+
+    @Test
     void a_store_stays_dirty_in_the_cache_and_ram_keeps_the_old_data() {
         cpu0.storeLong(BUF, 0xabcdefL);
         assertTrue(cpu0.isDirty(BUF));

@@ -70,8 +70,12 @@ class IommuLazyTest {
         }
         assertEquals(256, r.dmaDomain.flushQueuePending());
         assertEquals(0, r.dmaDomain.flushQueueCounters().flushesStarted());
+        LazyFlushCounters before = r.dmaDomain.flushQueueCounters();
         r.dev.mapSingle(r.cpu, buf, DmaDirection.TO_DEVICE).unmap(r.cpu);
         assertEquals(new LazyFlushCounters(1, 1, 257, 256, 1, 0), r.dmaDomain.flushQueueCounters());
+        assertEquals(new LazyFlushCounters(1, 1, 1, 256, 1, 0),
+                r.dmaDomain.flushQueueCounters().minus(before), "what the 257th unmap did");
+        assertEquals(LazyFlushCounters.ZERO, before.minus(before));
         assertEquals(1, r.dmaDomain.flushQueuePending());
         r.dmaDomain.flushQueue();
         assertEquals(0, r.dmaDomain.flushQueuePending());

@@ -28,6 +28,10 @@ public record SmmuDriverCounters(
         long eventsDrained,
         long eventOverflows) {
 
+    /** Every count zero: what a driver that did nothing reports, and any {@code x.minus(x)}. */
+    public static final SmmuDriverCounters ZERO =
+            new SmmuDriverCounters(0, 0, 0, 0, 0, 0, 0, 0, 0);
+
     /**
      * Returns the counts between {@code earlier} and this snapshot.
      *

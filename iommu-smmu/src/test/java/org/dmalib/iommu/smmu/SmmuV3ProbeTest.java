@@ -62,6 +62,8 @@ class SmmuV3ProbeTest {
         assertEquals(1, d.tlbiNhAll());
         assertEquals(2, d.cmdSyncs());
         assertEquals(2, d.batches());
+        assertEquals(new SmmuDriverCounters(0, 0, 1, 1, 2, 2, 0, 0, 0), d, "nothing else");
+        assertEquals(SmmuDriverCounters.ZERO, d.minus(d));
         // a stream nobody attached hits an abort STE: no translation, no event
         assertEquals(DmaStatus.ABORT, Rig.read(rig.port(3), 0));
         assertTrue(rig.driver.drainEvents().isEmpty());
