@@ -56,6 +56,7 @@ public final class SmmuDevice implements Smmu, Translation {
     /**
      * A micro-TLB hit for one stream and 4 KiB page, and what it came from: the register write
      * count, the micro-TLB's change count and the cached STE and CD (by identity) at the time.
+     * {@code privileged} is the STE's, copied so that a replay reads this record alone.
      */
     private record Replay(int streamId, long page, long leaf, boolean privileged,
             long registerWrites, long microChanges, SteState ste, CdState cd) {}

@@ -127,9 +127,7 @@ class IovaDomainTest {
     void aMagazineKeepsItsRangesAndOrderThroughTheDepot() {
         IovaDomain d = domain(TOP32, 2);
         long[] p = allocOnes(d, 2 * MAG + 1);
-        for (long pfn : p) {
-            d.freeFast(0, pfn, 1);
-        }
+        freeOnes(d, 0, p);
         assertEquals(1, d.depotSize(0));
         // CPU 1 takes the depot's magazine (the second 127 freed) and pops it top first
         for (int i = 2 * MAG - 1; i >= MAG; i--) {
@@ -167,10 +165,7 @@ class IovaDomainTest {
     void theDepotGivesOneMagazinePer100MsBackWhileItHoldsMoreThanOnePerCpu() {
         IovaDomain d = domain(TOP32, 1);
         int n = 2 * MAG + 2 * MAG + 1;
-        long[] p = allocOnes(d, n);
-        for (long pfn : p) {
-            d.freeFast(0, pfn, 1);
-        }
+        freeOnes(d, 0, allocOnes(d, n));
         // pushes at frees 255, 382 and 509: three full magazines, armed at t=0 for t=100 ms
         assertEquals(3, d.depotSize(0));
         now.set(99 * MS);
@@ -206,10 +201,7 @@ class IovaDomainTest {
     @Test
     void onExhaustionFlushRcacheReturnsEveryCachedRangeAndRetries() {
         IovaDomain d = domain(8, 2);
-        long[] p = allocOnes(d, 8);
-        for (long pfn : p) {
-            d.freeFast(0, pfn, 1);
-        }
+        freeOnes(d, 0, allocOnes(d, 8));
         assertEquals(0, d.tryAllocFast(1, 1, 8, false), "CPU 1 misses; the tree is full of cached ranges");
         assertEquals(0, d.tryAllocFast(0, 2, 8, false), "no size-2 class entry, tree full");
         assertEquals(8, d.cachedCount(0, 0));
@@ -223,16 +215,20 @@ class IovaDomainTest {
     @Test
     void flushingTheDepotAndACpuReturnsTheirRanges() {
         IovaDomain d = domain(TOP32, 2);
-        long[] p = allocOnes(d, 2 * MAG + 1);
-        for (long pfn : p) {
-            d.freeFast(1, pfn, 1);
-        }
+        freeOnes(d, 1, allocOnes(d, 2 * MAG + 1));
         d.flushCpu(1);
         assertEquals(0, d.cachedCount(1, 0));
         assertEquals(MAG, d.tree().allocatedCount(), "the depot's magazine is left");
         d.flushRcaches();
         assertEquals(0, d.tree().allocatedCount());
         assertEquals(0, d.depotSize(0));
+    }
+
+    /** Frees every one-granule range of {@code pfns} on CPU {@code cpu}, in order. */
+    private static void freeOnes(IovaDomain d, int cpu, long[] pfns) {
+        for (long pfn : pfns) {
+            d.freeFast(cpu, pfn, 1);
+        }
     }
 
     private static long[] allocOnes(IovaDomain d, int n) {
