@@ -40,6 +40,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * outside the timed region); the raw loop rewrites its tables. Before the single shots each fork
  * runs both sides on small work until the JIT has compiled them (see {@link #machine}): a 2M map
  * is only 512 entries, so twenty warm-up shots would leave its per-call code interpreted.
+ *
+ * <p>Thread-safety: JMH runs each benchmark method on one thread, with {@code Scope.Thread} state
+ * of its own; not for concurrent use otherwise.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

@@ -34,6 +34,9 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * (scatterlist lengths), {@code --heap-gib=16} (0 skips the heap measurement),
  * {@code --out=benchmarks/target}. Run it with the default heap,
  * so the heap figure is against the JVM's default maximum.
+ *
+ * <p>Thread-safety: a command-line entry point; {@link #main} runs the suite on the calling thread
+ * and is not for concurrent use (the forks write the same output files).
  */
 public final class Report {
     private static final String[] STRATEGIES = {"PER_PAGE", "LINUX", "LINUX_NO_RIL", "OPTIMAL"};

@@ -35,6 +35,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Both sides check their result once at setup; {@link #roundTripCounts} counts what one
  * round trip issues, for {@link Report}.
+ *
+ * <p>Thread-safety: JMH runs each benchmark method on one thread, with {@code Scope.Thread} state
+ * of its own; not for concurrent use otherwise.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -46,7 +49,12 @@ public class ScatterListBenchmark {
     /** The list length of the coherent context pair (the goal's length). */
     static final int CONTEXT_SEGMENTS = 64;
 
-    /** The list's length, the same for both sides. */
+    /**
+     * The list's length, the same for both sides.
+     *
+     * <p>Thread-safety: its subclasses are {@code Scope.Thread} states: each benchmark thread gets
+     * an instance of its own; not thread-safe.
+     */
     @State(Scope.Thread)
     public abstract static class Rig {
         /** 4 KiB segments in the list. */
@@ -57,7 +65,12 @@ public class ScatterListBenchmark {
         DmaDevice dev;
     }
 
-    /** dmalib: a non-coherent device over the domain's DMA side. */
+    /**
+     * dmalib: a non-coherent device over the domain's DMA side.
+     *
+     * <p>Thread-safety: {@code Scope.Thread}: each benchmark thread gets an instance of its own;
+     * not thread-safe.
+     */
     @State(Scope.Thread)
     public static class Dmalib extends Rig {
         /** Builds the machine and the device, and checks one round trip. */
@@ -68,7 +81,12 @@ public class ScatterListBenchmark {
         }
     }
 
-    /** The framework baseline, non-coherent. */
+    /**
+     * The framework baseline, non-coherent.
+     *
+     * <p>Thread-safety: {@code Scope.Thread}: each benchmark thread gets an instance of its own;
+     * not thread-safe.
+     */
     @State(Scope.Thread)
     public static class Framework extends Rig {
         PerPageDma dma;
@@ -83,7 +101,12 @@ public class ScatterListBenchmark {
         }
     }
 
-    /** Context: dmalib with a coherent device (no cache maintenance), 64 segments. */
+    /**
+     * Context: dmalib with a coherent device (no cache maintenance), 64 segments.
+     *
+     * <p>Thread-safety: {@code Scope.Thread}: each benchmark thread gets an instance of its own;
+     * not thread-safe.
+     */
     @State(Scope.Thread)
     public static class CoherentDmalib {
         DmaRig rig;
@@ -97,7 +120,12 @@ public class ScatterListBenchmark {
         }
     }
 
-    /** Context: the baseline with a coherent device, 64 segments. */
+    /**
+     * Context: the baseline with a coherent device, 64 segments.
+     *
+     * <p>Thread-safety: {@code Scope.Thread}: each benchmark thread gets an instance of its own;
+     * not thread-safe.
+     */
     @State(Scope.Thread)
     public static class CoherentFramework {
         DmaRig rig;

@@ -35,6 +35,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * timed region; hence single-shot mode. Ten warm-up teardowns let the JIT compile the teardown
  * path (with fewer, the fast strategies are measured in the interpreter). Auxiliary counters:
  * JMH sums them over the measurement iterations; {@link Report} reads one teardown's.
+ *
+ * <p>Thread-safety: JMH runs each benchmark method on one thread, with {@code Scope.Thread} state
+ * of its own; not for concurrent use otherwise.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -68,7 +71,12 @@ public class TeardownBenchmark {
     private IommuDomain domain;
     private SmmuDriverCounters before;
 
-    /** What one teardown issued; JMH reports the fields of each iteration (one teardown each). */
+    /**
+     * What one teardown issued; JMH reports the fields of each iteration (one teardown each).
+     *
+     * <p>Thread-safety: {@code Scope.Thread}: each benchmark thread gets an instance of its own;
+     * not thread-safe.
+     */
     @AuxCounters(AuxCounters.Type.EVENTS)
     @State(Scope.Thread)
     public static class Counts {

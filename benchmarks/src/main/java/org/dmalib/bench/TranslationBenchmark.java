@@ -27,6 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * context (no goal), the same read on a stream with no SMMU in front: the data movement alone
  * (64 bytes through the coherence fabric, snooping the CPU caches), which both translated reads
  * also pay. The page read holds data written to RAM before the run.
+ *
+ * <p>Thread-safety: JMH runs each benchmark method on one thread, with {@code Scope.Thread} state
+ * of its own; not for concurrent use otherwise.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -37,7 +40,12 @@ public class TranslationBenchmark {
     private static final long IOVA = 0x4000_0000L;
     private static final int BYTES = 64;
 
-    /** A stream behind an SMMU, a 4K page mapped at {@link #IOVA}, one warm-up read done. */
+    /**
+     * A stream behind an SMMU, a 4K page mapped at {@link #IOVA}, one warm-up read done.
+     *
+     * <p>Thread-safety: its subclasses are {@code Scope.Thread} states: each benchmark thread gets
+     * an instance of its own; not thread-safe.
+     */
     public abstract static class Device {
         DmaPort port;
         final byte[] buffer = new byte[BYTES];
@@ -66,7 +74,12 @@ public class TranslationBenchmark {
         rig.machine.memory().write(BenchRig.DATA, page, 0, page.length);
     }
 
-    /** gem5's IOTLB: after the first read, every read hits the micro-TLB. */
+    /**
+     * gem5's IOTLB: after the first read, every read hits the micro-TLB.
+     *
+     * <p>Thread-safety: {@code Scope.Thread}: each benchmark thread gets an instance of its own;
+     * not thread-safe.
+     */
     @State(Scope.Thread)
     public static class Cached extends Device {
         /** Builds it. */
@@ -76,7 +89,12 @@ public class TranslationBenchmark {
         }
     }
 
-    /** No translation caches: every read walks. */
+    /**
+     * No translation caches: every read walks.
+     *
+     * <p>Thread-safety: {@code Scope.Thread}: each benchmark thread gets an instance of its own;
+     * not thread-safe.
+     */
     @State(Scope.Thread)
     public static class Uncached extends Device {
         /** Builds it. */
@@ -86,7 +104,12 @@ public class TranslationBenchmark {
         }
     }
 
-    /** A stream with no SMMU: bus addresses are physical addresses. */
+    /**
+     * A stream with no SMMU: bus addresses are physical addresses.
+     *
+     * <p>Thread-safety: {@code Scope.Thread}: each benchmark thread gets an instance of its own;
+     * not thread-safe.
+     */
     @State(Scope.Thread)
     public static class Direct {
         DmaPort port;

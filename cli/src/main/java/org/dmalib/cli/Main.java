@@ -20,6 +20,9 @@ import picocli.CommandLine.ParseResult;
  *
  * <p>Exit codes: 0 on success, 1 when a scenario finds something wrong or input cannot be
  * read, 2 on bad arguments or bad input (one line on standard error, no stack trace).
+ *
+ * <p>Thread-safety: each {@code run} builds its own parser and machines; calls from several threads
+ * share nothing but the writers and reader they are given.
  */
 public final class Main {
     /** Exit code for success. */

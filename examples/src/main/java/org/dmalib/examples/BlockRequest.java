@@ -16,7 +16,11 @@ import org.dmalib.iommu.api.ScatterList;
  *     number of sectors in total
  */
 public record BlockRequest(Op op, long sector, ScatterList segments) {
-    /** The direction of a request. */
+    /**
+     * The direction of a request.
+     *
+     * <p>Thread-safety: immutable constants; safe to use from any thread.
+     */
     public enum Op {
         /** Sectors to memory: the device writes the buffers. */
         READ,

@@ -39,6 +39,9 @@ public final class CopyEngineScenario {
     /**
      * What one run showed.
      *
+     * <p>Thread-safety: immutable (the reports are copied into an unmodifiable list); safe to share
+     * between threads.
+     *
      * @param variant the driver variant that ran
      * @param bytesMoved bytes the engine copied (its BYTES counter)
      * @param linesCleaned clean-to-PoC instructions during the copy

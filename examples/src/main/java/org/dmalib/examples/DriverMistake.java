@@ -8,6 +8,8 @@ package org.dmalib.examples;
  * <p>Each driver documents, per constant, where it makes the mistake; a driver that has no
  * place for a new constant rejects it in its constructor rather than running correctly under a
  * mistaken name.
+ *
+ * <p>Thread-safety: immutable constants; safe to use from any thread.
  */
 public enum DriverMistake {
     /** No mistake: the driver follows the DMA API's ownership rules. */

@@ -4,6 +4,8 @@ package org.dmalib.examples;
  * How {@link CopyEngineDriver} orders its steps: the correct driver, and two realistic bugs that
  * the safe API cannot rule out because they are about <em>when</em> the CPU touches a mapped
  * buffer.
+ *
+ * <p>Thread-safety: immutable constants; safe to use from any thread.
  */
 public enum DriverVariant {
     /** Fill the source, map both buffers, start, unmap, read the destination. */

@@ -3,6 +3,8 @@ package org.dmalib.hw;
 /**
  * The shape of each CPU's private data cache.
  *
+ * <p>Thread-safety: immutable; safe to share between threads.
+ *
  * @param lineSize bytes per cache line: a power of two from 16 to 256
  * @param capacity bytes of data the cache holds: a multiple of {@code lineSize * ways}
  * @param ways associativity: a power of two, at least 1 ({@code capacity / lineSize} makes the

@@ -4,6 +4,8 @@ package org.dmalib.hw;
  * The bus response a DMA master gets for one access.
  *
  * <p>A device model must look at it: an aborted access moved no data.
+ *
+ * <p>Thread-safety: immutable constants; safe to use from any thread.
  */
 public enum DmaStatus {
     /** The whole access completed. */

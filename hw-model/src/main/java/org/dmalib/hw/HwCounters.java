@@ -3,6 +3,8 @@ package org.dmalib.hw;
 /**
  * A snapshot of the machine's event counters, all since the machine was built.
  *
+ * <p>Thread-safety: immutable; safe to share between threads.
+ *
  * @param cacheHits line-sized pieces of CPU accesses found in the CPU's own cache
  * @param cacheMisses line-sized pieces of CPU accesses that had to fill a line
  * @param writebacks dirty lines written to RAM by eviction or snoop (not by maintenance)

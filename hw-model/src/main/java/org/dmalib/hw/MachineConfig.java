@@ -3,6 +3,8 @@ package org.dmalib.hw;
 /**
  * What to build: memory size, CPU count and cache shape.
  *
+ * <p>Thread-safety: immutable; safe to share between threads.
+ *
  * @param memorySize bytes of RAM: positive, a multiple of 4 KiB (sparse, so GiBs are cheap)
  * @param cpus number of CPUs, 1 to 64
  * @param cache geometry of every CPU's private data cache

@@ -5,6 +5,9 @@ package org.dmalib.hw;
  * required. The message names the offending address, the length and the memory size.
  *
  * <p>Nothing was read or written when this is thrown.
+ *
+ * <p>Thread-safety: the fields it declares are final and set when it is built; safe to hand to
+ * another thread once thrown.
  */
 public final class PhysicalAddressException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;

@@ -24,7 +24,11 @@ public record SmmuEvent(Kind kind, int streamId, long address, boolean write) {
         Objects.requireNonNull(kind, "kind");
     }
 
-    /** Event types, with their SMMUv3 event IDs (EVT_ID_*, Linux {@code arm-smmu-v3.h}). */
+    /**
+     * Event types, with their SMMUv3 event IDs (EVT_ID_*, Linux {@code arm-smmu-v3.h}).
+     *
+     * <p>Thread-safety: immutable constants; safe to use from any thread.
+     */
     public enum Kind {
         /** C_BAD_STREAMID: the stream ID is outside the stream table. */
         BAD_STREAM_ID(0x02),

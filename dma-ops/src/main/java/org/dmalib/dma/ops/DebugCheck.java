@@ -10,6 +10,8 @@ package org.dmalib.dma.ops;
  * obtain; a coherent allocation's pages are the vmalloc area (dma-iommu remaps them); regions
  * taken out with {@link PageAllocator#reserveRegion} (IOMMU tables, firmware) are kernel text
  * and rodata.
+ *
+ * <p>Thread-safety: immutable constants; safe to use from any thread.
  */
 public enum DebugCheck {
     /** A map of memory outside the allocator's buffer pages (the bounce pool, outside RAM). */

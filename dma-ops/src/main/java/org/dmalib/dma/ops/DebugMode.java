@@ -3,6 +3,8 @@ package org.dmalib.dma.ops;
 /**
  * What a device does with a DMA-API debug report ({@code CONFIG_DMA_API_DEBUG}, reference §7),
  * chosen per device in {@link DeviceParams#debug()}.
+ *
+ * <p>Thread-safety: immutable constants; safe to use from any thread.
  */
 public enum DebugMode {
     /**

@@ -4,6 +4,9 @@ package org.dmalib.dma.ops;
  * A DMA-API debug check fired on a device in {@link DebugMode#THROW} mode (or on a call that
  * had nothing to act on, in any mode): the driver broke a rule of the DMA API. The message is
  * the report's; {@link #report()} has its parts. Nothing was changed by the call.
+ *
+ * <p>Thread-safety: the fields it declares are final and set when it is built; safe to hand to
+ * another thread once thrown.
  */
 public final class DmaDebugException extends DmaUsageException {
     private static final long serialVersionUID = 1L;

@@ -7,6 +7,9 @@ import java.util.List;
  * "device driver has pending DMA allocations while released from device"). The device is
  * detached all the same; the pending mappings stay mapped (the driver may still unmap them) and
  * are listed by {@link #pending()} and in the message.
+ *
+ * <p>Thread-safety: the fields it declares are final and set when it is built; safe to hand to
+ * another thread once thrown.
  */
 public final class DmaLeakException extends IllegalStateException {
     private static final long serialVersionUID = 1L;

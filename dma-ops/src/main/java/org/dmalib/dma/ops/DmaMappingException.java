@@ -8,6 +8,9 @@ package org.dmalib.dma.ops;
  *
  * <p>Not final: {@link BouncePoolExhaustedException}, {@link IovaSpaceExhaustedException} and
  * {@link IommuMappingException} narrow it.
+ *
+ * <p>Thread-safety: the fields it declares are final and set when it is built; safe to hand to
+ * another thread once thrown.
  */
 public class DmaMappingException extends RuntimeException {
     private static final long serialVersionUID = 1L;

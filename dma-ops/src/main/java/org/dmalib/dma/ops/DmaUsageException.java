@@ -9,6 +9,9 @@ package org.dmalib.dma.ops;
  *
  * <p>Nothing was changed: nothing mapped or unmapped, no slot or page taken or freed, no cache
  * maintenance done.
+ *
+ * <p>Thread-safety: the fields it declares are final and set when it is built; safe to hand to
+ * another thread once thrown.
  */
 public sealed class DmaUsageException extends IllegalArgumentException permits DmaDebugException {
     private static final long serialVersionUID = 1L;

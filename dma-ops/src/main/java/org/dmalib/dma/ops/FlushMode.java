@@ -2,6 +2,8 @@ package org.dmalib.dma.ops;
 
 /**
  * How a device's unmaps over an IOMMU invalidate the IOTLB (reference §3.7).
+ *
+ * <p>Thread-safety: immutable constants; safe to use from any thread.
  */
 public enum FlushMode {
     /**

@@ -5,6 +5,9 @@ package org.dmalib.dma.ops;
  * driver ran out of page-table memory ({@code -ENOMEM}); the cause is the IOMMU's exception.
  * What the call had mapped was unmapped (with an IOTLB sync) and its IOVA freed: nothing stays
  * mapped. Cache maintenance already done for the device is not undone (harmless, as in Linux).
+ *
+ * <p>Thread-safety: the fields it declares are final and set when it is built; safe to hand to
+ * another thread once thrown.
  */
 public final class IommuMappingException extends DmaMappingException {
     private static final long serialVersionUID = 1L;

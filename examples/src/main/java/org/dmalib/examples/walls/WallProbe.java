@@ -46,6 +46,8 @@ public final class WallProbe {
     /**
      * How one probe of one class ended.
      *
+     * <p>Thread-safety: immutable; safe to share between threads.
+     *
      * @param probe the probe: {@code setAccessible}, {@code privateLookupIn} or {@code invoke}
      * @param className the class probed
      * @param refused whether access was refused

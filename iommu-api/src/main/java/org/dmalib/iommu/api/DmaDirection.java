@@ -4,6 +4,8 @@ package org.dmalib.iommu.api;
  * The direction of a DMA transfer, from the device's point of view ({@code enum
  * dma_data_direction}). It decides which cache maintenance the DMA API does and, behind an
  * IOMMU, the read/write permission of the mapping.
+ *
+ * <p>Thread-safety: immutable constants; safe to use from any thread.
  */
 public enum DmaDirection {
     /** Both ways: the device may read and write the buffer ({@code DMA_BIDIRECTIONAL}). */

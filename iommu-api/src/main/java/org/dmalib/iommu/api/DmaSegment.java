@@ -4,6 +4,8 @@ package org.dmalib.iommu.api;
  * One output entry of a mapped scatterlist: what the device is told ({@code sg_dma_address},
  * {@code sg_dma_len}).
  *
+ * <p>Thread-safety: immutable; safe to share between threads.
+ *
  * @param dmaAddress the bus address the device uses: not negative
  * @param dmaLength bytes: positive
  */

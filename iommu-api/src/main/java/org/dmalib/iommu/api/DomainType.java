@@ -3,6 +3,8 @@ package org.dmalib.iommu.api;
 /**
  * What a paging domain is for ({@code IOMMU_DOMAIN_*}). The type does not change how the IOMMU
  * core maps and unmaps; it tells the DMA API which invalidation policy the domain's user wants.
+ *
+ * <p>Thread-safety: immutable constants; safe to use from any thread.
  */
 public enum DomainType {
     /** The user maps and unmaps IOVA ranges itself (VFIO, iommufd). */

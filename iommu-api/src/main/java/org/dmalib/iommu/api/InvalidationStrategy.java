@@ -3,6 +3,8 @@ package org.dmalib.iommu.api;
 /**
  * How a domain's driver turns a gathered IOVA range into IOTLB invalidation commands. All three
  * are correct: after the sync no IOTLB entry for the range survives; they differ in cost.
+ *
+ * <p>Thread-safety: immutable constants; safe to use from any thread.
  */
 public enum InvalidationStrategy {
     /** One command per granule, whatever the hardware offers (the 2015 behaviour). */

@@ -6,6 +6,9 @@ package org.dmalib.iommu.api;
  *
  * <p>The kinds are in this package; drivers throw them too (for example
  * {@link AlreadyMappedException} from a page-table map).
+ *
+ * <p>Thread-safety: the fields it declares are final and set when it is built; safe to hand to
+ * another thread once thrown.
  */
 public abstract class IommuException extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -3,6 +3,9 @@ package org.dmalib.iommu.api;
 /**
  * An address range is negative, wraps, or leaves the domain's aperture (or a driver's input or
  * output address size: -ERANGE). Nothing was changed.
+ *
+ * <p>Thread-safety: the fields it declares are final and set when it is built; safe to hand to
+ * another thread once thrown.
  */
 public final class OutOfRangeException extends IommuException {
     private static final long serialVersionUID = 1L;

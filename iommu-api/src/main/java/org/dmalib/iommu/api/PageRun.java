@@ -4,6 +4,8 @@ package org.dmalib.iommu.api;
  * A run of {@code pgcount} pages of one size, {@code pgsize}: one {@code map_pages} or
  * {@code unmap_pages} call's worth ({@code iommu_pgsize}'s result).
  *
+ * <p>Thread-safety: immutable; safe to share between threads.
+ *
  * @param pgsize the page size in bytes: a power of two
  * @param pgcount the number of pages: positive
  */

@@ -5,6 +5,9 @@ package org.dmalib.iommu.api;
  * was mapped as one piece. {@code iommu_unmap()} "cannot subdivide a mapping created by
  * iommu_map()", and since Linux v6.13 the ARM page tables refuse instead of splitting the block.
  * Nothing was unmapped.
+ *
+ * <p>Thread-safety: the fields it declares are final and set when it is built; safe to hand to
+ * another thread once thrown.
  */
 public final class PartialUnmapException extends IommuException {
     private static final long serialVersionUID = 1L;

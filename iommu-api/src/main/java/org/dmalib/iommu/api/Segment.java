@@ -4,6 +4,8 @@ package org.dmalib.iommu.api;
  * One input entry of a scatterlist, as the CPU sees the buffer: a page, an offset into it and a
  * length ({@code struct scatterlist}'s page_link, offset, length).
  *
+ * <p>Thread-safety: immutable; safe to share between threads.
+ *
  * @param page physical address of the page holding the start of the segment: not negative and
  *     aligned to {@link #PAGE_SIZE}
  * @param offset where the segment starts in that page: from 0 to {@code PAGE_SIZE - 1}

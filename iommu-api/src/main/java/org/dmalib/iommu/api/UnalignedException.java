@@ -4,6 +4,9 @@ package org.dmalib.iommu.api;
  * An address or size is not aligned to the domain's smallest page size, or admits no supported
  * page size ({@code iommu_map}'s "unaligned: iova … pa … size … min_pagesz …", -EINVAL).
  * Nothing was changed.
+ *
+ * <p>Thread-safety: the fields it declares are final and set when it is built; safe to hand to
+ * another thread once thrown.
  */
 public final class UnalignedException extends IommuException {
     private static final long serialVersionUID = 1L;

@@ -26,7 +26,11 @@ import org.dmalib.iommu.api.internal.tlb.TlbCommand;
 public record SmmuCommand(Op op, long address, int num, int scale, int tg, int ttl, boolean leaf,
         int asid) {
 
-    /** The opcodes a TLB-maintenance plan contains. */
+    /**
+     * The opcodes a TLB-maintenance plan contains.
+     *
+     * <p>Thread-safety: immutable constants; safe to use from any thread.
+     */
     public enum Op {
         /** {@code CMD_TLBI_NH_VA}: stage-1 entries of one ASID by address (range or not). */
         TLBI_NH_VA,

@@ -7,6 +7,9 @@ import org.dmalib.iommu.api.IommuException;
  * {@code map_pages} return code together with its {@code *mapped} out-parameter). The IOMMU core
  * unmaps everything the failing {@code map} call mapped, these bytes included, and rethrows
  * {@link #reason()}, so users never see this type.
+ *
+ * <p>Thread-safety: the fields it declares are final and set when it is built; safe to hand to
+ * another thread once thrown.
  */
 public final class MapPagesException extends IommuException {
     private static final long serialVersionUID = 1L;

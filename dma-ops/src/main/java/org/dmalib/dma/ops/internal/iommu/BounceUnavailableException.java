@@ -3,6 +3,9 @@ package org.dmalib.dma.ops.internal.iommu;
 /**
  * An untrusted device's buffer had to be bounced and could not be: the pool is full, or the
  * buffer's granule span is larger than the largest bounce buffer. Nothing was mapped or kept.
+ *
+ * <p>Thread-safety: the fields it declares are final and set when it is built; safe to hand to
+ * another thread once thrown.
  */
 public final class BounceUnavailableException extends RuntimeException {
     private static final long serialVersionUID = 1L;

@@ -21,6 +21,8 @@ public record IommuMapped(List<Piece> pieces, List<Chunk> chunks, List<DmaSegmen
     /**
      * One IOVA range and, if it maps a bounce buffer, the granule-aligned slot run it covers.
      *
+     * <p>Thread-safety: immutable; safe to share between threads.
+     *
      * @param iova the range's first byte, granule aligned
      * @param iovaLength the bytes the IOVA was allocated and mapped with
      * @param bounceSlot the first byte of the reserved bounce run, or {@link #NO_BOUNCE}

@@ -7,6 +7,8 @@ import java.util.List;
  * nanoseconds. Every parameter names its source; the values are reported, never tuned to make a
  * result look good. Use {@link #GEM5} unless a study says otherwise and names its own sources.
  *
+ * <p>Thread-safety: immutable; safe to share between threads.
+ *
  * @param cycleNs nanoseconds per SMMU cycle. Source: gem5's SMMUv3 is a ClockedObject in the
  *     system clock domain, whose default is 1 GHz ({@code configs/common/Options.py},
  *     {@code --sys-clock}); so 1.0

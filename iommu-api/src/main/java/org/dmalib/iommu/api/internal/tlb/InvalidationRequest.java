@@ -8,6 +8,8 @@ package org.dmalib.iommu.api.internal.tlb;
  * ({@code leaf == false}) it is the leaf granule and the range is the whole table being freed,
  * as Linux passes them (reference §4.5, §5.1).
  *
+ * <p>Thread-safety: immutable; safe to share between threads.
+ *
  * @param asid the address space: 0 to {@link TlbCommand#MAX_ASID}
  * @param iova the first byte: a non-negative multiple of {@code granule}
  * @param size bytes: a positive multiple of {@code granule}; {@code iova + size} must not overflow

@@ -6,6 +6,8 @@ package org.dmalib.iommu.api.internal.tlb;
  * outside the invalidated range is used once more after the invalidation, and, since
  * {@code TLBI_NH_ASID} also empties the walk cache for that ASID, each refill is a full walk.
  *
+ * <p>Thread-safety: immutable; safe to share between threads.
+ *
  * @param liveEntriesOutsideRange IOTLB entries of the ASID outside the range (at most the
  *     domain's live mappings, counted in leaf entries): not negative
  * @param pteReadsPerRefill page-table levels one walk reads: 1 to 5 (LPAE: 3 or 4; LPA2: 5)

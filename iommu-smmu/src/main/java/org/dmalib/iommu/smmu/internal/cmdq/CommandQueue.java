@@ -147,6 +147,8 @@ public final class CommandQueue {
     /**
      * Snapshot of the queue's counters.
      *
+     * <p>Thread-safety: immutable; safe to share between threads.
+     *
      * @param tlbiNhVa TLBI_NH_VA commands written
      * @param tlbiNhAsid TLBI_NH_ASID commands written
      * @param tlbiNhAll TLBI_NH_ALL and TLBI_NSNH_ALL commands written

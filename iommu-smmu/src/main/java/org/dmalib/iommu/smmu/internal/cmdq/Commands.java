@@ -22,6 +22,8 @@ public final class Commands {
     /**
      * One encoded command: {@code d0} is bits 63:0, {@code d1} bits 127:64.
      *
+     * <p>Thread-safety: immutable; safe to share between threads.
+     *
      * @param d0 the first doubleword (opcode in bits 7:0)
      * @param d1 the second doubleword
      */
