@@ -323,6 +323,7 @@ public final class PhysicalMemory {
         int f = (int) (frameNo & (FRAMES_PER_CHUNK - 1));
         long[] frame = chunk.get(f);
         if (frame == null) {
+            // as for the chunk: a racing first touch adopts the frame that won
             chunk.compareAndSet(f, null, new long[WORDS_PER_FRAME]);
             frame = chunk.get(f);
         }

@@ -135,6 +135,7 @@ public final class CpuBuffer {
     }
 
     void markFreed() {
+        // the first free wins; a second one, racing or late, is the caller's double free
         if (!freed.compareAndSet(false, true)) {
             throw new DmaUsageException("buffer=" + this + " is freed already");
         }

@@ -271,6 +271,7 @@ public final class DmaMapping implements Tracked {
             debug().report(DebugCheck.MAP_ERROR_NOT_CHECKED, this, String.format(
                     "[device address=0x%x] [size=%d bytes] [mapped as %s]", dmaAddress(), size, kind));
         }
+        // of two racing unmaps exactly one wins; the other is told, and nothing is undone twice
         if (!mapped.compareAndSet(true, false)) {
             throw unmappedAlready();
         }
