@@ -95,6 +95,16 @@ final class DataCache {
         return anyRegionLines[filterIndex(region)] != 0;
     }
 
+    /**
+     * Returns false only if no cache sharing this one's filter, other than this one, holds a line
+     * of {@code region}: exact negative, possible positive. The shared count less this cache's
+     * own, so one look answers for every other cache.
+     */
+    boolean othersMayHoldRegion(long region) {
+        int i = filterIndex(region);
+        return anyRegionLines[i] != regionLines[i];
+    }
+
     private static int filterIndex(long region) {
         return (int) ((region * GOLDEN) >>> (Long.SIZE - FILTER_BITS));
     }

@@ -68,9 +68,10 @@ final class LineProtocol {
     private int ownLine(int cpu, long line, boolean forWrite, boolean fill) {
         DataCache own = caches[cpu];
         int slot = own.lookup(line);
-        // a cache whose region filter says no holds no line of the region: its probe would miss
+        // a cache whose region filter says no holds no line of the region: its probe would miss;
+        // when the shared filter says no other cache does, none is even asked
         long region = own.regionOf(line);
-        if (forWrite) {
+        if (forWrite && own.othersMayHoldRegion(region)) {
             // take the line exclusive: other CPUs write back a dirty copy and drop theirs
             for (int i = 0; i < caches.length; i++) {
                 if (i != cpu && caches[i].mayHoldRegion(region)) {
@@ -87,7 +88,7 @@ final class LineProtocol {
             return slot;
         }
         stats.cacheMisses++;
-        if (!forWrite) {
+        if (!forWrite && own.othersMayHoldRegion(region)) {
             // a dirty copy in another CPU's cache must reach RAM before we fill from it
             for (int i = 0; i < caches.length; i++) {
                 if (i != cpu && caches[i].mayHoldRegion(region)) {
