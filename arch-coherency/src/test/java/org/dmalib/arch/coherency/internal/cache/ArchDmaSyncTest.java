@@ -99,4 +99,34 @@ class ArchDmaSyncTest {
         });
         assertEquals(0, d.linesCleaned() + d.linesInvalidated() + d.barriers());
     }
+
+    @Test
+    void direction_none_is_refused_even_for_a_coherent_device_and_by_every_no_sync_form() {
+        HwCounters d = delta(() -> {
+            for (boolean coherent : new boolean[] {true, false}) {
+                IllegalArgumentException dev = assertThrows(IllegalArgumentException.class,
+                        () -> sync.forDevice(BUF, SIZE, DmaDirection.NONE, coherent));
+                assertTrue(dev.getMessage().contains("dir=NONE"), dev.getMessage());
+                IllegalArgumentException forCpu = assertThrows(IllegalArgumentException.class,
+                        () -> sync.forCpu(BUF, SIZE, DmaDirection.NONE, coherent));
+                assertTrue(forCpu.getMessage().contains("dir=NONE"), forCpu.getMessage());
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> sync.forDeviceNoSync(BUF, SIZE, DmaDirection.NONE));
+            assertTrue(e.getMessage().contains("dir=NONE"), e.getMessage());
+            assertThrows(NullPointerException.class, () -> sync.forDeviceNoSync(BUF, SIZE, null));
+            assertThrows(NullPointerException.class, () -> sync.forDevice(BUF, SIZE, null, true));
+            assertThrows(NullPointerException.class, () -> sync.forCpu(BUF, SIZE, null, true));
+        });
+        assertEquals(new HwCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0), d);
+    }
+
+    @Test
+    void for_cpu_no_sync_does_nothing_for_to_device_so_cpu_data_survives() {
+        cpu.storeLong(BUF, 5); // written after the device read the buffer
+        HwCounters d = delta(() -> sync.forCpuNoSync(BUF, SIZE, DmaDirection.TO_DEVICE));
+        assertEquals(new HwCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0), d);
+        assertTrue(cpu.isDirty(BUF));
+        assertEquals(5, cpu.loadLong(BUF));
+    }
 }

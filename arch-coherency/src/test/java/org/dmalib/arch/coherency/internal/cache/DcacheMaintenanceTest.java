@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.dmalib.hw.CacheGeometry;
 import org.dmalib.hw.Coherency;
 import org.dmalib.hw.Cpu;
 import org.dmalib.hw.DmaPort;
@@ -156,7 +157,8 @@ class DcacheMaintenanceTest {
     }
 
     @ParameterizedTest(name = "[BUF+{0}, +{1})")
-    @CsvSource({"0, 1024", "8, 1000", "0, 1000", "8, 1016", "4, 8", "60, 8", "-100, 2200", "64, 64"})
+    @CsvSource({"0, 1024", "8, 1000", "0, 1000", "8, 1016", "4, 8", "60, 8", "-100, 2200", "64, 64",
+        "8, 56", "0, 40", "8, 120", "0, 100"})
     void invalidate_issues_what_the_per_line_loop_issues(long off, long size) {
         Machine byRange = prepared();
         Machine byLine = prepared();
@@ -255,5 +257,91 @@ class DcacheMaintenanceTest {
         assertTrue(cpu.isDirty(MIB - 128));
         assertTrue(cpu.isDirty(MIB - 64));
         assertEquals(0, machine.writebacksInFlight());
+    }
+
+    @Test
+    void every_operation_refuses_a_negative_size_by_name_and_maintains_nothing() {
+        cpu.storeLong(BUF, 7);
+        DcacheMaintenance batching = dc.batching(4);
+        HwCounters d = delta(() -> {
+            for (DcacheMaintenance view : new DcacheMaintenance[] {dc, batching}) {
+                Runnable[] ops = {
+                    () -> view.cleanPocNoSync(BUF, -64),
+                    () -> view.invalidatePocNoSync(BUF, -64),
+                    () -> view.invalidatePocNoSync(BUF + 8, -8),
+                    () -> view.cleanInvalidatePocNoSync(BUF, -64),
+                    () -> view.cleanPoc(BUF, -64),
+                    () -> view.invalidatePoc(BUF, -64),
+                    () -> view.cleanInvalidatePoc(BUF, -64),
+                };
+                for (Runnable op : ops) {
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, op::run);
+                    assertTrue(e.getMessage().startsWith("size=-"), e.getMessage());
+                }
+            }
+            batching.complete(); // nothing was recorded: only the barrier
+        });
+        assertEquals(0, d.linesCleaned() + d.linesInvalidated() + d.linesCleanInvalidated());
+        assertTrue(cpu.isDirty(BUF));
+    }
+
+    @Test
+    void zero_size_does_nothing_at_any_alignment_or_address() {
+        cpu.storeLong(BUF, 7);
+        DcacheMaintenance batching = dc.batching(4);
+        HwCounters d = delta(() -> {
+            for (DcacheMaintenance view : new DcacheMaintenance[] {dc, batching}) {
+                // inside a dirty line, and past the end of memory: no line is touched
+                for (long paddr : new long[] {BUF + 8, MIB + 4096}) {
+                    view.cleanPocNoSync(paddr, 0);
+                    view.invalidatePocNoSync(paddr, 0);
+                    view.cleanInvalidatePocNoSync(paddr, 0);
+                }
+            }
+            batching.complete();
+        });
+        assertEquals(0, d.linesCleaned() + d.linesInvalidated() + d.linesCleanInvalidated());
+        assertTrue(cpu.isDirty(BUF));
+        assertEquals(0, machine.memory().readLong(BUF));
+    }
+
+    @Test
+    void a_range_ending_on_a_line_boundary_cleans_only_its_partial_first_line() {
+        byte[] neighbour = {42};
+        cpu.store(BUF + 64 + 3, neighbour, 0, 1); // shares the buffer's first line
+        HwCounters d = delta(() -> dc.invalidatePoc(BUF + 64 + 8, 56));
+        assertEquals(1, d.linesCleanInvalidated());
+        assertEquals(0, d.linesInvalidated());
+        assertEquals(42, machine.memory().readByte(BUF + 64 + 3));
+        assertFalse(cpu.isCached(BUF + 64));
+    }
+
+    @Test
+    void a_range_starting_on_a_line_boundary_cleans_only_its_partial_last_line() {
+        byte[] neighbour = {42};
+        cpu.store(BUF + 64 + 50, neighbour, 0, 1); // shares the buffer's only line
+        HwCounters d = delta(() -> dc.invalidatePoc(BUF + 64, 40));
+        assertEquals(1, d.linesCleanInvalidated());
+        assertEquals(0, d.linesInvalidated());
+        assertEquals(42, machine.memory().readByte(BUF + 64 + 50));
+    }
+
+    @Test
+    void the_partial_line_rule_follows_the_machines_line_size() {
+        Machine wide = Machine.create(new MachineConfig(MIB, 1, new CacheGeometry(128, 64 * 1024, 4)));
+        Cpu c = wide.cpu(0);
+        DcacheMaintenance m = DcacheMaintenance.on(c);
+        assertEquals(128, m.lineSize());
+        assertEquals(128, m.batching(1).lineSize());
+        byte[] neighbour = {42};
+        c.store(BUF + 10, neighbour, 0, 1); // in the first half of a 128-byte line
+        HwCounters before = wide.counters();
+        // 64-byte aligned but half of a 128-byte line: a partial line, cleaned before it is dropped
+        m.invalidatePoc(BUF + 64, 64);
+        HwCounters d = wide.counters().minus(before);
+        assertEquals(1, d.linesCleanInvalidated());
+        assertEquals(0, d.linesInvalidated());
+        assertEquals(42, wide.memory().readByte(BUF + 10));
+        assertFalse(c.isCached(BUF));
     }
 }
