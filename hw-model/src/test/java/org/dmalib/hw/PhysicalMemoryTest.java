@@ -151,4 +151,64 @@ class PhysicalMemoryTest {
         mem.read(0, back, 0, 16);
         assertArrayEquals(new byte[] {0x55, 0x55, 0x55, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x55, 0x55}, back);
     }
+
+    @Test
+    void a_memory_too_large_for_its_chunk_table_is_refused_naming_the_size() {
+        long size = 1L << 52; // 2^31 chunks of 2 MiB
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> new PhysicalMemory(size));
+        assertTrue(e.getMessage().contains("size=" + size), e.getMessage());
+    }
+
+    @Test
+    void compare_and_set_acts_on_the_word_at_its_address() {
+        PhysicalMemory mem = new PhysicalMemory(MIB);
+        assertTrue(mem.compareAndSetLong(4096 + 24, 0, 0x1234));
+        assertEquals(0x1234, mem.readLong(4096 + 24));
+        assertEquals(0, mem.readLong(4096 + 16));
+        assertEquals(0, mem.readLong(4096 + 32));
+        assertFalse(mem.compareAndSetLong(4096 + 24, 0, 5));
+        assertTrue(mem.compareAndSetLong(4096 + 24, 0x1234, 5));
+        assertEquals(5, mem.readLong(4096 + 24));
+        byte[] all = new byte[4096];
+        mem.read(4096, all, 0, all.length);
+        byte[] want = new byte[4096];
+        want[24] = 5;
+        assertArrayEquals(want, all);
+    }
+
+    @Test
+    void fill_sets_exactly_its_range_across_frames() {
+        PhysicalMemory mem = new PhysicalMemory(MIB);
+        byte[] ones = new byte[3 * 4096];
+        java.util.Arrays.fill(ones, (byte) 1);
+        mem.write(4096, ones, 0, ones.length);
+        mem.fill(4096 + 10, 2 * 4096 + 20, (byte) 7); // from inside frame 1 to inside frame 3
+        byte[] got = new byte[3 * 4096];
+        mem.read(4096, got, 0, got.length);
+        for (int i = 0; i < got.length; i++) {
+            byte want = i >= 10 && i < 10 + 2 * 4096 + 20 ? (byte) 7 : (byte) 1;
+            assertEquals(want, got[i], "byte " + i);
+        }
+        mem.fill(4096 + 5, 3, (byte) 0); // zero fills a touched frame too
+        assertEquals(1, mem.readByte(4096 + 4));
+        assertEquals(0, mem.readByte(4096 + 7));
+        assertEquals(1, mem.readByte(4096 + 8));
+        assertEquals(3, mem.framesInUse()); // frames 1..3 only
+    }
+
+    @Test
+    void a_bulk_read_or_byte_write_outside_memory_is_refused_and_changes_nothing() {
+        PhysicalMemory mem = new PhysicalMemory(MIB);
+        byte[] dst = {9, 9, 9, 9};
+        PhysicalAddressException e = assertThrows(PhysicalAddressException.class,
+                () -> mem.read(MIB - 2, dst, 0, 4));
+        assertEquals(MIB - 2, e.paddr());
+        assertArrayEquals(new byte[] {9, 9, 9, 9}, dst);
+        assertThrows(PhysicalAddressException.class, () -> mem.read(MIB, dst, 0, 1));
+        e = assertThrows(PhysicalAddressException.class, () -> mem.writeByte(MIB, (byte) 1));
+        assertEquals(MIB, e.paddr());
+        assertThrows(PhysicalAddressException.class, () -> mem.writeByte(-1, (byte) 1));
+        assertEquals(0, mem.framesInUse());
+    }
 }
