@@ -139,4 +139,56 @@ class CoherentDmaTest {
         }
         return v;
     }
+
+    @Test
+    void a_small_read_across_a_clean_line_and_a_dirty_line_sees_the_dirty_bytes() {
+        byte[] old = pattern(2 * 64, 5);
+        ram.write(BUF, old, 0, old.length);
+        machine.cpu(0).loadLong(BUF); // line 0 cached clean
+        machine.cpu(0).storeLong(BUF + 64, 0x0102_0304_0506_0708L); // line 1 dirty
+        byte[] got = new byte[8];
+        assertTrue(device.read(BUF + 60, got, 0, 8).ok());
+        byte[] want = {old[60], old[61], old[62], old[63], 8, 7, 6, 5};
+        assertArrayEquals(want, got);
+    }
+
+    @Test
+    void a_read_over_pages_no_cache_holds_around_a_dirty_one_gets_ram_and_the_dirty_line() {
+        byte[] expected = pattern(3 * PAGE, 9);
+        ram.write(BUF, expected, 0, expected.length);
+        // page 0 and page 2: no cache holds a line; page 1: one dirty line in CPU 1
+        machine.cpu(1).storeLong(BUF + PAGE + 128, -1L);
+        for (int i = 0; i < 8; i++) {
+            expected[PAGE + 128 + i] = -1;
+        }
+        byte[] got = new byte[3 * PAGE - 200];
+        assertTrue(device.read(BUF + 100, got, 0, got.length).ok());
+        assertArrayEquals(java.util.Arrays.copyOfRange(expected, 100, 100 + got.length), got);
+    }
+
+    @Test
+    void a_one_line_write_drops_the_cpus_copy_so_it_sees_the_new_data() {
+        Cpu cpu = machine.cpu(0);
+        cpu.loadLong(BUF); // cached clean
+        assertTrue(device.write(BUF + 8, new byte[] {1, 2, 3}, 0, 3).ok());
+        assertFalse(cpu.isCached(BUF));
+        byte[] got = new byte[3];
+        cpu.load(BUF + 8, got, 0, 3);
+        assertArrayEquals(new byte[] {1, 2, 3}, got);
+    }
+
+    @Test
+    void a_write_ending_on_a_line_boundary_leaves_the_next_line_alone() {
+        Cpu cpu = machine.cpu(0);
+        cpu.storeLong(BUF + 128, 42); // the line just after the write, dirty
+        cpu.storeLong(BUF + 64, 41); // the write's last line, dirty
+        HwCounters before = machine.counters();
+        assertTrue(device.write(BUF, new byte[128], 0, 128).ok()); // lines 0 and 1 exactly
+        // the write's own dirty line is written back (its bytes the write does not cover must
+        // survive in general); the next line's is not touched
+        assertEquals(1, machine.counters().minus(before).writebacks());
+        assertFalse(cpu.isCached(BUF + 64));
+        assertTrue(cpu.isDirty(BUF + 128), "the next line is not the write's");
+        assertEquals(0, ram.readLong(BUF + 128));
+    }
 }

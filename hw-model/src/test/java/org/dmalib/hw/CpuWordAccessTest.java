@@ -174,4 +174,29 @@ class CpuWordAccessTest {
         assertEquals(java.util.Arrays.toString(data), java.util.Arrays.toString(seenWhole));
         assertEquals(java.util.Arrays.toString(seenHalves), java.util.Arrays.toString(seenWhole));
     }
+
+    @Test
+    void a_straddling_word_load_takes_exactly_its_eight_bytes() {
+        Machine m = machine(CacheGeometry.DEFAULT);
+        byte[] ram = new byte[2 * LINE];
+        java.util.Arrays.fill(ram, (byte) 0xff); // every neighbour byte set
+        for (int i = 0; i < Long.BYTES; i++) {
+            ram[LINE - 3 + i] = (byte) (0x10 + i);
+        }
+        m.memory().write(BOUNDARY - LINE, ram, 0, ram.length);
+        assertEquals(0x1716_1514_1312_1110L, m.cpu(0).loadLong(BOUNDARY - 3));
+    }
+
+    @Test
+    void compare_and_swap_acts_on_the_word_at_its_offset_in_the_line() {
+        Machine m = machine(CacheGeometry.DEFAULT);
+        Cpu cpu = m.cpu(0);
+        cpu.storeLong(BOUNDARY, 0x55);
+        cpu.storeLong(BOUNDARY + 8, 0x66);
+        assertEquals(0x66, cpu.compareAndSwapLong(BOUNDARY + 8, 0x66, 0x77));
+        assertEquals(0x77, cpu.loadLong(BOUNDARY + 8));
+        assertEquals(0x55, cpu.loadLong(BOUNDARY));
+        assertEquals(0x55, cpu.compareAndSwapLong(BOUNDARY, 0x55, 0x44));
+        assertEquals(0x77, cpu.loadLong(BOUNDARY + 8));
+    }
 }
