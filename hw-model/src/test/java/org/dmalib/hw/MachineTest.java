@@ -260,4 +260,153 @@ class MachineTest {
         }
         assertEquals(4000, cpu0.loadLong(word));
     }
+
+    @Test
+    void every_cpu_access_outside_memory_is_refused_naming_the_address_with_nothing_cached() {
+        long end = 4 * MIB;
+        HwCounters before = machine.counters();
+        PhysicalAddressException e = assertThrows(PhysicalAddressException.class,
+                () -> cpu0.load(end - 8, new byte[16], 0, 16));
+        assertTrue(e.getMessage().contains("0x3ffff8"), e.getMessage());
+        assertEquals(end - 8, e.paddr());
+        e = assertThrows(PhysicalAddressException.class,
+                () -> cpu0.store(end - 8, new byte[16], 0, 16));
+        assertEquals(end - 8, e.paddr());
+        e = assertThrows(PhysicalAddressException.class, () -> cpu0.compareAndSwapLong(end, 0, 1));
+        assertEquals(end, e.paddr());
+        e = assertThrows(PhysicalAddressException.class, () -> cpu0.isCached(end));
+        assertEquals(end, e.paddr());
+        e = assertThrows(PhysicalAddressException.class, () -> cpu0.isDirty(-64));
+        assertEquals(-64, e.paddr());
+        IllegalArgumentException neg =
+                assertThrows(IllegalArgumentException.class, () -> cpu0.zero(BUF, -1));
+        assertTrue(neg.getMessage().contains("length=-1"), neg.getMessage());
+        assertFalse(neg instanceof PhysicalAddressException, "a negative length is no address");
+        assertEquals(before, machine.counters());
+        assertFalse(cpu0.isCached(end - 64));
+        assertEquals(0, machine.memory().framesInUse());
+    }
+
+    @Test
+    void repeated_hits_keep_a_line_most_recently_used() {
+        CacheGeometry g = machine.config().cache();
+        long setStride = (long) g.sets() * g.lineSize();
+        for (int i = 0; i < g.ways(); i++) {
+            cpu0.loadLong(BUF + i * setStride);
+        }
+        for (int i = 0; i < 3; i++) {
+            cpu0.loadLong(BUF); // every hit makes BUF the newest again
+        }
+        cpu0.loadLong(BUF + g.ways() * setStride);
+        assertTrue(cpu0.isCached(BUF));
+        assertFalse(cpu0.isCached(BUF + setStride), "the least recently used line goes");
+        for (int i = 2; i < g.ways(); i++) {
+            assertTrue(cpu0.isCached(BUF + i * setStride));
+        }
+    }
+
+    @Test
+    void a_fill_takes_an_invalidated_way_before_evicting_a_valid_line() {
+        CacheGeometry g = machine.config().cache();
+        long setStride = (long) g.sets() * g.lineSize();
+        for (int i = 0; i < g.ways(); i++) {
+            cpu0.loadLong(BUF + i * setStride);
+        }
+        long newest = BUF + (g.ways() - 1) * setStride;
+        CacheMaintenance.of(cpu0).invalidateLine(newest); // frees the most recently used way
+        cpu0.loadLong(BUF + g.ways() * setStride);
+        for (int i = 0; i < g.ways() - 1; i++) {
+            assertTrue(cpu0.isCached(BUF + i * setStride), "way " + i + " kept");
+        }
+        assertTrue(cpu0.isCached(BUF + g.ways() * setStride));
+    }
+
+    @Test
+    void a_snoop_write_back_leaves_the_line_clean_and_is_counted_once() {
+        cpu0.storeLong(BUF, 11);
+        cpu1.loadLong(BUF); // the snoop writes cpu0's dirty copy back; cpu0 keeps it, clean
+        assertFalse(cpu0.isDirty(BUF));
+        assertTrue(cpu0.isCached(BUF));
+        assertEquals(11, machine.memory().readLong(BUF));
+        assertEquals(1, machine.counters().writebacks());
+        cpu1.storeLong(BUF + 8, 12); // takes it exclusive: cpu0's clean copy is dropped unwritten
+        assertFalse(cpu0.isCached(BUF));
+        assertEquals(1, machine.counters().writebacks());
+    }
+
+    @Test
+    void a_snoop_write_back_supersedes_an_older_clean_still_in_flight() {
+        CacheMaintenance dc0 = CacheMaintenance.of(cpu0);
+        DmaPort device = machine.attach(3, Coherency.NON_COHERENT);
+        cpu0.storeLong(BUF, 1);
+        dc0.cleanLine(BUF); // 1 is in flight until cpu0's barrier
+        cpu0.storeLong(BUF, 2); // newer data, dirty again in cpu0
+        cpu1.loadLong(BUF); // the snoop writes 2 to RAM: the in-flight 1 is now stale
+        assertEquals(2, machine.memory().readLong(BUF));
+        assertEquals(0, machine.writebacksInFlight());
+        dc0.barrier(); // must not write the stale 1 over the 2
+        byte[] seen = new byte[8];
+        assertTrue(device.read(BUF, seen, 0, 8).ok());
+        assertEquals(2, java.nio.ByteBuffer.wrap(seen).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong());
+    }
+
+    @Test
+    void a_port_reports_its_stream_and_coherency() {
+        DmaPort plain = machine.attach(3, Coherency.NON_COHERENT);
+        DmaPort coherent = machine.attach(9, Coherency.COHERENT);
+        assertEquals(3, plain.streamId());
+        assertEquals(Coherency.NON_COHERENT, plain.coherency());
+        assertEquals(9, coherent.streamId());
+        assertEquals(Coherency.COHERENT, coherent.coherency());
+        assertEquals(2, machine.cpuCount());
+    }
+
+    @Test
+    void dma_at_the_edges_of_memory_moves_every_byte_inside_and_aborts_past_the_end() {
+        long end = 4 * MIB;
+        DmaPort port = machine.attach(3, Coherency.NON_COHERENT);
+        byte[] src = pattern(6000, 7);
+        // two pages from address 0, and two pages ending on the last byte of memory
+        assertEquals(DmaStatus.OK, port.write(0, src, 0, src.length));
+        assertEquals(DmaStatus.OK, port.write(end - src.length, src, 0, src.length));
+        // one page, ending on the last byte
+        assertEquals(DmaStatus.OK, port.write(end - 100, src, 0, 100));
+        byte[] back = new byte[src.length];
+        assertEquals(DmaStatus.OK, port.read(0, back, 0, back.length));
+        assertArrayEquals(src, back);
+        assertEquals(DmaStatus.OK, port.read(end - src.length, back, 0, back.length));
+        byte[] want = src.clone();
+        System.arraycopy(src, 0, want, src.length - 100, 100);
+        assertArrayEquals(want, back);
+        HwCounters before = machine.counters();
+        // one page that starts at the end of memory: an abort, not an exception
+        assertEquals(DmaStatus.ABORT, port.read(end, new byte[8], 0, 8));
+        assertEquals(DmaStatus.ABORT, port.write(end, new byte[8], 0, 8));
+        HwCounters d = machine.counters().minus(before);
+        assertEquals(2, d.dmaAborts());
+        assertEquals(0, d.dmaBytesRead() + d.dmaBytesWritten());
+    }
+
+    @Test
+    void a_non_coherent_burst_over_pages_is_counted_exactly() {
+        DmaPort port = machine.attach(3, Coherency.NON_COHERENT);
+        HwCounters before = machine.counters();
+        assertTrue(port.write(BUF + 100, new byte[9000], 0, 9000).ok()); // three pages
+        assertTrue(port.read(BUF + 4000, new byte[5000], 0, 5000).ok()); // two pages
+        HwCounters d = machine.counters().minus(before);
+        assertEquals(9000, d.dmaBytesWritten());
+        assertEquals(5000, d.dmaBytesRead());
+        assertEquals(0, d.dmaAborts());
+    }
+
+    @Test
+    void a_zero_length_burst_moves_nothing_and_succeeds_wherever_it_points() {
+        DmaPort port = machine.attach(3, Coherency.NON_COHERENT);
+        HwCounters before = machine.counters();
+        for (long address : new long[] {-8, 4 * MIB, 4 * MIB + 4096, Long.MAX_VALUE}) {
+            assertEquals(DmaStatus.OK, port.read(address, new byte[4], 2, 0));
+            assertEquals(DmaStatus.OK, port.write(address, new byte[4], 2, 0));
+        }
+        assertEquals(before, machine.counters());
+    }
 }

@@ -118,4 +118,33 @@ class CacheMaintenanceTest {
         assertEquals(64, dc0.lineSize());
         assertEquals(0, dc0.cpu());
     }
+
+    @Test
+    void every_line_instruction_outside_memory_is_refused_with_nothing_counted() {
+        cpu0.storeLong(MIB - 64, 1);
+        HwCounters before = machine.counters();
+        for (long bad : new long[] {MIB, -1}) {
+            PhysicalAddressException e =
+                    assertThrows(PhysicalAddressException.class, () -> dc0.cleanInvalidateLine(bad));
+            assertEquals(bad, e.paddr());
+            assertThrows(PhysicalAddressException.class, () -> dc0.cleanLine(bad));
+            assertThrows(PhysicalAddressException.class, () -> dc0.invalidateLine(bad));
+        }
+        assertEquals(before, machine.counters());
+        assertTrue(cpu0.isDirty(MIB - 64));
+    }
+
+    @Test
+    void a_negative_length_is_refused_as_a_length_not_as_an_address() {
+        HwCounters before = machine.counters();
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> dc0.checkRange(BUF, -1));
+        assertTrue(e.getMessage().contains("length=-1"), e.getMessage());
+        assertFalse(e instanceof PhysicalAddressException, e.toString());
+        e = assertThrows(IllegalArgumentException.class, () -> dc0.cleanRange(BUF, -64));
+        assertTrue(e.getMessage().contains("length=-64"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> dc0.batch(1).invalidate(BUF, -64));
+        assertTrue(e.getMessage().contains("length=-64"), e.getMessage());
+        assertEquals(before, machine.counters());
+    }
 }
