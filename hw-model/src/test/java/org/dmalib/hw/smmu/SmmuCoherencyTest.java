@@ -78,4 +78,47 @@ class SmmuCoherencyTest {
         assertEquals(rig.prod(), rig.cons(), "the SMMU executed the CMD_SYNC it read from RAM");
         assertEquals(1, rig.smmu.counters().cmdSyncs());
     }
+
+    @Test
+    void a_coherent_event_queue_write_replaces_a_cpus_stale_copy_of_the_slot() {
+        SmmuRig rig = new SmmuRig(SmmuConfig.gem5()).enable(); // CR1.QUEUE_IC = WB
+        Cpu cpu = rig.machine.cpu(0);
+        assertEquals(0, cpu.loadLong(SmmuRig.EVTQ)); // the first slot, cached clean
+        assertEquals(DmaStatus.ABORT, rig.port(300).read(0, new byte[1], 0, 1)); // bad stream
+        long id = Fields.get(EventLayout.ID, cpu.loadLong(SmmuRig.EVTQ));
+        assertEquals(SmmuEvent.Kind.BAD_STREAM_ID.id(), id);
+        assertEquals(300, Fields.get(EventLayout.SID, cpu.loadLong(SmmuRig.EVTQ)));
+    }
+
+    @Test
+    void a_non_cacheable_event_queue_is_written_to_ram_under_a_cpus_stale_copy() {
+        SmmuRig rig = new SmmuRig(SmmuConfig.gem5()).enable();
+        rig.regs.writeRegister(SmmuRegisters.CR1, 0xd74); // QUEUE_IC = non-cacheable
+        Cpu cpu = rig.machine.cpu(0);
+        assertEquals(0, cpu.loadLong(SmmuRig.EVTQ));
+        assertEquals(DmaStatus.ABORT, rig.port(300).read(0, new byte[1], 0, 1));
+        assertEquals(SmmuEvent.Kind.BAD_STREAM_ID.id(),
+                Fields.get(EventLayout.ID, rig.ram.readLong(SmmuRig.EVTQ)));
+        assertEquals(0, cpu.loadLong(SmmuRig.EVTQ), "stale until the CPU invalidates");
+        CacheMaintenance.of(cpu).invalidateLine(SmmuRig.EVTQ);
+        assertEquals(SmmuEvent.Kind.BAD_STREAM_ID.id(),
+                Fields.get(EventLayout.ID, cpu.loadLong(SmmuRig.EVTQ)));
+    }
+
+    @Test
+    void a_non_cacheable_table_fetch_misses_a_dirty_ste_and_a_cacheable_one_sees_it() {
+        for (boolean cacheable : new boolean[] {false, true}) {
+            SmmuRig rig = new SmmuRig(SmmuConfig.gem5()).enable();
+            rig.regs.writeRegister(SmmuRegisters.CR1, cacheable ? 0xd75 : 0xd35); // TABLE_IC
+            Cpu cpu = rig.machine.cpu(0);
+            long ste = SmmuRig.STRTAB + SID * (long) SteLayout.BYTES;
+            // RAM holds an invalid STE; the CPU's newer, dirty, copy is a bypass STE
+            cpu.storeLong(ste, SteLayout.V | Fields.prep(SteLayout.CONFIG, SteLayout.CONFIG_BYPASS));
+            DmaStatus s = rig.port(SID).read(SmmuRig.DATA, new byte[1], 0, 1);
+            assertEquals(cacheable ? DmaStatus.OK : DmaStatus.ABORT, s, "cacheable=" + cacheable);
+            if (!cacheable) {
+                assertEquals(SmmuEvent.Kind.BAD_STE, rig.smmu.events().get(0).kind());
+            }
+        }
+    }
 }
