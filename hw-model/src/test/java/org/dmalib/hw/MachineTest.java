@@ -409,4 +409,11 @@ class MachineTest {
         }
         assertEquals(before, machine.counters());
     }
+
+    @Test
+    void a_cpu_reports_its_caches_line_size() {
+        assertEquals(64, cpu0.lineSize());
+        Machine wide = Machine.create(new MachineConfig(MIB, 1, new CacheGeometry(128, 64 * 1024, 4)));
+        assertEquals(128, wide.cpu(0).lineSize());
+    }
 }

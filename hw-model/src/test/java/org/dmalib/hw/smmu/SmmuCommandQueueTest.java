@@ -211,4 +211,45 @@ class SmmuCommandQueueTest {
         assertEquals(CERROR_ABT, Fields.get(CMDQ_CONS_ERR, rig.cons()));
         assertEquals(0, consIndex());
     }
+
+    @Test
+    void cons_is_software_s_only_while_the_queue_is_disabled_and_keeps_its_pointer_and_err_bits() {
+        SmmuRig off = new SmmuRig(SmmuConfig.gem5());
+        off.regs.writeRegister64(CMDQ_BASE, SmmuRig.CMDQ | SmmuRig.CMDQ_LOG2);
+        off.regs.writeRegister(CMDQ_CONS, 0xffff_ffff);
+        // 16 entries: index bits [3:0], wrap bit 4, and the ERR field
+        assertEquals((int) (CMDQ_CONS_ERR | 0x1f), off.regs.readRegister(CMDQ_CONS));
+        off.regs.writeRegister(CMDQ_PROD, 0xffff_ffff);
+        assertEquals(0x1f, off.regs.readRegister(CMDQ_PROD));
+        assertEquals(0, rig.cons());
+        rig.regs.writeRegister(CMDQ_CONS, 3); // enabled: CONS is the SMMU's
+        assertEquals(0, rig.cons());
+        assertEquals(SmmuRig.CMDQ | SmmuRig.CMDQ_LOG2, rig.regs.readRegister64(CMDQ_BASE));
+    }
+
+    @Test
+    void an_8_bit_asid_smmu_ignores_asid_bits_15_to_8_of_a_tlbi() {
+        SmmuConfig g = SmmuConfig.gem5();
+        SmmuRig r = new SmmuRig(new SmmuConfig(g.rangeInvalidation(), g.coherentWalk(), true,
+                false, false, g.outputAddressBits(), 8, g.streamIdBits(), g.commandQueueLog2(),
+                g.eventQueueLog2(), g.iotlb())).enable();
+        PageTables pt = r.tables(12, 48);
+        long pte = pt.mapPage(VA, SmmuRig.DATA, PageTables.RW);
+        r.translate(SID, ASID, pt);
+        r.ram.writeByte(SmmuRig.DATA, (byte) 1);
+        r.ram.writeByte(SmmuRig.DATA + 0x1000, (byte) 2);
+        DmaPort port = r.port(SID);
+        byte[] b = new byte[1];
+        assertEquals(DmaStatus.OK, port.read(VA, b, 0, 1));
+        assertEquals(1, b[0]);
+        // remap the page in RAM: the IOTLB keeps the old translation until it is invalidated
+        long desc = r.ram.readLong(pte);
+        r.ram.writeLong(pte, (desc & ~DescriptorLayout.ADDR) | (SmmuRig.DATA + 0x1000));
+        assertEquals(DmaStatus.OK, port.read(VA, b, 0, 1));
+        assertEquals(1, b[0], "stale until invalidated");
+        r.tlbiAsid(0x100 | ASID); // bits 15:8 are not part of an 8-bit ASID
+        r.sync();
+        assertEquals(DmaStatus.OK, port.read(VA, b, 0, 1));
+        assertEquals(2, b[0]);
+    }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.dmalib.hw.DmaPort;
 import org.dmalib.hw.DmaStatus;
 import org.dmalib.hw.SmmuConfig;
 import org.dmalib.hw.SmmuEvent;
@@ -116,5 +117,33 @@ class SmmuFaultRecordTest {
         }
         assertEquals(20, rig.smmu.counters().eventsRecorded());
         assertEquals(0, rig.smmu.counters().eventsLost());
+    }
+
+    @Test
+    void a_burst_is_translated_page_by_page_exactly_up_to_its_last_byte() {
+        PageTables pt = rig.tables(12, 48);
+        pt.mapPage(0x1000, SmmuRig.DATA, PageTables.RW);
+        pt.mapPage(0x2000, SmmuRig.DATA + 0x1000, PageTables.RW); // 0x3000 is not mapped
+        rig.translate(SID, ASID, pt);
+        byte[] src = new byte[0x1800];
+        java.util.Arrays.fill(src, (byte) 3);
+        DmaPort port = rig.port(SID);
+        // one page ending on its last byte, and two pages ending on the last mapped byte
+        assertEquals(DmaStatus.OK, port.write(0x1000 + 100, src, 0, 0x1000 - 100));
+        assertEquals(DmaStatus.OK, port.write(0x1800, src, 0, 0x1800));
+        assertEquals(List.of(), rig.smmu.events());
+        assertEquals(3, rig.ram.readByte(SmmuRig.DATA + 0x1fff));
+    }
+
+    @Test
+    void a_burst_at_a_negative_or_wrapping_address_aborts_without_asking_the_smmu() {
+        PageTables pt = rig.tables(12, 48);
+        rig.translate(SID, ASID, pt);
+        DmaPort port = rig.port(SID);
+        assertEquals(DmaStatus.ABORT, port.read(-8, new byte[8], 0, 8));
+        assertEquals(DmaStatus.ABORT, port.read(Long.MAX_VALUE - 3, new byte[8], 0, 8));
+        assertEquals(List.of(), rig.smmu.events());
+        assertEquals(0, rig.smmu.counters().translations());
+        assertEquals(2, rig.machine.counters().dmaAborts());
     }
 }
