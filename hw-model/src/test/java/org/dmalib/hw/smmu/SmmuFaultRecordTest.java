@@ -65,6 +65,24 @@ class SmmuFaultRecordTest {
         assertEquals(List.of(new SmmuEvent(SmmuEvent.Kind.WALK_EXTERNAL_ABORT, SID, 0x1000, false)),
                 rig.smmu.events());
         assertEquals(0, rig.smmu.counters().pteReads());
+        // FETCH_ADDR: the level-0 descriptor of 0x1000, entry 0 of the table outside memory
+        assertOneRecord(SmmuEvent.Kind.WALK_EXTERNAL_ABORT, SID, END + 0x1000);
+    }
+
+    @Test
+    void cd_r_clear_silences_a_translation_fault_but_not_a_walk_external_abort() {
+        PageTables pt = rig.tables(12, 48);
+        pt.mapPage(0x1000, SmmuRig.DATA, PageTables.RW);
+        long silent = SmmuRig.cd0(ASID, 12, 48, true) & ~CdLayout.R;
+        rig.translate(SID, ASID, pt);
+        rig.writeCd(SID, silent, pt.root);
+        rig.translate(SID + 1, ASID + 1, pt);
+        rig.writeCd(SID + 1, SmmuRig.cd0(ASID + 1, 12, 48, true) & ~CdLayout.R, END + 0x1000);
+        assertEquals(DmaStatus.ABORT, rig.port(SID).read(0x7000, new byte[1], 0, 1)); // unmapped
+        assertNull(rig.nextEventRecord(), "CD.R = 0: the translation fault is not recorded");
+        assertEquals(DmaStatus.ABORT, rig.port(SID + 1).read(0x1000, new byte[1], 0, 1));
+        assertOneRecord(SmmuEvent.Kind.WALK_EXTERNAL_ABORT, SID + 1, END + 0x1000);
+        assertEquals(2, rig.smmu.counters().faults());
     }
 
     @Test

@@ -299,8 +299,12 @@ public final class SmmuDevice implements Smmu, Translation {
             leaf = -SmmuEvent.Kind.PERMISSION_FAULT.id();
         }
         if (leaf < 0) {
-            events.raise(kindOf((int) -leaf), streamId, address, write, ste.privileged(), 0,
-                    cd.recordFaults());
+            SmmuEvent.Kind kind = kindOf((int) -leaf);
+            // CD.R silences only translation, address-size, access and permission faults: an
+            // external abort of the walk is recorded, with the descriptor address it could not read
+            boolean abort = kind == SmmuEvent.Kind.WALK_EXTERNAL_ABORT;
+            events.raise(kind, streamId, address, write, ste.privileged(),
+                    abort ? walker.abortAddress() : 0, abort || cd.recordFaults());
             return ABORT;
         }
         return Leaf.output(leaf, address);

@@ -26,6 +26,9 @@ final class Walker {
     private final SmmuBus bus;
     private final Iotlb iotlb;
     private final SmmuStats stats;
+    // the descriptor address of the last walk that ended in an external abort (its event's
+    // FETCH_ADDR); meaningful only right after such a walk
+    private long abortAddress;
 
     Walker(SmmuBus bus, Iotlb iotlb, SmmuStats stats) {
         this.bus = bus;
@@ -36,7 +39,8 @@ final class Walker {
     /**
      * Walks the tables of {@code cd} for {@code va}, which must be below 2^ias.
      *
-     * @return the packed {@link Leaf}, or minus the event ID of the fault
+     * @return the packed {@link Leaf}, or minus the event ID of the fault; after a walk external
+     *     abort, {@link #abortAddress} names the descriptor that could not be read
      */
     long walk(CdState cd, long va) {
         stats.walks++;
@@ -69,6 +73,7 @@ final class Walker {
             int indexBits = level == start ? cd.ias() - shift : bitsPerLevel;
             long addr = table + ((va >>> shift) & ((1L << indexBits) - 1)) * DescriptorLayout.BYTES;
             if (!bus.inRange(addr, DescriptorLayout.BYTES)) {
+                abortAddress = addr;
                 return -SmmuEvent.Kind.WALK_EXTERNAL_ABORT.id();
             }
             long desc = bus.readLong(addr, cd.walkCoherent());
@@ -105,5 +110,10 @@ final class Walker {
             boolean unpriv = Fields.test(DescriptorLayout.AP_UNPRIV, desc) && (apTable & 1) == 0;
             return Leaf.pack(out, shift, level, writable, unpriv);
         }
+    }
+
+    /** Returns the descriptor address the last walk external abort could not read. */
+    long abortAddress() {
+        return abortAddress;
     }
 }
