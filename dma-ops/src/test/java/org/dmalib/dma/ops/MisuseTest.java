@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.dmalib.hw.CacheGeometry;
 import org.dmalib.hw.Coherency;
 import org.dmalib.hw.Cpu;
 import org.dmalib.hw.HwCounters;
@@ -71,6 +72,102 @@ class MisuseTest {
     void aCpuOfAnotherMachine() {
         Cpu foreign = Machine.create(MachineConfig.of(1L << 20)).cpu(0);
         rejects("cpu=0", () -> r.dev.mapSingle(foreign, high, DmaDirection.TO_DEVICE));
+    }
+
+    @Test
+    void aCpuOfAnotherMachineIsRefusedByEveryCallThatTakesOne() {
+        // one machine has as few CPUs as the device's (cpu 0), the other one more (cpu 2)
+        Machine bigger = Machine.create(new MachineConfig(1L << 20, 3, CacheGeometry.DEFAULT));
+        DmaMapping m = r.dev.mapSingle(r.cpu, low, DmaDirection.BIDIRECTIONAL);
+        CpuBuffer other = r.memory.allocate(4096);
+        DmaMapping sg = r.dev.mapSg(r.cpu, ScatterList.of(other.segment()), DmaDirection.TO_DEVICE);
+        CoherentBuffer coherent = r.dev.allocCoherent(r.cpu, 4096);
+        long bidi = m.dmaAddress();
+        long list = sg.dmaAddress();
+        for (Cpu foreign : List.of(Machine.create(MachineConfig.of(1L << 20)).cpu(0), bigger.cpu(2))) {
+            String named = "cpu=" + foreign.id() + " is not a CPU of the device's machine";
+            rejects(named, () -> r.dev.mapSingle(foreign, high, DmaDirection.TO_DEVICE));
+            rejects(named, () -> r.dev.mapSingle(foreign, high.paddr(), 64, DmaDirection.TO_DEVICE));
+            rejects(named, () -> r.dev.mapPage(foreign, high.paddr(), 64, DmaDirection.TO_DEVICE));
+            rejects(named, () -> r.dev.mapSg(foreign, ScatterList.of(high.segment()), DmaDirection.TO_DEVICE));
+            rejects(named, () -> r.dev.allocCoherent(foreign, 4096));
+            rejects(named, () -> r.dev.unmapSingle(foreign, bidi, 4096, DmaDirection.BIDIRECTIONAL));
+            rejects(named, () -> r.dev.unmapSg(foreign, list, 1, DmaDirection.TO_DEVICE));
+            rejects(named, () -> r.dev.syncSingleForCpu(foreign, bidi, 64, DmaDirection.BIDIRECTIONAL));
+            rejects(named, () -> r.dev.syncSingleForDevice(foreign, bidi, 64, DmaDirection.BIDIRECTIONAL));
+            rejects(named, () -> r.dev.syncSgForCpu(foreign, list, 1, DmaDirection.TO_DEVICE));
+            rejects(named, () -> r.dev.syncSgForDevice(foreign, list, 1, DmaDirection.TO_DEVICE));
+            rejects(named, () -> m.syncForCpu(foreign));
+            rejects(named, () -> m.syncForDevice(foreign));
+            rejects(named, () -> m.syncForDevice(foreign, 0, 64));
+            rejects(named, () -> m.unmap(foreign));
+            rejects(named, () -> coherent.write(foreign, 0, new byte[1]));
+            rejects(named, () -> coherent.read(foreign, 0, 1));
+        }
+        assertTrue(m.isMapped() && sg.isMapped() && !coherent.isFreed());
+        m.unmap(r.cpu);
+        sg.unmap(r.cpu);
+        coherent.free();
+    }
+
+    @Test
+    void mapPageAndListSegmentsOutsideMemoryAreUsageErrorsNotTheErrorValue() {
+        long memory = 64L << 20;
+        rejects("paddr=0x4000000", () -> r.dev.mapPage(r.cpu, memory, 64, DmaDirection.TO_DEVICE));
+        rejects("paddr=0x3ffffc0 size=128", () -> r.dev.mapPage(r.cpu, memory - 64, 128, DmaDirection.TO_DEVICE));
+        rejects("size=0", () -> r.dev.mapPage(r.cpu, low.paddr(), 0, DmaDirection.TO_DEVICE));
+        rejects("dir=NONE", () -> r.dev.mapPage(r.cpu, low.paddr(), 64, DmaDirection.NONE));
+        rejects("segment[1].paddr=0x3ffffc0 size=128", () -> r.dev.mapSg(r.cpu,
+                ScatterList.of(low.segment(), Segment.ofPhysical(memory - 64, 128)), DmaDirection.TO_DEVICE));
+        rejects("segment[0].paddr=0x4000000 size=64", () -> r.dev.mapSg(r.cpu,
+                ScatterList.of(Segment.ofPhysical(memory, 64)), DmaDirection.TO_DEVICE));
+        // the last bytes of memory are a segment (above the mask: bounced)
+        CpuBuffer top = r.memory.allocateAbove(memory - 4096, 4096);
+        assertEquals(memory, top.end());
+        DmaMapping last = r.dev.mapSg(r.cpu, ScatterList.of(top.segment(4096 - 64, 64)), DmaDirection.TO_DEVICE);
+        assertTrue(last.isBounced());
+        last.unmap(r.cpu);
+    }
+
+    @Test
+    void masksMustBeAllOnesBelowABitFromTwelveToSixtyFour() {
+        rejects("dmaMask=0x7ff must be 2^n - 1", () -> r.dev.params().withDmaMask(0x7FF));
+        rejects("segmentBoundaryMask=0x1000 must be 2^n - 1",
+                () -> r.dev.params().withSegmentBoundaryMask(0x1000));
+        rejects("segmentBoundaryMask=0x7ff must be 2^n - 1",
+                () -> r.dev.params().withSegmentBoundaryMask(0x7FF));
+        rejects("bits=11 must be from 12 to 64", () -> DeviceParams.bitMask(11));
+        assertEquals(0xFFF, DeviceParams.bitMask(12));
+        assertEquals(-1L, DeviceParams.bitMask(64));
+        assertEquals(0xFFF, r.dev.params().withDmaMask(0xFFF).dmaMask());
+        assertEquals(0xFFF, r.dev.params().withSegmentBoundaryMask(0xFFF).segmentBoundaryMask());
+    }
+
+    @Test
+    void aFreedBufferIsNeitherReadNorWrittenNorFilled() {
+        CpuBuffer gone = r.memory.allocate(4096);
+        gone.write(r.cpu, 0, new byte[] {1});
+        r.memory.free(gone);
+        rejects("is freed", () -> gone.write(r.cpu, 0, new byte[] {2}));
+        rejects("is freed", () -> gone.read(r.cpu, 0, 1));
+        rejects("is freed", () -> gone.fill(r.cpu, (byte) 3));
+        rejects("cpu=null", () -> low.read(null, 0, 1));
+        rejects("cpu=null", () -> low.fill(null, (byte) 3));
+        assertTrue(gone.isFreed());
+        assertTrue(!low.isFreed());
+    }
+
+    @Test
+    void aFreedCoherentBufferIsNeitherReadNorWrittenNorFreedAgain() {
+        CoherentBuffer c = r.dev.allocCoherent(r.cpu, 4096);
+        String freed = String.format("dmaAddress=0x%x size=4096 is freed (use after free)", c.dmaAddress());
+        c.free();
+        assertTrue(c.isFreed());
+        rejects(freed, () -> c.write(r.cpu, 0, new byte[1]));
+        rejects(freed, () -> c.read(r.cpu, 0, 1));
+        rejects("free twice", c::free);
+        rejects(String.format("dmaAddress=0x%x", c.dmaAddress()),
+                () -> r.dev.freeCoherent(4096, c.cpuAddress(), c.dmaAddress()));
     }
 
     @Test
