@@ -127,6 +127,28 @@ class IommuSingleTest {
     }
 
     @Test
+    void theMsiWindowIsReservedAndMappingsThatReachItGoAround() {
+        IommuRig r = new IommuRig(Coherency.COHERENT, DeviceParams.bitMask(28));
+        long lo = IommuDma.MSI_IOVA_BASE >>> 12;
+        long hi = (IommuDma.MSI_IOVA_BASE + IommuDma.MSI_IOVA_LENGTH - 1) >>> 12;
+        assertTrue(r.dmaDomain.dma().iovas().treeRanges()
+                .contains(new org.dmalib.dma.ops.internal.iova.IovaRange(lo, hi, true)));
+        // 1 MiB mappings top-down from 256 MiB: the 129th would be the window's MiB
+        CpuBuffer buf = r.memory.allocate(1 << 20);
+        java.util.List<DmaMapping> all = new java.util.ArrayList<>();
+        for (int i = 0; i < 130; i++) {
+            DmaMapping m = r.dev.mapSingle(r.cpu, buf, DmaDirection.TO_DEVICE);
+            long a = m.dmaAddress();
+            assertTrue(a + buf.size() <= IommuDma.MSI_IOVA_BASE
+                    || a >= IommuDma.MSI_IOVA_BASE + IommuDma.MSI_IOVA_LENGTH, "iova=" + a);
+            all.add(m);
+        }
+        assertTrue(all.get(all.size() - 1).dmaAddress() < IommuDma.MSI_IOVA_BASE, "the mappings went past it");
+        all.forEach(m -> m.unmap(r.cpu));
+        assertEquals(0, r.dmaDomain.iovaRangesOutstanding());
+    }
+
+    @Test
     void iovaExhaustionIsTypedAndLeavesNothingBehind() {
         IommuRig r = new IommuRig(Coherency.NON_COHERENT, DeviceParams.bitMask(16));
         CpuBuffer buf = r.memory.allocate(32 * 1024);
