@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -222,6 +223,69 @@ class IovaDomainTest {
         d.flushRcaches();
         assertEquals(0, d.tree().allocatedCount());
         assertEquals(0, d.depotSize(0));
+    }
+
+    @Test
+    void everyClassFillsItsOwnTwoMagazinesThenItsOwnDepotAndFlushesToTheTree() {
+        IovaDomain d = domain(TOP32, 2);
+        int[] orders = {1, 2, 5};
+        for (int order : orders) {
+            long size = 1L << order;
+            long[] p = new long[2 * MAG + 1];
+            for (int i = 0; i < p.length; i++) {
+                p[i] = d.allocFast(0, size, TOP32, false);
+            }
+            for (int i = 0; i < 2 * MAG; i++) {
+                d.freeFast(0, p[i], size);
+            }
+            assertEquals(2 * MAG, d.cachedCount(0, order));
+            assertEquals(0, d.depotSize(order));
+            d.freeFast(0, p[2 * MAG], size);
+            assertEquals(1, d.depotSize(order));
+            assertEquals(MAG + 1, d.cachedCount(0, order));
+        }
+        for (int order = 0; order < IovaDomain.RANGE_CACHE_MAX_SIZE; order++) {
+            int expected = order == 1 || order == 2 || order == 5 ? MAG + 1 : 0;
+            assertEquals(expected, d.cachedCount(0, order), "class " + order);
+            assertEquals(0, d.cachedCount(1, order), "class " + order);
+        }
+        assertEquals(0, d.outstandingCount());
+        d.flushCpu(0);
+        for (int order : orders) {
+            assertEquals(0, d.cachedCount(0, order));
+        }
+        assertEquals((long) orders.length * MAG, d.tree().allocatedCount(), "only the depots' magazines are left");
+        d.flushRcaches();
+        assertEquals(0, d.tree().allocatedCount());
+        assertEquals(List.of(), d.treeRanges());
+    }
+
+    @Test
+    void outstandingCountsEveryClassAndTheUncachedSizesUntilFreed() {
+        IovaDomain d = domain(TOP32, 2);
+        long[] sizes = {1, 2, 3, 4, 8, 16, 32, 33, 100};
+        long[] p = new long[sizes.length];
+        for (int i = 0; i < sizes.length; i++) {
+            p[i] = d.allocFast(i % 2, sizes[i], TOP32, true);
+            assertEquals(i + 1, d.outstandingCount());
+        }
+        for (int i = 0; i < sizes.length; i++) {
+            d.freeFast((i + 1) % 2, p[i], sizes[i]);
+            assertEquals(sizes.length - i - 1, d.outstandingCount());
+        }
+    }
+
+    @Test
+    void theFirstGranuleIsHandedOutAndFreedLikeAnyOther() {
+        IovaDomain d = domain(1, 2);
+        assertEquals(1, d.allocFast(0, 1, 1, true));
+        assertEquals(0, d.tryAllocFast(0, 1, 1, false), "the only granule is out");
+        d.freeFast(1, 1, 1);
+        assertEquals(1, d.cachedCount(1, 0));
+        assertEquals(1, d.allocFast(1, 1, 1, true));
+        d.freeFast(1, 1, 1);
+        assertEquals(1, d.allocFast(0, 1, 1, true), "the other CPU's cache is flushed for it");
+        assertEquals(1, d.outstandingCount());
     }
 
     /** Frees every one-granule range of {@code pfns} on CPU {@code cpu}, in order. */
