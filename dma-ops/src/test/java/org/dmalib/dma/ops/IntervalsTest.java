@@ -29,6 +29,28 @@ class IntervalsTest {
     }
 
     @Test
+    void adjacentRangesMergeAndExactRemovesLeaveNoEmptyPieces() {
+        Intervals set = new Intervals();
+        set.add(10, 20);
+        set.add(20, 30);
+        assertEquals("[[10, 30)]", set.toString(), "adjacent on the right");
+        set.add(0, 10);
+        assertEquals("[[0, 30)]", set.toString(), "adjacent on the left");
+        set.add(40, 50);
+        assertEquals("[[0, 30), [40, 50)]", set.toString());
+        set.remove(0, 10);
+        set.remove(20, 30);
+        assertEquals("[[10, 20), [40, 50)]", set.toString(), "a remove at a range's ends leaves no empty piece");
+        set.remove(40, 50);
+        set.remove(10, 20);
+        assertTrue(set.isEmpty(), set::toString);
+        set.add(5, 15);
+        set.remove(15, 20);
+        set.remove(0, 5);
+        assertEquals("[[5, 15)]", set.toString(), "removes next to a range leave it whole");
+    }
+
+    @Test
     void agreesWithABitSetOnRandomOperations() {
         Random rnd = new Random(7);
         Intervals set = new Intervals();
