@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.dmalib.hw.Coherency;
 import org.dmalib.hw.HwCounters;
+import org.dmalib.iommu.api.DmaDirection;
 import org.junit.jupiter.api.Test;
 
 /** dma_alloc_coherent: prep (clean+invalidate) and a non-cacheable alias for non-coherent devices. */
@@ -58,6 +59,39 @@ class CoherentAllocTest {
         HwCounters d = r.counters().minus(before);
         assertEquals(0, d.linesCleaned() + d.linesInvalidated() + d.linesCleanInvalidated() + d.barriers());
         buf.free();
+    }
+
+    @Test
+    void aCoherentDeviceAndTheCpuMeetAtEveryOffsetOfZeroedPages() {
+        Rig r = new Rig(Coherency.COHERENT);
+        CpuBuffer old = r.memory.allocate(SIZE);
+        old.fill(r.cpu, (byte) 0x5a);
+        r.memory.free(old);
+        CoherentBuffer buf = r.dev.allocCoherent(r.cpu, SIZE);
+        assertEquals(old.paddr(), buf.dmaAddress(), "the same pages");
+        assertArrayEquals(new byte[SIZE], buf.read(r.cpu, 0, SIZE), "zeroed through the cache");
+        assertArrayEquals(new byte[SIZE], r.deviceRead(buf.dmaAddress(), SIZE));
+        byte[] desc = Rig.pattern(256, 4);
+        buf.write(r.cpu, 512, desc);
+        assertArrayEquals(desc, r.deviceRead(buf.dmaAddress() + 512, 256));
+        assertArrayEquals(desc, buf.read(r.cpu, 512, 256), "read back through the cache, dirty there");
+        byte[] status = Rig.pattern(64, 5);
+        r.deviceWrite(buf.dmaAddress() + 1024, status);
+        assertArrayEquals(status, buf.read(r.cpu, 1024, 64));
+        buf.free();
+    }
+
+    @Test
+    void freedCoherentPagesAreOrdinaryBufferPagesAgain() {
+        Rig r = new Rig(Coherency.NON_COHERENT);
+        CoherentBuffer ring = r.dev.allocCoherent(r.cpu, 4096);
+        long paddr = ring.cpuAddress();
+        r.dev.freeCoherent(4096, paddr, ring.dmaAddress());
+        CpuBuffer again = r.memory.allocate(4096);
+        assertEquals(paddr, again.paddr());
+        // THROW mode: still marked coherent, this map would be MAP_VMALLOC_AREA
+        r.dev.mapSingle(r.cpu, again, DmaDirection.TO_DEVICE).unmap(r.cpu);
+        assertEquals(0, r.dev.debugReportCount());
     }
 
     @Test

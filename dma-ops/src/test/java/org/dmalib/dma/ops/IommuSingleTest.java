@@ -149,6 +149,46 @@ class IommuSingleTest {
     }
 
     @Test
+    void aDetachedDeviceTouchesNeitherTheIovaSpaceNorThePageTables() {
+        IommuRig r = new IommuRig(Coherency.NON_COHERENT);
+        CpuBuffer buf = r.memory.allocate(SIZE);
+        assertFalse(r.dev.isDetached());
+        r.dev.detach();
+        assertTrue(r.dev.isDetached());
+        SmmuDriverCounters driver = r.driverCounters();
+        HwCounters hw = r.machine.counters();
+        java.util.List<Object> iovas = java.util.List.of(r.dmaDomain.dma().iovas().treeRanges(),
+                r.dmaDomain.dma().iovas().cachedCount(0, 1));
+        DmaUsageException e = assertThrows(DmaUsageException.class,
+                () -> r.dev.mapSingle(r.cpu, buf, DmaDirection.TO_DEVICE));
+        assertTrue(e.getMessage().contains("is detached"), e::getMessage);
+        assertEquals(driver, r.driverCounters(), "no page-table work, no invalidation");
+        assertEquals(hw, r.machine.counters());
+        assertEquals(iovas, java.util.List.of(r.dmaDomain.dma().iovas().treeRanges(),
+                r.dmaDomain.dma().iovas().cachedCount(0, 1)), "no IOVA taken and cached");
+    }
+
+    @Test
+    void theDeviceAndItsMappingsSayTheyAreOverTheIommu() {
+        IommuRig r = new IommuRig(Coherency.NON_COHERENT, DeviceParams.bitMask(40));
+        assertEquals(java.util.Optional.of(r.dmaDomain), r.dev.iommuDomain());
+        assertEquals(IommuRig.SID, r.dev.streamId());
+        assertEquals(DeviceParams.bitMask(40), r.dev.dmaMask());
+        CpuBuffer buf = r.memory.allocate(SIZE);
+        DmaMapping m = r.dev.mapSingle(r.cpu, buf, DmaDirection.TO_DEVICE);
+        assertTrue(m.isIommu());
+        assertEquals(java.util.List.of(new IovaRange(m.dmaAddress(), SIZE)), m.iovaRanges());
+        m.unmap(r.cpu);
+
+        Rig direct = new Rig(Coherency.NON_COHERENT);
+        assertEquals(java.util.Optional.empty(), direct.dev.iommuDomain());
+        DmaMapping d = direct.dev.mapSingle(direct.cpu, direct.memory.allocate(SIZE), DmaDirection.TO_DEVICE);
+        assertFalse(d.isIommu());
+        assertEquals(java.util.List.of(), d.iovaRanges());
+        d.unmap(direct.cpu);
+    }
+
+    @Test
     void iovaExhaustionIsTypedAndLeavesNothingBehind() {
         IommuRig r = new IommuRig(Coherency.NON_COHERENT, DeviceParams.bitMask(16));
         CpuBuffer buf = r.memory.allocate(32 * 1024);
