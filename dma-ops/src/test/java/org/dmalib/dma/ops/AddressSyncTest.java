@@ -114,6 +114,34 @@ class AddressSyncTest {
     }
 
     @Test
+    void aSyncAtTheStartOfASegmentThatFollowsAnotherWithoutAGapIsThatSegments() {
+        Rig w = new Rig(Coherency.NON_COHERENT, DeviceParams.DEFAULT_DMA_MASK);
+        CpuBuffer b = w.memory.allocate(8192);
+        DmaMapping m = w.dev.mapSg(w.cpu, ScatterList.of(b.segment(0, 4096), b.segment(4096, 4096)), FROM);
+        assertEquals(List.of(new DmaSegment(b.paddr(), 4096), new DmaSegment(b.paddr() + 4096, 4096)),
+                m.dmaSegments(), "two DMA segments, the second where the first ends");
+        byte[] data = Rig.pattern(4096, 14);
+        w.deviceWrite(b.paddr() + 4096, data);
+        w.dev.syncSingleForCpu(w.cpu, b.paddr() + 4096, 4096, FROM);
+        assertArrayEquals(data, b.read(w.cpu, 4096, 4096));
+        w.dev.syncSingleForCpu(w.cpu, b.paddr(), 4096, FROM);
+        m.unmap(w.cpu);
+        assertEquals(0, w.dev.debugReportCount());
+    }
+
+    @Test
+    void anUnmapOfSizeZeroIsADifferentSize() {
+        Rig w = new Rig(Coherency.NON_COHERENT, DeviceParams.DEFAULT_DMA_MASK, DebugMode.WARN);
+        DmaMapping m = w.dev.mapSingle(w.cpu, w.memory.allocate(4096), TO);
+        w.dev.unmapSingle(w.cpu, m.dmaAddress(), 0, TO);
+        assertEquals(List.of(DebugCheck.FREE_DIFFERENT_SIZE),
+                w.dev.debugReports().stream().map(DmaDebugReport::check).toList());
+        assertTrue(w.dev.debugReports().get(0).message().contains("[map size=4096 bytes] [unmap size=0 bytes]"),
+                () -> w.dev.debugReports().get(0).message());
+        assertEquals(List.of(), w.dev.pendingMappings(), "unmapped all the same");
+    }
+
+    @Test
     void aListSyncByAddressMovesEverySegmentBothWays() {
         CpuBuffer low = r.memory.allocate(4096);
         CpuBuffer high = r.memory.allocateAbove(HIGH, 4096);
