@@ -119,6 +119,49 @@ class BounceTest {
     }
 
     @Test
+    void aScopedMappingIsTheMappingItWrapsAndItsSyncsCopy() {
+        Rig r = rig();
+        CpuBuffer high = r.memory.allocateAbove(HIGH, 2 * SIZE);
+        ScopedDmaMapping escaped;
+        try (ScopedDmaMapping m = r.dev.mapSingleScoped(r.cpu, high, DmaDirection.BIDIRECTIONAL)) {
+            escaped = m;
+            assertEquals(2 * SIZE, m.size());
+            assertEquals(DmaDirection.BIDIRECTIONAL, m.direction());
+            assertEquals(MappingKind.SINGLE, m.kind());
+            assertEquals(1, m.dmaCount());
+            assertEquals(List.of(new org.dmalib.iommu.api.DmaSegment(m.dmaAddress(), 2 * SIZE)), m.dmaSegments());
+            assertTrue(m.isBounced());
+            assertTrue(m.isMapped());
+            byte[] dev = Rig.pattern(2 * SIZE, 20);
+            r.deviceWrite(m.dmaAddress(), dev);
+            m.syncForCpu(r.cpu, SIZE, SIZE);
+            assertArrayEquals(java.util.Arrays.copyOfRange(dev, SIZE, 2 * SIZE), high.read(r.cpu, SIZE, SIZE));
+            m.syncForCpu(r.cpu);
+            assertArrayEquals(dev, high.read(r.cpu, 0, 2 * SIZE));
+            byte[] cpu = Rig.pattern(2 * SIZE, 21);
+            high.write(r.cpu, 0, cpu);
+            m.syncForDevice(r.cpu, 0, SIZE);
+            assertArrayEquals(java.util.Arrays.copyOf(cpu, SIZE), r.deviceRead(m.dmaAddress(), SIZE));
+            assertArrayEquals(java.util.Arrays.copyOfRange(dev, SIZE, 2 * SIZE),
+                    r.deviceRead(m.dmaAddress() + SIZE, SIZE), "only the range was copied in");
+            m.syncForDevice(r.cpu);
+            assertArrayEquals(cpu, r.deviceRead(m.dmaAddress(), 2 * SIZE));
+        }
+        assertFalse(escaped.isMapped());
+        assertEquals(0, r.memory.bounceSlotsInUse());
+        try (ScopedDmaMapping sg = r.dev.mapSgScoped(r.cpu, ScatterList.of(high.segment()), DmaDirection.TO_DEVICE)) {
+            assertEquals(MappingKind.SCATTER_GATHER, sg.kind());
+            assertTrue(sg.isBounced());
+        }
+        CpuBuffer low = r.memory.allocate(SIZE);
+        try (ScopedDmaMapping m = r.dev.mapSingleScoped(r.cpu, low.paddr(), SIZE, DmaDirection.TO_DEVICE)) {
+            assertFalse(m.isBounced());
+            assertEquals(low.paddr(), m.dmaAddress());
+        }
+        assertTrue(r.dev.pendingMappings().isEmpty());
+    }
+
+    @Test
     void bidirectionalCopiesBothWays() {
         Rig r = rig();
         CpuBuffer high = r.memory.allocateAbove(HIGH, SIZE);
