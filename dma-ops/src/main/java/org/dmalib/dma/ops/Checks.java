@@ -1,6 +1,8 @@
 package org.dmalib.dma.ops;
 
 import com.google.errorprone.annotations.CanIgnoreReturnValue;
+import org.dmalib.hw.Cpu;
+import org.dmalib.hw.Machine;
 import org.dmalib.iommu.api.DmaDirection;
 
 /**
@@ -16,6 +18,16 @@ final class Checks {
             throw new DmaUsageException(name + "=null must not be null");
         }
         return value;
+    }
+
+    /** Checks that {@code cpu} is one of {@code machine}'s CPUs; {@code whose} names the machine. */
+    @CanIgnoreReturnValue
+    static Cpu cpuOf(Machine machine, Cpu cpu, String whose) {
+        notNull(cpu, "cpu");
+        if (cpu.id() < 0 || cpu.id() >= machine.cpuCount() || !machine.cpu(cpu.id()).equals(cpu)) {
+            throw new DmaUsageException("cpu=" + cpu.id() + " is not a CPU of " + whose);
+        }
+        return cpu;
     }
 
     @CanIgnoreReturnValue

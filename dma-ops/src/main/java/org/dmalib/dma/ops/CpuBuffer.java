@@ -57,7 +57,8 @@ public final class CpuBuffer {
      * @param cpu the CPU doing the stores
      * @param offset where in the buffer, with {@code offset + data.length <= size()}
      * @param data the bytes
-     * @throws DmaUsageException if an argument is null or the buffer is freed
+     * @throws DmaUsageException if an argument is null, {@code cpu} is not a CPU of the buffer's
+     *     machine, or the buffer is freed
      * @throws DmaDebugException if a mapping gives any of the bytes to its device (THROW mode)
      * @throws IndexOutOfBoundsException if the range is outside the buffer
      */
@@ -76,7 +77,8 @@ public final class CpuBuffer {
      * @param offset where in the buffer
      * @param length how many bytes, with {@code offset + length <= size()}
      * @return the bytes as the CPU sees them
-     * @throws DmaUsageException if {@code cpu} is null or the buffer is freed
+     * @throws DmaUsageException if {@code cpu} is null or not a CPU of the buffer's machine, or
+     *     the buffer is freed
      * @throws DmaDebugException if a mapping gives any of the bytes to its device (THROW mode)
      * @throws IndexOutOfBoundsException if the range is outside the buffer
      */
@@ -94,7 +96,8 @@ public final class CpuBuffer {
      *
      * @param cpu the CPU doing the stores
      * @param value the byte
-     * @throws DmaUsageException if {@code cpu} is null or the buffer is freed
+     * @throws DmaUsageException if {@code cpu} is null or not a CPU of the buffer's machine, or
+     *     the buffer is freed
      * @throws DmaDebugException if a mapping gives any of the bytes to its device (THROW mode)
      */
     public void fill(Cpu cpu, byte value) {
@@ -160,7 +163,7 @@ public final class CpuBuffer {
     }
 
     private void check(Cpu cpu) {
-        Checks.notNull(cpu, "cpu");
+        Checks.cpuOf(allocator.machine(), cpu, "the buffer's machine");
         checkLive();
     }
 }

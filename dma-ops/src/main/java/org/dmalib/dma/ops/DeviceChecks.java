@@ -1,7 +1,6 @@
 package org.dmalib.dma.ops;
 
 import org.dmalib.hw.Cpu;
-import org.dmalib.hw.Machine;
 import org.dmalib.hw.PhysicalAddressException;
 
 /**
@@ -20,11 +19,7 @@ final class DeviceChecks {
 
     /** Checks that {@code cpu} is a CPU of the device's machine. */
     void checkCpu(Cpu cpu) {
-        Checks.notNull(cpu, "cpu");
-        Machine machine = memory.machine();
-        if (cpu.id() < 0 || cpu.id() >= machine.cpuCount() || !machine.cpu(cpu.id()).equals(cpu)) {
-            throw new DmaUsageException("cpu=" + cpu.id() + " is not a CPU of the device's machine");
-        }
+        Checks.cpuOf(memory.machine(), cpu, "the device's machine");
     }
 
     /** Checks that {@code buffer} is live and from the device's allocator. */

@@ -111,6 +111,23 @@ class MisuseTest {
     }
 
     @Test
+    void aCpuBufferRefusesACpuOfAnotherMachineAndTouchesNeitherMachine() {
+        Machine smaller = Machine.create(MachineConfig.of(64L << 20));
+        Machine bigger = Machine.create(new MachineConfig(64L << 20, 3, CacheGeometry.DEFAULT));
+        for (Cpu foreign : List.of(smaller.cpu(0), bigger.cpu(2))) {
+            String named = "cpu=" + foreign.id() + " is not a CPU of the buffer's machine";
+            rejects(named, () -> low.write(foreign, 0, new byte[] {42}));
+            rejects(named, () -> low.read(foreign, 0, 1));
+            rejects(named, () -> low.fill(foreign, (byte) 42));
+        }
+        // the foreign machines' RAM and caches at the buffer's address were never touched
+        for (Machine m : List.of(smaller, bigger)) {
+            assertEquals(HwCounters.ZERO, m.counters());
+            assertEquals(0, m.memory().readLong(low.paddr()));
+        }
+    }
+
+    @Test
     void mapPageAndListSegmentsOutsideMemoryAreUsageErrorsNotTheErrorValue() {
         long memory = 64L << 20;
         rejects("paddr=0x4000000", () -> r.dev.mapPage(r.cpu, memory, 64, DmaDirection.TO_DEVICE));
