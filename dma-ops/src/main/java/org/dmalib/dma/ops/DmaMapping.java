@@ -276,25 +276,30 @@ public final class DmaMapping implements Tracked {
             throw unmappedAlready();
         }
         DirectOps.syncForCpu(cpu, chunks, dir, device.isCoherent());
-        if (iommu != null) {
-            // unmaps the IOVA ranges, then releases the bounce runs they covered
-            device.unmapIommu(cpu, iommu);
-        } else {
-            for (Chunk c : chunks) {
-                if (c.bounced()) {
-                    device.memory().pool().release(c.bounce(), c.size());
+        try {
+            if (iommu != null) {
+                // unmaps the IOVA ranges, then releases the bounce runs they covered
+                device.unmapIommu(cpu, iommu);
+            } else {
+                for (Chunk c : chunks) {
+                    if (c.bounced()) {
+                        device.memory().pool().release(c.bounce(), c.size());
+                    }
                 }
             }
+        } finally {
+            // gone for the driver even when the IOMMU reports a short unmap (its IOVAs are
+            // freed all the same): no ownership, cache-line claim or pending entry may outlive it
+            DebugState state = device.memory().debug();
+            if (ownership != null) {
+                state.unregister(ownership);
+            }
+            if (!info.lines().isEmpty()) {
+                // only mappings made with debug checks on claimed cache lines; skip the state's lock
+                state.removeLines(info.lines());
+            }
+            device.untrack(this);
         }
-        DebugState state = device.memory().debug();
-        if (ownership != null) {
-            state.unregister(ownership);
-        }
-        if (!info.lines().isEmpty()) {
-            // only mappings made with debug checks on claimed cache lines; skip the state's lock
-            state.removeLines(info.lines());
-        }
-        device.untrack(this);
     }
 
     private DmaUsageException unmappedAlready() {

@@ -131,6 +131,11 @@ class IommuUntrustedTest {
                 e::getMessage);
         assertFalse(m.isMapped());
         assertEquals(0, r.dmaDomain.iovaRangesOutstanding(), "both ranges' IOVAs are freed");
+        assertEquals(List.of(), r.dev.pendingMappings(), "no longer the driver's: not pending");
+        // the buffer is the CPU's again: a CPU write is no misuse, and the device detaches clean
+        a.write(r.cpu, 0, new byte[] {1});
+        assertEquals(List.of(), r.dev.debugReports());
+        r.dev.detach();
     }
 
     @Test
