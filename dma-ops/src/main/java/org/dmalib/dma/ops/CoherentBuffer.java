@@ -94,6 +94,12 @@ public final class CoherentBuffer implements Tracked {
         return mappedAt;
     }
 
+    /** Returns {@link #dmaAddress()}: the allocation is contiguous in DMA space. */
+    @Override
+    public long dmaLow() {
+        return dmaAddress;
+    }
+
     /** Returns {@link #size()}: the allocation is contiguous in DMA space. */
     @Override
     public long dmaExtent() {

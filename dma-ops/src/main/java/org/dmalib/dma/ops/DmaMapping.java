@@ -323,11 +323,32 @@ public final class DmaMapping implements Tracked {
         return info.mappedAt();
     }
 
-    /** Returns the bytes from the first DMA address to the end of the last DMA segment. */
+    /**
+     * Returns the lowest DMA address of the mapping's segments: {@link #dmaAddress()} unless the
+     * DMA segments do not ascend (a direct mapping of a list keeps the list's order, so its
+     * first segment may lie above a later one).
+     */
+    @Override
+    public long dmaLow() {
+        long low = Long.MAX_VALUE;
+        for (DmaSegment s : segments) {
+            low = Math.min(low, s.dmaAddress());
+        }
+        return low;
+    }
+
+    /**
+     * Returns the bytes from {@link #dmaLow()} to the end of the highest DMA segment: the span
+     * the device's segments reach, holes included.
+     */
     @Override
     public long dmaExtent() {
-        DmaSegment last = segments.get(segments.size() - 1);
-        return last.dmaAddress() + last.dmaLength() - dmaAddress();
+        long low = dmaLow();
+        long end = low;
+        for (DmaSegment s : segments) {
+            end = Math.max(end, s.dmaAddress() + s.dmaLength());
+        }
+        return end - low;
     }
 
     /**

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
 import org.dmalib.iommu.api.DmaDirection;
@@ -21,13 +22,28 @@ final class MappingRegistry {
     // one entry at an address (the usual case) is an immutable List.of(t); a second one there
     // turns it into an ArrayList, which stays one until the address is empty
     private final TreeMap<Long, List<Tracked>> byAddress = new TreeMap<>();
-    // the largest DMA extent ever registered: how far back a containing lookup must look
-    private long maxExtent;
+    // the entries whose DMA segments reach below their first address (a direct list mapped in
+    // no ascending order), by lowest DMA address, for containing lookups only; usually empty
+    private final TreeMap<Long, List<Tracked>> byLowest = new TreeMap<>();
+    // how far above its first DMA address any entry ever registered reaches: how far back a
+    // containing lookup in byAddress must look
+    private long maxReach;
+    // the largest DMA extent ever registered in byLowest
+    private long maxLoweredExtent;
 
     void add(Tracked t) {
         live.add(t);
-        byAddress.merge(t.dmaAddress(), List.of(t), MappingRegistry::appended);
-        maxExtent = Math.max(maxExtent, t.dmaExtent());
+        put(byAddress, t.dmaAddress(), t);
+        long low = t.dmaLow();
+        maxReach = Math.max(maxReach, low + t.dmaExtent() - t.dmaAddress());
+        if (low != t.dmaAddress()) {
+            put(byLowest, low, t);
+            maxLoweredExtent = Math.max(maxLoweredExtent, t.dmaExtent());
+        }
+    }
+
+    private static void put(Map<Long, List<Tracked>> index, long address, Tracked t) {
+        index.merge(address, List.of(t), MappingRegistry::appended);
     }
 
     /** The entries at an address with {@code one} (a one-entry list) added last. */
@@ -42,10 +58,18 @@ final class MappingRegistry {
         if (!live.remove(t)) {
             return;
         }
-        Long address = t.dmaAddress();
-        List<Tracked> at = byAddress.get(address);
+        take(byAddress, t.dmaAddress(), t);
+        long low = t.dmaLow();
+        if (low != t.dmaAddress()) {
+            take(byLowest, low, t);
+        }
+    }
+
+    /** Removes {@code t}, which is indexed at {@code address}. */
+    private static void take(Map<Long, List<Tracked>> index, long address, Tracked t) {
+        List<Tracked> at = index.get(address);
         if (at.size() == 1) {
-            byAddress.remove(address); // t is registered, so it is the one entry
+            index.remove(address); // t is indexed there, so it is the one entry
         } else {
             at.remove(t);
         }
@@ -100,10 +124,18 @@ final class MappingRegistry {
         return at.size() == 1 ? best : null;
     }
 
-    /** {@code bucket_find_contain}: the newest entry whose DMA segments hold {@code dmaAddress}, or null. */
+    /**
+     * {@code bucket_find_contain}: an entry whose DMA segments hold {@code dmaAddress}, the
+     * newest of those starting nearest below it, or null.
+     */
     Tracked containing(long dmaAddress) {
-        for (Map.Entry<Long, List<Tracked>> e : byAddress.headMap(dmaAddress, true).descendingMap().entrySet()) {
-            if (dmaAddress - e.getKey() >= maxExtent) {
+        Tracked found = containing(byAddress, dmaAddress, maxReach);
+        return found != null ? found : containing(byLowest, dmaAddress, maxLoweredExtent);
+    }
+
+    private static Tracked containing(NavigableMap<Long, List<Tracked>> index, long dmaAddress, long reach) {
+        for (Map.Entry<Long, List<Tracked>> e : index.headMap(dmaAddress, true).descendingMap().entrySet()) {
+            if (dmaAddress - e.getKey() >= reach) {
                 // entries further down start too low to reach dmaAddress
                 break;
             }

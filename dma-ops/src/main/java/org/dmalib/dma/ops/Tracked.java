@@ -26,7 +26,13 @@ sealed interface Tracked permits DmaMapping, CoherentBuffer {
     /** Returns the driver's frames that made it (empty when debugging is off). */
     List<StackTraceElement> mappedAt();
 
-    /** Returns the bytes from the first DMA address to the end of the last DMA segment. */
+    /**
+     * Returns the lowest DMA address of its segments: {@link #dmaAddress()} unless a list's DMA
+     * segments do not ascend (a direct mapping keeps the list's order).
+     */
+    long dmaLow();
+
+    /** Returns the bytes from {@link #dmaLow()} to the end of its highest DMA segment. */
     long dmaExtent();
 
     /** Returns whether {@code dmaAddress} lies inside the mapping's DMA segments. */

@@ -114,6 +114,31 @@ class AddressSyncTest {
     }
 
     @Test
+    void syncsByAddressFindAListWhoseDmaSegmentsDescend() {
+        Rig w = new Rig(Coherency.NON_COHERENT, DeviceParams.DEFAULT_DMA_MASK);
+        CpuBuffer a = w.memory.allocate(4096);
+        CpuBuffer b = w.memory.allocateAbove(HIGH, 4096);
+        // the direct path keeps the list's order: the first DMA segment is the higher one
+        DmaMapping m = w.dev.mapSg(w.cpu, ScatterList.of(b.segment(), a.segment()), FROM);
+        assertEquals(List.of(new DmaSegment(b.paddr(), 4096), new DmaSegment(a.paddr(), 4096)), m.dmaSegments());
+        byte[] high = Rig.pattern(4096, 21);
+        byte[] low = Rig.pattern(4096, 22);
+        w.deviceWrite(b.paddr(), high);
+        w.deviceWrite(a.paddr(), low);
+        w.dev.syncSgForCpu(w.cpu, m.dmaAddress(), 2, FROM);
+        assertArrayEquals(high, b.read(w.cpu, 0, 4096));
+        assertArrayEquals(low, a.read(w.cpu, 0, 4096));
+        // a single sync inside the lower segment, below the mapping's first DMA address
+        w.dev.syncSingleForDevice(w.cpu, a.paddr() + 1024, 2048, FROM);
+        w.dev.syncSingleForCpu(w.cpu, a.paddr() + 1024, 2048, FROM);
+        assertEquals(DebugCheck.SYNC_NOT_ALLOCATED, thrown(() -> w.dev.syncSingleForCpu(w.cpu, a.end(), 1, FROM)));
+        m.unmap(w.cpu);
+        assertEquals(DebugCheck.SYNC_NOT_ALLOCATED,
+                thrown(() -> w.dev.syncSingleForCpu(w.cpu, a.paddr(), 1, FROM)), "unmapped: forgotten");
+        assertEquals(2, w.dev.debugReportCount(), "the two refused syncs, nothing else");
+    }
+
+    @Test
     void aSyncAtTheStartOfASegmentThatFollowsAnotherWithoutAGapIsThatSegments() {
         Rig w = new Rig(Coherency.NON_COHERENT, DeviceParams.DEFAULT_DMA_MASK);
         CpuBuffer b = w.memory.allocate(8192);
