@@ -2,9 +2,12 @@ package org.dmalib.iommu.api.internal.tlb;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 class CostModelTest {
     private static final long SZ_4K = 1L << 12;
@@ -54,5 +57,58 @@ class CostModelTest {
                 () -> new CostModel(1, 1, -3, 3, 4, 8, 8, 30, 300));
         assertThrows(IllegalArgumentException.class, () -> new RefillEstimate(-1, 4));
         assertThrows(IllegalArgumentException.class, () -> new RefillEstimate(0, 6));
+    }
+
+    @Test
+    void every_time_and_cycle_parameter_is_checked_and_zero_is_allowed() {
+        CostModel free = new CostModel(0, 0, 0, 0, 0, 0, 0, 0, 0);
+        assertEquals(0.0, free.nanos(5, 1, 2, 8), EPS);
+        Map<String, Executable> bad = Map.of(
+                "memoryReadNs=-1.0", () -> new CostModel(1, 1, 3, 3, 4, 8, 8, -1, 300),
+                "syncNs=Infinity", () -> new CostModel(1, 1, 3, 3, 4, 8, 8, 30,
+                        Double.POSITIVE_INFINITY),
+                "cycleNs=-Infinity", () -> new CostModel(Double.NEGATIVE_INFINITY, 1, 3, 3, 4, 8,
+                        8, 30, 300));
+        bad.forEach((named, construct) -> {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, construct);
+            assertTrue(e.getMessage().startsWith(named), e.getMessage());
+        });
+        int[] good = {1, 3, 3, 4, 8, 8};
+        for (int i = 0; i < good.length; i++) {
+            int[] c = good.clone();
+            c[i] = -1;
+            // the message is not checked: it prints the record before its fields are assigned
+            assertThrows(IllegalArgumentException.class,
+                    () -> new CostModel(1, c[0], c[1], c[2], c[3], c[4], c[5], 30, 300),
+                    "cycle count " + i);
+        }
+    }
+
+    @Test
+    void zero_counts_cost_nothing_and_each_negative_count_is_refused() {
+        assertEquals(0.0, CostModel.GEM5.nanos(0, 0, 0, 0), EPS);
+        long[][] bad = {{-1, 0, 0, 0}, {0, -1, 0, 0}, {0, 0, -1, 0}, {0, 0, 0, -1}};
+        for (long[] b : bad) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> CostModel.GEM5.nanos(b[0], b[1], b[2], b[3]));
+            assertTrue(e.getMessage().contains("=-1"), e.getMessage());
+        }
+    }
+
+    @Test
+    void an_all_asid_plan_pays_for_its_refills_too() {
+        RefillEstimate refills = new RefillEstimate(10, 3);
+        List<TlbCommand> all = List.of(new TlbCommand.TlbiNhAll(), new TlbCommand.CmdSync());
+        assertEquals(30.0 + 300.0 + 10 * (27.0 + 3 * 30.0),
+                CostModel.GEM5.planNanos(all, refills), EPS);
+    }
+
+    @Test
+    void refill_estimates_accept_one_to_five_levels() {
+        assertEquals(1, new RefillEstimate(0, 1).pteReadsPerRefill());
+        assertEquals(5, new RefillEstimate(0, 5).pteReadsPerRefill());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new RefillEstimate(0, 0));
+        assertTrue(e.getMessage().contains("pteReadsPerRefill=0"), e.getMessage());
     }
 }
