@@ -9,12 +9,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.dmalib.iommu.api.InvalidationStrategy;
 import org.dmalib.iommu.api.internal.tlb.TlbCommand.CmdSync;
 import org.dmalib.iommu.api.internal.tlb.TlbCommand.TlbiNhAsid;
 import org.dmalib.iommu.api.internal.tlb.TlbCommand.TlbiNhVa;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 class InvalidationPlannerTest {
     private static final long SZ_4K = 1L << 12;
@@ -316,5 +318,110 @@ class InvalidationPlannerTest {
                 () -> new InvalidationRequest(1, 0, SZ_4K, SZ_4K, true, SZ_2M, true));
         assertThrows(IllegalArgumentException.class,
                 () -> new InvalidationRequest(1, 0, 0, SZ_4K, true, SZ_4K, true));
+    }
+
+    @Test
+    void linux_accepts_the_largest_scale_its_field_holds() {
+        // 2^31 pages of 4 KiB: SCALE 31, NUM field 0, the most one command can say at SCALE 31
+        assertEquals(List.of(new TlbiNhVa(ASID, 0, 0, 31, 1, 3, true), SYNC),
+                InvalidationPlanner.linux(leaf(0, 1L << 43, SZ_4K, true)));
+    }
+
+    @Test
+    void optimal_keeps_the_exact_plan_on_a_cost_tie() {
+        // no miss cycles: per page 2 * 30 + 300 ns; ASID-wide 30 + 300 + 1 refill of 1 read * 30
+        CostModel noMissCycles = new CostModel(1.0, 0, 0, 0, 0, 0, 0, 30.0, 300.0);
+        InvalidationRequest r = leaf(0, 2 * SZ_4K, SZ_4K, false);
+        assertEquals(List.of(TlbiNhVa.page(ASID, 0, true), TlbiNhVa.page(ASID, SZ_4K, true), SYNC),
+                InvalidationPlanner.optimal(r, noMissCycles, new RefillEstimate(1, 1)));
+        assertEquals(List.of(new TlbiNhAsid(ASID), SYNC),
+                InvalidationPlanner.optimal(r, noMissCycles, RefillEstimate.NONE));
+    }
+
+    @Test
+    void the_linux_asid_threshold_holds_for_every_power_of_two_granule() {
+        assertEquals(1L << 57, InvalidationPlanner.linuxAsidThreshold(1L << 30));
+        assertEquals(1L << 61, InvalidationPlanner.linuxAsidThreshold(1L << 32));
+        // 2^30 granules of 2^33 bytes do not fit a long: never reached
+        assertEquals(Long.MAX_VALUE, InvalidationPlanner.linuxAsidThreshold(1L << 33));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> InvalidationPlanner.linuxAsidThreshold(3 * SZ_4K));
+        assertTrue(e.getMessage().contains("granule=0x3000"), e.getMessage());
+    }
+
+    @Test
+    void optimal_beyond_two_largest_windows_tiles_them_from_the_start() {
+        long window = 1L << 52; // 32 * 2^31 granules of 64 KiB
+        InvalidationRequest triple = new InvalidationRequest(ASID, 0, 3 * window, SZ_64K, true, SZ_64K, true);
+        assertEquals(List.of(new TlbiNhVa(ASID, 0, 31, 31, 3, 3, true),
+                        new TlbiNhVa(ASID, window, 31, 31, 3, 3, true),
+                        new TlbiNhVa(ASID, 2 * window, 31, 31, 3, 3, true), SYNC),
+                InvalidationPlanner.optimal(triple, CostModel.GEM5, new RefillEstimate(1L << 40, 4)));
+    }
+
+    @Test
+    void no_window_covers_zero_granules_and_the_largest_window_uses_scale_31() {
+        assertFalse(InvalidationPlanner.isWindow(0));
+        assertFalse(InvalidationPlanner.isWindow(-1));
+        assertEquals(1L << 36, InvalidationPlanner.largestWindow(1L << 36));
+        assertEquals(1L << 36, InvalidationPlanner.largestWindow(Long.MAX_VALUE));
+    }
+
+    @Test
+    void requests_are_validated_at_their_bounds() {
+        assertEquals(0, new InvalidationRequest(0, 0, SZ_4K, SZ_4K, true, SZ_4K, true).asid());
+        assertEquals(TlbCommand.MAX_ASID, new InvalidationRequest(TlbCommand.MAX_ASID, 0, SZ_4K,
+                SZ_4K, true, SZ_4K, true).asid());
+        Map<String, Executable> bad = Map.of(
+                "asid=-1", () -> new InvalidationRequest(-1, 0, SZ_4K, SZ_4K, true, SZ_4K, true),
+                "asid=65536", () -> new InvalidationRequest(1 << 16, 0, SZ_4K, SZ_4K, true, SZ_4K, true),
+                "minPageSize=0x2000", () -> new InvalidationRequest(1, 0, 0x2000, 0x2000, true, 0x2000, true),
+                "granule=0x3000", () -> new InvalidationRequest(1, 0, 0x3000, 0x3000, true, SZ_4K, true),
+                "size=0x4000000000000000", () -> new InvalidationRequest(1, 1L << 62, 1L << 62, SZ_4K,
+                        true, SZ_4K, true));
+        bad.forEach((named, construct) -> {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, construct);
+            assertTrue(e.getMessage().contains(named), named + ": " + e.getMessage());
+        });
+        assertEquals(14, new InvalidationRequest(1, 0, SZ_16K, SZ_16K, true, SZ_16K, true).tgShift());
+    }
+
+    @Test
+    void command_fields_are_validated_at_their_bounds() {
+        assertEquals(0, new TlbiNhAsid(0).asid());
+        assertEquals(TlbCommand.MAX_ASID, new TlbiNhAsid(TlbCommand.MAX_ASID).asid());
+        assertEquals(TlbCommand.MAX_ASID, TlbiNhVa.page(TlbCommand.MAX_ASID, 0, true).asid());
+        assertEquals(0, TlbiNhVa.page(0, 0, true).asid());
+        Map<String, Executable> bad = Map.of(
+                "asid=-1", () -> new TlbiNhAsid(-1),
+                "asid=65536", () -> TlbiNhVa.page(1 << 16, 0, true),
+                "address=0xfffffffffffff000", () -> TlbiNhVa.page(1, -SZ_4K, true),
+                "num=-1", () -> new TlbiNhVa(1, 0, -1, 0, 1, 0, true),
+                "scale=-1", () -> new TlbiNhVa(1, 0, 0, -1, 1, 0, true),
+                "scale=32", () -> new TlbiNhVa(1, 0, 0, 32, 1, 0, true),
+                "tg=-1", () -> new TlbiNhVa(1, 0, 0, 0, -1, 0, true),
+                "tg=4", () -> new TlbiNhVa(1, 0, 0, 0, 4, 0, true),
+                "ttl=4", () -> new TlbiNhVa(1, 0, 0, 0, 1, 4, true),
+                "ttl=-1", () -> new TlbiNhVa(1, 0, 0, 0, 1, -1, true));
+        bad.forEach((named, construct) -> {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, construct);
+            assertTrue(e.getMessage().contains(named), named + ": " + e.getMessage());
+        });
+        // a non-range command carries no scale and no level
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new TlbiNhVa(1, 0, 0, 1, 0, 0, true))
+                .getMessage().contains("scale=1"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new TlbiNhVa(1, 0, 0, 0, 0, 2, true))
+                .getMessage().contains("ttl=2"));
+    }
+
+    @Test
+    void a_per_granule_plan_may_be_as_long_as_a_list_holds_and_no_longer() {
+        long most = Integer.MAX_VALUE - 1; // commands; the sync makes Integer.MAX_VALUE elements
+        List<TlbCommand> plan = InvalidationPlanner.perPage(leaf(0, most * SZ_4K, SZ_4K, true));
+        assertEquals(Integer.MAX_VALUE, plan.size());
+        assertEquals(SYNC, plan.get(Integer.MAX_VALUE - 1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> InvalidationPlanner.perPage(leaf(0, (most + 1) * SZ_4K, SZ_4K, true)));
+        assertTrue(e.getMessage().contains("has 2147483647 commands"), e.getMessage());
     }
 }
