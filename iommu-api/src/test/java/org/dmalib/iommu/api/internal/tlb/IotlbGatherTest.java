@@ -131,4 +131,64 @@ class IotlbGatherTest {
         assertEquals(List.of(), synced);
         assertEquals(0x10FFF, g.end());
     }
+
+    @Test
+    void a_gap_of_two_bytes_is_a_gap_and_touching_is_not() {
+        IotlbGather g = new IotlbGather();
+        g.addRange(0x1002, 0xFFE); // [0x1002, 0x1fff]
+        assertTrue(g.isDisjoint(0, 0x1000), "0x1000 and 0x1001 lie between");
+        assertFalse(g.isDisjoint(0, 0x1002), "ends where the gathered range starts");
+        assertFalse(g.isDisjoint(0x2000, 0x1000), "starts where the gathered range ends");
+        assertTrue(g.isDisjoint(0x2001, 0x1000));
+    }
+
+    @Test
+    void a_bad_disjointness_query_is_refused_naming_it() {
+        IotlbGather g = new IotlbGather();
+        g.addRange(0x1000, 0x1000);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> g.isDisjoint(-SZ_4K, SZ_4K));
+        assertTrue(e.getMessage().contains("iova=0xfffffffffffff000"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> g.isDisjoint(0x3000, 0));
+    }
+
+    @Test
+    void a_bad_page_of_another_size_is_refused_before_the_early_sync() {
+        IotlbGather g = new IotlbGather();
+        g.addPage(0x10000, SZ_4K, this::sync);
+        // a differently sized page would sync first: the bad one must not get that far
+        assertThrows(IllegalArgumentException.class, () -> g.addPage(-SZ_2M, SZ_2M, this::sync));
+        assertEquals(List.of(), synced);
+        assertEquals(0x10000, g.start());
+        assertEquals(0x10FFF, g.end());
+        assertEquals(SZ_4K, g.pgsize());
+    }
+
+    @Test
+    void ranges_may_start_at_zero_and_end_at_the_last_address() {
+        IotlbGather g = new IotlbGather();
+        g.addRange(0, 1);
+        assertEquals(0, g.start());
+        g.addRange(Long.MAX_VALUE - 1, 1);
+        assertEquals(Long.MAX_VALUE - 1, g.end());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> g.addRange(0x1000, 0));
+        assertTrue(e.getMessage().contains("size=0x0"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> g.addRange(Long.MAX_VALUE, 1));
+    }
+
+    @Test
+    void a_run_reaching_the_top_of_the_address_space_is_taken_and_one_past_it_changes_nothing() {
+        IotlbGather g = new IotlbGather();
+        g.addPages(0, 1L << 62, 1, this::sync);
+        assertEquals((1L << 62) - 1, g.end());
+        IotlbGather h = new IotlbGather();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> h.addPages(0, 1L << 62, 2, this::sync));
+        assertTrue(e.getMessage().contains("count=2"), e.getMessage());
+        assertTrue(h.isEmpty());
+        assertEquals(Long.MAX_VALUE, h.start());
+        assertThrows(IllegalArgumentException.class, () -> h.addPages(0, 0, 1, this::sync));
+        assertTrue(h.isEmpty());
+    }
 }
