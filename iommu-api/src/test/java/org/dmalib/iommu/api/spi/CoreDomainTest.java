@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Random;
@@ -252,5 +253,121 @@ class CoreDomainTest {
                 table, LPAE_4K, DomainType.DMA, InvalidationStrategy.OPTIMAL, 63).apertureEnd());
         assertThrows(NullPointerException.class, () -> IommuDomains.create(
                 null, LPAE_4K, DomainType.DMA, InvalidationStrategy.OPTIMAL, 48));
+    }
+
+    @Test
+    void the_first_and_last_pages_of_the_aperture_map_translate_and_unmap() {
+        long last = domain.apertureEnd() + 1 - SZ_4K;
+        domain.map(0, 0, SZ_4K, IommuProt.READ);
+        domain.map(last, 0x5000, SZ_4K, IommuProt.READ);
+        assertEquals(OptionalLong.of(0x123L), domain.iovaToPhys(0x123));
+        assertEquals(OptionalLong.of(0x5FFFL), domain.iovaToPhys(domain.apertureEnd()));
+        assertEquals(SZ_4K, domain.unmap(last, SZ_4K));
+        assertEquals(SZ_4K, domain.unmap(0, SZ_4K));
+        assertEquals(OptionalLong.empty(), domain.iovaToPhys(domain.apertureEnd()));
+        assertEquals(OptionalLong.empty(), domain.iovaToPhys(0));
+        assertThrows(OutOfRangeException.class, () -> domain.iovaToPhys(-1));
+    }
+
+    @Test
+    void a_map_whose_physical_range_wraps_is_refused_naming_it_and_maps_nothing() {
+        long top = Long.MAX_VALUE & -SZ_4K; // the last physical page a long can address
+        OutOfRangeException e = assertThrows(OutOfRangeException.class,
+                () -> domain.map(0, top, 2 * SZ_4K, IommuProt.READ));
+        assertTrue(e.getMessage().contains("paddr=0x7ffffffffffff000"), e.getMessage());
+        assertTrue(table.mapCalls.isEmpty());
+        assertEquals(OptionalLong.empty(), domain.iovaToPhys(0));
+    }
+
+    @Test
+    void a_negative_unmap_is_refused_naming_it_and_unmaps_nothing() {
+        domain.map(0, 0, SZ_4K, IommuProt.READ);
+        OutOfRangeException e = assertThrows(OutOfRangeException.class, () -> domain.unmap(0, -SZ_4K));
+        assertTrue(e.getMessage().contains("size=0xfffffffffffff000"), e.getMessage());
+        e = assertThrows(OutOfRangeException.class, () -> domain.unmap(-SZ_4K, SZ_4K));
+        assertTrue(e.getMessage().contains("iova=0xfffffffffffff000"), e.getMessage());
+        assertEquals(1, table.leaves.size());
+        assertEquals(0, table.invalidationActivity());
+    }
+
+    @Test
+    void an_unaligned_unmap_size_is_refused_before_any_page_is_unmapped() {
+        domain.map(SZ_4K, 0x10000, 2 * SZ_4K, IommuProt.READ);
+        UnalignedException e = assertThrows(UnalignedException.class,
+                () -> domain.unmap(SZ_4K, 0x1800));
+        assertTrue(e.getMessage().contains("unaligned unmap: iova=0x1000 size=0x1800"), e.getMessage());
+        assertEquals(2, table.leaves.size());
+        assertEquals(OptionalLong.of(0x10000L), domain.iovaToPhys(SZ_4K));
+        assertEquals(0, table.invalidationActivity());
+    }
+
+    @Test
+    void a_zero_size_unmap_reaches_no_driver_call() {
+        List<Long> checked = new ArrayList<>();
+        IommuDomainOps recording = new DelegatingDomainOps(table) {
+            @Override
+            public void checkUnmap(long iova, long size) {
+                checked.add(size);
+            }
+        };
+        IommuDomain d = IommuDomains.create(recording, LPAE_4K, DomainType.UNMANAGED,
+                InvalidationStrategy.LINUX, IAS);
+        d.map(0, 0, SZ_4K, IommuProt.READ);
+        assertEquals(0, d.unmap(0, 0));
+        assertEquals(List.of(), checked);
+        assertEquals(SZ_4K, d.unmap(0, SZ_4K));
+        assertEquals(List.of(SZ_4K), checked, "a real unmap is checked first");
+    }
+
+    @Test
+    void a_driver_unmapping_more_than_asked_is_reported() {
+        domain.map(0, 0, 2 * SZ_4K, IommuProt.READ);
+        IommuDomainOps liar = new DelegatingDomainOps(table) {
+            @Override
+            public long unmapPages(long iova, long pgsize, long pgcount, IotlbGather gather) {
+                return table.unmapPages(iova, pgsize, pgcount, gather) + pgsize; // one page too many
+            }
+        };
+        IommuDomain d = IommuDomains.create(liar, LPAE_4K, DomainType.UNMANAGED,
+                InvalidationStrategy.LINUX, IAS);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> d.unmap(0, SZ_4K));
+        assertTrue(e.getMessage().contains("unmapPages returned bytes=0x2000"), e.getMessage());
+    }
+
+    @Test
+    void an_undo_that_leaves_pages_mapped_is_reported_with_the_failure() {
+        IommuDomainOps stuck = new DelegatingDomainOps(table) {
+            @Override
+            public long unmapPages(long iova, long pgsize, long pgcount, IotlbGather gather) {
+                return 0; // unmaps nothing
+            }
+        };
+        IommuDomain d = IommuDomains.create(stuck, LPAE_4K, DomainType.UNMANAGED,
+                InvalidationStrategy.LINUX, IAS);
+        table.failAtIova = 2 * SZ_4K;
+        FakePageTable.NoMemory e = assertThrows(FakePageTable.NoMemory.class,
+                () -> d.map(0, 0, 4 * SZ_4K, IommuProt.READ));
+        assertEquals(1, e.getSuppressed().length);
+        assertTrue(e.getSuppressed()[0].getMessage().contains("unmapped=0x0 of mapped=0x2000"),
+                e.getSuppressed()[0].getMessage());
+    }
+
+    @Test
+    void a_domain_may_be_as_small_as_its_smallest_page() {
+        IommuDomain tiny = IommuDomains.create(table, LPAE_4K, DomainType.DMA,
+                InvalidationStrategy.LINUX, 12);
+        assertEquals(SZ_4K - 1, tiny.apertureEnd());
+        tiny.map(0, SZ_2M, SZ_4K, IommuProt.READ);
+        assertEquals(OptionalLong.of(SZ_2M + 0xFFF), tiny.iovaToPhys(0xFFF));
+        assertThrows(OutOfRangeException.class, () -> tiny.map(SZ_4K, 0, SZ_4K, IommuProt.READ));
+    }
+
+    @Test
+    void a_partial_map_failure_counts_zero_bytes_or_more_but_never_fewer() {
+        FakePageTable.NoMemory why = new FakePageTable.NoMemory(0);
+        assertEquals(0, new MapPagesException(0, why).mapped());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new MapPagesException(-1, why));
+        assertTrue(e.getMessage().contains("mapped=-1"), e.getMessage());
     }
 }
