@@ -16,6 +16,7 @@ import org.dmalib.iommu.api.IommuProt;
 import org.dmalib.iommu.api.OutOfRangeException;
 import org.dmalib.iommu.api.PageSizes;
 import org.dmalib.iommu.api.UnalignedException;
+import org.dmalib.iommu.api.internal.tlb.IotlbGather;
 import org.junit.jupiter.api.Test;
 
 /** {@code iommu_map_sg} as {@link IommuDomain#mapRuns}: the core's page lists and its undo. */
@@ -220,6 +221,23 @@ class CoreDomainMapRunsTest {
         assertEquals(OptionalLong.empty(), plain.iovaToPhys(0x9000));
     }
 
+    @Test
+    void the_interface_default_reports_an_undo_that_left_pages_mapped() {
+        IommuDomainOps stuck = new DelegatingDomainOps(table) {
+            @Override
+            public long unmapPages(long iova, long pgsize, long pgcount, IotlbGather gather) {
+                return 0; // unmaps nothing
+            }
+        };
+        IommuDomain plain = new ForwardingDomain(domainOver(stuck));
+        table.failAtIova = 0x6000;
+        FakePageTable.NoMemory e = assertThrows(FakePageTable.NoMemory.class, () -> plain.mapRuns(
+                0x5000, new long[] {0x50000, 0x60000}, new long[] {SZ_4K, SZ_4K}, 2, RW));
+        assertEquals(1, e.getSuppressed().length);
+        assertTrue(e.getSuppressed()[0].getMessage().contains("unmapped=0x0 of mapped=0x1000"),
+                e.getSuppressed()[0].getMessage());
+    }
+
     /** A domain that forwards everything but {@code mapRuns}, which it leaves to the default. */
     private static final class ForwardingDomain implements IommuDomain {
         private final IommuDomain d;
@@ -272,5 +290,125 @@ class CoreDomainMapRunsTest {
         public OptionalLong iovaToPhys(long iova) {
             return d.iovaToPhys(iova);
         }
+    }
+
+    @Test
+    void multi_page_runs_fill_page_lists_of_at_most_a_table_each() {
+        ListDriver driver = new ListDriver(table);
+        GatheringDomain d = domainOver(driver);
+        int n = 200; // runs of three pages, none contiguous with the next: 600 pages
+        long[] paddrs = new long[n];
+        long[] sizes = new long[n];
+        for (int i = 0; i < n; i++) {
+            paddrs[i] = (4L * i + 1) * SZ_4K;
+            sizes[i] = 3 * SZ_4K;
+        }
+        d.mapRuns(0, paddrs, sizes, n, RW);
+        assertEquals(List.of(512, 88), driver.lists);
+        assertEquals(600, table.leaves.size());
+        assertEquals(OptionalLong.of(paddrs[199] + 2 * SZ_4K), d.iovaToPhys(599 * SZ_4K));
+    }
+
+    @Test
+    void single_pages_before_a_longer_run_are_handed_over_a_table_at_a_time() {
+        ListDriver driver = new ListDriver(table);
+        GatheringDomain d = domainOver(driver);
+        int n = 601; // 600 single pages, then one run of two
+        long[] paddrs = new long[n];
+        long[] sizes = new long[n];
+        for (int i = 0; i < n; i++) {
+            paddrs[i] = (4L * i + 1) * SZ_4K;
+            sizes[i] = SZ_4K;
+        }
+        sizes[600] = 2 * SZ_4K;
+        d.mapRuns(0, paddrs, sizes, n, RW);
+        assertEquals(List.of(512, 90), driver.lists);
+        assertEquals(602, table.leaves.size());
+        assertEquals(OptionalLong.of(paddrs[600] + SZ_4K), d.iovaToPhys(601 * SZ_4K));
+    }
+
+    @Test
+    void a_list_driver_overreporting_the_rest_of_a_list_is_reported() {
+        ListDriver liar = new ListDriver(table) {
+            @Override
+            public long mapPageList(long iova, long pgsize, long[] paddrs, int from, int count,
+                    IommuProt prot) {
+                if (from == 0) { // the first call stops at the table boundary, as LPAE's does
+                    int inTable = (int) ((SZ_2M - (iova & (SZ_2M - 1))) / pgsize);
+                    return super.mapPageList(iova, pgsize, paddrs, from, inTable, prot);
+                }
+                super.mapPageList(iova, pgsize, paddrs, from, count, prot);
+                return (count + 1) * pgsize; // one page more than the rest it was given
+            }
+        };
+        GatheringDomain d = domainOver(liar);
+        long[] paddrs = new long[20];
+        long[] sizes = new long[20];
+        for (int i = 0; i < 20; i++) {
+            paddrs[i] = (2L * i + 1) * SZ_4K;
+            sizes[i] = SZ_4K;
+        }
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> d.mapRuns(500 * SZ_4K, paddrs, sizes, 20, RW));
+        assertTrue(e.getMessage().contains("mapPageList returned bytes=0x9000"), e.getMessage());
+        assertTrue(e.getMessage().contains("pgsize=0x1000 pgcount=8"), e.getMessage());
+    }
+
+    @Test
+    void a_driver_failing_with_nothing_mapped_has_its_reason_rethrown() {
+        IommuDomainOps failing = new DelegatingDomainOps(table) {
+            @Override
+            public long mapPages(long iova, long paddr, long pgsize, long pgcount, IommuProt prot) {
+                throw new MapPagesException(0, new FakePageTable.NoMemory(iova));
+            }
+        };
+        GatheringDomain d = domainOver(failing);
+        FakePageTable.NoMemory e = assertThrows(FakePageTable.NoMemory.class,
+                () -> d.map(SZ_2M, 0, SZ_2M, RW));
+        assertTrue(e.getMessage().contains("iova=0x200000"), e.getMessage());
+        assertEquals(0, table.invalidationActivity(), "nothing mapped, nothing undone");
+    }
+
+    @Test
+    void a_driver_reporting_an_impossible_partial_map_is_reported() {
+        IommuDomainOps liar = new DelegatingDomainOps(table) {
+            @Override
+            public long mapPages(long iova, long paddr, long pgsize, long pgcount, IommuProt prot) {
+                throw new MapPagesException(pgsize / 2, new FakePageTable.NoMemory(iova));
+            }
+        };
+        GatheringDomain d = domainOver(liar);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> d.map(SZ_2M, 0, SZ_2M, RW));
+        assertTrue(e.getMessage().contains("mapPages reported bytes=0x100000"), e.getMessage());
+        assertEquals(1, e.getSuppressed().length);
+        assertTrue(e.getSuppressed()[0] instanceof MapPagesException);
+    }
+
+    @Test
+    void a_driver_mapping_nothing_without_a_failure_is_reported() {
+        IommuDomainOps idle = new DelegatingDomainOps(table) {
+            @Override
+            public long mapPages(long iova, long paddr, long pgsize, long pgcount, IommuProt prot) {
+                return 0;
+            }
+        };
+        GatheringDomain d = domainOver(idle);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> d.map(0, 0, SZ_4K, RW));
+        assertTrue(e.getMessage().contains("mapPages returned bytes=0x0"), e.getMessage());
+    }
+
+    @Test
+    void a_bad_later_run_is_named_by_its_own_device_address() {
+        UnalignedException u = assertThrows(UnalignedException.class, () -> domain.mapRuns(
+                0x10000, new long[] {0x1000, 0x2000, 0x3800}, new long[] {SZ_4K, 2 * SZ_4K, SZ_4K}, 3, RW));
+        assertTrue(u.getMessage().contains("iova=0x13000 paddr=0x3800"), u.getMessage());
+        OutOfRangeException o = assertThrows(OutOfRangeException.class, () -> domain.mapRuns(
+                0x10000, new long[] {0x1000, -SZ_4K}, new long[] {2 * SZ_4K, SZ_4K}, 2, RW));
+        assertTrue(o.getMessage().contains("run 1 iova=0x12000"), o.getMessage());
+        domain.mapRuns(0, new long[] {0}, new long[] {SZ_4K}, 1, RW); // iova and paddr 0 are fine
+        assertEquals(OptionalLong.of(0L), domain.iovaToPhys(0));
+        assertEquals(1, table.mapCalls.size(), "only the good call reached the driver");
     }
 }
