@@ -114,4 +114,24 @@ class PageSizesTest {
         assertTrue(DomainType.DMA_FQ.isDma());
         assertFalse(DomainType.UNMANAGED.isDma());
     }
+
+    @Test
+    void sets_of_different_sizes_differ() {
+        assertFalse(LPAE_4K.equals(PageSizes.of(SZ_4K, SZ_2M)));
+        assertFalse(LPAE_4K.equals(SZ_4K | SZ_2M | SZ_1G));
+        assertEquals(LPAE_4K.hashCode(), PageSizes.of(SZ_1G, SZ_2M, SZ_4K).hashCode());
+    }
+
+    @Test
+    void each_prot_flag_answers_for_itself_only() {
+        assertFalse(IommuProt.READ.has(IommuProt.WRITE));
+        assertFalse(IommuProt.READ.has(IommuProt.READ_WRITE));
+        assertFalse(IommuProt.WRITE.read());
+        assertFalse(IommuProt.READ.write());
+        assertFalse(IommuProt.CACHE.read() || IommuProt.CACHE.write());
+        assertTrue(IommuProt.WRITE.write());
+        assertFalse(IommuProt.READ.equals(IommuProt.WRITE));
+        assertFalse(IommuProt.READ.equals("READ"));
+        assertEquals(IommuProt.READ.hashCode(), IommuProt.ofBits(1).hashCode());
+    }
 }

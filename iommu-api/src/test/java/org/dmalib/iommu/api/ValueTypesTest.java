@@ -70,4 +70,28 @@ class ValueTypesTest {
         assertTrue(e.getMessage().contains("dmaLength=0"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new DmaSegment(-1, 1));
     }
+
+    @Test
+    void a_segment_may_end_at_the_last_address_and_no_further() {
+        long top = Long.MAX_VALUE & -4096L;
+        assertEquals(Long.MAX_VALUE, new Segment(top, 4094, 1).end());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Segment(top, 4095, 1));
+        assertTrue(e.getMessage().contains("overflows"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Segment.ofPhysical(-1, 1));
+        assertTrue(e.getMessage().contains("paddr=0xffffffffffffffff"), e.getMessage());
+    }
+
+    @Test
+    void a_dma_segment_may_start_at_bus_address_zero() {
+        assertEquals(1, new DmaSegment(0, 1).dmaEnd());
+    }
+
+    @Test
+    void scatterlists_with_different_segments_differ() {
+        ScatterList a = ScatterList.of(Segment.ofPhysical(0, 10));
+        assertFalse(a.equals(ScatterList.of(Segment.ofPhysical(0, 11))));
+        assertFalse(a.equals(Segment.ofPhysical(0, 10)));
+        assertEquals(a.hashCode(), ScatterList.of(Segment.ofPhysical(0, 10)).hashCode());
+    }
 }
