@@ -130,4 +130,77 @@ class TableMemoryTest {
         tm.freeAll(new long[] {large}, 1, 8192);
         assertEquals(0, tm.bytesInUse());
     }
+
+    @Test
+    void an_empty_region_is_refused_naming_its_size() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TableMemory.of(machine, 0, 0));
+        assertTrue(e.getMessage().contains("size=0x0"), e.getMessage());
+    }
+
+    @Test
+    void a_freed_block_cannot_be_freed_again() {
+        TableMemory tm = TableMemory.of(machine, 0, MIB);
+        long a = tm.allocate(4096);
+        long b = tm.allocate(64);
+        tm.free(a, 4096);
+        tm.free(b, 64);
+        assertThrows(PageTableMemoryException.class, () -> tm.free(a, 4096));
+        assertThrows(PageTableMemoryException.class, () -> tm.free(b, 64));
+        assertEquals(0, tm.bytesInUse());
+        assertEquals(0, tm.blocksInUse());
+    }
+
+    @Test
+    void free_all_takes_every_block_of_the_array() {
+        TableMemory tm = TableMemory.of(machine, 0, MIB);
+        long[] blocks = {tm.allocate(4096), tm.allocate(4096), tm.allocate(4096)};
+        tm.freeAll(blocks, blocks.length, 4096);
+        assertEquals(0, tm.blocksInUse());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> tm.freeAll(blocks, 4, 4096));
+        assertTrue(e.getMessage().contains("count=4"), e.getMessage());
+    }
+
+    @Test
+    void a_free_just_past_the_region_or_in_an_untouched_part_is_typed() {
+        TableMemory tm = TableMemory.of(machine, MIB, 3 * MIB);
+        tm.allocate(64);
+        assertThrows(PageTableMemoryException.class, () -> tm.free(4 * MIB, 4096));
+        assertThrows(PageTableMemoryException.class, () -> tm.free(4 * MIB, 64));
+        // no block under 4 KiB was ever made in the region's second 2 MiB
+        assertThrows(PageTableMemoryException.class, () -> tm.free(MIB + 3 * MIB - 64, 64));
+        assertEquals(1, tm.blocksInUse());
+    }
+
+    @Test
+    void small_blocks_2_mib_apart_are_told_apart() {
+        TableMemory tm = TableMemory.of(machine, 0, 4 * MIB);
+        long first = tm.allocate(64);
+        for (int i = 1; i < 1024; i++) {
+            tm.allocate(64); // the rest of the first 64 KiB, in 64-byte blocks
+        }
+        for (int i = 1; i < 32; i++) {
+            tm.allocate(TableMemory.MAX_BLOCK); // up to 2 MiB
+        }
+        long far = tm.allocate(64);
+        assertEquals(first + 2 * MIB, far);
+        tm.free(first, 64);
+        tm.free(far, 64); // still allocated: the free of its namesake 2 MiB below left it alone
+        assertThrows(PageTableMemoryException.class, () -> tm.free(first, 64));
+    }
+
+    @Test
+    void a_freed_block_is_reused_before_a_piece_of_an_alignment_gap_and_each_once() {
+        TableMemory tm = TableMemory.of(machine, 0, MIB);
+        tm.allocate(64); // 0x0
+        long freed = tm.allocate(64); // 0x40
+        tm.allocate(64); // 0x80
+        tm.free(freed, 64);
+        tm.allocate(4096); // at 0x1000: the gap from 0xc0 goes to the free lists, 0xc0 for 64 B
+        long again = tm.allocate(64);
+        long gap = tm.allocate(64);
+        assertEquals(freed, again, "the block freed first comes back first");
+        assertEquals(0xc0, gap);
+    }
 }
