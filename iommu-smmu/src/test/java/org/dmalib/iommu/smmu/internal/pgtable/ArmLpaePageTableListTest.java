@@ -113,4 +113,17 @@ class ArmLpaePageTableListTest {
         long contiguous = rig.lineAccesses(() -> t.mapPages(0, 0x6000_0000L, PAGE, 512, RW));
         assertEquals(3 + 2 * 512 / perLine, contiguous, "and so does a contiguous map");
     }
+
+    @Test
+    void an_empty_list_and_a_bad_first_page_are_refused_naming_them() {
+        long[] p = scattered(0x8000_0000L, 2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> t.mapPageList(0, p, 0, 0, RW));
+        assertTrue(e.getMessage().startsWith("mapPageList: count=0"), e.getMessage());
+        p[0] = 0x8000_0800L;
+        UnalignedException u = assertThrows(UnalignedException.class,
+                () -> t.mapPageList(0, p, 0, 2, RW));
+        assertTrue(u.getMessage().contains("paddr=0x80000800 (page 0)"), u.getMessage());
+        assertEquals(0, t.leafCount());
+    }
 }

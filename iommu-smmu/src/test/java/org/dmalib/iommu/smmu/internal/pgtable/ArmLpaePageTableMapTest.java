@@ -239,4 +239,24 @@ class ArmLpaePageTableMapTest {
         RuntimeException e = assertThrows(type, r::run);
         assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
+
+    @Test
+    void a_block_run_over_a_table_that_maps_a_page_names_that_page() {
+        t.mapPages(0x20_3000L, 0x7000_0000L, 4 * KIB, 1, RW);
+        AlreadyMappedException e = assertThrows(AlreadyMappedException.class,
+                () -> t.mapPages(0, 0x6000_0000L, 2 * MIB, 2, RW));
+        assertTrue(e.getMessage().contains("iova=0x203000"), e.getMessage());
+        assertEquals(OptionalLong.empty(), t.iovaToPhys(0));
+        assertEquals(0, ops.calls());
+    }
+
+    @Test
+    void a_page_at_iova_0_keeps_a_block_from_being_mapped_over_its_table() {
+        t.mapPages(0, 0x7000_0000L, 4 * KIB, 1, RW);
+        AlreadyMappedException e = assertThrows(AlreadyMappedException.class,
+                () -> t.mapPages(0, 0x6000_0000L, 2 * MIB, 1, RW));
+        assertTrue(e.getMessage().contains("iova=0x0"), e.getMessage());
+        assertEquals(OptionalLong.of(0x7000_0000L), t.iovaToPhys(0));
+        assertEquals(0, ops.calls(), "the table was neither flushed nor freed");
+    }
 }

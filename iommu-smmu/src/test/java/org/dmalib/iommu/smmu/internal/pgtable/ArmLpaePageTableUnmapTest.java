@@ -157,4 +157,33 @@ class ArmLpaePageTableUnmapTest {
         assertEquals(OptionalLong.of(0), t.iovaToPhys(0));
         assertEquals(0, ops.calls());
     }
+
+    @Test
+    void a_partial_block_unmap_names_the_run_it_was_asked_for() {
+        t.mapPages(GIB, 0, 2 * MIB, 1, RW);
+        PartialUnmapException e = assertThrows(PartialUnmapException.class,
+                () -> t.unmapPages(GIB + PAGE, PAGE, 3, gather));
+        assertTrue(e.getMessage().contains("iova=0x40001000 size=0x3000"), e.getMessage());
+        assertEquals(GIB, e.blockIova());
+    }
+
+    @Test
+    void a_table_later_in_a_run_of_blocks_is_flushed_at_its_own_address() {
+        t.mapPages(0, 0, 2 * MIB, 1, RW);
+        t.mapPages(2 * MIB + 3 * PAGE, 0, PAGE, 1, RW); // a table under the second 2 MiB entry
+        long before = rig.memory.blocksInUse();
+        assertEquals(4 * MIB, t.unmapPages(0, 2 * MIB, 2, gather));
+        assertEquals(List.of(new RecordingFlushOps.Walk(2 * MIB, 2 * MIB, PAGE, before)), ops.walks());
+        assertEquals(OptionalLong.empty(), t.iovaToPhys(2 * MIB + 3 * PAGE));
+    }
+
+    @Test
+    void check_unmap_takes_the_last_page_of_the_input_range_and_refuses_a_freed_table() {
+        t.mapPages((1L << 48) - PAGE, 0, PAGE, 1, RW);
+        assertDoesNotThrow(() -> t.checkUnmap((1L << 48) - PAGE, PAGE));
+        assertThrows(OutOfRangeException.class, () -> t.checkUnmap(1L << 48, PAGE));
+        t.free();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> t.checkUnmap(0, PAGE));
+        assertTrue(e.getMessage().contains("was freed"), e.getMessage());
+    }
 }

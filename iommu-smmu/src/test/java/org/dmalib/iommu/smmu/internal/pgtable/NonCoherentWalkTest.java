@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.dmalib.hw.HwCounters;
 import org.dmalib.hw.PhysicalMemory;
 import org.dmalib.iommu.api.IommuProt;
@@ -105,5 +107,32 @@ class NonCoherentWalkTest {
         long slot = Slots.at(t, rig.cpu, 0x7000, 3);
         assertTrue(rig.cpu.isDirty(slot), "nothing cleaned: the walker snoops");
         assertEquals(0, ram.readLong(slot));
+    }
+
+    @Test
+    void after_a_page_list_map_its_leaf_ptes_are_in_ram() {
+        ArmLpaePageTable t = rig.table(Rig.config(4096, 48, false), rig.flushOps(PAGE));
+        long iova = 0x4000_0000L;
+        long[] pages = {0x8000_0000L, 0x8000_2000L, 0x8000_4000L};
+        t.mapPageList(iova, pages, 0, 3, RW);
+        long slot = Slots.at(t, rig.cpu, iova, 3);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(LpaePte.leaf(pages[i], LpaePte.protToPte(RW), 3), ram.readLong(slot + 8L * i),
+                    "page " + i);
+        }
+        assertEquals(0, rig.machine.writebacksInFlight());
+    }
+
+    @Test
+    void a_removed_table_entry_is_zero_in_ram_when_the_walk_cache_is_flushed() {
+        RecordingFlushOps ops = rig.flushOps(PAGE);
+        ArmLpaePageTable t = rig.table(Rig.config(4096, 48, false), ops);
+        long region = 0x4000_0000L;
+        t.mapPages(region, 0, PAGE, 1, RW);
+        long slot = Slots.at(t, rig.cpu, region, 2);
+        List<Long> inRam = new ArrayList<>();
+        ops.onWalk(w -> inRam.add(ram.readLong(slot)));
+        t.unmapPages(region, 2 * MIB, 1, new IotlbGather());
+        assertEquals(List.of(0L), inRam, "a walker reading RAM can no longer reach the table");
     }
 }
