@@ -10,6 +10,7 @@ import org.dmalib.iommu.api.DomainType;
 import org.dmalib.iommu.api.InvalidationStrategy;
 import org.dmalib.iommu.api.IommuDomain;
 import org.dmalib.iommu.api.IommuProt;
+import org.dmalib.iommu.api.PartialUnmapException;
 import org.dmalib.iommu.api.internal.tlb.IotlbGather;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -86,5 +87,26 @@ class DomainLifecycleTest {
         assertEquals(0, domain.unmap(PAGE, PAGE));
         assertEquals(SmmuDriverCounters.ZERO, rig.driver.counters().minus(before));
         assertEquals(Rig.DATA, domain.iovaToPhys(0).orElseThrow());
+    }
+
+    @Test
+    void an_unmap_that_would_split_a_block_is_refused_before_anything_is_unmapped() {
+        IommuDomain domain = rig.domain(InvalidationStrategy.LINUX, (int) PAGE);
+        long block = 2 * Rig.MIB;
+        domain.map(block - PAGE, Rig.DATA, PAGE, IommuProt.READ);
+        domain.map(block, Rig.DATA + block, block, IommuProt.READ); // one 2 MiB block entry
+        SmmuDriverCounters before = rig.driver.counters();
+        PartialUnmapException e = assertThrows(PartialUnmapException.class,
+                () -> domain.unmap(block - PAGE, 2 * PAGE));
+        assertEquals(block, e.blockIova());
+        assertEquals(Rig.DATA, domain.iovaToPhys(block - PAGE).orElseThrow(), "the page stays");
+        assertEquals(SmmuDriverCounters.ZERO, rig.driver.counters().minus(before));
+    }
+
+    @Test
+    void counter_differences_are_taken_field_by_field() {
+        SmmuDriverCounters later = new SmmuDriverCounters(10, 20, 30, 40, 50, 60, 70, 80, 90);
+        SmmuDriverCounters earlier = new SmmuDriverCounters(1, 2, 3, 4, 5, 6, 7, 8, 9);
+        assertEquals(new SmmuDriverCounters(9, 18, 27, 36, 45, 54, 63, 72, 81), later.minus(earlier));
     }
 }

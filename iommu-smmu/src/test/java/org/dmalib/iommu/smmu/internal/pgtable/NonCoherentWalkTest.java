@@ -135,4 +135,15 @@ class NonCoherentWalkTest {
         t.unmapPages(region, 2 * MIB, 1, new IotlbGather());
         assertEquals(List.of(0L), inRam, "a walker reading RAM can no longer reach the table");
     }
+
+    @Test
+    void a_run_that_unmaps_nothing_cleans_nothing() {
+        ArmLpaePageTable t = rig.table(Rig.config(4096, 48, false), rig.flushOps(PAGE));
+        t.mapPages(0, 0x8000_0000L, PAGE, 1, RW);
+        HwCounters start = rig.machine.counters();
+        assertEquals(0, t.unmapPages(PAGE, PAGE, 4, new IotlbGather()), "a hole in the table");
+        HwCounters cost = rig.machine.counters().minus(start);
+        assertEquals(0, cost.linesCleaned());
+        assertEquals(0, cost.barriers());
+    }
 }
