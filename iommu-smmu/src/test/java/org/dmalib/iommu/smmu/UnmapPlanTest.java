@@ -1,7 +1,9 @@
 package org.dmalib.iommu.smmu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +12,7 @@ import org.dmalib.hw.SmmuConfig;
 import org.dmalib.iommu.api.InvalidationStrategy;
 import org.dmalib.iommu.api.IommuDomain;
 import org.dmalib.iommu.api.IommuProt;
+import org.dmalib.iommu.api.internal.tlb.TlbCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -108,5 +111,34 @@ class UnmapPlanTest {
             case CMD_SYNC -> CommandRing.Cmd.sync();
             case TLBI_NH_ALL -> throw new AssertionError("no TLBI_NH_ALL in an unmap: " + c);
         };
+    }
+
+    @Test
+    void asids_are_taken_from_0_to_the_smmus_largest_and_otherwise_named() {
+        SmmuConfig smmu = SmmuConfig.gem5();
+        assertEquals(0, new UnmapPlan(smmu, InvalidationStrategy.LINUX, 4096, 48, 0, 4096, 0, 0).asid());
+        assertEquals(0xFFFF, new UnmapPlan(smmu, InvalidationStrategy.LINUX, 4096, 48, 0, 4096,
+                0xFFFF, 0).asid());
+        assertEquals(0, new UnmapPlan(smmu, InvalidationStrategy.LINUX, 4096, 48, 0, 4096, 1, 0)
+                .otherLiveEntries());
+        assertEquals("asid=65536 must be 0 to 65535", assertThrows(IllegalArgumentException.class,
+                () -> new UnmapPlan(smmu, InvalidationStrategy.LINUX, 4096, 48, 0, 4096, 1 << 16, 0))
+                .getMessage());
+        assertEquals("asid=-1 must be 0 to 65535", assertThrows(IllegalArgumentException.class,
+                () -> new UnmapPlan(smmu, InvalidationStrategy.LINUX, 4096, 48, 0, 4096, -1, 0))
+                .getMessage());
+    }
+
+    @Test
+    void the_command_view_tells_range_commands_and_their_bytes() {
+        SmmuCommand range = SmmuCommand.of(new TlbCommand.TlbiNhVa(1, 0, 24, 2, 1, 3, true));
+        assertTrue(range.isRange());
+        assertEquals(100 * 4096L, range.rangeBytes());
+        SmmuCommand page = SmmuCommand.of(TlbCommand.TlbiNhVa.page(1, 0x1000, true));
+        assertFalse(page.isRange());
+        assertEquals(0, page.rangeBytes());
+        assertFalse(SmmuCommand.of(new TlbCommand.TlbiNhAsid(1)).isRange());
+        assertEquals(SmmuCommand.Op.TLBI_NH_ALL, SmmuCommand.of(new TlbCommand.TlbiNhAll()).op());
+        assertEquals(SmmuCommand.Op.CMD_SYNC, SmmuCommand.of(new TlbCommand.CmdSync()).op());
     }
 }
