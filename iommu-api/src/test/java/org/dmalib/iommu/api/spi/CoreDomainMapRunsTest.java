@@ -222,6 +222,33 @@ class CoreDomainMapRunsTest {
     }
 
     @Test
+    void a_list_driver_overreporting_a_partial_map_of_the_rest_of_a_list_is_reported() {
+        ListDriver liar = new ListDriver(table) {
+            @Override
+            public long mapPageList(long iova, long pgsize, long[] paddrs, int from, int count,
+                    IommuProt prot) {
+                if (from == 0) { // the first call stops at the table boundary, as LPAE's does
+                    int inTable = (int) ((SZ_2M - (iova & (SZ_2M - 1))) / pgsize);
+                    return super.mapPageList(iova, pgsize, paddrs, from, inTable, prot);
+                }
+                // claims one page more than the rest it was given, then fails
+                throw new MapPagesException((count + 1) * pgsize, new FakePageTable.NoMemory(iova));
+            }
+        };
+        GatheringDomain d = domainOver(liar);
+        long[] paddrs = new long[20];
+        long[] sizes = new long[20];
+        for (int i = 0; i < 20; i++) {
+            paddrs[i] = (2L * i + 1) * SZ_4K;
+            sizes[i] = SZ_4K;
+        }
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> d.mapRuns(500 * SZ_4K, paddrs, sizes, 20, RW));
+        assertTrue(e.getMessage().contains("mapPageList reported bytes=0x9000"), e.getMessage());
+        assertTrue(e.getMessage().contains("pgcount=8"), e.getMessage());
+    }
+
+    @Test
     void the_interface_default_reports_an_undo_that_left_pages_mapped() {
         IommuDomainOps stuck = new DelegatingDomainOps(table) {
             @Override

@@ -370,4 +370,30 @@ class CoreDomainTest {
                 () -> new MapPagesException(-1, why));
         assertTrue(e.getMessage().contains("mapped=-1"), e.getMessage());
     }
+
+    @Test
+    void a_zero_size_map_or_unmap_is_a_no_op_wherever_it_points() {
+        long beyond = domain.apertureEnd() + 1;
+        domain.map(0x1000, 0x2000, 0, IommuProt.READ);
+        domain.map(beyond, 0, 0, IommuProt.READ);
+        assertEquals(0, domain.unmap(beyond, 0));
+        domain.mapRuns(beyond, new long[] {0x2000}, new long[] {0}, 1, IommuProt.READ);
+        assertTrue(table.mapCalls.isEmpty());
+        assertEquals(List.of(), table.commands, "the empty gather's sync invalidates nothing");
+    }
+
+    @Test
+    void runs_whose_device_or_physical_range_wraps_are_refused_before_anything_is_mapped() {
+        IommuDomain wide = IommuDomains.create(table, LPAE_4K, DomainType.DMA,
+                InvalidationStrategy.LINUX, 63);
+        long half = 1L << 62;
+        OutOfRangeException e = assertThrows(OutOfRangeException.class, () -> wide.mapRuns(
+                0, new long[] {0, 0}, new long[] {half, half}, 2, IommuProt.READ));
+        assertTrue(e.getMessage().contains("run 1 iova=0x4000000000000000"), e.getMessage());
+        long top = Long.MAX_VALUE & -SZ_4K;
+        e = assertThrows(OutOfRangeException.class, () -> domain.mapRuns(
+                0, new long[] {top}, new long[] {2 * SZ_4K}, 1, IommuProt.READ));
+        assertTrue(e.getMessage().contains("paddr=0x7ffffffffffff000"), e.getMessage());
+        assertTrue(table.mapCalls.isEmpty());
+    }
 }

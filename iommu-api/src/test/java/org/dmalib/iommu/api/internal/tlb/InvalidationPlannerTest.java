@@ -381,7 +381,7 @@ class InvalidationPlannerTest {
                         true, SZ_4K, true));
         bad.forEach((named, construct) -> {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, construct);
-            assertTrue(e.getMessage().contains(named), named + ": " + e.getMessage());
+            assertTrue(e.getMessage().startsWith(named), named + ": " + e.getMessage());
         });
         assertEquals(14, new InvalidationRequest(1, 0, SZ_16K, SZ_16K, true, SZ_16K, true).tgShift());
     }
