@@ -125,4 +125,19 @@ class SmmuV3ProbeTest {
         assertEquals(0, rig.smmu.counters().minus(before).commands());
         assertEquals(0, rig.driver.counters().minus(dBefore).batches());
     }
+
+    @Test
+    void probe_programs_non_cacheable_queue_and_table_accesses_and_records_invalid_streams() {
+        Rig rig = new Rig(SmmuConfig.gem5());
+        SmmuProgramming regs = SmmuProgramming.of(rig.smmu);
+        assertEquals(0, regs.readRegister(SmmuRegisters.CR1), "CR1: non-cacheable, as Linux");
+        assertEquals(1 << 1, regs.readRegister(SmmuRegisters.CR2), "CR2.RECINVSID only");
+    }
+
+    @Test
+    void probe_takes_the_granules_the_smmu_has() {
+        Rig rig = new Rig(new SmmuConfig(true, true, false, true, false, 48, 16, 8, 19, 19,
+                IotlbGeometry.GEM5));
+        assertEquals(PageSizes.of(1L << 14), rig.driver.features().granules());
+    }
 }
