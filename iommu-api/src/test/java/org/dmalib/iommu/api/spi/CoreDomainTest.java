@@ -234,6 +234,7 @@ class CoreDomainTest {
         PartialUnmapException e = assertThrows(PartialUnmapException.class,
                 () -> d.unmap(0, SZ_2M + SZ_4K));
         assertTrue(e.getMessage().contains("block iova=0x200000"), e.getMessage());
+        assertEquals(SZ_2M, e.blockIova());
         assertEquals(SZ_2M, e.blockSize());
         assertEquals(OptionalLong.of(0), domain.iovaToPhys(0)); // the 4 KiB page before it survived
         assertEquals(OptionalLong.of(SZ_2M), domain.iovaToPhys(SZ_2M));
