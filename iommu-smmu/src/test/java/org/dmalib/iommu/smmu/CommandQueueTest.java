@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.dmalib.hw.SmmuConfig;
 import org.dmalib.hw.smmu.Fields;
 import org.dmalib.hw.smmu.SmmuProgramming;
+import org.dmalib.hw.smmu.SmmuRegisters;
 import org.dmalib.iommu.api.internal.tlb.TlbCommand;
 import org.dmalib.iommu.smmu.internal.cmdq.CommandQueue;
 import org.dmalib.iommu.smmu.internal.cmdq.Commands;
@@ -89,5 +90,20 @@ class CommandQueueTest {
         assertEquals(new Commands.Command(OP_TLBI_NH_ALL, 0), Commands.encode(new TlbCommand.TlbiNhAll()));
         assertEquals(Commands.sync(), Commands.encode(new TlbCommand.CmdSync()));
         assertEquals(OP_TLBI_NH_ASID, Commands.encode(new TlbCommand.TlbiNhAsid(3)).opcode());
+    }
+
+    @Test
+    void an_illegal_command_is_replaced_in_the_ring_by_a_whole_cmd_sync() {
+        SmmuProgramming regs = SmmuProgramming.of(rig.smmu);
+        long base = regs.readRegister64(SmmuRegisters.CMDQ_BASE) & SmmuRegisters.Q_BASE_ADDR;
+        int log2 = (int) Fields.get(SmmuRegisters.Q_BASE_LOG2SIZE,
+                regs.readRegister64(SmmuRegisters.CMDQ_BASE));
+        long index = regs.readRegister(SmmuRegisters.CMDQ_PROD) & ((1L << log2) - 1);
+        long slot = base + index * 16;
+        queue.submitEncoded(List.of(new Commands.Command(0x7f, 0x1234_5678L)));
+        Commands.Command sync = Commands.sync();
+        assertEquals(sync.d0(), rig.machine.memory().readLong(slot));
+        assertEquals(sync.d1(), rig.machine.memory().readLong(slot + 8));
+        assertEquals(1, queue.counts().errors());
     }
 }
