@@ -79,4 +79,30 @@ class StreamTableTest {
             assertEquals(coherent ? CdLayout.SH_ISH : CdLayout.SH_OSH, Fields.get(CdLayout.SH0, d0));
         }
     }
+
+    @Test
+    void a_cd_written_next_to_another_leaves_its_neighbour_alone() {
+        Rig rig = new Rig(SmmuConfig.gem5());
+        PhysicalMemory ram = rig.machine.memory();
+        IommuDomain domain = rig.domain(InvalidationStrategy.LINUX, 4096);
+        rig.driver.attach(domain, 1);
+        rig.driver.attach(domain, 2);
+        long cd1 = ram.readLong(ste(rig, 1)) & SteLayout.S1_CONTEXT_PTR;
+        long cd2 = ram.readLong(ste(rig, 2)) & SteLayout.S1_CONTEXT_PTR;
+        assertEquals(cd1 + CdLayout.BYTES, cd2, "adjacent 64-byte blocks");
+        long d0 = ram.readLong(cd2);
+        rig.driver.detach(1);
+        rig.driver.attach(domain, 3); // takes the first block back
+        assertEquals(cd1, ram.readLong(ste(rig, 3)) & SteLayout.S1_CONTEXT_PTR);
+        assertEquals(d0, ram.readLong(cd2), "stream 2's CD is untouched");
+    }
+
+    @Test
+    void stream_0_attaches() {
+        Rig rig = new Rig(SmmuConfig.gem5());
+        IommuDomain domain = rig.domain(InvalidationStrategy.LINUX, 4096);
+        domain.map(0, Rig.DATA, 4096, IommuProt.READ);
+        rig.driver.attach(domain, 0);
+        assertEquals(DmaStatus.OK, Rig.read(rig.port(0), 0));
+    }
 }
