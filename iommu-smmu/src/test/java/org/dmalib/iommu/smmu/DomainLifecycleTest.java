@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Map;
+import org.dmalib.hw.DmaPort;
+import org.dmalib.hw.DmaStatus;
 import org.dmalib.hw.SmmuConfig;
 import org.dmalib.iommu.api.DomainType;
 import org.dmalib.iommu.api.InvalidationStrategy;
@@ -12,6 +14,7 @@ import org.dmalib.iommu.api.IommuDomain;
 import org.dmalib.iommu.api.IommuProt;
 import org.dmalib.iommu.api.PartialUnmapException;
 import org.dmalib.iommu.api.internal.tlb.IotlbGather;
+import org.dmalib.iommu.api.spi.GatheringDomain;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -108,5 +111,24 @@ class DomainLifecycleTest {
         SmmuDriverCounters later = new SmmuDriverCounters(10, 20, 30, 40, 50, 60, 70, 80, 90);
         SmmuDriverCounters earlier = new SmmuDriverCounters(1, 2, 3, 4, 5, 6, 7, 8, 9);
         assertEquals(new SmmuDriverCounters(9, 18, 27, 36, 45, 54, 63, 72, 81), later.minus(earlier));
+    }
+
+    @Test
+    void flush_iotlb_all_invalidates_the_asid_and_a_stale_entry_is_gone() {
+        IommuDomain domain = rig.domain(InvalidationStrategy.LINUX, (int) PAGE);
+        rig.driver.attach(domain, 7);
+        DmaPort port = rig.port(7);
+        domain.map(0x10_0000, Rig.DATA, PAGE, IommuProt.READ);
+        assertEquals(DmaStatus.OK, Rig.read(port, 0x10_0000));
+        IotlbGather queued = new IotlbGather();
+        queued.setQueued(true); // a flush queue owns the invalidation: nothing is issued now
+        ((GatheringDomain) domain).unmapFast(0x10_0000, PAGE, queued);
+        assertEquals(DmaStatus.OK, Rig.read(port, 0x10_0000), "stale IOTLB entry");
+        SmmuDriverCounters before = rig.driver.counters();
+        domain.flushIotlbAll();
+        SmmuDriverCounters d = rig.driver.counters().minus(before);
+        assertEquals(1, d.tlbiNhAsid());
+        assertEquals(1, d.cmdSyncs());
+        assertEquals(DmaStatus.ABORT, Rig.read(port, 0x10_0000));
     }
 }
