@@ -203,4 +203,13 @@ class TableMemoryTest {
         assertEquals(freed, again, "the block freed first comes back first");
         assertEquals(0xc0, gap);
     }
+
+    @Test
+    void free_all_of_no_blocks_frees_nothing() {
+        TableMemory tm = TableMemory.of(machine, 0, MIB);
+        long[] blocks = {tm.allocate(4096)};
+        tm.freeAll(blocks, 0, 4096);
+        assertEquals(1, tm.blocksInUse());
+        assertThrows(IllegalArgumentException.class, () -> tm.freeAll(blocks, -1, 4096));
+    }
 }

@@ -141,4 +141,11 @@ class UnmapPlanTest {
         assertEquals(SmmuCommand.Op.TLBI_NH_ALL, SmmuCommand.of(new TlbCommand.TlbiNhAll()).op());
         assertEquals(SmmuCommand.Op.CMD_SYNC, SmmuCommand.of(new TlbCommand.CmdSync()).op());
     }
+
+
+    @Test
+    void a_range_command_of_64k_granules_covers_its_bytes() {
+        SmmuCommand c = SmmuCommand.of(new TlbCommand.TlbiNhVa(1, 0, 2, 1, 3, 3, true));
+        assertEquals(6 * 65536L, c.rangeBytes());
+    }
 }

@@ -259,4 +259,14 @@ class ArmLpaePageTableMapTest {
         assertEquals(OptionalLong.of(0x7000_0000L), t.iovaToPhys(0));
         assertEquals(0, ops.calls(), "the table was neither flushed nor freed");
     }
+
+    @Test
+    void a_gigabyte_block_over_tables_that_map_a_page_names_the_page() {
+        t.mapPages(GIB + 0x20_3000L, 0x7000_0000L, 4 * KIB, 1, RW);
+        AlreadyMappedException e = assertThrows(AlreadyMappedException.class,
+                () -> t.mapPages(GIB, 0, GIB, 1, RW));
+        assertTrue(e.getMessage().contains("iova=0x40203000"), e.getMessage());
+        assertEquals(OptionalLong.of(0x7000_0000L), t.iovaToPhys(GIB + 0x20_3000L));
+        assertEquals(0, ops.calls());
+    }
 }
