@@ -57,10 +57,12 @@ public record CostModel(
         checkTime("cycleNs", cycleNs);
         checkTime("memoryReadNs", memoryReadNs);
         checkTime("syncNs", syncNs);
-        if (microTlbLookupCycles < 0 || mainTlbLookupCycles < 0 || configCacheLookupCycles < 0
-                || walkCacheLookupCycles < 0 || ifcToSmmuCycles < 0 || smmuToIfcCycles < 0) {
-            throw new IllegalArgumentException("cycle counts must not be negative: " + this);
-        }
+        checkCycles("microTlbLookupCycles", microTlbLookupCycles);
+        checkCycles("mainTlbLookupCycles", mainTlbLookupCycles);
+        checkCycles("configCacheLookupCycles", configCacheLookupCycles);
+        checkCycles("walkCacheLookupCycles", walkCacheLookupCycles);
+        checkCycles("ifcToSmmuCycles", ifcToSmmuCycles);
+        checkCycles("smmuToIfcCycles", smmuToIfcCycles);
     }
 
     /** Returns the modelled cost of one command, sync excluded: its fetch. */
@@ -118,6 +120,14 @@ public record CostModel(
         long misses = wide ? refills.liveEntriesOutsideRange() : 0;
         return nanos(plan.size() - syncs, syncs, misses,
                 Math.multiplyExact(misses, refills.pteReadsPerRefill()));
+    }
+
+    // by name and value: a compact constructor's fields are not assigned yet, so this record's
+    // toString would print zeros
+    private static void checkCycles(String name, int cycles) {
+        if (cycles < 0) {
+            throw new IllegalArgumentException(name + "=" + cycles + " must not be negative");
+        }
     }
 
     private static void checkTime(String name, double ns) {

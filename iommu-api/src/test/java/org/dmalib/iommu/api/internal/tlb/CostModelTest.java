@@ -74,13 +74,15 @@ class CostModelTest {
             assertTrue(e.getMessage().startsWith(named), e.getMessage());
         });
         int[] good = {1, 3, 3, 4, 8, 8};
+        String[] names = {"microTlbLookupCycles", "mainTlbLookupCycles", "configCacheLookupCycles",
+            "walkCacheLookupCycles", "ifcToSmmuCycles", "smmuToIfcCycles"};
         for (int i = 0; i < good.length; i++) {
             int[] c = good.clone();
             c[i] = -1;
-            // the message is not checked: it prints the record before its fields are assigned
-            assertThrows(IllegalArgumentException.class,
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> new CostModel(1, c[0], c[1], c[2], c[3], c[4], c[5], 30, 300),
                     "cycle count " + i);
+            assertEquals(names[i] + "=-1 must not be negative", e.getMessage());
         }
     }
 
