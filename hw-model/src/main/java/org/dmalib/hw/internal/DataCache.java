@@ -19,7 +19,6 @@ final class DataCache {
     // Fibonacci hashing spreads regions that differ in their high bits over the counters
     private static final long GOLDEN = 0x9E37_79B9_7F4A_7C15L;
 
-    private final int lineShift;
     private final int lineSize;
     private final int setMask;
     private final int ways;
@@ -49,7 +48,7 @@ final class DataCache {
         }
         this.anyRegionLines = anyRegionLines;
         this.lineSize = geometry.lineSize();
-        this.lineShift = Integer.numberOfTrailingZeros(lineSize);
+        int lineShift = Integer.numberOfTrailingZeros(lineSize);
         this.setMask = geometry.sets() - 1;
         this.ways = geometry.ways();
         int slots = geometry.sets() * ways;
@@ -59,14 +58,6 @@ final class DataCache {
         this.lastUse = new long[slots];
         this.data = new byte[slots][];
         this.regionShift = Math.max(0, REGION_SHIFT - lineShift);
-    }
-
-    int lineShift() {
-        return lineShift;
-    }
-
-    int lineSize() {
-        return lineSize;
     }
 
     /** Returns the region (4 KiB page) number of {@code line}. */
