@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
 import org.dmalib.iommu.api.AlreadyMappedException;
@@ -86,12 +87,8 @@ class CoreDomainMapRunsTest {
         ListDriver driver = new ListDriver(table);
         GatheringDomain d = domainOver(driver);
         int n = 600;
-        long[] paddrs = new long[n];
-        long[] sizes = new long[n];
-        for (int i = 0; i < n; i++) {
-            paddrs[i] = (2L * i + 1) * SZ_4K; // every other page: nothing contiguous
-            sizes[i] = SZ_4K;
-        }
+        long[] paddrs = everyOtherPage(n);
+        long[] sizes = sizes(n, SZ_4K);
         d.mapRuns(0, paddrs, sizes, n, RW);
         assertEquals(List.of(512, 88), driver.lists);
         assertEquals(n, table.leaves.size());
@@ -114,12 +111,8 @@ class CoreDomainMapRunsTest {
         };
         GatheringDomain d = domainOver(bounded);
         int n = 600;
-        long[] paddrs = new long[n];
-        long[] sizes = new long[n];
-        for (int i = 0; i < n; i++) {
-            paddrs[i] = (2L * i + 1) * SZ_4K;
-            sizes[i] = SZ_4K;
-        }
+        long[] paddrs = everyOtherPage(n);
+        long[] sizes = sizes(n, SZ_4K);
         long iova = 500 * SZ_4K; // 12 entries left in the first table
         d.mapRuns(iova, paddrs, sizes, n, RW);
         assertEquals(List.of(List.of(iova, paddrs[0], 512L), List.of(SZ_2M, paddrs[12], 500L),
@@ -236,12 +229,8 @@ class CoreDomainMapRunsTest {
             }
         };
         GatheringDomain d = domainOver(liar);
-        long[] paddrs = new long[20];
-        long[] sizes = new long[20];
-        for (int i = 0; i < 20; i++) {
-            paddrs[i] = (2L * i + 1) * SZ_4K;
-            sizes[i] = SZ_4K;
-        }
+        long[] paddrs = everyOtherPage(20);
+        long[] sizes = sizes(20, SZ_4K);
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> d.mapRuns(500 * SZ_4K, paddrs, sizes, 20, RW));
         assertTrue(e.getMessage().contains("mapPageList reported bytes=0x9000"), e.getMessage());
@@ -369,12 +358,8 @@ class CoreDomainMapRunsTest {
             }
         };
         GatheringDomain d = domainOver(liar);
-        long[] paddrs = new long[20];
-        long[] sizes = new long[20];
-        for (int i = 0; i < 20; i++) {
-            paddrs[i] = (2L * i + 1) * SZ_4K;
-            sizes[i] = SZ_4K;
-        }
+        long[] paddrs = everyOtherPage(20);
+        long[] sizes = sizes(20, SZ_4K);
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> d.mapRuns(500 * SZ_4K, paddrs, sizes, 20, RW));
         assertTrue(e.getMessage().contains("mapPageList returned bytes=0x9000"), e.getMessage());
@@ -437,5 +422,21 @@ class CoreDomainMapRunsTest {
         domain.mapRuns(0, new long[] {0}, new long[] {SZ_4K}, 1, RW); // iova and paddr 0 are fine
         assertEquals(OptionalLong.of(0L), domain.iovaToPhys(0));
         assertEquals(1, table.mapCalls.size(), "only the good call reached the driver");
+    }
+
+    /** Physical pages 1, 3, 5, ...: {@code n} single pages, no two contiguous. */
+    private static long[] everyOtherPage(int n) {
+        long[] paddrs = new long[n];
+        for (int i = 0; i < n; i++) {
+            paddrs[i] = (2L * i + 1) * SZ_4K;
+        }
+        return paddrs;
+    }
+
+    /** {@code n} run sizes of {@code size} bytes each. */
+    private static long[] sizes(int n, long size) {
+        long[] sizes = new long[n];
+        Arrays.fill(sizes, size);
+        return sizes;
     }
 }
