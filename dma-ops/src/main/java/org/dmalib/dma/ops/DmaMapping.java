@@ -343,9 +343,10 @@ public final class DmaMapping implements Tracked {
      */
     @Override
     public long dmaExtent() {
-        long low = dmaLow();
-        long end = low;
-        for (DmaSegment s : segments) {
+        long low = Long.MAX_VALUE;
+        long end = 0;
+        for (DmaSegment s : segments) { // one pass for both ends: the registry asks on every map
+            low = Math.min(low, s.dmaAddress());
             end = Math.max(end, s.dmaAddress() + s.dmaLength());
         }
         return end - low;

@@ -216,23 +216,13 @@ class CoreDomainMapRunsTest {
 
     @Test
     void a_list_driver_overreporting_a_partial_map_of_the_rest_of_a_list_is_reported() {
-        ListDriver liar = new ListDriver(table) {
+        IllegalStateException e = mapTwentyPagesFromEntry500(new TableBoundedFirst(table) {
             @Override
-            public long mapPageList(long iova, long pgsize, long[] paddrs, int from, int count,
-                    IommuProt prot) {
-                if (from == 0) { // the first call stops at the table boundary, as LPAE's does
-                    int inTable = (int) ((SZ_2M - (iova & (SZ_2M - 1))) / pgsize);
-                    return super.mapPageList(iova, pgsize, paddrs, from, inTable, prot);
-                }
+            long rest(long iova, long pgsize, long[] paddrs, int from, int count, IommuProt prot) {
                 // claims one page more than the rest it was given, then fails
                 throw new MapPagesException((count + 1) * pgsize, new FakePageTable.NoMemory(iova));
             }
-        };
-        GatheringDomain d = domainOver(liar);
-        long[] paddrs = everyOtherPage(20);
-        long[] sizes = sizes(20, SZ_4K);
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> d.mapRuns(500 * SZ_4K, paddrs, sizes, 20, RW));
+        });
         assertTrue(e.getMessage().contains("mapPageList reported bytes=0x9000"), e.getMessage());
         assertTrue(e.getMessage().contains("pgcount=8"), e.getMessage());
     }
@@ -345,25 +335,54 @@ class CoreDomainMapRunsTest {
 
     @Test
     void a_list_driver_overreporting_the_rest_of_a_list_is_reported() {
-        ListDriver liar = new ListDriver(table) {
+        IllegalStateException e = mapTwentyPagesFromEntry500(new TableBoundedFirst(table) {
             @Override
-            public long mapPageList(long iova, long pgsize, long[] paddrs, int from, int count,
-                    IommuProt prot) {
-                if (from == 0) { // the first call stops at the table boundary, as LPAE's does
-                    int inTable = (int) ((SZ_2M - (iova & (SZ_2M - 1))) / pgsize);
-                    return super.mapPageList(iova, pgsize, paddrs, from, inTable, prot);
-                }
-                super.mapPageList(iova, pgsize, paddrs, from, count, prot);
+            long rest(long iova, long pgsize, long[] paddrs, int from, int count, IommuProt prot) {
+                mapList(iova, pgsize, paddrs, from, count, prot);
                 return (count + 1) * pgsize; // one page more than the rest it was given
             }
-        };
-        GatheringDomain d = domainOver(liar);
-        long[] paddrs = everyOtherPage(20);
-        long[] sizes = sizes(20, SZ_4K);
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> d.mapRuns(500 * SZ_4K, paddrs, sizes, 20, RW));
+        });
         assertTrue(e.getMessage().contains("mapPageList returned bytes=0x9000"), e.getMessage());
         assertTrue(e.getMessage().contains("pgsize=0x1000 pgcount=8"), e.getMessage());
+    }
+
+    /**
+     * A list driver whose first call maps only up to the 2 MiB table boundary, as LPAE's does;
+     * {@link #rest} answers the call for the rest of the list.
+     */
+    private abstract static class TableBoundedFirst extends ListDriver {
+        TableBoundedFirst(FakePageTable table) {
+            super(table);
+        }
+
+        @Override
+        public long mapPageList(long iova, long pgsize, long[] paddrs, int from, int count,
+                IommuProt prot) {
+            if (from == 0) {
+                int inTable = (int) ((SZ_2M - (iova & (SZ_2M - 1))) / pgsize);
+                return mapList(iova, pgsize, paddrs, from, inTable, prot);
+            }
+            return rest(iova, pgsize, paddrs, from, count, prot);
+        }
+
+        /** The list driver's own map of {@code count} pages. */
+        final long mapList(long iova, long pgsize, long[] paddrs, int from, int count, IommuProt prot) {
+            return super.mapPageList(iova, pgsize, paddrs, from, count, prot);
+        }
+
+        abstract long rest(long iova, long pgsize, long[] paddrs, int from, int count, IommuProt prot);
+    }
+
+    /**
+     * Maps 20 scattered pages from entry 500 of a table through {@code driver} (12 fit in the
+     * first table: the second call gets the other 8) and returns the error the core reports.
+     */
+    private IllegalStateException mapTwentyPagesFromEntry500(IommuDomainOps driver) {
+        GatheringDomain d = domainOver(driver);
+        long[] paddrs = everyOtherPage(20);
+        long[] sizes = sizes(20, SZ_4K);
+        return assertThrows(IllegalStateException.class,
+                () -> d.mapRuns(500 * SZ_4K, paddrs, sizes, 20, RW));
     }
 
     @Test
