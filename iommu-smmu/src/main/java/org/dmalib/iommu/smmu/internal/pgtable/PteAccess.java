@@ -171,34 +171,31 @@ final class PteAccess {
      * one bulk load through this CPU's cache (the same lines, filled in the same order, as
      * reading the entries one by one; nothing may race with a freed tree), and the last-level
      * tables under one table go back to the region in one {@link TableSet#releaseAll}.
-     *
-     * @return the number of tables freed
      */
-    int freeTree(long table, int level) {
+    void freeTree(long table, int level) {
         LpaeConfig c = set.config;
         if (level == LpaeConfig.LAST_LEVEL) {
             set.addLeaves(-set.takeTableLeaves(table));
             set.release(table, c.tableBytes(level));
-            return 1;
+            return;
         }
         int n = c.entries(level);
         byte[] raw = loadRun(table, n);
         if (level + 1 == LpaeConfig.LAST_LEVEL) {
-            return freeLeafTables(table, level, raw, n);
+            freeLeafTables(table, level, raw, n);
+            return;
         }
-        int freed = 0;
         long leaves = 0;
         for (int i = 0; i < n; i++) {
             long pte = pte(raw, i);
             if (LpaePte.isTable(pte, level)) {
-                freed += freeTree(LpaePte.toPaddr(pte), level + 1);
+                freeTree(LpaePte.toPaddr(pte), level + 1);
             } else if (pte != 0) {
                 leaves++;
             }
         }
         set.addLeaves(-leaves);
         set.release(table, c.tableBytes(level));
-        return freed + 1;
     }
 
     /**
@@ -208,7 +205,7 @@ final class PteAccess {
      * compiles it for a table full of children (a teardown's) and not by the profile of a pgd
      * that holds one pointer.
      */
-    private int freeLeafTables(long table, int level, byte[] raw, int n) {
+    private void freeLeafTables(long table, int level, byte[] raw, int n) {
         LpaeConfig c = set.config;
         long[] children = new long[n];
         int count = 0;
@@ -227,7 +224,6 @@ final class PteAccess {
         }
         set.addLeaves(-leaves);
         set.release(table, c.tableBytes(level));
-        return count + 1;
     }
 
     /**
