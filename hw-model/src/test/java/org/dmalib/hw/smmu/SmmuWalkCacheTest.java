@@ -179,4 +179,48 @@ class SmmuWalkCacheTest {
         assertTrue(reaches(port, VA + 2 * PAGE));
         assertEquals(1, r.smmu.counters().tlbiNhVaa());
     }
+
+    @Test
+    void invalidations_count_every_tlb_and_walk_cache_entry_they_drop() {
+        SmmuRig r = rig(IotlbGeometry.GEM5);
+        PageTables pt = r.tables(12, 48);
+        pt.mapPage(VA, SmmuRig.DATA, PageTables.RW);
+        pt.mapPage(VA + PAGE, SmmuRig.DATA, PageTables.RW);
+        r.translate(SID, ASID, pt);
+        DmaPort port = r.port(SID);
+        assertTrue(reaches(port, VA));
+        assertTrue(reaches(port, VA + PAGE));
+        // non-leaf by address: the page in the micro and main TLBs, its level 0-2 tables
+        r.tlbiVa(ASID, VA, false);
+        assertEquals(5, r.smmu.counters().tlbEntriesInvalidated());
+        assertTrue(reaches(port, VA));
+        // by ASID: both pages in both TLBs and the three tables
+        r.tlbiAsid(ASID);
+        assertEquals(5 + 7, r.smmu.counters().tlbEntriesInvalidated());
+    }
+
+    private static SmmuEvent.Kind walkFault(int level, long desc, int ipsBits) {
+        SmmuRig r = rig(IotlbGeometry.GEM5);
+        PageTables pt = r.tables(12, 48);
+        pt.mapPage(VA, SmmuRig.DATA, PageTables.RW);
+        r.translate(SID, ASID, pt);
+        r.writeCd(SID, (SmmuRig.cd0(ASID, 12, 48, true) & ~CdLayout.IPS)
+                | Fields.prep(CdLayout.IPS, SmmuRegisters.addressBitsField(ipsBits)), pt.root);
+        r.ram.writeLong(pt.slotFor(VA, level), desc);
+        assertEquals(DmaStatus.ABORT, r.port(SID).read(VA, new byte[1], 0, 1));
+        return r.smmu.events().get(0).kind();
+    }
+
+    @Test
+    void descriptor_types_and_table_addresses_are_checked_at_every_level() {
+        long attrs = DescriptorLayout.AF | DescriptorLayout.AP_UNPRIV;
+        // bit 0 clear is invalid whatever else is set, even at a block level
+        assertEquals(SmmuEvent.Kind.TRANSLATION_FAULT, walkFault(2, attrs | 0b10, 48));
+        // at level 3 a 0b01 descriptor is reserved, not a page
+        assertEquals(SmmuEvent.Kind.TRANSLATION_FAULT,
+                walkFault(3, SmmuRig.DATA | attrs | DescriptorLayout.TYPE_BLOCK, 48));
+        // a next-level table above the 32-bit output range (CD.IPS) is an address size fault
+        assertEquals(SmmuEvent.Kind.ADDRESS_SIZE_FAULT,
+                walkFault(0, (1L << 40) | DescriptorLayout.TYPE_TABLE_OR_PAGE, 32));
+    }
 }
