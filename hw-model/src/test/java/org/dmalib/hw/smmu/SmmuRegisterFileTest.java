@@ -181,12 +181,30 @@ class SmmuRegisterFileTest {
     @Test
     void a_two_level_stream_table_is_not_supported_every_stream_id_is_bad() {
         rig.enable();
-        rig.bypass(1);
+        rig.bypass(0);
         rig.regs.writeRegister(STRTAB_BASE_CFG, (int) (Fields.prep(STRTAB_BASE_CFG_FMT, 1)
                 | SmmuRig.STRTAB_LOG2)); // IDR0.ST_LVL = 0: linear only
-        assertEquals(DmaStatus.ABORT, rig.port(1).read(0, new byte[1], 0, 1));
-        assertEquals(List.of(new SmmuEvent(SmmuEvent.Kind.BAD_STREAM_ID, 1, 0, false)),
+        assertEquals(DmaStatus.ABORT, rig.port(0).read(0, new byte[1], 0, 1));
+        assertEquals(List.of(new SmmuEvent(SmmuEvent.Kind.BAD_STREAM_ID, 0, 0, false)),
                 rig.smmu.events());
         assertEquals(0, rig.regs.readRegister(IDR0) & IDR0_ST_LVL);
+    }
+
+    @Test
+    void a_cmd_sync_msi_writes_32_bits_of_msidata_to_a_non_cacheable_queue_target() {
+        rig.enable();
+        rig.regs.writeRegister(CR1, 0xd74); // QUEUE_IC non-cacheable: the MSI write goes to RAM
+        long target = SmmuRig.DATA;
+        rig.ram.writeLong(target, 0x1111_1111_2222_2222L);
+        rig.command(CommandLayout.OP_CMD_SYNC
+                        | Fields.prep(CommandLayout.SYNC_0_CS, CommandLayout.SYNC_CS_IRQ)
+                        | Fields.prep(CommandLayout.SYNC_0_MSIDATA, 0xdead_beefL),
+                target & CommandLayout.SYNC_1_MSIADDR);
+        assertEquals(0x1111_1111_dead_beefL, rig.ram.readLong(target), "4 bytes, little-endian");
+    }
+
+    @Test
+    void the_programming_interface_names_its_smmu() {
+        assertEquals(rig.smmu, rig.regs.smmu());
     }
 }
