@@ -85,4 +85,20 @@ class ArgsTest {
         assertEquals("4000K", Args.human(4000L * 1024));
         assertEquals("1000", Args.human(1000));
     }
+
+    @Test
+    void a_well_formed_number_past_a_long_is_too_large_not_malformed() {
+        // hex digits, letters and zeros included, are digits of a 0x number: too many of them
+        // is "too large", never "not an address"
+        assertEquals("--iova=0xFFFFFFFFFFFFFFFFFF: too large",
+                error(() -> Args.address("--iova", "0xFFFFFFFFFFFFFFFFFF")));
+        assertEquals("--iova=0x100000000000000000: too large",
+                error(() -> Args.address("--iova", "0x100000000000000000")));
+        assertEquals("--size=0xabcdefabcdefabcdef0: too large",
+                error(() -> Args.size("--size", "0xabcdefabcdefabcdef0")));
+        assertEquals("--size=0x100000000000000000K: too large",
+                error(() -> Args.size("--size", "0x100000000000000000K")));
+        // the largest hex that fits is read exactly
+        assertEquals(Long.MAX_VALUE, Args.address("--iova", "0x7fffffffffffffff"));
+    }
 }

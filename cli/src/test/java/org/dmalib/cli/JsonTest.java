@@ -95,4 +95,53 @@ class JsonTest {
         assertEquals(Json.QUOTE_LIMIT, cut.length());
         assertEquals("x".repeat(Json.QUOTE_LIMIT - 3) + "...", cut);
     }
+
+    @Test
+    void whitespaceMayStandInsideEmptyContainersAndAroundElements() {
+        // RFC 8259: insignificant whitespace is allowed before or after any structural character
+        assertEquals("{ }", Json.parse("{ }", "stdin").text());
+        assertEquals("[ ]", Json.parse("[ ]", "stdin").text());
+        Json.Arr a = assertInstanceOf(Json.Arr.class, Json.parse("[1 ,\r\n2\t]", "stdin"));
+        assertEquals(List.of(BigInteger.ONE, BigInteger.TWO),
+                a.elements().stream().map(v -> ((Json.Num) v).integer()).toList());
+        Json.Obj o = assertInstanceOf(Json.Obj.class, Json.parse("{\"a\" : [ ] , \"b\":{ } }", "stdin"));
+        assertEquals(List.of("a", "b"), List.copyOf(o.members().keySet()));
+    }
+
+    @Test
+    void aSpaceInAStringNeedsNoEscape() {
+        // only U+0000 to U+001F must be escaped; U+0020 is the first plain character
+        Json.Obj o = assertInstanceOf(Json.Obj.class, Json.parse("{\"a b\":\" \"}", "stdin"));
+        assertEquals(new Json.Other("\" \""), o.members().get("a b"));
+        assertEquals("stdin:1:3=U+001F: a control character must be escaped in a string",
+                error("[\"\u001f\"]"));
+    }
+
+    @Test
+    void objectsCountTowardsTheNestingLimitLikeArrays() {
+        String ok = "{\"a\":".repeat(Json.MAX_DEPTH - 1) + "{}" + "}".repeat(Json.MAX_DEPTH - 1);
+        assertEquals(ok, Json.parse(ok, "stdin").text());
+        String deep = "{\"a\":".repeat(Json.MAX_DEPTH) + "{}" + "}".repeat(Json.MAX_DEPTH);
+        assertEquals("stdin:1:" + (5 * Json.MAX_DEPTH + 1) + "='{': nested deeper than "
+                + Json.MAX_DEPTH, error(deep));
+    }
+
+    @Test
+    void messagesStayOnOneLine() {
+        // a carriage return is whitespace too, and Unicode's line and paragraph separators are
+        // escaped like control characters: a terminal would break the line at any of them
+        assertEquals("[1, 2]", Json.quote("[1,\r2]"));
+        assertEquals("a\\u2028b\\u2029c", Json.printable("a\u2028b\u2029c"));
+        assertEquals("a\\u2028b=2: duplicate key", error("{\"a\\u2028b\":1,\"a\\u2028b\":2}"));
+        // DEL is a control character: named by its code point, not printed
+        assertEquals("stdin:1:1=U+007F: expected a JSON value", error("\u007f"));
+    }
+
+    @Test
+    void aQuoteOfExactlyTheLimitIsNotCut() {
+        String limit = "x".repeat(Json.QUOTE_LIMIT);
+        assertEquals(limit, Json.printable(limit));
+        assertEquals(limit, Json.quote(limit));
+        assertEquals("x".repeat(Json.QUOTE_LIMIT - 3) + "...", Json.printable(limit + "x"));
+    }
 }

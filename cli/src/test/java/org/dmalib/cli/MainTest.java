@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.Reader;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
@@ -97,5 +99,35 @@ class MainTest {
     @Test
     void no_command_is_refused() {
         assertOneLineError(run());
+    }
+
+    @Test
+    void version_names_the_command_and_a_version() {
+        assertEquals(Main.OK, run("--version"));
+        String v = out.toString().strip();
+        assertTrue(v.startsWith("dmalib "), v);
+        // the module's version, or "(unversioned)" off the module path: never nothing
+        assertFalse(v.substring("dmalib ".length()).isBlank(), v);
+    }
+
+    @Test
+    void input_that_cannot_be_read_is_one_line_and_exit_1() {
+        Reader broken = new Reader() {
+            @Override
+            public int read(char[] buf, int off, int len) throws IOException {
+                throw new IOException("device gone");
+            }
+
+            @Override
+            public void close() {}
+        };
+        int code = Main.run(new String[] {"explain-sg"}, broken, new PrintWriter(out, true),
+                new PrintWriter(err, true));
+        assertEquals(Main.FAILED, code);
+        String e = err.toString().strip();
+        assertEquals(1, e.lines().count(), e);
+        assertTrue(e.startsWith("dmalib explain-sg: "), e);
+        assertTrue(e.contains("device gone"), e);
+        assertFalse(e.contains("\tat "), e);
     }
 }
