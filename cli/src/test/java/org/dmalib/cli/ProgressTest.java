@@ -3,6 +3,7 @@ package org.dmalib.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedWriter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,5 +48,17 @@ class ProgressTest {
         Progress none = Progress.none(new PrintWriter(err, true));
         none.update("map", 2, 4);
         assertEquals("", err.toString());
+    }
+
+    @Test
+    void the_bar_is_flushed_as_it_is_drawn_and_as_it_is_erased() {
+        // a buffered standard error must show the bar at once, not when the command ends
+        PrintWriter buffered = new PrintWriter(new BufferedWriter(err, 1 << 16), false);
+        Progress p = new Progress(buffered, true, now::get);
+        now.addAndGet(Progress.THRESHOLD_NANOS + 1);
+        p.update("map 1G", 2, 4);
+        assertEquals("\r[###############...............]  50% map 1G", err.toString());
+        p.finish();
+        assertTrue(err.toString().endsWith("\r" + " ".repeat(45) + "\r"), err.toString());
     }
 }

@@ -4,14 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.dmalib.iommu.api.InvalidationStrategy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** {@code dmalib teardown} at 64 MiB: JSON fields, plausible counts, the SVG, the errors. */
 class TeardownCommandTest {
@@ -121,6 +126,67 @@ class TeardownCommandTest {
                 .contains("--size=65G: at most 64G"));
         assertTrue(CliRun.of("teardown", "--size", "64M", "--strategy", "linux,").oneLineError()
                 .contains("unknown strategy ''"));
+    }
+
+    @Test
+    void the_json_counts_every_sync_linux_issues() {
+        // 32 leaf tables freed, each walk flush synced; the leaf invalidation synced; the ASID
+        // invalidation of the free synced
+        CliRun run = CliRun.of("teardown", "--size", "64M", "--strategy", "linux", "--json");
+        assertEquals(Main.OK, run.exit(), run::toString);
+        assertEquals(34, field(match(run.lines().get(0)), 3), run.out());
+    }
+
+    @Test
+    void the_table_gives_modelled_microseconds_and_wall_milliseconds() {
+        StringWriter text = new StringWriter();
+        TeardownCommand.table(new PrintWriter(text, true), 64L << 20, 4096, false, List.of(
+                new Teardown.Result(InvalidationStrategy.LINUX, false, 65, 33, 34, 12_150,
+                        2_500_000, 1)));
+        String out = text.toString();
+        assertTrue(out.startsWith("Teardown of 64M mapped as 4K leaves"), out);
+        assertTrue(out.lines().findFirst().orElseThrow().endsWith("SMMU without RIL:"), out);
+        String header = out.lines().filter(l -> l.startsWith("strategy")).findFirst().orElseThrow();
+        assertEquals(List.of("strategy", "TLBI", "ASID", "CMD_SYNC", "modelled", "us", "wall", "ms"),
+                List.of(header.trim().split(" +")));
+        String row = out.lines().filter(l -> l.startsWith("linux")).findFirst().orElseThrow();
+        assertEquals(List.of("linux", "65", "33", "34", "12.150", "2.500"),
+                List.of(row.trim().split(" +")));
+    }
+
+    @Test
+    void on_a_terminal_a_long_run_draws_a_bar_on_stderr_and_erases_it() {
+        CommandLine cl = new CommandLine(TeardownCommand.spec());
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        AtomicLong now = new AtomicLong();
+        // every reading of the clock two seconds after the last: a long run
+        int code = TeardownCommand.run(cl.parseArgs("--size", "8M", "--strategy", "linux"),
+                new PrintWriter(out, true), new PrintWriter(err, true), true,
+                () -> now.addAndGet(2 * Progress.THRESHOLD_NANOS));
+        assertEquals(Main.OK, code);
+        String bar = err.toString();
+        assertTrue(bar.startsWith("\r[##############################] 100% map 8M for linux"), bar);
+        // erased: the line ends blank, the cursor back at its start
+        assertTrue(bar.matches("(?s).*\r {10,}\r"), bar);
+        assertTrue(out.toString().startsWith("Teardown of 8M"), out.toString());
+        // not a terminal: nothing on standard error
+        StringWriter quiet = new StringWriter();
+        assertEquals(Main.OK, TeardownCommand.run(cl.parseArgs("--size", "8M", "--strategy",
+                        "linux"), new PrintWriter(new StringWriter(), true),
+                new PrintWriter(quiet, true), false, () -> now.addAndGet(2 * Progress.THRESHOLD_NANOS)));
+        assertEquals("", quiet.toString());
+    }
+
+    @Test
+    void the_chart_of_an_smmu_without_ril_says_so(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("t.svg");
+        CliRun run = CliRun.of("teardown", "--size", "4M", "--strategy", "linux", "--no-ril",
+                "--svg", file.toString());
+        assertEquals(Main.OK, run.exit(), run::toString);
+        String svg = Files.readString(file, StandardCharsets.UTF_8);
+        assertTrue(svg.contains("<title>Tearing down 4M of 4K leaves, no RIL</title>"), svg);
+        assertTrue(svg.contains(">linux (no RIL)<"), svg);
     }
 
     private static int count(String text, String what) {
