@@ -8,6 +8,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Reader;
 import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class MainTest {
@@ -129,5 +133,56 @@ class MainTest {
         assertTrue(e.startsWith("dmalib explain-sg: "), e);
         assertTrue(e.contains("device gone"), e);
         assertFalse(e.contains("\tat "), e);
+    }
+
+    @Test
+    void demo_says_what_each_driver_got_and_what_the_debug_checks_named() {
+        assertEquals(Main.OK, run("demo", "--bytes", "256"));
+        String text = out.toString();
+        String[] parts = text.split("\n(?=\\d\\. )", -1);
+        assertEquals(5, parts.length, text);
+        // the correct driver: right data, no report
+        assertTrue(parts[1].contains("Data RIGHT: the CPU read back exactly what it wrote."), parts[1]);
+        assertTrue(parts[1].contains("The DMA-API debug checks reported nothing."), parts[1]);
+        // each bug: wrong data, and a report naming where the mapping was made
+        for (String bug : new String[] {parts[2], parts[3]}) {
+            assertTrue(bug.contains("Data WRONG: "), bug);
+            assertFalse(bug.contains("did not show the bug"), bug);
+            assertTrue(bug.contains("   DMA-API debug: CPU_ACCESS_WHILE_DEVICE_OWNS: "), bug);
+            assertTrue(bug.contains("\n     (mapping made at "), bug);
+            assertTrue(bug.contains("org.dmalib.examples.CopyEngineDriver.copy("), bug);
+            assertFalse(bug.contains("reported nothing"), bug);
+        }
+        assertTrue(parts[3].contains("Both bugs were caught by the data itself"), parts[3]);
+    }
+
+    @Test
+    void demo_teardown_rows_are_the_teardown_commands_counts() {
+        long t0 = System.nanoTime();
+        assertEquals(Main.OK, run("demo", "--bytes", "64"));
+        double elapsedMillis = (System.nanoTime() - t0) / 1e6;
+        Matcher row = Pattern.compile("\n   ([a-z-]+) +(on|off) +(\\d+) +(\\d+) +([\\d.]+)\n")
+                .matcher(out.toString());
+        List<String> rows = new ArrayList<>();
+        for (int at = 0; row.find(at); at = row.end() - 1) {
+            rows.add(row.group(1) + " " + row.group(2) + " " + row.group(3) + " " + row.group(4));
+            // wall milliseconds of one teardown: less than the whole demo took
+            assertTrue(Double.parseDouble(row.group(5)) < elapsedMillis, row.group());
+        }
+        // the same comparison as dmalib teardown --size 64M --granule 4K, RIL on then off
+        List<String> expected = new ArrayList<>();
+        for (String[] ril : new String[][] {{}, {"--no-ril"}}) {
+            List<String> args = new ArrayList<>(List.of("teardown", "--size", "64M", "--json"));
+            args.addAll(List.of(ril));
+            CliRun teardown = CliRun.of(args.toArray(new String[0]));
+            for (String line : teardown.lines()) {
+                Matcher m = Pattern.compile("\\{\"strategy\":\"([a-z-]+)\",\"tlbiCommands\":(\\d+),"
+                        + "\"syncCommands\":(\\d+),").matcher(line);
+                assertTrue(m.find(), line);
+                expected.add(m.group(1) + " " + (ril.length == 0 ? "on" : "off") + " " + m.group(2)
+                        + " " + m.group(3));
+            }
+        }
+        assertEquals(expected, rows, out.toString());
     }
 }

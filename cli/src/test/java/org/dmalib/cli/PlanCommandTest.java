@@ -101,6 +101,50 @@ class PlanCommandTest {
     }
 
     @Test
+    void a_range_ending_exactly_at_the_top_of_the_iova_space_is_accepted() {
+        assertEquals(List.of(line("per-page", page(0xFFFF_FFFF_F000L), SYNC)), json("plan",
+                "--iova", "0xfffffffff000", "--size", "4K", "--strategy", "per-page", "--json"));
+        assertTrue(CliRun.of("plan", "--iova", "0xfffffffff000", "--size", "8K").oneLineError()
+                .contains("past the 48-bit IOVA space"));
+    }
+
+    @Test
+    void the_largest_asid_is_65535() {
+        assertEquals(List.of(line("linux", "{\"op\":\"TLBI_NH_ASID\",\"asid\":65535}", SYNC)),
+                json("plan", "--size", "2M", "--strategy", "linux", "--no-ril", "--asid", "65535",
+                        "--json"));
+    }
+
+    @Test
+    void the_table_names_the_smmu_and_accounts_for_every_command() {
+        CliRun noRil = CliRun.of("plan", "--size", "4K", "--no-ril", "--strategy", "per-page");
+        assertEquals(Main.OK, noRil.exit(), noRil::toString);
+        assertTrue(noRil.out().startsWith("Strict unmap of 4K (1 pages of 4K) at 0x0, ASID 1, "
+                + "SMMU without RIL:"), noRil.out());
+        assertTrue(noRil.out().contains("per-page: 1 command and 1 CMD_SYNC"), noRil.out());
+        // per-page: one command per page and a sync; every one listed or counted, never a
+        // summary standing for a single command or for none
+        for (int pages = 1; pages <= 12; pages++) {
+            CliRun run = CliRun.of("plan", "--size", pages * 4 + "K", "--strategy", "per-page");
+            assertEquals(Main.OK, run.exit(), run::toString);
+            List<String> lines = run.lines();
+            long listed = lines.stream().filter(l -> l.startsWith("  TLBI_NH_VA")
+                    || l.equals("  CMD_SYNC")).count();
+            String more = lines.stream().filter(l -> l.startsWith("  ... ")).findFirst().orElse(null);
+            int p = pages;
+            if (more == null) {
+                assertEquals(pages + 1, listed, run::out);
+                assertEquals("  CMD_SYNC", lines.get(lines.size() - 1), run::out);
+            } else {
+                long rest = Long.parseLong(more.split(" ", -1)[3]);
+                assertTrue(rest >= 2, () -> p + " pages: " + run.out());
+                assertEquals(pages + 1, listed + rest, run::out);
+                assertTrue(more.endsWith("the last: CMD_SYNC"), more);
+            }
+        }
+    }
+
+    @Test
     void bad_arguments_are_one_line_and_exit_2() {
         assertTrue(CliRun.of("plan", "--size", "12Q").oneLineError()
                 .contains("--size=12Q: unknown suffix 'Q'"));

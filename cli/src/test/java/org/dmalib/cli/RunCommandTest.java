@@ -3,8 +3,15 @@ package org.dmalib.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.dmalib.examples.IommuMode;
+import org.dmalib.examples.NicScenario;
+import org.dmalib.examples.ScenarioConfig;
+import org.dmalib.examples.ScenarioResult;
 import org.junit.jupiter.api.Test;
 
 /** {@code dmalib run}: both drivers, strict and lazy, text and JSON, and one-line errors. */
@@ -82,6 +89,34 @@ class RunCommandTest {
         String direct = CliRun.of("run", "block", "--ops", "20", "--mode", "direct").out();
         assertTrue(direct.contains("IOTLB          none (direct path)"), direct);
         assertTrue(direct.contains("requests/s"), direct);
+    }
+
+    @Test
+    void one_operation_is_enough() {
+        String line = json("run", "nic", "--ops", "1", "--json");
+        assertEquals(1, field(line, "operations"));
+        assertEquals(0, field(line, "dataErrors"));
+    }
+
+    @Test
+    void the_text_report_names_the_path_and_the_coherency() {
+        CliRun run = CliRun.of("run", "block", "--ops", "20", "--mode", "direct", "--coherent");
+        assertEquals(Main.OK, run.exit(), run::toString);
+        assertTrue(run.out().startsWith("block: 20 scatter-gather requests, direct (no IOMMU), "
+                + "coherent, seed 1"), run.out());
+        assertTrue(run.out().contains("\ninvalidations  none (direct path)\n"), run.out());
+    }
+
+    @Test
+    void the_text_report_gives_wall_milliseconds_and_the_hit_rate_in_percent() {
+        ScenarioResult r = NicScenario.run(ScenarioConfig.of(100, IommuMode.STRICT));
+        StringWriter text = new StringWriter();
+        RunReport.text(new PrintWriter(text, true), r);
+        assertTrue(text.toString().contains(String.format(Locale.ROOT, "(wall %.1f ms,",
+                r.wallNanos() / 1e6)), text.toString());
+        assertTrue(r.iotlbHitRate() > 0 && r.iotlbHitRate() < 1, text::toString);
+        assertTrue(text.toString().contains(String.format(Locale.ROOT, "hit rate %.1f%% (",
+                100 * r.iotlbHitRate())), text.toString());
     }
 
     @Test
