@@ -288,4 +288,24 @@ class ExplainSgCommandTest {
         assertTrue(line.endsWith("...: more than 65536 segments"), line);
         assertFalse(line.length() > 100, line);
     }
+
+    @Test
+    void theLimitsThemselvesAreAccepted() {
+        // exactly MAX_SEGMENTS segments, together exactly MAX_TOTAL_LENGTH bytes: accepted
+        long each = ExplainSg.MAX_TOTAL_LENGTH / ExplainSg.MAX_SEGMENTS;
+        String[] full = new String[ExplainSg.MAX_SEGMENTS];
+        for (int i = 0; i < full.length; i++) {
+            full[i] = seg(i * each, each);
+        }
+        ExplainSg.Request r = ExplainSgCommand.request(Json.parse(
+                input("\"granule\":4096,\"maxSegSize\":" + each, full), "stdin"));
+        assertEquals(ExplainSg.MAX_SEGMENTS, r.segments().size());
+        assertEquals(ExplainSg.MAX_TOTAL_LENGTH,
+                r.segments().stream().mapToLong(ExplainSg.Input::length).sum());
+        // one byte more is refused, naming the segment that passed the limit
+        String[] over = java.util.Arrays.copyOf(full, full.length);
+        over[over.length - 1] = seg((over.length - 1) * each, each + 1);
+        assertEquals("segments[65535].length=65537: the list's total length passes 4G, the most "
+                + "one run maps", error(input("\"granule\":4096,\"maxSegSize\":" + (each + 1), over)));
+    }
 }
