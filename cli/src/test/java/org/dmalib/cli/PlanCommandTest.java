@@ -122,6 +122,9 @@ class PlanCommandTest {
         assertTrue(noRil.out().startsWith("Strict unmap of 4K (1 pages of 4K) at 0x0, ASID 1, "
                 + "SMMU without RIL:"), noRil.out());
         assertTrue(noRil.out().contains("per-page: 1 command and 1 CMD_SYNC"), noRil.out());
+        CliRun ril = CliRun.of("plan", "--size", "4K", "--strategy", "per-page");
+        assertTrue(ril.out().startsWith("Strict unmap of 4K (1 pages of 4K) at 0x0, ASID 1, "
+                + "SMMU with RIL:"), ril.out());
         // per-page: one command per page and a sync; every one listed or counted, never a
         // summary standing for a single command or for none
         for (int pages = 1; pages <= 12; pages++) {

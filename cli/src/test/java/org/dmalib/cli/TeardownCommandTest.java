@@ -129,6 +129,31 @@ class TeardownCommandTest {
     }
 
     @Test
+    void sixty_four_gib_is_the_largest_size_accepted() {
+        // at 64K leaves 64G is 1M pages in 128 leaf tables of 512M, each freed by one walk
+        // flush and its sync; then the leaf invalidation and the free, each synced
+        CliRun run = CliRun.of("teardown", "--size", "64G", "--granule", "64K", "--strategy",
+                "linux", "--json");
+        assertEquals(Main.OK, run.exit(), run::toString);
+        Matcher linux = match(run.lines().get(0));
+        assertEquals(128 + 1 + 1, field(linux, 2), run.out());
+        assertEquals(128 + 1 + 1, field(linux, 3), run.out());
+        assertEquals(1, field(linux, 4), run.out());
+    }
+
+    @Test
+    void the_table_and_chart_of_an_smmu_with_ril_say_so(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("t.svg");
+        CliRun run = CliRun.of("teardown", "--size", "4M", "--strategy", "linux", "--svg",
+                file.toString());
+        assertEquals(Main.OK, run.exit(), run::toString);
+        assertTrue(run.lines().get(0).endsWith(", SMMU with RIL:"), run.out());
+        String svg = Files.readString(file, StandardCharsets.UTF_8);
+        assertTrue(svg.contains("<title>Tearing down 4M of 4K leaves, RIL</title>"), svg);
+        assertTrue(svg.contains(">linux<"), svg);
+    }
+
+    @Test
     void the_json_counts_every_sync_linux_issues() {
         // 32 leaf tables freed, each walk flush synced; the leaf invalidation synced; the ASID
         // invalidation of the free synced
