@@ -152,9 +152,15 @@ class ContractTest {
         assertThrows(IllegalStateException.class, () -> nicDriver.transmit(frame(1, 60)));
         assertThrows(IllegalStateException.class, nicDriver::reapTx);
         assertThrows(IllegalStateException.class, nicDriver::stop);
-        // stopped: the NIC's rings are disabled, a frame is dropped
+        // stopped: the NIC's rings are disabled, so a frame is dropped without the device
+        // touching memory (no descriptor read, no fault)
+        long dma = p.machine.counters().dmaBytesRead() + p.machine.counters().dmaBytesWritten();
+        int events = p.events().size();
         assertFalse(nic.receive(frame(2, 60)));
         assertEquals(1, nic.rxDropped());
+        assertEquals(0, nic.ringAborts());
+        assertEquals(events, p.events().size());
+        assertEquals(dma, p.machine.counters().dmaBytesRead() + p.machine.counters().dmaBytesWritten());
 
         Platform q = new Platform(IommuMode.STRICT, Coherency.NON_COHERENT);
         BlockDevice disk = new BlockDevice(q.port, 64);
