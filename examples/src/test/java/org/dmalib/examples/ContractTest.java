@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.dmalib.dma.ops.CpuBuffer;
+import org.dmalib.dma.ops.DebugMode;
+import org.dmalib.hw.DmaStatus;
 import org.dmalib.hw.Coherency;
 import org.dmalib.iommu.api.ScatterList;
 import org.dmalib.iommu.api.Segment;
@@ -207,5 +209,73 @@ class ContractTest {
         // stopped: the device's ring is disabled
         driver.stop();
         assertTrue(refused(() -> disk.writeTail(0)).contains("tail=0"));
+    }
+
+    @Test
+    void the_copy_engine_takes_a_length_of_0_or_more_and_reports_an_abort() {
+        Platform p = new Platform(IommuMode.DIRECT, Coherency.COHERENT);
+        CopyEngine engine = new CopyEngine(p.port);
+        assertTrue(refused(() -> engine.writeLength(-1)).contains("bytes=-1"));
+        CpuBuffer src = p.memory.allocate(4096);
+        CpuBuffer dst = p.memory.allocate(4096);
+        src.write(p.cpu, 0, frame(6, 64));
+        engine.writeSource(src.paddr());
+        engine.writeDestination(dst.paddr());
+        engine.writeLength(0);
+        assertEquals(DmaStatus.OK, engine.start());
+        assertEquals(0, engine.bytesMoved());
+        engine.writeLength(64);
+        assertEquals(DmaStatus.OK, engine.start());
+        assertEquals(DmaStatus.OK, engine.status());
+        assertArrayEquals(frame(6, 64), dst.read(p.cpu, 0, 64));
+        assertEquals(64, engine.bytesMoved());
+        // a source past the machine's memory: refused, nothing copied or counted
+        engine.writeSource(1L << 40);
+        assertEquals(DmaStatus.ABORT, engine.start());
+        assertEquals(DmaStatus.ABORT, engine.status());
+        assertEquals(64, engine.bytesMoved());
+    }
+
+    @Test
+    void the_copy_driver_refuses_an_empty_payload_or_one_longer_than_a_buffer() {
+        Platform p = new Platform(IommuMode.DIRECT, Coherency.NON_COHERENT);
+        CopyEngineDriver driver = new CopyEngineDriver(p.dev, new CopyEngine(p.port), DriverVariant.CORRECT);
+        CpuBuffer small = p.memory.allocate(64);
+        CpuBuffer big = p.memory.allocate(128);
+        assertTrue(refused(() -> driver.copy(p.cpu, big, big, new byte[0])).contains("payload.length=0"));
+        assertTrue(refused(() -> driver.copy(p.cpu, small, big, new byte[65])).contains("src.size=64"));
+        assertTrue(refused(() -> driver.copy(p.cpu, big, small, new byte[65])).contains("dst.size=64"));
+        // exactly the buffers' size is fine
+        assertArrayEquals(frame(7, 64), driver.copy(p.cpu, small, big, frame(7, 64)));
+    }
+
+    @Test
+    void a_leaked_mapping_keeps_its_iova_range_after_the_teardown() {
+        // Linux frees a DMA mapping's IOVA only at its unmap: a leak keeps it allocated
+        ScenarioResult r = NicScenario.run(ScenarioConfig.of(50, IommuMode.STRICT)
+                .withMistake(DriverMistake.LEAK_AT_DETACH).withDebug(DebugMode.WARN));
+        assertEquals(1, r.pendingMappings(), r::toString);
+        assertEquals(1, r.iovaRangesOutstanding(), r::toString);
+        ScenarioResult clean = NicScenario.run(ScenarioConfig.of(50, IommuMode.STRICT));
+        assertEquals(0, clean.iovaRangesOutstanding(), clean::toString);
+    }
+
+    @Test
+    void a_full_block_ring_names_its_usable_slots() {
+        Platform p = new Platform(IommuMode.DIRECT, Coherency.NON_COHERENT);
+        BlockDevice disk = new BlockDevice(p.port, 64);
+        BlockDriver driver = new BlockDriver(p.dev, disk, p.cpu, 4, DriverMistake.CORRECT);
+        driver.start();
+        CpuBuffer buf = p.memory.allocate(4096);
+        BlockRequest write = new BlockRequest(BlockRequest.Op.WRITE, 0, ScatterList.of(buf.segment(0, 512)));
+        // one slot stays empty: a ring of 4 holds 3 requests
+        for (int i = 0; i < 3; i++) {
+            driver.submit(write);
+        }
+        assertEquals(3, driver.inFlight());
+        String full = assertThrows(IllegalStateException.class, () -> driver.submit(write)).getMessage();
+        assertTrue(full.contains("all 3 request slots are in flight"), full);
+        assertEquals(3, driver.reap().size());
+        driver.stop();
     }
 }
