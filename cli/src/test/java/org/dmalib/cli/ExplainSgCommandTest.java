@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -303,7 +304,7 @@ class ExplainSgCommandTest {
         assertEquals(ExplainSg.MAX_TOTAL_LENGTH,
                 r.segments().stream().mapToLong(ExplainSg.Input::length).sum());
         // one byte more is refused, naming the segment that passed the limit
-        String[] over = java.util.Arrays.copyOf(full, full.length);
+        String[] over = Arrays.copyOf(full, full.length);
         over[over.length - 1] = seg((over.length - 1) * each, each + 1);
         assertEquals("segments[65535].length=65537: the list's total length passes 4G, the most "
                 + "one run maps", error(input("\"granule\":4096,\"maxSegSize\":" + (each + 1), over)));

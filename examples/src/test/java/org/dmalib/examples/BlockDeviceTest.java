@@ -2,9 +2,12 @@ package org.dmalib.examples;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import org.dmalib.dma.ops.CpuBuffer;
 import org.dmalib.hw.Coherency;
 import org.junit.jupiter.api.Test;
@@ -82,8 +85,8 @@ class BlockDeviceTest {
         assertArrayEquals(both, disk.peek(3, 3));
         assertEquals(1536, disk.peek(SECTORS - 3, 3).length);
         assertArrayEquals(data.read(p.cpu, 0, 1536), disk.peek(SECTORS - 3, 3));
-        assertArrayEquals(java.util.Arrays.copyOfRange(both, 0, 1024), data.read(p.cpu, 8192, 1024));
-        assertArrayEquals(java.util.Arrays.copyOfRange(both, 1024, 1536), data.read(p.cpu, 12288, 512));
+        assertArrayEquals(Arrays.copyOfRange(both, 0, 1024), data.read(p.cpu, 8192, 1024));
+        assertArrayEquals(Arrays.copyOfRange(both, 1024, 1536), data.read(p.cpu, 12288, 512));
         for (int slot = 0; slot < 3; slot++) {
             assertEquals(0, word(slot, BlockDevice.STATUS), "OWN clear, no ERROR");
             assertEquals(1536, word(slot, BlockDevice.DONE_BYTES));
@@ -132,5 +135,53 @@ class BlockDeviceTest {
         disk.writeTail(1);
         assertEquals(1, disk.requests());
         assertArrayEquals(bytes(4, 512), disk.peek(0, 1));
+    }
+
+    @Test
+    void a_request_may_have_up_to_128_segments() {
+        BlockDevice big = new BlockDevice(p.port, 2 * BlockDevice.MAX_SEGMENTS);
+        CpuBuffer table = p.memory.allocate(BlockDevice.MAX_SEGMENTS * BlockDevice.SEGMENT_BYTES);
+        CpuBuffer buffers = p.memory.allocate(BlockDevice.MAX_SEGMENTS * BlockDevice.SECTOR);
+        ByteBuffer t = ByteBuffer.allocate(BlockDevice.MAX_SEGMENTS * BlockDevice.SEGMENT_BYTES)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < BlockDevice.MAX_SEGMENTS; i++) {
+            t.putLong(i * BlockDevice.SEGMENT_BYTES, buffers.paddr() + (long) i * BlockDevice.SECTOR)
+                    .putInt(i * BlockDevice.SEGMENT_BYTES + 8, BlockDevice.SECTOR);
+        }
+        table.write(p.cpu, 0, t.array());
+        byte[] payload = bytes(9, BlockDevice.MAX_SEGMENTS * BlockDevice.SECTOR);
+        buffers.write(p.cpu, 0, payload);
+        ByteBuffer d = ByteBuffer.allocate(BlockDevice.REQUEST_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        d.putLong(BlockDevice.SECTOR_FIELD, 5).putLong(BlockDevice.TABLE, table.paddr())
+                .putInt(BlockDevice.COUNT, BlockDevice.MAX_SEGMENTS)
+                .putInt(BlockDevice.OP, BlockDevice.OP_WRITE).putInt(BlockDevice.STATUS, BlockDevice.OWN);
+        CpuBuffer bigRing = p.memory.allocate(4096);
+        bigRing.write(p.cpu, 0, d.array());
+        big.configure(bigRing.paddr(), 2);
+        big.writeTail(1);
+        assertEquals(0, big.errors());
+        assertArrayEquals(payload, big.peek(5, BlockDevice.MAX_SEGMENTS));
+    }
+
+    @Test
+    void an_unreadable_ring_or_table_is_an_error_and_a_negative_ring_is_refused() {
+        // the table past the machine's memory
+        request(0, 0, BlockDevice.OP_READ, BlockDevice.OWN, data.paddr(), 512);
+        ring.write(p.cpu, BlockDevice.TABLE, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(0, 1L << 40).array());
+        disk.writeTail(1);
+        assertEquals(BlockDevice.ERROR, word(0, BlockDevice.STATUS));
+        assertEquals(1, disk.errors());
+        // the ring itself: nothing executes
+        disk.configure(1L << 40, 4);
+        disk.writeTail(1);
+        assertEquals(1, disk.requests());
+        assertEquals(2, disk.errors());
+        String negative = assertThrows(IllegalArgumentException.class,
+                () -> disk.configure(ring.paddr(), -1)).getMessage();
+        assertTrue(negative.contains("-1"), negative);
+        String tail = assertThrows(IllegalArgumentException.class,
+                () -> disk.writeTail(4)).getMessage();
+        assertTrue(tail.contains("tail=4 must be from 0 to 3"), tail);
     }
 }

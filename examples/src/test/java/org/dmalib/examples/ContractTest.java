@@ -110,7 +110,7 @@ class ContractTest {
         assertTrue(refused(() -> driver.transmit(new byte[0])).contains("0"));
         assertTrue(refused(() -> driver.transmit(new byte[Nic.MAX_FRAME + 1])).contains("1515"));
         assertTrue(refused(() -> nic.writeTxTail(-1)).contains("-1"));
-        assertTrue(refused(() -> nic.writeTxTail(4)).contains("tail=4"));
+        assertTrue(refused(() -> nic.writeTxTail(4)).contains("tail=4 must be from 0 to 3"));
         assertTrue(refused(() -> nic.configureRx(0, -1)).contains("-1"));
         assertTrue(refused(() -> nic.configureTx(0, -1)).contains("-1"));
 
@@ -163,6 +163,8 @@ class ContractTest {
         assertEquals(0, nic.ringAborts());
         assertEquals(events, p.events().size());
         assertEquals(dma, p.machine.counters().dmaBytesRead() + p.machine.counters().dmaBytesWritten());
+        // and its TX ring too: no tail can be written
+        assertTrue(refused(() -> nic.writeTxTail(0)).contains("TX entries=0"));
 
         Platform q = new Platform(IommuMode.STRICT, Coherency.NON_COHERENT);
         BlockDevice disk = new BlockDevice(q.port, 64);
@@ -277,5 +279,27 @@ class ContractTest {
         assertTrue(full.contains("all 3 request slots are in flight"), full);
         assertEquals(3, driver.reap().size());
         driver.stop();
+    }
+
+    @Test
+    void the_copy_driver_reports_an_aborted_copy() {
+        // the engine sits behind another machine's SMMU, where none of the driver's IOVAs is
+        // mapped: its reads fault and it reports ABORT
+        Platform p = new Platform(IommuMode.STRICT, Coherency.NON_COHERENT);
+        Platform elsewhere = new Platform(IommuMode.STRICT, Coherency.NON_COHERENT);
+        CopyEngineDriver driver = new CopyEngineDriver(p.dev, new CopyEngine(elsewhere.port),
+                DriverVariant.CORRECT);
+        CpuBuffer src = p.memory.allocate(4096);
+        CpuBuffer dst = p.memory.allocate(4096);
+        String why = assertThrows(IllegalStateException.class,
+                () -> driver.copy(p.cpu, src, dst, frame(8, 64))).getMessage();
+        assertTrue(why.contains("ABORT"), why);
+        // the scoped mappings were unmapped all the same
+        assertTrue(p.dev.pendingMappings().isEmpty());
+    }
+
+    @Test
+    void the_direct_path_has_no_smmu_events() {
+        assertEquals(List.of(), new Platform(IommuMode.DIRECT, Coherency.NON_COHERENT).events());
     }
 }
