@@ -2,9 +2,11 @@ package org.dmalib.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.dmalib.iommu.api.InvalidationStrategy;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 class ArgsTest {
@@ -100,5 +102,15 @@ class ArgsTest {
                 error(() -> Args.size("--size", "0x100000000000000000K")));
         // the largest hex that fits is read exactly
         assertEquals(Long.MAX_VALUE, Args.address("--iova", "0x7fffffffffffffff"));
+    }
+
+    @Disabled("bug: Args.size and Args.address parse 0x-N as the negative number -N (Long.parseLong"
+            + " of the digits after 0x takes a sign)")
+    @Test
+    void a_signed_hex_value_is_refused_naming_it() {
+        // a size or an address is never negative, however it is written
+        assertTrue(error(() -> Args.size("--size", "0x-1000")).startsWith("--size=0x-1000: "));
+        assertTrue(error(() -> Args.size("--size", "0x-4K")).startsWith("--size=0x-4K: "));
+        assertTrue(error(() -> Args.address("--iova", "0x-1000")).startsWith("--iova=0x-1000: "));
     }
 }
