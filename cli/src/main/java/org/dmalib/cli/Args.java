@@ -203,13 +203,17 @@ final class Args {
     }
 
     private static long number(String option, String text, String digits, String what) {
+        // Long.parseLong takes a sign, even after the 0x: only digits are a number here
+        if (malformed(digits)) {
+            throw bad(option, text, "not " + what);
+        }
         try {
             if (digits.regionMatches(true, 0, "0x", 0, 2)) {
                 return Long.parseLong(digits.substring(2), HEX);
             }
             return Long.parseLong(digits);
         } catch (NumberFormatException e) {
-            throw bad(option, text, malformed(digits) ? "not " + what : "too large");
+            throw bad(option, text, "too large"); // digits only: the value does not fit
         }
     }
 

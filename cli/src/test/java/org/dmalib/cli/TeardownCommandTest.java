@@ -14,7 +14,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.dmalib.iommu.api.InvalidationStrategy;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -215,8 +214,6 @@ class TeardownCommandTest {
         assertTrue(svg.contains(">linux (no RIL)<"), svg);
     }
 
-    @Disabled("bug: --size=0x-1000 parses as -4096 and the unmap's OutOfRangeException escapes"
-            + " Main as a stack trace with exit 1")
     @Test
     void a_signed_hex_size_is_one_line_and_exit_2() {
         assertTrue(CliRun.of("teardown", "--size", "0x-1000", "--strategy", "linux").oneLineError()
