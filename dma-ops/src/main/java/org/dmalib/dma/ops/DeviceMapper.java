@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.dmalib.dma.ops.internal.bounce.BouncePool;
 import org.dmalib.dma.ops.internal.direct.Chunk;
+import org.dmalib.dma.ops.internal.direct.Chunks;
 import org.dmalib.dma.ops.internal.direct.DirectOps;
 import org.dmalib.dma.ops.internal.iommu.IommuMapped;
 import org.dmalib.hw.Cpu;
@@ -59,7 +60,7 @@ final class DeviceMapper {
         checks.checkCpu(cpu);
         Checks.mappable(dir);
         checks.checkRange(paddr, size, "paddr");
-        return map(cpu, MappingKind.SINGLE, List.of(new Chunk(paddr, Chunk.NOT_BOUNCED, size)), dir, false);
+        return map(cpu, MappingKind.SINGLE, Chunks.of(new Chunk(paddr, Chunk.NOT_BOUNCED, size)), dir, false);
     }
 
     /** {@link DmaDevice#mapPage}: a mapping failure becomes {@link DmaDevice#DMA_MAPPING_ERROR}. */
@@ -68,7 +69,7 @@ final class DeviceMapper {
         Checks.mappable(dir);
         checks.checkRange(paddr, size, "paddr");
         try {
-            return map(cpu, MappingKind.SINGLE, List.of(new Chunk(paddr, Chunk.NOT_BOUNCED, size)), dir, true).dmaAddress();
+            return map(cpu, MappingKind.SINGLE, Chunks.of(new Chunk(paddr, Chunk.NOT_BOUNCED, size)), dir, true).dmaAddress();
         } catch (DmaMappingException e) {
             return DmaDevice.DMA_MAPPING_ERROR;
         }
@@ -81,30 +82,30 @@ final class DeviceMapper {
         Checks.mappable(dir);
         int n = list.size();
         long memorySize = checks.memorySize();
-        Chunk[] ranges = new Chunk[n];
         for (int i = 0; i < n; i++) {
             Segment s = list.segment(i);
             checks.checkSegment(s.paddr(), s.length(), i, memorySize);
-            ranges[i] = new Chunk(s.paddr(), Chunk.NOT_BOUNCED, s.length());
         }
-        // immutable from here on: the mapping's and dma-iommu's List.copyOf keep this one list
-        return map(cpu, MappingKind.SCATTER_GATHER, List.of(ranges), dir, false);
+        // the list is immutable: the mapping keeps a view of it, no record per segment
+        return map(cpu, MappingKind.SCATTER_GATHER, Chunks.of(list), dir, false);
     }
 
     /**
      * Maps the driver's ranges: the debug checks first (nothing is changed when one throws),
      * then the direct path or dma-iommu; the mapping is registered, owned by the device.
      */
-    private DmaMapping map(Cpu cpu, MappingKind kind, List<Chunk> ranges, DmaDirection dir,
+    private DmaMapping map(Cpu cpu, MappingKind kind, Chunks ranges, DmaDirection dir,
             boolean mustCheckError) {
         List<StackTraceElement> at = debug.capture();
         List<Long> lines = List.of();
+        List<Chunk> checked = List.of();
         if (debug.enabled()) {
-            MapChecks.check(device, kind, ranges, at);
-            lines = MapChecks.claimLines(device, ranges, dir, at);
+            checked = ranges.asList();
+            MapChecks.check(device, kind, checked, at);
+            lines = MapChecks.claimLines(device, checked, dir, at);
         }
-        DmaMapping.DebugInfo info = new DmaMapping.DebugInfo(ranges.size(), at, lines, mustCheckError,
-                debug.enabled() ? ranges : List.of());
+        DmaMapping.DebugInfo info = new DmaMapping.DebugInfo(ranges.count(), at, lines, mustCheckError,
+                checked);
         try {
             return iommu != null ? mapIommu(cpu, kind, ranges, dir, info) : mapDirect(cpu, kind, ranges, dir, info);
         } catch (RuntimeException e) {
@@ -113,14 +114,14 @@ final class DeviceMapper {
         }
     }
 
-    private DmaMapping mapDirect(Cpu cpu, MappingKind kind, List<Chunk> ranges, DmaDirection dir,
+    private DmaMapping mapDirect(Cpu cpu, MappingKind kind, Chunks ranges, DmaDirection dir,
             DmaMapping.DebugInfo info) {
         BouncePool pool = memory.pool();
-        List<Chunk> chunks = new ArrayList<>(ranges.size());
+        List<Chunk> chunks = new ArrayList<>(ranges.count());
         DmaMapping mapping = state.addWhileAttached(() -> {
             try {
-                for (Chunk r : ranges) {
-                    chunks.add(DirectPath.plan(pool, params, r.phys(), r.size()));
+                for (int i = 0; i < ranges.count(); i++) {
+                    chunks.add(DirectPath.plan(pool, params, ranges.phys(i), ranges.size(i)));
                 }
                 if (kind == MappingKind.SCATTER_GATHER && debug.enabled()) {
                     MapChecks.checkBoundaries(device, chunks, info.mappedAt());
@@ -134,13 +135,13 @@ final class DeviceMapper {
                 }
                 throw e;
             }
-            return new DmaMapping(device, kind, dir, chunks, null, info);
+            return new DmaMapping(device, kind, dir, Chunks.of(chunks), null, info);
         });
         DirectOps.map(cpu, chunks, dir, params.coherent());
         return mapping;
     }
 
-    private DmaMapping mapIommu(Cpu cpu, MappingKind kind, List<Chunk> ranges, DmaDirection dir,
+    private DmaMapping mapIommu(Cpu cpu, MappingKind kind, Chunks ranges, DmaDirection dir,
             DmaMapping.DebugInfo info) {
         // the driver's ranges are the chunks: nothing is bounced before the IOMMU path decides
         state.checkAttached();

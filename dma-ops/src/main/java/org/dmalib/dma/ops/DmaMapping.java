@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.dmalib.dma.ops.internal.direct.Chunk;
+import org.dmalib.dma.ops.internal.direct.Chunks;
 import org.dmalib.dma.ops.internal.direct.DirectOps;
 import org.dmalib.dma.ops.internal.iommu.IommuMapped;
 import org.dmalib.hw.Cpu;
@@ -36,7 +37,7 @@ public final class DmaMapping implements Tracked {
     private final MappingKind kind;
     private final DmaDirection direction;
     // the CPU side: input segments (or their bounce buffers), what syncs maintain
-    private final List<Chunk> chunks;
+    private final Chunks chunks;
     // the IOMMU side, or null on the direct path
     private final IommuMapped iommu;
     private final List<DmaSegment> segments;
@@ -62,12 +63,12 @@ public final class DmaMapping implements Tracked {
     record DebugInfo(int inputCount, List<StackTraceElement> mappedAt, List<Long> lines,
             boolean mustCheckError, List<Chunk> ranges) {}
 
-    DmaMapping(DmaDevice device, MappingKind kind, DmaDirection direction, List<Chunk> chunks,
+    DmaMapping(DmaDevice device, MappingKind kind, DmaDirection direction, Chunks chunks,
             IommuMapped iommu, DebugInfo info) {
         this.device = device;
         this.kind = kind;
         this.direction = direction;
-        this.chunks = List.copyOf(chunks);
+        this.chunks = chunks;
         this.iommu = iommu;
         this.info = info;
         this.ownership = info.ranges().isEmpty() ? null : new Ownership(this, info.ranges());
@@ -80,10 +81,10 @@ public final class DmaMapping implements Tracked {
                 total += s.dmaLength();
             }
         } else {
-            List<DmaSegment> out = new ArrayList<>(this.chunks.size());
-            for (Chunk c : this.chunks) {
-                out.add(new DmaSegment(c.devicePhys(), c.size()));
-                total += c.size();
+            List<DmaSegment> out = new ArrayList<>(chunks.count());
+            for (int i = 0; i < chunks.count(); i++) {
+                out.add(new DmaSegment(chunks.devicePhys(i), chunks.size(i)));
+                total += chunks.size(i);
             }
             this.segments = List.copyOf(out);
         }
@@ -131,9 +132,9 @@ public final class DmaMapping implements Tracked {
      * segment): what syncs and unmap maintain, and what Linux restores into the list.
      */
     public List<Segment> inputSegments() {
-        List<Segment> out = new ArrayList<>(chunks.size());
-        for (Chunk c : chunks) {
-            out.add(Segment.ofPhysical(c.phys(), (int) c.size()));
+        List<Segment> out = new ArrayList<>(chunks.count());
+        for (int i = 0; i < chunks.count(); i++) {
+            out.add(Segment.ofPhysical(chunks.phys(i), (int) chunks.size(i)));
         }
         return List.copyOf(out);
     }
@@ -162,12 +163,7 @@ public final class DmaMapping implements Tracked {
 
     /** Returns whether any part of the mapping goes through a bounce buffer. */
     public boolean isBounced() {
-        for (Chunk c : chunks) {
-            if (c.bounced()) {
-                return true;
-            }
-        }
-        return false;
+        return chunks.anyBounced();
     }
 
     /** Returns whether the mapping is still mapped. */
@@ -281,9 +277,9 @@ public final class DmaMapping implements Tracked {
                 // unmaps the IOVA ranges, then releases the bounce runs they covered
                 device.unmapIommu(cpu, iommu);
             } else {
-                for (Chunk c : chunks) {
-                    if (c.bounced()) {
-                        device.memory().pool().release(c.bounce(), c.size());
+                for (int i = 0; i < chunks.count(); i++) {
+                    if (chunks.bounced(i)) {
+                        device.memory().pool().release(chunks.bounce(i), chunks.size(i));
                     }
                 }
             }
@@ -409,13 +405,14 @@ public final class DmaMapping implements Tracked {
         }
         List<Chunk> part = new ArrayList<>();
         long pos = 0;
-        for (Chunk c : chunks) {
+        for (int i = 0; i < chunks.count(); i++) {
+            long size = chunks.size(i);
             long from = Math.max(offset, pos);
-            long to = Math.min(offset + length, pos + c.size());
+            long to = Math.min(offset + length, pos + size);
             if (from < to) {
-                part.add(c.slice(from - pos, to - from));
+                part.add(chunks.slice(i, from - pos, to - from));
             }
-            pos += c.size();
+            pos += size;
         }
         return part;
     }

@@ -1,7 +1,6 @@
 package org.dmalib.dma.ops;
 
-import java.util.List;
-import org.dmalib.dma.ops.internal.direct.Chunk;
+import org.dmalib.dma.ops.internal.direct.Chunks;
 import org.dmalib.dma.ops.internal.iommu.BounceUnavailableException;
 import org.dmalib.dma.ops.internal.iommu.IommuDmaOps;
 import org.dmalib.dma.ops.internal.iommu.IommuMapped;
@@ -33,7 +32,7 @@ final class IommuPath {
     }
 
     /** Maps a single buffer or a list; nothing stays mapped or allocated when it throws. */
-    IommuMapped map(Cpu cpu, MappingKind kind, List<Chunk> chunks, DmaDirection dir) {
+    IommuMapped map(Cpu cpu, MappingKind kind, Chunks chunks, DmaDirection dir) {
         try {
             return kind == MappingKind.SINGLE
                     ? ops.mapSingle(cpu, chunks.get(0), dir)
@@ -49,7 +48,7 @@ final class IommuPath {
         } catch (RuntimeException e) {
             throw new IommuMappingException(String.format(
                     "the IOMMU domain failed to map %s of %d segment(s) from paddr=0x%x: %s",
-                    kind, chunks.size(), chunks.get(0).phys(), e), e);
+                    kind, chunks.count(), chunks.phys(0), e), e);
         }
     }
 

@@ -46,6 +46,18 @@ public final class DirectOps {
      * @param coherent whether the device is DMA-coherent
      */
     public static void map(Cpu cpu, List<Chunk> chunks, DmaDirection dir, boolean coherent) {
+        handOver(cpu, Chunks.wrap(chunks), dir, coherent, true);
+    }
+
+    /**
+     * {@link #map(Cpu, List, DmaDirection, boolean)} of {@code chunks}.
+     *
+     * @param cpu the CPU running the call
+     * @param chunks the mapping's chunks, in order
+     * @param dir the mapping's direction
+     * @param coherent whether the device is DMA-coherent
+     */
+    public static void map(Cpu cpu, Chunks chunks, DmaDirection dir, boolean coherent) {
         handOver(cpu, chunks, dir, coherent, true);
     }
 
@@ -59,7 +71,7 @@ public final class DirectOps {
      * @param coherent whether the device is DMA-coherent
      */
     public static void syncForDevice(Cpu cpu, List<Chunk> chunks, DmaDirection dir, boolean coherent) {
-        handOver(cpu, chunks, dir, coherent, dir.deviceReads());
+        handOver(cpu, Chunks.wrap(chunks), dir, coherent, dir.deviceReads());
     }
 
     /**
@@ -73,20 +85,33 @@ public final class DirectOps {
      * @param coherent whether the device is DMA-coherent
      */
     public static void syncForCpu(Cpu cpu, List<Chunk> chunks, DmaDirection dir, boolean coherent) {
+        syncForCpu(cpu, Chunks.wrap(chunks), dir, coherent);
+    }
+
+    /**
+     * {@link #syncForCpu(Cpu, List, DmaDirection, boolean)} of {@code chunks}.
+     *
+     * @param cpu the CPU running the call
+     * @param chunks the (parts of) chunks to take back from the device
+     * @param dir the mapping's direction
+     * @param coherent whether the device is DMA-coherent
+     */
+    public static void syncForCpu(Cpu cpu, Chunks chunks, DmaDirection dir, boolean coherent) {
+        int n = chunks.count();
         if (!coherent && dir != DmaDirection.TO_DEVICE) {
-            ArchDmaSync arch = new ArchDmaSync(DcacheMaintenance.batchingOn(cpu, chunks.size()));
-            for (Chunk c : chunks) {
-                arch.forCpuNoSync(c.devicePhys(), c.size(), dir);
+            ArchDmaSync arch = new ArchDmaSync(DcacheMaintenance.batchingOn(cpu, n));
+            for (int i = 0; i < n; i++) {
+                arch.forCpuNoSync(chunks.devicePhys(i), chunks.size(i), dir);
             }
             // the list's instructions as one batch, then one DSB: every invalidate (and the
             // write-back of a partial end line) completes before the CPU reads the buffer or
             // copies out of the bounce buffer
             arch.dcache().complete();
         }
-        if (dir.deviceWrites()) {
-            for (Chunk c : chunks) {
-                if (c.bounced()) {
-                    copy(cpu, c.bounce(), c.phys(), c.size());
+        if (dir.deviceWrites() && !chunks.neverBounced()) {
+            for (int i = 0; i < n; i++) {
+                if (chunks.bounced(i)) {
+                    copy(cpu, chunks.bounce(i), chunks.phys(i), chunks.size(i));
                 }
             }
         }
@@ -134,16 +159,17 @@ public final class DirectOps {
      * a non-coherent device, every chunk's {@code arch_sync_dma_for_device}, issued as one batch
      * with one barrier after all the copies (the order of separate loops, in one pass).
      */
-    private static void handOver(Cpu cpu, List<Chunk> chunks, DmaDirection dir, boolean coherent,
+    private static void handOver(Cpu cpu, Chunks chunks, DmaDirection dir, boolean coherent,
             boolean copyIn) {
-        ArchDmaSync arch = coherent ? null
-                : new ArchDmaSync(DcacheMaintenance.batchingOn(cpu, chunks.size()));
-        for (Chunk c : chunks) {
-            if (copyIn && c.bounced()) {
-                copy(cpu, c.phys(), c.bounce(), c.size());
+        int n = chunks.count();
+        ArchDmaSync arch = coherent ? null : new ArchDmaSync(DcacheMaintenance.batchingOn(cpu, n));
+        boolean copies = copyIn && !chunks.neverBounced();
+        for (int i = 0; i < n; i++) {
+            if (copies && chunks.bounced(i)) {
+                copy(cpu, chunks.phys(i), chunks.bounce(i), chunks.size(i));
             }
             if (arch != null) {
-                arch.forDeviceNoSync(c.devicePhys(), c.size(), dir);
+                arch.forDeviceNoSync(chunks.devicePhys(i), chunks.size(i), dir);
             }
         }
         if (arch != null) {

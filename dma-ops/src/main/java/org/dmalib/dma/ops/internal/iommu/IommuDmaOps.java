@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.dmalib.dma.ops.internal.bounce.BouncePool;
 import org.dmalib.dma.ops.internal.direct.Chunk;
+import org.dmalib.dma.ops.internal.direct.Chunks;
 import org.dmalib.dma.ops.internal.direct.DirectOps;
 import org.dmalib.dma.ops.internal.iommu.IommuMapped.Piece;
 import org.dmalib.dma.ops.internal.iova.DeviceIova;
@@ -99,7 +100,7 @@ public final class IommuDmaOps {
      * @throws RuntimeException whatever the domain's map throws; what was mapped is unmapped
      *     (with a sync), IOVA and bounce runs freed: nothing stays mapped or allocated
      */
-    public IommuMapped mapSg(Cpu cpu, List<Chunk> chunks, DmaDirection dir, long boundaryMask,
+    public IommuMapped mapSg(Cpu cpu, Chunks chunks, DmaDirection dir, long boundaryMask,
             long maxSegmentSize) {
         if (untrusted) {
             return mapSgOneByOne(cpu, chunks, dir);
@@ -135,7 +136,7 @@ public final class IommuDmaOps {
         Chunk chunk = new Chunk(paddr, Chunk.NOT_BOUNCED, size);
         Piece p = mapRange(cpu, paddr, size, IommuProt.forDma(DmaDirection.BIDIRECTIONAL, coherent),
                 IommuMapped.NO_BOUNCE, 0);
-        return new IommuMapped(List.of(p), List.of(chunk), List.of(segment(p, paddr, size)));
+        return new IommuMapped(List.of(p), Chunks.of(chunk), List.of(segment(p, paddr, size)));
     }
 
     /**
@@ -185,9 +186,10 @@ public final class IommuDmaOps {
         long granule = dma.granule();
         IommuProt prot = IommuProt.forDma(dir, coherent);
         if (!untrusted || ((chunk.phys() | chunk.size()) & (granule - 1)) == 0) {
-            DirectOps.map(cpu, List.of(chunk), dir, coherent);
+            Chunks one = Chunks.of(chunk);
+            DirectOps.map(cpu, one, dir, coherent);
             Piece p = mapRange(cpu, chunk.phys(), chunk.size(), prot, IommuMapped.NO_BOUNCE, 0);
-            return new IommuMapped(List.of(p), List.of(chunk), List.of(segment(p, chunk.phys(), chunk.size())));
+            return new IommuMapped(List.of(p), one, List.of(segment(p, chunk.phys(), chunk.size())));
         }
         long off = chunk.phys() & (granule - 1);
         long span = alignUp(off + chunk.size(), granule);
@@ -210,9 +212,10 @@ public final class IommuDmaOps {
             DirectOps.zeroForDeviceNoSync(cpu, slot, off, coherent);
             long end = off + chunk.size();
             DirectOps.zeroForDeviceNoSync(cpu, slot + end, span - end, coherent);
-            DirectOps.map(cpu, List.of(bounced), dir, coherent);
+            Chunks one = Chunks.of(bounced);
+            DirectOps.map(cpu, one, dir, coherent);
             Piece p = mapRange(cpu, slot + off, chunk.size(), prot, slot, span);
-            return new IommuMapped(List.of(p), List.of(bounced), List.of(segment(p, slot + off, chunk.size())));
+            return new IommuMapped(List.of(p), one, List.of(segment(p, slot + off, chunk.size())));
         } catch (RuntimeException e) {
             pool.release(slot, span);
             throw e;
@@ -220,15 +223,16 @@ public final class IommuDmaOps {
     }
 
     /** {@code iommu_dma_map_sg_swiotlb}: each segment on its own; undo all on a failure. */
-    private IommuMapped mapSgOneByOne(Cpu cpu, List<Chunk> chunks, DmaDirection dir) {
-        List<Piece> pieces = new ArrayList<>(chunks.size());
-        List<Chunk> cpuSide = new ArrayList<>(chunks.size());
-        List<DmaSegment> segments = new ArrayList<>(chunks.size());
+    private IommuMapped mapSgOneByOne(Cpu cpu, Chunks chunks, DmaDirection dir) {
+        int n = chunks.count();
+        List<Piece> pieces = new ArrayList<>(n);
+        List<Chunk> cpuSide = new ArrayList<>(n);
+        List<DmaSegment> segments = new ArrayList<>(n);
         try {
-            for (Chunk c : chunks) {
-                IommuMapped one = mapOne(cpu, c, dir);
+            for (int i = 0; i < n; i++) {
+                IommuMapped one = mapOne(cpu, chunks.get(i), dir);
                 pieces.addAll(one.pieces());
-                cpuSide.addAll(one.chunks());
+                cpuSide.addAll(one.chunks().asList());
                 segments.addAll(one.dmaSegments());
             }
         } catch (RuntimeException e) {
@@ -242,7 +246,7 @@ public final class IommuDmaOps {
             }
             throw e;
         }
-        return new IommuMapped(pieces, cpuSide, segments);
+        return new IommuMapped(pieces, Chunks.of(cpuSide), segments);
     }
 
     /** {@code __iommu_dma_map}: the granules around {@code [phys, phys + size)}. */

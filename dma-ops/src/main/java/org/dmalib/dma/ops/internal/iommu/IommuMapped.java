@@ -1,7 +1,8 @@
 package org.dmalib.dma.ops.internal.iommu;
 
 import java.util.List;
-import org.dmalib.dma.ops.internal.direct.Chunk;
+import java.util.Objects;
+import org.dmalib.dma.ops.internal.direct.Chunks;
 import org.dmalib.iommu.api.DmaSegment;
 
 /**
@@ -14,7 +15,7 @@ import org.dmalib.iommu.api.DmaSegment;
  * @param chunks the CPU side, one per input segment, in order
  * @param dmaSegments the DMA segments, in order, at least one
  */
-public record IommuMapped(List<Piece> pieces, List<Chunk> chunks, List<DmaSegment> dmaSegments) {
+public record IommuMapped(List<Piece> pieces, Chunks chunks, List<DmaSegment> dmaSegments) {
     /** The {@code bounceSlot} of a piece that is not bounced. */
     public static final long NO_BOUNCE = -1;
 
@@ -31,15 +32,15 @@ public record IommuMapped(List<Piece> pieces, List<Chunk> chunks, List<DmaSegmen
     public record Piece(long iova, long iovaLength, long bounceSlot, long bounceSpan) {}
 
     /**
-     * Copies the lists.
+     * Copies the lists ({@link Chunks} are immutable).
      *
-     * @throws IllegalArgumentException if a list is empty
+     * @throws IllegalArgumentException if a list or the chunks are empty
      */
     public IommuMapped {
         pieces = List.copyOf(pieces);
-        chunks = List.copyOf(chunks);
+        Objects.requireNonNull(chunks, "chunks");
         dmaSegments = List.copyOf(dmaSegments);
-        if (pieces.isEmpty() || chunks.isEmpty() || dmaSegments.isEmpty()) {
+        if (pieces.isEmpty() || chunks.count() == 0 || dmaSegments.isEmpty()) {
             throw new IllegalArgumentException("a mapping has at least one range, chunk and segment");
         }
     }

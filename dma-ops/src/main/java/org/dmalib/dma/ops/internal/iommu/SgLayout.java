@@ -3,6 +3,7 @@ package org.dmalib.dma.ops.internal.iommu;
 import java.util.ArrayList;
 import java.util.List;
 import org.dmalib.dma.ops.internal.direct.Chunk;
+import org.dmalib.dma.ops.internal.direct.Chunks;
 import org.dmalib.iommu.api.DmaSegment;
 
 /**
@@ -17,7 +18,7 @@ import org.dmalib.iommu.api.DmaSegment;
  * caller does not change it while the layout is in use); thread-safe.
  */
 final class SgLayout {
-    private final List<Chunk> chunks; // the input, read for lengths, addresses and offsets
+    private final Chunks chunks; // the input, read for lengths, addresses and offsets
     private final long granuleMask;
     // the boundary padding after each segment's span; null when no segment is padded (the
     // usual case: a segment's span is then its granule-aligned length, computed from the chunk)
@@ -28,7 +29,7 @@ final class SgLayout {
     private final long[] runLengths;
     private final int runCount;
 
-    private SgLayout(List<Chunk> chunks, long granule, long[] pads, long iovaLength,
+    private SgLayout(Chunks chunks, long granule, long[] pads, long iovaLength,
             long[] runStarts, long[] runLengths, int runCount) {
         this.chunks = chunks;
         this.granuleMask = granule - 1;
@@ -52,18 +53,22 @@ final class SgLayout {
      * @return the layout
      */
     static SgLayout of(List<Chunk> chunks, long granule, long boundaryMask) {
-        int n = chunks.size();
+        return of(Chunks.of(chunks), granule, boundaryMask);
+    }
+
+    /** {@link #of(List, long, long)} of {@code chunks}. */
+    static SgLayout of(Chunks chunks, long granule, long boundaryMask) {
+        int n = chunks.count();
         long[] pads = null;
         long[] runStarts = new long[n];
         long[] runLengths = new long[n];
         int run = -1;
         long iovaLength = 0;
         for (int i = 0; i < n; i++) {
-            Chunk c = chunks.get(i);
-            long phys = c.devicePhys();
+            long phys = chunks.devicePhys(i);
             long offset = phys & (granule - 1);
             long spanStart = phys - offset;
-            long span = IommuDmaOps.alignUp(c.size() + offset, granule);
+            long span = IommuDmaOps.alignUp(chunks.size(i) + offset, granule);
             // distance from iovaLength to the next boundary, 0 when on one (unsigned arithmetic)
             long pad = (boundaryMask - iovaLength + 1) & boundaryMask;
             if (pad != 0 && Long.compareUnsigned(pad, span - 1) < 0) {
@@ -114,23 +119,23 @@ final class SgLayout {
 
     /** Returns the number of input segments. */
     int size() {
-        return chunks.size();
+        return chunks.count();
     }
 
     /** Returns segment {@code i}'s granule-aligned physical start ({@code sg_phys} rewritten). */
     long spanStart(int i) {
-        return chunks.get(i).devicePhys() & ~granuleMask;
+        return chunks.devicePhys(i) & ~granuleMask;
     }
 
     /** Returns segment {@code i}'s granule-aligned, possibly padded, length. */
     long span(int i) {
-        return span(chunks.get(i), i);
+        return span(chunks.devicePhys(i) & granuleMask, chunks.size(i), i);
     }
 
-    /** Segment {@code i}'s span, {@code c} being its chunk. */
-    private long span(Chunk c, int i) {
+    /** Segment {@code i}'s span, {@code off} and {@code len} being its chunk's offset and length. */
+    private long span(long off, long len, int i) {
         long granule = granuleMask + 1;
-        long aligned = IommuDmaOps.alignUp(c.size() + (c.devicePhys() & granuleMask), granule);
+        long aligned = IommuDmaOps.alignUp(len + off, granule);
         return pads == null ? aligned : aligned + pads[i];
     }
 
@@ -153,11 +158,11 @@ final class SgLayout {
         // next one opens, or at the end, so a merge costs no object
         long openLen = 0;
         long dma = iova;
-        for (int i = 0; i < chunks.size(); i++) {
-            Chunk c = chunks.get(i);
-            long off = c.devicePhys() & granuleMask;
-            long len = c.size();
-            long span = span(c, i);
+        int n = chunks.count();
+        for (int i = 0; i < n; i++) {
+            long off = chunks.devicePhys(i) & granuleMask;
+            long len = chunks.size(i);
+            long span = span(off, len, i);
             if (curLen != 0 && off == 0 && (dma & boundaryMask) != 0
                     && maxSegmentSize - curLen >= len) {
                 curLen += len;
