@@ -1,6 +1,7 @@
 package org.dmalib.dma.ops.internal.direct;
 
 import java.util.List;
+import java.util.Objects;
 import org.dmalib.arch.coherency.internal.cache.ArchDmaSync;
 import org.dmalib.arch.coherency.internal.cache.DcacheMaintenance;
 import org.dmalib.hw.Cpu;
@@ -46,7 +47,7 @@ public final class DirectOps {
      * @param coherent whether the device is DMA-coherent
      */
     public static void map(Cpu cpu, List<Chunk> chunks, DmaDirection dir, boolean coherent) {
-        handOver(cpu, Chunks.wrap(chunks), dir, coherent, true);
+        handOver(cpu, Chunks.wrap(chunks), dir, coherent, true, null);
     }
 
     /**
@@ -58,7 +59,41 @@ public final class DirectOps {
      * @param coherent whether the device is DMA-coherent
      */
     public static void map(Cpu cpu, Chunks chunks, DmaDirection dir, boolean coherent) {
-        handOver(cpu, chunks, dir, coherent, true);
+        handOver(cpu, chunks, dir, coherent, true, null);
+    }
+
+    /**
+     * {@link #map(Cpu, Chunks, DmaDirection, boolean)}, handing each chunk to {@code sink} in
+     * the same pass over the chunks, in order, after its copy and maintenance are recorded (for
+     * a caller that reads every chunk right after the map: dma-iommu's layout). The sink sees
+     * every chunk before the batch is issued and its barrier; if a chunk's maintenance throws,
+     * it sees no more chunks.
+     *
+     * @param cpu the CPU running the call
+     * @param chunks the mapping's chunks, in order
+     * @param dir the mapping's direction
+     * @param coherent whether the device is DMA-coherent
+     * @param sink what each chunk is handed to
+     */
+    public static void map(Cpu cpu, Chunks chunks, DmaDirection dir, boolean coherent,
+            ChunkSink sink) {
+        handOver(cpu, chunks, dir, coherent, true, Objects.requireNonNull(sink, "sink"));
+    }
+
+    /**
+     * What {@link #map(Cpu, Chunks, DmaDirection, boolean, ChunkSink)} hands each chunk to.
+     *
+     * <p>Thread-safety: called on the mapping thread only; an implementation need not be
+     * thread-safe.
+     */
+    public interface ChunkSink {
+        /**
+         * Takes the next chunk.
+         *
+         * @param devicePhys the physical address the device reaches ({@link Chunk#devicePhys})
+         * @param size the chunk's bytes, positive
+         */
+        void accept(long devicePhys, long size);
     }
 
     /**
@@ -71,7 +106,7 @@ public final class DirectOps {
      * @param coherent whether the device is DMA-coherent
      */
     public static void syncForDevice(Cpu cpu, List<Chunk> chunks, DmaDirection dir, boolean coherent) {
-        handOver(cpu, Chunks.wrap(chunks), dir, coherent, dir.deviceReads());
+        handOver(cpu, Chunks.wrap(chunks), dir, coherent, dir.deviceReads(), null);
     }
 
     /**
@@ -157,19 +192,25 @@ public final class DirectOps {
     /**
      * Hands chunks to the device: each bounced chunk copied in first if {@code copyIn}, then, for
      * a non-coherent device, every chunk's {@code arch_sync_dma_for_device}, issued as one batch
-     * with one barrier after all the copies (the order of separate loops, in one pass).
+     * with one barrier after all the copies (the order of separate loops, in one pass); each
+     * chunk also handed to {@code sink} if there is one.
      */
     private static void handOver(Cpu cpu, Chunks chunks, DmaDirection dir, boolean coherent,
-            boolean copyIn) {
+            boolean copyIn, ChunkSink sink) {
         int n = chunks.count();
         ArchDmaSync arch = coherent ? null : new ArchDmaSync(DcacheMaintenance.batchingOn(cpu, n));
         boolean copies = copyIn && !chunks.neverBounced();
         for (int i = 0; i < n; i++) {
+            long size = chunks.size(i);
             if (copies && chunks.bounced(i)) {
-                copy(cpu, chunks.phys(i), chunks.bounce(i), chunks.size(i));
+                copy(cpu, chunks.phys(i), chunks.bounce(i), size);
             }
+            long devicePhys = chunks.devicePhys(i);
             if (arch != null) {
-                arch.forDeviceNoSync(chunks.devicePhys(i), chunks.size(i), dir);
+                arch.forDeviceNoSync(devicePhys, size, dir);
+            }
+            if (sink != null) {
+                sink.accept(devicePhys, size);
             }
         }
         if (arch != null) {

@@ -105,8 +105,11 @@ public final class IommuDmaOps {
         if (untrusted) {
             return mapSgOneByOne(cpu, chunks, dir);
         }
-        DirectOps.map(cpu, chunks, dir, coherent);
-        SgLayout layout = SgLayout.of(chunks, dma.granule(), boundaryMask);
+        // the clean and the layout (with __finalise_sg's merges) in one pass over the list
+        SgLayoutBuilder builder = new SgLayoutBuilder(chunks.count(), dma.granule(), boundaryMask,
+                maxSegmentSize);
+        DirectOps.map(cpu, chunks, dir, coherent, builder);
+        SgLayout layout = builder.build(chunks);
         long length = layout.iovaLength();
         long iova = policy.allocIova(dma.iovas(), cpu.id(), length);
         try {
@@ -117,7 +120,7 @@ public final class IommuDmaOps {
             throw e;
         }
         return new IommuMapped(List.of(new Piece(iova, length, IommuMapped.NO_BOUNCE, 0)), chunks,
-                layout.finalise(iova, boundaryMask, maxSegmentSize));
+                layout.segments(iova));
     }
 
     /**

@@ -28,9 +28,16 @@ final class SgLayout {
     private final long[] runStarts;
     private final long[] runLengths;
     private final int runCount;
+    // __finalise_sg's DMA segments as (offset from the IOVA, length) pairs, worked out in the
+    // layout's pass (SgLayoutBuilder); null when the layout was made without them
+    private final long[] segments;
+    private final int segmentCount;
+    private final long boundaryMask;
+    private final long maxSegmentSize;
 
-    private SgLayout(Chunks chunks, long granule, long[] pads, long iovaLength,
-            long[] runStarts, long[] runLengths, int runCount) {
+    SgLayout(Chunks chunks, long granule, long[] pads, long iovaLength, long[] runStarts,
+            long[] runLengths, int runCount, long[] segments, int segmentCount, long boundaryMask,
+            long maxSegmentSize) {
         this.chunks = chunks;
         this.granuleMask = granule - 1;
         this.pads = pads;
@@ -38,6 +45,10 @@ final class SgLayout {
         this.runStarts = runStarts;
         this.runLengths = runLengths;
         this.runCount = runCount;
+        this.segments = segments;
+        this.segmentCount = segmentCount;
+        this.boundaryMask = boundaryMask;
+        this.maxSegmentSize = maxSegmentSize;
     }
 
     /**
@@ -58,39 +69,11 @@ final class SgLayout {
 
     /** {@link #of(List, long, long)} of {@code chunks}. */
     static SgLayout of(Chunks chunks, long granule, long boundaryMask) {
-        int n = chunks.count();
-        long[] pads = null;
-        long[] runStarts = new long[n];
-        long[] runLengths = new long[n];
-        int run = -1;
-        long iovaLength = 0;
-        for (int i = 0; i < n; i++) {
-            long phys = chunks.devicePhys(i);
-            long offset = phys & (granule - 1);
-            long spanStart = phys - offset;
-            long span = IommuDmaOps.alignUp(chunks.size(i) + offset, granule);
-            // distance from iovaLength to the next boundary, 0 when on one (unsigned arithmetic)
-            long pad = (boundaryMask - iovaLength + 1) & boundaryMask;
-            if (pad != 0 && Long.compareUnsigned(pad, span - 1) < 0) {
-                // the padding is appended to the PREVIOUS segment (there is one: pad != 0 needs
-                // iovaLength != 0), and so to the run that segment ends
-                if (pads == null) {
-                    pads = new long[n];
-                }
-                pads[i - 1] += pad;
-                runLengths[run] += pad;
-                iovaLength += pad;
-            }
-            iovaLength += span;
-            if (run >= 0 && spanStart == runStarts[run] + runLengths[run]) {
-                runLengths[run] += span;
-            } else {
-                run++;
-                runStarts[run] = spanStart;
-                runLengths[run] = span;
-            }
+        SgLayoutBuilder b = new SgLayoutBuilder(chunks.count(), granule, boundaryMask);
+        for (int i = 0; i < chunks.count(); i++) {
+            b.accept(chunks.devicePhys(i), chunks.size(i));
         }
-        return new SgLayout(chunks, granule, pads, iovaLength, runStarts, runLengths, run + 1);
+        return b.build(chunks);
     }
 
     /**
@@ -137,6 +120,38 @@ final class SgLayout {
         long granule = granuleMask + 1;
         long aligned = IommuDmaOps.alignUp(len + off, granule);
         return pads == null ? aligned : aligned + pads[i];
+    }
+
+    /**
+     * {@code __finalise_sg}'s DMA segments of the list mapped at {@code iova}, with the device's
+     * boundary mask and maximum segment size the layout was built with: what
+     * {@link #finalise} returns. A layout built with its segments
+     * ({@link SgLayoutBuilder#SgLayoutBuilder(int, long, long, long)}) places them at
+     * {@code iova} when the IOVA is naturally aligned to a power of two at least
+     * {@link #iovaLength} (what the allocator hands out), else, and for a layout built without
+     * them, walks the list.
+     *
+     * <p>Why the offsets hold: a DMA segment joins the open one only if its IOVA is not on a
+     * boundary, {@code ((iova + x) & mask) != 0} for its offset {@code x > 0} in the range.
+     * With {@code iova} a multiple of {@code A >= iovaLength}: if {@code mask + 1 <= A} the
+     * IOVA is on a boundary and the test is {@code (x & mask) != 0}; else {@code x < A <= mask}
+     * and {@code (iova & mask) + x} stays below the next boundary, so the test is true, as is
+     * {@code (x & mask) != 0}.
+     *
+     * @param iova the IOVA of the first span
+     * @return the DMA segments, in order, immutable
+     */
+    List<DmaSegment> segments(long iova) {
+        // roundup_pow_of_two(iovaLength): the allocator's alignment of the range
+        long align = Long.highestOneBit(iovaLength - 1) << 1;
+        if (segments == null || (iova & (align - 1)) != 0) {
+            return List.copyOf(finalise(iova, boundaryMask, maxSegmentSize));
+        }
+        DmaSegment[] out = new DmaSegment[segmentCount];
+        for (int s = 0; s < segmentCount; s++) {
+            out[s] = new DmaSegment(iova + segments[2 * s], segments[2 * s + 1]);
+        }
+        return List.of(out);
     }
 
     /**
