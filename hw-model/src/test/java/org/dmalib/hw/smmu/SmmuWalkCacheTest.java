@@ -85,34 +85,34 @@ class SmmuWalkCacheTest {
         assertEquals(1, d.microTlbHits(), "the second access hits the refilled micro-TLB");
     }
 
-    @Test
-    void a_walk_cache_of_level_0_tables_only_saves_the_first_read() {
-        SmmuRig r = rig(new IotlbGeometry(32, 2048, 4, 4, 0, 0, 4));
+    /**
+     * Maps pages at {@code VA} and {@code second}, reads the first, and returns what reading the
+     * second cost the SMMU of {@code geometry}: the first read's walk left its tables cached.
+     */
+    private SmmuCounters secondWalk(IotlbGeometry geometry, long second) {
+        SmmuRig r = rig(geometry);
         PageTables pt = r.tables(12, 48);
         pt.mapPage(VA, SmmuRig.DATA, PageTables.RW);
-        pt.mapPage(VA + GIB, SmmuRig.DATA, PageTables.RW); // another level-1 entry, same level 0
+        pt.mapPage(second, SmmuRig.DATA, PageTables.RW);
         r.translate(SID, ASID, pt);
         DmaPort port = r.port(SID);
         assertEquals(DmaStatus.OK, port.read(VA, new byte[1], 0, 1));
         SmmuCounters before = r.smmu.counters();
-        assertEquals(DmaStatus.OK, port.read(VA + GIB, new byte[1], 0, 1));
-        SmmuCounters d = r.smmu.counters().minus(before);
+        assertEquals(DmaStatus.OK, port.read(second, new byte[1], 0, 1));
+        return r.smmu.counters().minus(before);
+    }
+
+    @Test
+    void a_walk_cache_of_level_0_tables_only_saves_the_first_read() {
+        // another level-1 entry under the same level-0 entry
+        SmmuCounters d = secondWalk(new IotlbGeometry(32, 2048, 4, 4, 0, 0, 4), VA + GIB);
         assertEquals(1, d.walkCacheHits());
         assertEquals(3, d.pteReads(), "levels 1 to 3");
     }
 
     @Test
     void a_walk_cache_of_level_2_tables_only_is_used() {
-        SmmuRig r = rig(new IotlbGeometry(32, 2048, 4, 0, 0, 348, 4));
-        PageTables pt = r.tables(12, 48);
-        pt.mapPage(VA, SmmuRig.DATA, PageTables.RW);
-        pt.mapPage(VA + PAGE, SmmuRig.DATA, PageTables.RW);
-        r.translate(SID, ASID, pt);
-        DmaPort port = r.port(SID);
-        assertEquals(DmaStatus.OK, port.read(VA, new byte[1], 0, 1));
-        SmmuCounters before = r.smmu.counters();
-        assertEquals(DmaStatus.OK, port.read(VA + PAGE, new byte[1], 0, 1));
-        SmmuCounters d = r.smmu.counters().minus(before);
+        SmmuCounters d = secondWalk(new IotlbGeometry(32, 2048, 4, 0, 0, 348, 4), VA + PAGE);
         assertEquals(1, d.walkCacheHits());
         assertEquals(1, d.pteReads(), "the leaf only");
     }
