@@ -257,10 +257,7 @@ class SmmuCommandQueueTest {
 
     @Test
     void an_8_bit_asid_smmu_ignores_asid_bits_15_to_8_of_a_tlbi() {
-        SmmuConfig g = SmmuConfig.gem5();
-        SmmuRig r = new SmmuRig(new SmmuConfig(g.rangeInvalidation(), g.coherentWalk(), true,
-                false, false, g.outputAddressBits(), 8, g.streamIdBits(), g.commandQueueLog2(),
-                g.eventQueueLog2(), g.iotlb())).enable();
+        SmmuRig r = new SmmuRig(SmmuRig.gem5With8BitAsids()).enable();
         PageTables pt = r.tables(12, 48);
         long pte = pt.mapPage(VA, SmmuRig.DATA, PageTables.RW);
         r.translate(SID, ASID, pt);

@@ -136,10 +136,7 @@ class SmmuConfigCacheTest {
 
     @Test
     void without_asid16_a_cds_asid_bits_15_to_8_are_ignored() {
-        SmmuConfig g = SmmuConfig.gem5();
-        SmmuRig r = new SmmuRig(new SmmuConfig(g.rangeInvalidation(), g.coherentWalk(), true,
-                true, true, g.outputAddressBits(), 8, g.streamIdBits(), g.commandQueueLog2(),
-                g.eventQueueLog2(), g.iotlb())).enable();
+        SmmuRig r = new SmmuRig(SmmuRig.gem5With8BitAsids()).enable();
         PageTables pt = r.tables(12, 48);
         pt.mapPage(VA, SmmuRig.DATA, PageTables.RW);
         r.translate(SID, 0x107, pt); // an 8-bit SMMU sees ASID 7

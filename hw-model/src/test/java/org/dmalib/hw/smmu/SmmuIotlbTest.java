@@ -224,16 +224,7 @@ class SmmuIotlbTest {
     void without_ril_the_range_fields_are_ignored() {
         SmmuRig old = new SmmuRig(SmmuConfig.gem5().withRangeInvalidation(false)).enable();
         assertEquals(0, old.regs.readRegister(SmmuRegisters.IDR3) & SmmuRegisters.IDR3_RIL);
-        PageTables t = old.tables(12, 48);
-        for (int i = 0; i < 4; i++) {
-            t.mapPage(VA + i * PAGE, SmmuRig.DATA, PageTables.RW);
-        }
-        old.translate(SID, ASID, t);
-        DmaPort p = old.port(SID);
-        for (int i = 0; i < 4; i++) {
-            assertEquals(DmaStatus.OK, p.read(VA + i * PAGE, new byte[1], 0, 1));
-            t.clear(VA + i * PAGE, 3);
-        }
+        DmaPort p = old.cachedThenCleared(old.tables(12, 48), SID, ASID, VA, PAGE, 4);
         old.tlbiRange(ASID, VA, 3, 0, 1, 3, true); // would be 4 pages with RIL
         assertEquals(DmaStatus.ABORT, p.read(VA, new byte[1], 0, 1));
         assertEquals(DmaStatus.OK, p.read(VA + PAGE, new byte[1], 0, 1));

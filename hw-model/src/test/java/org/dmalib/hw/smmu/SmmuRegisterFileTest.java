@@ -23,13 +23,6 @@ class SmmuRegisterFileTest {
 
     private final SmmuRig rig = new SmmuRig(SmmuConfig.gem5());
 
-    private static SmmuConfig asid8() {
-        SmmuConfig g = SmmuConfig.gem5();
-        return new SmmuConfig(g.rangeInvalidation(), g.coherentWalk(), true, true, true,
-                g.outputAddressBits(), 8, g.streamIdBits(), g.commandQueueLog2(),
-                g.eventQueueLog2(), g.iotlb());
-    }
-
     private int gerrorActive() {
         return rig.regs.readRegister(GERROR) ^ rig.regs.readRegister(GERRORN);
     }
@@ -37,7 +30,7 @@ class SmmuRegisterFileTest {
     @Test
     void idr0_asid16_and_aidr_follow_the_configuration() {
         assertEquals(IDR0_ASID16, rig.regs.readRegister(IDR0) & IDR0_ASID16);
-        SmmuRig small = new SmmuRig(asid8());
+        SmmuRig small = new SmmuRig(SmmuRig.gem5With8BitAsids());
         assertEquals(0, small.regs.readRegister(IDR0) & IDR0_ASID16, "8-bit ASIDs");
         // AIDR.ArchMinorRev: range invalidation is an SMMUv3.2 feature
         assertEquals(2, rig.regs.readRegister(AIDR));

@@ -4,6 +4,7 @@ import static org.dmalib.hw.smmu.SmmuRegisters.*;
 
 import org.dmalib.hw.Coherency;
 import org.dmalib.hw.DmaPort;
+import org.dmalib.hw.DmaStatus;
 import org.dmalib.hw.Machine;
 import org.dmalib.hw.MachineConfig;
 import org.dmalib.hw.PhysicalMemory;
@@ -33,6 +34,14 @@ final class SmmuRig {
     private long pool = POOL;
     private long prod;
     private long evtCons;
+
+    /** {@link SmmuConfig#gem5()} with 8-bit ASIDs (SMMU_IDR0.ASID16 clear). */
+    static SmmuConfig gem5With8BitAsids() {
+        SmmuConfig g = SmmuConfig.gem5();
+        return new SmmuConfig(g.rangeInvalidation(), g.coherentWalk(), g.granule4K(),
+                g.granule16K(), g.granule64K(), g.outputAddressBits(), 8, g.streamIdBits(),
+                g.commandQueueLog2(), g.eventQueueLog2(), g.iotlb());
+    }
 
     SmmuRig(SmmuConfig config) {
         smmu = machine.addSmmu(config);
@@ -121,6 +130,27 @@ final class SmmuRig {
 
     DmaPort port(int sid) {
         return machine.attach(sid, Coherency.NON_COHERENT, smmu);
+    }
+
+    /**
+     * Maps {@code n} pages of {@code pageSize} from {@code va} (all to {@link #DATA}) in
+     * {@code pt}, translates {@code sid} through them with {@code asid}, reads each page once so
+     * that the IOTLB holds it, then clears every leaf: from then on a page the port still
+     * reaches comes from the SMMU's caches. Returns the port.
+     */
+    DmaPort cachedThenCleared(PageTables pt, int sid, int asid, long va, long pageSize, int n) {
+        for (int i = 0; i < n; i++) {
+            pt.mapPage(va + i * pageSize, DATA, PageTables.RW);
+        }
+        translate(sid, asid, pt);
+        DmaPort port = port(sid);
+        for (int i = 0; i < n; i++) {
+            if (port.read(va + i * pageSize, new byte[1], 0, 1) != DmaStatus.OK) {
+                throw new AssertionError("page " + i + " does not translate");
+            }
+            pt.clear(va + i * pageSize, 3);
+        }
+        return port;
     }
 
     // -- command queue --

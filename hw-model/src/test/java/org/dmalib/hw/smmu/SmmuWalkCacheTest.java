@@ -122,17 +122,8 @@ class SmmuWalkCacheTest {
         int[][] cases = {{14, 47, 2}, {16, 48, 3}}; // granule shift, ias, TG
         for (int[] c : cases) {
             SmmuRig r = rig(IotlbGeometry.GEM5);
-            PageTables pt = r.tables(c[0], c[1]);
             long page = 1L << c[0];
-            for (int i = 0; i < 4; i++) {
-                pt.mapPage(VA + i * page, SmmuRig.DATA, PageTables.RW);
-            }
-            r.translate(SID, ASID, pt);
-            DmaPort port = r.port(SID);
-            for (int i = 0; i < 4; i++) {
-                assertEquals(DmaStatus.OK, port.read(VA + i * page, new byte[1], 0, 1));
-                pt.clear(VA + i * page, 3);
-            }
+            DmaPort port = r.cachedThenCleared(r.tables(c[0], c[1]), SID, ASID, VA, page, 4);
             // NUM 1, SCALE 0: 2 pages of the TG granule from page 1
             r.tlbiRange(ASID, VA + page, 1, 0, c[2], 3, true);
             String what = "granule 2^" + c[0];
@@ -162,16 +153,7 @@ class SmmuWalkCacheTest {
     void tlbi_nh_vaa_is_counted_and_a_tlbi_read_from_a_non_cacheable_queue_names_its_page() {
         SmmuRig r = rig(IotlbGeometry.GEM5);
         r.regs.writeRegister(SmmuRegisters.CR1, 0xd74); // QUEUE_IC non-cacheable: RAM reads
-        PageTables pt = r.tables(12, 48);
-        for (int i = 0; i < 3; i++) {
-            pt.mapPage(VA + i * PAGE, SmmuRig.DATA, PageTables.RW);
-        }
-        r.translate(SID, ASID, pt);
-        DmaPort port = r.port(SID);
-        for (int i = 0; i < 3; i++) {
-            assertEquals(DmaStatus.OK, port.read(VA + i * PAGE, new byte[1], 0, 1));
-            pt.clear(VA + i * PAGE, 3);
-        }
+        DmaPort port = r.cachedThenCleared(r.tables(12, 48), SID, ASID, VA, PAGE, 3);
         r.sync(); // the slot before the TLBI holds a CMD_SYNC
         r.command(CommandLayout.OP_TLBI_NH_VAA, (VA + PAGE) | CommandLayout.TLBI_1_LEAF);
         assertTrue(reaches(port, VA));
