@@ -129,10 +129,14 @@ final class Args {
         if (t.startsWith("-")) {
             throw bad(option, text, "must not be negative");
         }
+        // digits only: Long.parseLong would also take a leading '+', which no count here needs
+        if (t.isEmpty() || !t.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            throw bad(option, text, "not a count");
+        }
         try {
             return Long.parseLong(t);
         } catch (NumberFormatException e) {
-            throw bad(option, text, "not a count");
+            throw bad(option, text, "not a count"); // digits, but past Long.MAX_VALUE
         }
     }
 

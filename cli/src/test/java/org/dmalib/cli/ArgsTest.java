@@ -62,6 +62,10 @@ class ArgsTest {
         assertEquals(300, Args.count("--live-entries", "300"));
         assertEquals("--live-entries=-1: must not be negative", error(() -> Args.count("--live-entries", "-1")));
         assertEquals("--live-entries=x: not a count", error(() -> Args.count("--live-entries", "x")));
+        assertEquals("--ops=+5: not a count", error(() -> Args.count("--ops", "+5")));
+        assertEquals("--ops=: not a count", error(() -> Args.count("--ops", "")));
+        assertEquals("--ops=99999999999999999999: not a count",
+                error(() -> Args.count("--ops", "99999999999999999999")));
     }
 
     @Test
