@@ -259,4 +259,86 @@ class MisuseTest {
         rejects("streamId=1 is detached", () -> r.dev.allocCoherent(r.cpu, 4096));
         rejects("streamId=1 is detached", r.dev::detach);
     }
+
+    @Test
+    void rangesThatWrapPastTheTopOfTheAddressSpaceAreOutsideMemoryOrTheMapping() {
+        long top = Long.MAX_VALUE - 10;
+        rejects("paddr=0x7ffffffffffffff5 size=100", () -> r.dev.mapSingle(r.cpu, top, 100, DmaDirection.TO_DEVICE));
+        rejects("paddr=0x7ffffffffffffff5 size=100", () -> r.dev.mapPage(r.cpu, top, 100, DmaDirection.TO_DEVICE));
+        rejects("size=" + Long.MAX_VALUE, () -> r.dev.mapSingle(r.cpu, low.paddr(), Long.MAX_VALUE, DmaDirection.TO_DEVICE));
+        rejects("size=" + Long.MAX_VALUE, () -> r.dev.mapPage(r.cpu, low.paddr(), Long.MAX_VALUE, DmaDirection.TO_DEVICE));
+        DmaMapping m = r.dev.mapSingle(r.cpu, low, DmaDirection.BIDIRECTIONAL);
+        long addr = m.dmaAddress();
+        // offset + length would wrap to a small number
+        rejects("offset=1 length=" + Long.MAX_VALUE, () -> m.syncForCpu(r.cpu, 1, Long.MAX_VALUE));
+        rejects("offset=" + Long.MAX_VALUE + " length=1", () -> m.syncForDevice(r.cpu, Long.MAX_VALUE, 1));
+        rejects("[sync size=" + Long.MAX_VALUE + " bytes]",
+                () -> r.dev.syncSingleForCpu(r.cpu, addr, Long.MAX_VALUE, DmaDirection.BIDIRECTIONAL));
+        rejects("[bytes left in the DMA segment=4095]",
+                () -> r.dev.syncSingleForDevice(r.cpu, addr + 1, 4096, DmaDirection.BIDIRECTIONAL));
+        rejects("size=0 must be positive", () -> r.dev.syncSingleForCpu(r.cpu, addr, 0, DmaDirection.BIDIRECTIONAL));
+        rejects("nents=0 must be positive", () -> r.dev.unmapSg(r.cpu, addr, 0, DmaDirection.BIDIRECTIONAL));
+        rejects("nents=-1 must be positive", () -> r.dev.syncSgForCpu(r.cpu, addr, -1, DmaDirection.BIDIRECTIONAL));
+        rejects("dir=NONE", () -> r.dev.syncSgForDevice(r.cpu, addr, 1, DmaDirection.NONE));
+        rejects("dir=NONE", () -> r.dev.syncSingleForCpu(r.cpu, addr, 64, DmaDirection.NONE));
+        rejects(String.format("[device address=0x%x]", -1L),
+                () -> r.dev.syncSingleForCpu(r.cpu, -1L, 1, DmaDirection.BIDIRECTIONAL));
+        assertTrue(m.isMapped());
+        r.dev.syncSingleForCpu(r.cpu, addr + 4095, 1, DmaDirection.BIDIRECTIONAL);
+        m.unmap(r.cpu);
+    }
+
+    @Test
+    void anotherDevicesMappingsAreNotFoundByAddressAndStayMapped() {
+        DmaDevice other = DmaDevice.create(r.memory, DeviceParams.of(r.machine.attach(2, Coherency.NON_COHERENT)));
+        DmaMapping m = r.dev.mapSingle(r.cpu, low, DmaDirection.FROM_DEVICE);
+        CpuBuffer pair = r.memory.allocate(8192);
+        DmaMapping sg = r.dev.mapSg(r.cpu, ScatterList.of(pair.segment(0, 4096), pair.segment(4096, 4096)),
+                DmaDirection.TO_DEVICE);
+        CoherentBuffer ring = r.dev.allocCoherent(r.cpu, 4096);
+        String single = String.format("dmaAddress=0x%x", m.dmaAddress());
+        String list = String.format("dmaAddress=0x%x", sg.dmaAddress());
+        rejects(single, () -> other.unmapSingle(r.cpu, m.dmaAddress(), 4096, DmaDirection.FROM_DEVICE));
+        rejects(list, () -> other.unmapSg(r.cpu, sg.dmaAddress(), 2, DmaDirection.TO_DEVICE));
+        rejects(single, () -> other.syncSingleForCpu(r.cpu, m.dmaAddress(), 64, DmaDirection.FROM_DEVICE));
+        rejects(list, () -> other.syncSgForDevice(r.cpu, sg.dmaAddress(), 2, DmaDirection.TO_DEVICE));
+        rejects(String.format("dmaAddress=0x%x", ring.dmaAddress()),
+                () -> other.freeCoherent(4096, ring.cpuAddress(), ring.dmaAddress()));
+        // the reports are the other device's, about no mapping of its own
+        assertEquals(5, other.debugReportCount());
+        assertTrue(other.debugReports().stream().allMatch(rep -> rep.mapping().isEmpty() && rep.streamId() == 2));
+        assertEquals(0, r.dev.debugReportCount());
+        assertTrue(m.isMapped() && sg.isMapped() && !ring.isFreed());
+        r.dev.unmapSingle(r.cpu, m.dmaAddress(), 4096, DmaDirection.FROM_DEVICE);
+        r.dev.unmapSg(r.cpu, sg.dmaAddress(), 2, DmaDirection.TO_DEVICE);
+        r.dev.freeCoherent(4096, ring.cpuAddress(), ring.dmaAddress());
+        assertTrue(r.dev.pendingMappings().isEmpty());
+    }
+
+    @Test
+    void everyOtherNullOrNegativeParameterIsNamed() {
+        DeviceParams p = r.dev.params();
+        rejects("streamId=-1", () -> new DeviceParams(-1, false, -1L, 4096, -1L, FlushMode.STRICT, false,
+                DebugMode.THROW));
+        rejects("flushMode=null", () -> p.withFlushMode(null));
+        rejects("debug=null", () -> p.withDebug(null));
+        rejects("maxSegmentSize=-1", () -> p.withMaxSegmentSize(-1));
+        rejects("segmentBoundaryMask=0x0", () -> p.withSegmentBoundaryMask(0));
+        rejects("params=null", () -> DmaDevice.create(r.memory, null));
+        rejects("domain=null", () -> DmaDevice.create(r.memory, p, null));
+        rejects("machine=null", () -> PageAllocator.create(null));
+        rejects("buffer=null", () -> r.memory.free(null));
+        rejects("floor=-1", () -> r.memory.allocateAbove(-1, 4096));
+        rejects("size=-1 must be positive", () -> r.dev.allocCoherent(r.cpu, -1));
+        DmaMapping m = r.dev.mapSingle(r.cpu, low, DmaDirection.TO_DEVICE);
+        rejects("cpu=null", () -> m.unmap(null));
+        rejects("cpu=null", () -> m.syncForDevice(null, 0, 64));
+        CoherentBuffer ring = r.dev.allocCoherent(r.cpu, 4096);
+        rejects("data=null", () -> ring.write(r.cpu, 0, null));
+        rejects("data=null", () -> low.write(r.cpu, 0, null));
+        rejects("length=0", () -> low.segment(0, 0));
+        assertTrue(m.isMapped() && !ring.isFreed());
+        m.unmap(r.cpu);
+        ring.free();
+    }
 }
