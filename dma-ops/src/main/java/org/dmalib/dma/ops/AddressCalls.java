@@ -39,6 +39,8 @@ final class AddressCalls {
     void unmapSingle(Cpu cpu, long dmaAddress, long size, DmaDirection dir) {
         checks.checkCpu(cpu);
         Checks.mappable(dir);
+        // a negative size would be unmap()'s "any size" and skip the size check
+        Checks.notNegative(size, "size");
         unmap(cpu, dmaAddress, size, MappingKind.SINGLE, dir, 1);
     }
 

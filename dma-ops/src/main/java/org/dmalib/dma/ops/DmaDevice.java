@@ -264,11 +264,12 @@ public final class DmaDevice {
      *
      * @param cpu the CPU running the call, of the device's machine
      * @param dmaAddress the DMA address the map returned
-     * @param size the size that was mapped
+     * @param size the size that was mapped, not negative
      * @param dir the direction that was mapped
-     * @throws DmaUsageException naming the value if no mapping can be found there ({@link
-     *     DebugCheck#FREE_NOT_ALLOCATED}, {@link DebugCheck#FREE_INVALID_ADDRESS}) or it is a
-     *     coherent allocation ({@link DebugCheck#FREE_WRONG_FUNCTION}), in every debug mode
+     * @throws DmaUsageException naming the value if {@code size} is negative, or no mapping can
+     *     be found there ({@link DebugCheck#FREE_NOT_ALLOCATED}, {@link
+     *     DebugCheck#FREE_INVALID_ADDRESS}) or it is a coherent allocation ({@link
+     *     DebugCheck#FREE_WRONG_FUNCTION}), in every debug mode
      * @throws DmaDebugException if the size, kind or direction differs from the mapping's, or
      *     its map result was never checked (THROW mode; WARN unmaps the mapping found)
      */

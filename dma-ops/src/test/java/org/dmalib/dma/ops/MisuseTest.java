@@ -341,4 +341,17 @@ class MisuseTest {
         m.unmap(r.cpu);
         ring.free();
     }
+
+    @Test
+    void anUnmapByAddressWithANegativeSizeIsRefusedNotTakenForAnySize() {
+        DmaMapping m = r.dev.mapSingle(r.cpu, high, DmaDirection.FROM_DEVICE);
+        rejects("size=-1 must not be negative",
+                () -> r.dev.unmapSingle(r.cpu, m.dmaAddress(), -1, DmaDirection.FROM_DEVICE));
+        rejects("size=" + Long.MIN_VALUE + " must not be negative",
+                () -> r.dev.unmapSingle(r.cpu, m.dmaAddress(), Long.MIN_VALUE, DmaDirection.FROM_DEVICE));
+        assertTrue(m.isMapped());
+        assertEquals(0, r.dev.debugReportCount());
+        r.dev.unmapSingle(r.cpu, m.dmaAddress(), 4096, DmaDirection.FROM_DEVICE);
+        assertEquals(0, r.memory.bounceSlotsInUse());
+    }
 }
