@@ -224,4 +224,24 @@ class IommuMisuseTest {
         r.dev.unmapSingle(r.cpu, again, 32 * 1024, FROM);
         assertEquals(0, r.dmaDomain.iovaRangesOutstanding());
     }
+
+    @Test
+    void aMaskBelowTheFirstIovaIsExhaustionNamingTheMask() {
+        // DMA_BIT_MASK(12) is a valid mask, but reaches IOVA page 0 only, never handed out
+        IommuRig r = new IommuRig(Coherency.NON_COHERENT, DeviceParams.bitMask(12));
+        CpuBuffer buf = r.memory.allocate(8192);
+        String named = "dmaMask=0xfff";
+        rejects(r, IovaSpaceExhaustedException.class, named, () -> r.dev.mapSingle(r.cpu, buf, TO));
+        rejects(r, IovaSpaceExhaustedException.class, named,
+                () -> r.dev.mapSg(r.cpu, ScatterList.of(buf.segment(0, 4096), buf.segment(4096, 4096)), FROM));
+        rejects(r, IovaSpaceExhaustedException.class, named, () -> r.dev.allocCoherent(r.cpu, 4096));
+        Snapshot snapshot = Snapshot.of(r);
+        assertEquals(DmaDevice.DMA_MAPPING_ERROR, r.dev.mapPage(r.cpu, buf.paddr(), 64, FROM));
+        assertEquals(snapshot, Snapshot.of(r));
+        // the domain serves a device with one granule more
+        DmaDevice wider = DmaDevice.create(r.memory, r.dev.params().withDmaMask(DeviceParams.bitMask(13)), r.dmaDomain);
+        DmaMapping m = wider.mapSingle(r.cpu, buf.paddr(), 64, FROM);
+        assertEquals(4096, m.dmaAddress());
+        m.unmap(r.cpu);
+    }
 }

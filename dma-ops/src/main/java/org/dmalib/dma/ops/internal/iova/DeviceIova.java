@@ -55,13 +55,19 @@ public final class DeviceIova {
      * @param cpu the calling CPU's index
      * @param bytes at least 1; rounded up to granules
      * @return the IOVA of the range (granule aligned)
-     * @throws IovaExhaustedException if nothing fits below the limit
-     * @throws IllegalArgumentException if an argument is out of range (a limit below the domain's
-     *     first granule included)
+     * @throws IovaExhaustedException if nothing fits below the limit, a limit below the domain's
+     *     first granule included (Linux's {@code alloc_iova_fast} then returns 0)
+     * @throws IllegalArgumentException if an argument is out of range
      */
     public long allocIova(IovaDomain domain, int cpu, long bytes) {
         long pages = domain.granules(bytes);
         int shift = domain.shift();
+        long limitPfn = dmaLimit >>> shift;
+        if (limitPfn < domain.startPfn()) {
+            // a valid mask (12 bits reach IOVA page 0 only) that no range can satisfy: the
+            // domain refuses such a limit as an argument, the device is out of IOVA space
+            throw new IovaExhaustedException(IovaDomain.roundedSize(pages), limitPfn);
+        }
         if (Long.compareUnsigned(dmaLimit, DMA_BIT_MASK_32) > 0 && pci32BitWorkaround) {
             long pfn = domain.tryAllocFast(cpu, pages, DMA_BIT_MASK_32 >>> shift, false);
             if (pfn != 0) {
@@ -70,7 +76,7 @@ public final class DeviceIova {
             // Linux: "Using %d-bit DMA addresses", and never tries 32 bits first again
             pci32BitWorkaround = false;
         }
-        return domain.allocFast(cpu, pages, dmaLimit >>> shift, true) << shift;
+        return domain.allocFast(cpu, pages, limitPfn, true) << shift;
     }
 
     /**

@@ -64,4 +64,16 @@ class DeviceIovaTest {
         assertEquals(1, d.cachedCount(0, 1));
         assertThrows(IllegalArgumentException.class, () -> dev.allocIova(d, 0, 0));
     }
+
+    @Test
+    void aLimitBelowTheFirstGranuleIsExhaustionNotABadArgument() {
+        // DMA_BIT_MASK(12) reaches IOVA page 0 only, which is never handed out
+        DeviceIova dev = new DeviceIova(0xFFFL, 0, false);
+        IovaExhaustedException e = assertThrows(IovaExhaustedException.class, () -> dev.allocIova(d, 0, G));
+        assertEquals(0, e.limitPfn());
+        assertEquals(1, e.size());
+        assertEquals(0, d.outstandingCount());
+        // one granule more reaches the first granule
+        assertEquals(G, new DeviceIova(0x1FFFL, 0, false).allocIova(d, 0, G));
+    }
 }
