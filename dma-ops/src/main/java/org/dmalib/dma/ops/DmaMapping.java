@@ -393,15 +393,17 @@ public final class DmaMapping implements Tracked {
     }
 
     private List<Chunk> checkSync(long offset, long length) {
-        if (offset < 0 || length <= 0 || offset > size - length) {
-            throw debug().refuse(DebugCheck.SYNC_OUTSIDE_RANGE, this, String.format(
-                    "[offset=%d length=%d is outside the mapping dmaAddress=0x%x size=%d]",
-                    offset, length, dmaAddress(), size));
-        }
+        // an unmapped mapping has no range to be outside of (dma-debug's check_sync finds no
+        // entry before it looks at the size)
         if (!mapped.get()) {
             throw debug().refuse(DebugCheck.SYNC_NOT_ALLOCATED, this, String.format(
                     "[device address=0x%x] [size=%d bytes] (dmaAddress=0x%x is not mapped: sync after unmap)",
                     dmaAddress(), size, dmaAddress()));
+        }
+        if (offset < 0 || length <= 0 || offset > size - length) {
+            throw debug().refuse(DebugCheck.SYNC_OUTSIDE_RANGE, this, String.format(
+                    "[offset=%d length=%d is outside the mapping dmaAddress=0x%x size=%d]",
+                    offset, length, dmaAddress(), size));
         }
         List<Chunk> part = new ArrayList<>();
         long pos = 0;

@@ -236,6 +236,18 @@ class DebugChecksTest {
     }
 
     @Test
+    void aSyncAfterUnmapIsReportedAsSuchWhateverRangeItNames() {
+        DmaMapping m = r.dev.mapSingle(r.cpu, buf, FROM);
+        m.unmap(r.cpu);
+        // the mapping is gone: that, not the range, is what the driver got wrong
+        for (Executable late : List.<Executable>of(() -> m.syncForCpu(r.cpu, 0, 100_000),
+                () -> m.syncForDevice(r.cpu, -1, 64), () -> m.syncForCpu(r.cpu, 8000, 0))) {
+            DmaDebugReport report = fires(DebugCheck.SYNC_NOT_ALLOCATED, late);
+            assertTrue(report.message().contains("sync after unmap"), report::message);
+        }
+    }
+
+    @Test
     void syncsInTheWrongDirection() {
         DmaMapping from = r.dev.mapSingle(r.cpu, buf.paddr(), 4096, FROM);
         fires(DebugCheck.SYNC_DIFFERENT_DIRECTION, () -> r.dev.syncSingleForCpu(r.cpu, from.dmaAddress(), 4096, BIDI));
