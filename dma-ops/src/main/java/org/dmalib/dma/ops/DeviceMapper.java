@@ -163,7 +163,7 @@ final class DeviceMapper {
         List<StackTraceElement> at = debug.capture();
         // dma-iommu takes any pages (the IOVA is below the mask); dma-direct pages below it
         CpuBuffer pages = state.whileAttached(() -> iommu != null
-                ? memory.allocate(size) : memory.allocateWithin(params.dmaMask(), size));
+                ? memory.allocate(size) : allocateBelowMask(size));
         long whole = roundUpToPage(size);
         prepare(cpu, pages, whole);
         IommuMapped mapped = null;
@@ -186,6 +186,17 @@ final class DeviceMapper {
         }
         memory.free(pages);
         throw state.detachedError();
+    }
+
+    /** dma-direct's pages below the DMA mask; a failure names the mask the driver set. */
+    private CpuBuffer allocateBelowMask(int size) {
+        try {
+            return memory.allocateWithin(params.dmaMask(), size);
+        } catch (DmaMappingException e) {
+            throw new DmaMappingException(String.format(
+                    "no free pages for a coherent allocation of size=%d below dmaMask=0x%x: %s",
+                    size, params.dmaMask(), e.getMessage()), e);
+        }
     }
 
     /** Zeroes {@code whole} bytes of fresh coherent pages as the device will see them. */

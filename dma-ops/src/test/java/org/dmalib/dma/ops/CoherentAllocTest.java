@@ -107,4 +107,20 @@ class CoherentAllocTest {
         assertEquals(1, r.dev.pendingMappings().size());
         a.free();
     }
+
+    @Test
+    void aMaskThatReachesNoFreePageIsAMappingErrorNamingTheMask() {
+        // 20 bits reach the bounce pool's 1 MiB at the bottom of memory and no buffer page
+        Rig r = new Rig(Coherency.NON_COHERENT, DeviceParams.bitMask(20));
+        int pages = r.memory.pagesInUse();
+        HwCounters before = r.counters();
+        DmaMappingException e = assertThrows(DmaMappingException.class, () -> r.dev.allocCoherent(r.cpu, 4096));
+        assertTrue(e.getMessage().contains("size=4096") && e.getMessage().contains("dmaMask=0xfffff"),
+                e::getMessage);
+        assertEquals(pages, r.memory.pagesInUse());
+        assertEquals(before, r.counters(), "no page prepared");
+        assertTrue(r.dev.pendingMappings().isEmpty());
+        DmaDevice wider = DmaDevice.create(r.memory, r.dev.params().withDmaMask(DeviceParams.bitMask(21)));
+        wider.allocCoherent(r.cpu, 4096).free();
+    }
 }
