@@ -146,6 +146,15 @@ final class DeviceMapper {
         // the driver's ranges are the chunks: nothing is bounced before the IOMMU path decides
         state.checkAttached();
         IommuMapped mapped = iommu.map(cpu, kind, ranges, dir);
+        if (kind == MappingKind.SCATTER_GATHER && debug.enabled()) {
+            try {
+                MapChecks.checkDmaBoundaries(device, mapped.dmaSegments(), info.mappedAt());
+            } catch (RuntimeException e) {
+                // THROW mode: the device was never told the addresses, nothing may stay mapped
+                iommu.undo(cpu, mapped);
+                throw e;
+            }
+        }
         // the CPU side as mapped: an untrusted device's chunks may name bounce buffers
         DmaMapping mapping = new DmaMapping(device, kind, dir, mapped.chunks(), mapped, info);
         if (state.addIfAttached(mapping)) {

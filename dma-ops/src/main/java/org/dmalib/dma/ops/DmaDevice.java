@@ -365,7 +365,9 @@ public final class DmaDevice {
      * Maps a scatterlist for the device ({@code dma_map_sg}); long-lived form. On the direct
      * path DMA segment {@code i} is input segment {@code i} (or its bounce buffer): count =
      * nents, nothing merged. Cache maintenance is done per input segment with one barrier for
-     * the list.
+     * the list. Over an IOMMU the boundary is checked on the DMA segments as mapped (a span
+     * longer than a boundary window crosses one whatever the padding); a list refused for it
+     * is unmapped again before the call throws.
      *
      * @param cpu the CPU running the call, of the device's machine
      * @param list the segments, each inside memory, at most {@link DeviceParams#maxSegmentSize()}

@@ -67,6 +67,14 @@ final class IommuPath {
         }
     }
 
+    /**
+     * Undoes a map the device was never told of ({@link IommuDmaOps#undo}): strict, even for a
+     * lazy device, with no cache maintenance.
+     */
+    void undo(Cpu cpu, IommuMapped mapped) {
+        ops.undo(cpu, mapped);
+    }
+
     /** Unmaps the IOMMU side of a mapping (the caller did the CPU's cache maintenance). */
     void unmap(Cpu cpu, IommuMapped mapped) {
         ops.unmap(cpu, mapped);

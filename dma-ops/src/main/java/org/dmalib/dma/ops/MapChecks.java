@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.dmalib.dma.ops.internal.direct.Chunk;
 import org.dmalib.iommu.api.DmaDirection;
+import org.dmalib.iommu.api.DmaSegment;
 
 /**
  * The debug checks of a map call, run before anything is mapped ({@code debug_dma_map_phys},
@@ -37,18 +38,33 @@ final class MapChecks {
      * reaches it, bounce buffer or not).
      */
     static void checkBoundaries(DmaDevice dev, List<Chunk> chunks, List<StackTraceElement> at) {
-        long boundary = dev.params().segmentBoundaryMask();
         for (int i = 0; i < chunks.size(); i++) {
             Chunk c = chunks.get(i);
-            long start = c.devicePhys();
-            long last = start + c.size() - 1;
-            if ((start & ~boundary) != (last & ~boundary)) {
-                dev.debug().reportRequest(DebugCheck.SG_SEGMENT_ACROSS_BOUNDARY, at, String.format(
-                        "[segment[%d] dmaAddress=0x%x length=%d%s] [start=0x%x] [end=0x%x]"
-                                + " [segmentBoundaryMask=0x%x]",
-                        i, start, c.size(), c.bounced() ? " (its bounce buffer)" : "", start, last,
-                        boundary));
-            }
+            checkBoundary(dev, "segment[" + i + "]", c.devicePhys(), c.size(),
+                    c.bounced() ? " (its bounce buffer)" : "", at);
+        }
+    }
+
+    /**
+     * The boundary check of a list's DMA segments over an IOMMU, as mapped (dma-debug's
+     * {@code check_sg_segment} after {@code iommu_dma_map_sg}): the padding keeps a segment
+     * that fits in a boundary window off the boundary, so only a longer span crosses one.
+     */
+    static void checkDmaBoundaries(DmaDevice dev, List<DmaSegment> segments, List<StackTraceElement> at) {
+        for (int i = 0; i < segments.size(); i++) {
+            DmaSegment s = segments.get(i);
+            checkBoundary(dev, "dma segment[" + i + "]", s.dmaAddress(), s.dmaLength(), "", at);
+        }
+    }
+
+    private static void checkBoundary(DmaDevice dev, String which, long start, long size, String note,
+            List<StackTraceElement> at) {
+        long boundary = dev.params().segmentBoundaryMask();
+        long last = start + size - 1;
+        if ((start & ~boundary) != (last & ~boundary)) {
+            dev.debug().reportRequest(DebugCheck.SG_SEGMENT_ACROSS_BOUNDARY, at, String.format(
+                    "[%s dmaAddress=0x%x length=%d%s] [start=0x%x] [end=0x%x] [segmentBoundaryMask=0x%x]",
+                    which, start, size, note, start, last, boundary));
         }
     }
 

@@ -244,4 +244,40 @@ class IommuMisuseTest {
         assertEquals(4096, m.dmaAddress());
         m.unmap(r.cpu);
     }
+
+    @Test
+    void aListSegmentThatCrossesTheBoundaryOverAnIommuIsReportedAndUnmapped() {
+        // Linux's usual limits, 64 KiB segments inside 64 KiB windows: a segment of 64 KiB that
+        // starts 0x800 into its granule spans 17 granules, so its DMA segment crosses a boundary
+        IommuRig r = new IommuRig(Coherency.NON_COHERENT,
+                p -> p.withSegmentBoundaryMask(0xFFFF).withMaxSegmentSize(0x10000));
+        CpuBuffer buf = r.memory.allocate(0x20000);
+        ScatterList list = ScatterList.of(buf.segment(0, 0x1000), buf.segment(0x2800, 0x10000));
+        Snapshot before = Snapshot.of(r);
+        DmaDebugException e = assertThrows(DmaDebugException.class, () -> r.dev.mapSg(r.cpu, list, FROM));
+        assertEquals(DebugCheck.SG_SEGMENT_ACROSS_BOUNDARY, e.check());
+        assertTrue(e.getMessage().contains("length=65536") && e.getMessage().contains("[segmentBoundaryMask=0xffff]"),
+                e::getMessage);
+        assertTrue(e.report().mapping().isEmpty(), "no mapping was made");
+        assertEquals(before.withoutIommuWork(), Snapshot.of(r).withoutIommuWork(), "nothing mapped or queued");
+        assertFalse(r.anyTranslated(0, 1L << 32), "the list was unmapped again");
+        // the lines it claimed are free: the same buffer maps device-writable in two segments
+        DmaMapping ok = r.dev.mapSg(r.cpu, ScatterList.of(buf.segment(0, 0x1000), buf.segment(0x2800, 0xD800)), FROM);
+        assertEquals(1, r.dev.debugReportCount());
+        ok.unmap(r.cpu);
+
+        // WARN: the mapping is made all the same, and the report names its DMA segment
+        IommuRig w = new IommuRig(Coherency.NON_COHERENT, p -> p.withSegmentBoundaryMask(0xFFFF)
+                .withMaxSegmentSize(0x10000).withFlushMode(FlushMode.LAZY).withDebug(DebugMode.WARN), clock::get);
+        CpuBuffer wb = w.memory.allocate(0x20000);
+        DmaMapping crossing = w.dev.mapSg(w.cpu, ScatterList.of(wb.segment(0, 0x1000), wb.segment(0x2800, 0x10000)), FROM);
+        DmaDebugReport report = w.dev.debugReports().get(0);
+        assertEquals(DebugCheck.SG_SEGMENT_ACROSS_BOUNDARY, report.check());
+        DmaSegment second = crossing.dmaSegments().get(1);
+        assertTrue(report.message().contains(String.format("[dma segment[1] dmaAddress=0x%x length=65536]",
+                second.dmaAddress())), report::message);
+        crossing.unmap(w.cpu);
+        w.dmaDomain.flushQueue();
+        assertEquals(0, w.dmaDomain.iovaRangesOutstanding());
+    }
 }

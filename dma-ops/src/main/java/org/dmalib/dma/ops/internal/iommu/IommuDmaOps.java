@@ -240,16 +240,32 @@ public final class IommuDmaOps {
             }
         } catch (RuntimeException e) {
             // Linux unmaps entries 0..i-1 with DMA_ATTR_SKIP_CPU_SYNC: no copy-out, no maintenance
-            for (Piece p : pieces) {
-                dma.unmapStrict(p.iova(), p.iovaLength());
-                policy.freeIova(dma.iovas(), cpu.id(), p.iova(), p.iovaLength());
-                if (p.bounceSlot() != IommuMapped.NO_BOUNCE) {
-                    pool.release(p.bounceSlot(), p.bounceSpan());
-                }
-            }
+            undo(cpu, pieces);
             throw e;
         }
         return new IommuMapped(pieces, Chunks.of(cpuSide), segments);
+    }
+
+    /**
+     * Undoes a map whose addresses no device was given (a check after the map refused it):
+     * every IOVA range unmapped with a sync and freed at once, strict even for a lazy device
+     * (nothing to wait for), bounce runs released, no cache maintenance or copy-out.
+     *
+     * @param cpu the CPU running the call
+     * @param mapped what a map of this device returned, not unmapped yet
+     */
+    public void undo(Cpu cpu, IommuMapped mapped) {
+        undo(cpu, mapped.pieces());
+    }
+
+    private void undo(Cpu cpu, List<Piece> pieces) {
+        for (Piece p : pieces) {
+            dma.unmapStrict(p.iova(), p.iovaLength());
+            policy.freeIova(dma.iovas(), cpu.id(), p.iova(), p.iovaLength());
+            if (p.bounceSlot() != IommuMapped.NO_BOUNCE) {
+                pool.release(p.bounceSlot(), p.bounceSpan());
+            }
+        }
     }
 
     /** {@code __iommu_dma_map}: the granules around {@code [phys, phys + size)}. */
