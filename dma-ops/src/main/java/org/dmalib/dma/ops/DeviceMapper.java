@@ -29,6 +29,9 @@ import org.dmalib.iommu.api.Segment;
  * maintenance, zeroing, copies and IOMMU work run outside the lock.
  */
 final class DeviceMapper {
+    /** The largest coherent allocation: the last int whose page-rounded size is an int too. */
+    static final int MAX_COHERENT_SIZE = Integer.MAX_VALUE & -PageAllocator.PAGE_SIZE;
+
     private final DmaDevice device;
     private final PageAllocator memory;
     private final DeviceParams params;
@@ -169,6 +172,10 @@ final class DeviceMapper {
     CoherentBuffer allocCoherent(Cpu cpu, int size) {
         checks.checkCpu(cpu);
         Checks.positive(size, "size");
+        if (size > MAX_COHERENT_SIZE) {
+            throw new DmaUsageException(String.format(
+                    "size=%d must be at most %d: its whole pages must fit an int", size, MAX_COHERENT_SIZE));
+        }
         List<StackTraceElement> at = debug.capture();
         // dma-iommu takes any pages (the IOVA is below the mask); dma-direct pages below it
         CpuBuffer pages = state.whileAttached(() -> iommu != null

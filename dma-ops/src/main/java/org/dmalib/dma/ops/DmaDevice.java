@@ -407,7 +407,7 @@ public final class DmaDevice {
      * for a coherent one they are zeroed through {@code cpu}'s cache.
      *
      * @param cpu the CPU running the call, of the device's machine
-     * @param size bytes, positive (whole pages are taken)
+     * @param size bytes, positive, at most {@code 2^31 - 4096} (whole pages are taken)
      * @return the buffer; free it exactly once
      * @throws DmaUsageException naming the bad value
      * @throws DmaMappingException if no free pages lie below the mask (direct path), or no IOVA

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.dmalib.hw.Coherency;
 import org.dmalib.hw.HwCounters;
+import org.dmalib.hw.Machine;
+import org.dmalib.hw.MachineConfig;
 import org.dmalib.iommu.api.DmaDirection;
 import org.junit.jupiter.api.Test;
 
@@ -122,5 +124,22 @@ class CoherentAllocTest {
         assertTrue(r.dev.pendingMappings().isEmpty());
         DmaDevice wider = DmaDevice.create(r.memory, r.dev.params().withDmaMask(DeviceParams.bitMask(21)));
         wider.allocCoherent(r.cpu, 4096).free();
+    }
+
+    @Test
+    void aSizeWhosePagesPassTheLargestIntIsRefusedBeforeAnyPageIsTaken() {
+        // 4 GiB of sparse RAM: 2 GiB of pages are free, so only the size check can refuse
+        Machine big = Machine.create(MachineConfig.of(4L << 30));
+        PageAllocator memory = PageAllocator.create(big, Rig.POOL);
+        DmaDevice dev = DmaDevice.create(memory,
+                DeviceParams.of(big.attach(1, Coherency.NON_COHERENT)).withDmaMask(-1L));
+        for (int size : new int[] {Integer.MAX_VALUE, Integer.MAX_VALUE - 100, DeviceMapper.MAX_COHERENT_SIZE + 1}) {
+            DmaUsageException e = assertThrows(DmaUsageException.class, () -> dev.allocCoherent(big.cpu(0), size));
+            assertTrue(e.getMessage().contains("size=" + size), e::getMessage);
+            assertEquals(0, memory.pagesInUse(), "no page taken");
+            assertEquals(HwCounters.ZERO, big.counters(), "no page prepared");
+        }
+        assertTrue(dev.pendingMappings().isEmpty());
+        dev.allocCoherent(big.cpu(0), 4096).free();
     }
 }
