@@ -137,6 +137,24 @@ class DebugChecksTest {
     }
 
     @Test
+    void overlappingSegmentsOfOneListAreAnOverlapOnlyIfTheDeviceWritesThem() {
+        DmaDebugReport report = fires(DebugCheck.CACHELINE_OVERLAP, () -> r.dev.mapSg(r.cpu,
+                ScatterList.of(buf.segment(0, 4096), buf.segment(0, 4096)), FROM));
+        assertTrue(report.message().contains(String.format("[cacheline=0x%x] [paddr=0x%x] [dir=FROM_DEVICE]",
+                buf.paddr() >>> 6, buf.paddr())), report::message);
+        // a device that only reads may be given the same bytes twice
+        DmaMapping twice = r.dev.mapSg(r.cpu, ScatterList.of(buf.segment(0, 4096), buf.segment(2048, 4096)), TO);
+        fires(DebugCheck.CPU_ACCESS_WHILE_DEVICE_OWNS, () -> buf.write(r.cpu, 5000, new byte[8]));
+        twice.unmap(r.cpu);
+        // neither list left a line claimed or a byte owned: a device-writable map of it all
+        // and a CPU write to every byte raise nothing more
+        DmaMapping whole = r.dev.mapSingle(r.cpu, buf, FROM);
+        whole.unmap(r.cpu);
+        buf.fill(r.cpu, (byte) 5);
+        assertEquals(2, r.dev.debugReportCount());
+    }
+
+    @Test
     void overlapCountOverflowIsReportedOnce() {
         Rig w = warning();
         CpuBuffer b = w.memory.allocate(4096);
