@@ -104,7 +104,8 @@ public final class SmmuV3 {
      * @param memory where tables and queues come from
      * @return the driver
      * @throws SmmuProbeException if the SMMU lacks a feature the driver needs
-     * @throws PageTableMemoryException if {@code memory} cannot hold the tables and queues
+     * @throws PageTableMemoryException if {@code memory} cannot hold the tables and queues;
+     *     nothing is allocated and the SMMU is not touched
      * @throws NullPointerException if an argument is null
      */
     public static SmmuV3 probe(Smmu smmu, Cpu cpu, TableMemory memory) {
@@ -119,6 +120,13 @@ public final class SmmuV3 {
         SmmuProgramming regs = SmmuProgramming.of(smmu);
         SmmuFeatures f = readFeatures(regs);
         PhysicalMemory ram = memory.ram();
+        // every block before the first register write: a region too small changes nothing
+        long[] blocks = allocateAll(memory, SteLayout.BYTES << f.streamTableLog2(),
+                CMDQ_ENTRY_BYTES << f.commandQueueLog2(),
+                EVENTQ_ENTRY_BYTES << f.eventQueueLog2());
+        long strtab = blocks[0];
+        long cmdq = blocks[1];
+        long evtq = blocks[2];
         // Linux arm_smmu_device_reset: if the SMMU is on, abort traffic, then disable it
         if (Fields.test(CR0_SMMUEN, regs.readRegister(CR0))) {
             updateGbpa(regs);
@@ -127,9 +135,6 @@ public final class SmmuV3 {
         regs.writeRegister(CR1, 0); // non-cacheable table and queue accesses (class Javadoc)
         regs.writeRegister(CR2, CR2_RECINVSID);
 
-        long strtab = memory.allocate(SteLayout.BYTES << f.streamTableLog2());
-        long cmdq = memory.allocate(CMDQ_ENTRY_BYTES << f.commandQueueLog2());
-        long evtq = memory.allocate(EVENTQ_ENTRY_BYTES << f.eventQueueLog2());
         CommandQueue queue = new CommandQueue(regs, ram, cmdq, f.commandQueueLog2());
         StreamTable streams = new StreamTable(ram, memory, queue, strtab, f.streamTableLog2(),
                 f.outputAddressBits(), f.coherentWalk());
@@ -160,6 +165,22 @@ public final class SmmuV3 {
         writeCr0(regs, enables);
         EventQueueReader reader = new EventQueueReader(regs, ram, evtq, f.eventQueueLog2());
         return new SmmuV3(smmu, cpu, memory, f, queue, reader, streams, tables);
+    }
+
+    /** Allocates a block of each of {@code sizes}, all or none: a failure frees those taken. */
+    private static long[] allocateAll(TableMemory memory, int... sizes) {
+        long[] blocks = new long[sizes.length];
+        for (int i = 0; i < sizes.length; i++) {
+            try {
+                blocks[i] = memory.allocate(sizes[i]);
+            } catch (PageTableMemoryException e) {
+                for (int j = 0; j < i; j++) {
+                    memory.free(blocks[j], sizes[j]);
+                }
+                throw e;
+            }
+        }
+        return blocks;
     }
 
     private static SmmuFeatures readFeatures(SmmuProgramming regs) {
