@@ -11,7 +11,10 @@ import org.dmalib.hw.PhysicalMemory;
  * page allocator).
  *
  * <p>Blocks come from a bump pointer; a freed block goes on a free list of its size and is
- * handed out again, most recently freed first, before the bump pointer moves. The memory of a
+ * handed out again, most recently freed first, before the bump pointer moves. Once the bump
+ * pointer has no room left, a request with an empty free list splits the smallest larger free
+ * block, as the kernel's buddy allocator does: the request gets its first part, and the rest
+ * goes to the free lists of the sizes that tile it (pieces are not merged again). The memory of a
  * block is not cleared here: page-table code zeroes a new table through the CPU, as Linux does.
  * Which blocks are allocated, and with which size, is recorded so that every free is checked:
  * blocks of 4 KiB and more in a byte per 4 KiB frame of the region (dense, so that freeing
@@ -129,7 +132,7 @@ public final class TableMemory {
      */
     public synchronized long allocate(int bytes) {
         int cls = sizeClass(bytes);
-        long paddr = freeCounts[cls] > 0 ? freeLists[cls][--freeCounts[cls]] : bump(bytes);
+        long paddr = freeCounts[cls] > 0 ? freeLists[cls][--freeCounts[cls]] : bumpOrSplit(cls);
         setSize(paddr, cls, (byte) (cls + 1));
         bytesInUse += bytes;
         blocksInUse++;
@@ -217,13 +220,33 @@ public final class TableMemory {
         list[0] = paddr;
     }
 
-    private long bump(int bytes) {
+    /**
+     * A block of class {@code cls} from the bump pointer, or else split from the smallest larger
+     * free block: its first part, the other parts (one of each size from {@code cls} up) going
+     * to their free lists. Changes nothing if neither has room.
+     */
+    private long bumpOrSplit(int cls) {
+        int bytes = MIN_BLOCK << cls;
         long aligned = (next + bytes - 1) & -(long) bytes;
-        if (aligned + bytes > base + size) {
-            throw new PageTableMemoryException(String.format(
-                    "table memory [0x%x, 0x%x) exhausted: no block of bytes=%d left",
-                    base, base + size, bytes));
+        if (aligned + bytes <= base + size) {
+            return bump(bytes, aligned);
         }
+        for (int c = cls + 1; c < SIZES; c++) {
+            if (freeCounts[c] > 0) {
+                long block = freeLists[c][--freeCounts[c]];
+                // the upper half of each split is a free block of the size below it
+                for (int k = c - 1; k >= cls; k--) {
+                    push(k, block + ((long) MIN_BLOCK << k));
+                }
+                return block;
+            }
+        }
+        throw new PageTableMemoryException(String.format(
+                "table memory [0x%x, 0x%x) exhausted: no block of bytes=%d left",
+                base, base + size, bytes));
+    }
+
+    private long bump(int bytes, long aligned) {
         // the alignment gap goes to the free lists of the sizes that tile it exactly
         long a = next;
         while (a < aligned) {

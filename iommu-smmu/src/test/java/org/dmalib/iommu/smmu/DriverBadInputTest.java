@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.dmalib.hw.Coherency;
+import org.dmalib.hw.DmaPort;
 import org.dmalib.hw.DmaStatus;
 import org.dmalib.hw.Machine;
 import org.dmalib.hw.MachineConfig;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.Test;
 class DriverBadInputTest {
     private static final int PAGE = 4096;
     private static final int SID = 5;
+    private final Rig rig = new Rig(SmmuConfig.gem5());
 
     @Test
     void a_probe_that_runs_out_of_table_memory_frees_what_it_took_and_leaves_the_smmu_alone() {
@@ -53,5 +55,29 @@ class DriverBadInputTest {
         domain.map(0, Rig.DATA, PAGE, IommuProt.READ);
         assertEquals(DmaStatus.OK,
                 Rig.read(machine.attach(SID, Coherency.COHERENT, smmu), 0));
+    }
+
+    @Test
+    void an_attach_whose_context_descriptor_cannot_be_allocated_leaves_the_stream_aborting() {
+        IommuDomain domain = rig.domain(InvalidationStrategy.LINUX, PAGE);
+        domain.map(0, Rig.DATA, PAGE, IommuProt.READ);
+        Hoard hoard = Hoard.all(rig.tables);
+        long bytes = rig.tables.bytesInUse();
+        SmmuDriverCounters before = rig.driver.counters();
+        PageTableMemoryException e = assertThrows(PageTableMemoryException.class,
+                () -> rig.driver.attach(domain, SID));
+        assertTrue(e.getMessage().contains("bytes=64"), e.getMessage());
+        assertEquals(bytes, rig.tables.bytesInUse());
+        assertEquals(SmmuDriverCounters.ZERO, rig.driver.counters().minus(before), "no CFGI");
+        DmaPort port = rig.port(SID);
+        assertEquals(DmaStatus.ABORT, Rig.read(port, 0), "the STE still aborts");
+        assertTrue(rig.driver.drainEvents().isEmpty(), "an abort STE records nothing");
+        assertThrows(StreamInUseException.class, () -> rig.driver.detach(SID), "not attached");
+        rig.driver.freeDomain(domain); // no stream holds it
+        hoard.releaseAll();
+        IommuDomain again = rig.domain(InvalidationStrategy.LINUX, PAGE);
+        again.map(0, Rig.DATA, PAGE, IommuProt.READ);
+        rig.driver.attach(again, SID);
+        assertEquals(DmaStatus.OK, Rig.read(port, 0));
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.dmalib.hw.Machine;
@@ -107,7 +108,7 @@ class TableMemoryTest {
         tm.free(other, 4096);
         assertEquals(0, tm.bytesInUse());
         // most recently freed first: the five blocks come back, and nothing beyond them
-        java.util.Set<Long> again = new java.util.HashSet<>();
+        java.util.Set<Long> again = new HashSet<>();
         for (int i = 0; i < 5; i++) {
             again.add(tm.allocate(4096));
         }
@@ -211,5 +212,33 @@ class TableMemoryTest {
         tm.freeAll(blocks, 0, 4096);
         assertEquals(1, tm.blocksInUse());
         assertThrows(IllegalArgumentException.class, () -> tm.freeAll(blocks, -1, 4096));
+    }
+
+    @Test
+    void once_the_region_is_used_up_a_freed_bigger_block_is_split_for_a_smaller_request() {
+        TableMemory tm = TableMemory.of(machine, MIB, TableMemory.MAX_BLOCK);
+        long[] pages = new long[16];
+        for (int i = 0; i < pages.length; i++) {
+            pages[i] = tm.allocate(4096);
+        }
+        tm.free(pages[5], 4096);
+        assertEquals(15 * 4096, tm.bytesInUse());
+        // a context descriptor after a domain's teardown: the region is free, not exhausted
+        Set<Long> cds = new HashSet<>();
+        for (int i = 0; i < 4096 / 64; i++) {
+            long cd = tm.allocate(64);
+            assertTrue(cd >= pages[5] && cd < pages[5] + 4096, Long.toHexString(cd));
+            assertTrue(cds.add(cd), "handed out once: " + Long.toHexString(cd));
+        }
+        assertEquals(16 * 4096, tm.bytesInUse());
+        PageTableMemoryException e =
+                assertThrows(PageTableMemoryException.class, () -> tm.allocate(64));
+        assertTrue(e.getMessage().contains("bytes=64"), e.getMessage());
+        assertEquals(16 * 4096, tm.bytesInUse(), "the refused request took nothing");
+        for (long cd : cds) {
+            tm.free(cd, 64);
+        }
+        tm.free(pages[0], 4096);
+        assertEquals(pages[0], tm.allocate(4096), "a freed block of the size is still preferred");
     }
 }
