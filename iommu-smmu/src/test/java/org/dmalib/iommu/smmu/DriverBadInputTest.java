@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.dmalib.hw.Coherency;
 import org.dmalib.hw.DmaPort;
 import org.dmalib.hw.DmaStatus;
+import org.dmalib.hw.IotlbGeometry;
 import org.dmalib.hw.Machine;
 import org.dmalib.hw.MachineConfig;
 import org.dmalib.hw.Smmu;
@@ -58,6 +59,46 @@ class DriverBadInputTest {
     }
 
     @Test
+    void an_unsupported_granule_or_input_size_is_refused_naming_it_and_takes_no_asid() {
+        Rig only4k = new Rig(new SmmuConfig(true, true, true, false, false, 48, 16, 8, 19, 19,
+                IotlbGeometry.GEM5));
+        long bytes = only4k.tables.bytesInUse();
+        Object[][] bad = {
+            {0, 48, "granule=0x0"}, {-PAGE, 48, "granule=0xfffff000"},
+            {PAGE + 1, 48, "granule=0x1001"},
+            {2 * PAGE, 48, "granule=0x2000"}, {16384, 48, "granule=0x4000"},
+            {65536, 48, "granule=0x10000"}, {PAGE, 24, "ias=24"}, {PAGE, 49, "ias=49"},
+            {PAGE, -1, "ias=-1"}, {PAGE, 64, "ias=64"},
+        };
+        for (Object[] b : bad) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> only4k.driver.allocateDomain(DomainType.DMA, InvalidationStrategy.LINUX,
+                            (int) b[0], (int) b[1]), b[2].toString());
+            assertTrue(e.getMessage().contains(b[2].toString()), e.getMessage());
+        }
+        assertThrows(NullPointerException.class, () -> only4k.driver.allocateDomain(
+                null, InvalidationStrategy.LINUX, PAGE, 48));
+        assertThrows(NullPointerException.class, () -> only4k.driver.allocateDomain(
+                DomainType.DMA, null, PAGE, 48));
+        assertEquals(bytes, only4k.tables.bytesInUse(), "no table allocated");
+        IommuDomain good = only4k.domain(InvalidationStrategy.LINUX, PAGE);
+        assertEquals(1, only4k.driver.domainOps(good).asid(), "no ASID was taken");
+    }
+
+    @Test
+    void a_domain_whose_pgd_cannot_be_allocated_takes_no_asid_and_no_memory() {
+        Hoard hoard = Hoard.all(rig.tables);
+        long bytes = rig.tables.bytesInUse();
+        PageTableMemoryException e = assertThrows(PageTableMemoryException.class,
+                () -> rig.domain(InvalidationStrategy.LINUX, PAGE));
+        assertTrue(e.getMessage().contains("bytes=4096"), e.getMessage());
+        assertEquals(bytes, rig.tables.bytesInUse());
+        hoard.release4k(1);
+        IommuDomain domain = rig.domain(InvalidationStrategy.LINUX, PAGE);
+        assertEquals(1, rig.driver.domainOps(domain).asid(), "the failed one's ASID was released");
+    }
+
+    @Test
     void an_attach_whose_context_descriptor_cannot_be_allocated_leaves_the_stream_aborting() {
         IommuDomain domain = rig.domain(InvalidationStrategy.LINUX, PAGE);
         domain.map(0, Rig.DATA, PAGE, IommuProt.READ);
@@ -79,5 +120,50 @@ class DriverBadInputTest {
         again.map(0, Rig.DATA, PAGE, IommuProt.READ);
         rig.driver.attach(again, SID);
         assertEquals(DmaStatus.OK, Rig.read(port, 0));
+    }
+
+    @Test
+    void a_stream_attached_twice_or_a_domain_of_another_smmu_is_refused_and_changes_nothing() {
+        IommuDomain domain = rig.domain(InvalidationStrategy.LINUX, PAGE);
+        domain.map(0, Rig.DATA, PAGE, IommuProt.READ);
+        rig.driver.attach(domain, SID);
+        Rig other = new Rig(SmmuConfig.gem5());
+        IommuDomain foreign = other.domain(InvalidationStrategy.LINUX, PAGE);
+        long bytes = rig.tables.bytesInUse();
+        SmmuDriverCounters before = rig.driver.counters();
+        StreamInUseException twice = assertThrows(StreamInUseException.class,
+                () -> rig.driver.attach(domain, SID));
+        assertTrue(twice.getMessage().contains("streamId=" + SID), twice.getMessage());
+        DomainBusyException notOurs = assertThrows(DomainBusyException.class,
+                () -> rig.driver.attach(foreign, SID + 1));
+        assertTrue(notOurs.getMessage().contains("not a live domain"), notOurs.getMessage());
+        assertThrows(DomainBusyException.class, () -> rig.driver.freeDomain(foreign));
+        assertThrows(NullPointerException.class, () -> rig.driver.attach(null, SID + 1));
+        assertThrows(NullPointerException.class, () -> rig.driver.freeDomain(null));
+        StreamIdException big = assertThrows(StreamIdException.class,
+                () -> rig.driver.attach(domain, Integer.MAX_VALUE));
+        assertTrue(big.getMessage().contains("streamId=" + Integer.MAX_VALUE), big.getMessage());
+        assertThrows(StreamIdException.class, () -> rig.driver.attach(domain, Integer.MIN_VALUE));
+        assertEquals(bytes, rig.tables.bytesInUse());
+        assertEquals(SmmuDriverCounters.ZERO, rig.driver.counters().minus(before));
+        assertEquals(DmaStatus.OK, Rig.read(rig.port(SID), 0), "the attached stream still works");
+        assertEquals(DmaStatus.ABORT, Rig.read(rig.port(SID + 1), 0));
+        foreign.map(0, Rig.DATA, PAGE, IommuProt.READ); // the other driver's domain is alive
+        other.driver.freeDomain(foreign);
+    }
+
+    @Test
+    void a_stream_detached_twice_is_refused_and_issues_nothing() {
+        IommuDomain domain = rig.domain(InvalidationStrategy.LINUX, PAGE);
+        rig.driver.attach(domain, SID);
+        rig.driver.detach(SID);
+        long bytes = rig.tables.bytesInUse();
+        SmmuDriverCounters before = rig.driver.counters();
+        StreamInUseException e = assertThrows(StreamInUseException.class,
+                () -> rig.driver.detach(SID));
+        assertTrue(e.getMessage().contains("streamId=" + SID), e.getMessage());
+        assertEquals(bytes, rig.tables.bytesInUse(), "the CD was freed once");
+        assertEquals(SmmuDriverCounters.ZERO, rig.driver.counters().minus(before));
+        rig.driver.attach(domain, SID);
     }
 }
