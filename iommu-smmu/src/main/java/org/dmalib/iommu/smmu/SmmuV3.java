@@ -341,8 +341,11 @@ public final class SmmuV3 {
      * @throws DomainBusyException if a stream is still attached, or the domain is not live here
      */
     public void freeDomain(IommuDomain domain) {
-        SmmuDomain d = live(domain);
-        synchronized (streams) { // no attach can slip in between the check and the removal
+        SmmuDomain d;
+        // no attach can slip in between the check and the removal, and of two frees of one
+        // domain the second finds it gone
+        synchronized (streams) {
+            d = live(domain);
             if (streams.hasStreams(d)) {
                 throw new DomainBusyException(
                         "domain with asid=" + d.asid() + " still has streams attached");
@@ -371,6 +374,11 @@ public final class SmmuV3 {
         CommandQueue.QueueCounts q = queue.counts();
         return new SmmuDriverCounters(q.tlbiNhVa(), q.tlbiNhAsid(), q.tlbiNhAll(), q.cfgi(),
                 q.syncs(), q.batches(), q.errors(), events.drained(), events.overflows());
+    }
+
+    /** Returns the stream table, whose monitor serialises attach and free, for tests here. */
+    Object streamTable() {
+        return streams;
     }
 
     /** Returns the command queue, for tests in this package. */

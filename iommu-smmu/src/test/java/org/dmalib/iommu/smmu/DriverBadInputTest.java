@@ -1,9 +1,13 @@
 package org.dmalib.iommu.smmu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import org.dmalib.hw.Coherency;
 import org.dmalib.hw.DmaPort;
 import org.dmalib.hw.DmaStatus;
@@ -165,5 +169,44 @@ class DriverBadInputTest {
         assertEquals(bytes, rig.tables.bytesInUse(), "the CD was freed once");
         assertEquals(SmmuDriverCounters.ZERO, rig.driver.counters().minus(before));
         rig.driver.attach(domain, SID);
+    }
+
+    @Test
+    void of_two_racing_frees_of_one_domain_one_frees_it_and_the_other_is_refused()
+            throws InterruptedException {
+        IommuDomain domain = rig.domain(InvalidationStrategy.LINUX, PAGE);
+        domain.map(0, Rig.DATA, PAGE, IommuProt.READ);
+        long bytes = rig.tables.bytesInUse();
+        SmmuDriverCounters before = rig.driver.counters();
+        List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+        Thread[] frees = new Thread[2];
+        synchronized (rig.driver.streamTable()) {
+            for (int i = 0; i < frees.length; i++) {
+                frees[i] = new Thread(() -> {
+                    try {
+                        rig.driver.freeDomain(domain);
+                    } catch (RuntimeException e) {
+                        failures.add(e);
+                    }
+                });
+                frees[i].start();
+            }
+            // both wait for the lock: whatever either checks before taking it, both have checked
+            for (Thread t : frees) {
+                while (t.getState() != Thread.State.BLOCKED) {
+                    Thread.onSpinWait();
+                }
+            }
+        }
+        for (Thread t : frees) {
+            t.join();
+        }
+        assertEquals(1, failures.size(), failures.toString());
+        assertInstanceOf(DomainBusyException.class, failures.get(0));
+        SmmuDriverCounters d = rig.driver.counters().minus(before);
+        assertEquals(1, d.tlbiNhAsid(), "one ASID invalidation: the second free issued nothing");
+        assertTrue(rig.tables.bytesInUse() < bytes);
+        assertEquals(1, rig.driver.domainOps(rig.domain(InvalidationStrategy.LINUX, PAGE)).asid(),
+                "the ASID was released once and is free again");
     }
 }
