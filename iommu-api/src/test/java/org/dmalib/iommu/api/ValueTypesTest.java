@@ -94,4 +94,64 @@ class ValueTypesTest {
         assertFalse(a.equals(Segment.ofPhysical(0, 10)));
         assertEquals(a.hashCode(), ScatterList.of(Segment.ofPhysical(0, 10)).hashCode());
     }
+
+    /** Asserts that the refusal {@code e} names {@code named}. */
+    private static void names(String named, IllegalArgumentException e) {
+        assertTrue(e.getMessage().contains(named), e.getMessage());
+    }
+
+    @Test
+    void every_refused_value_is_named_in_its_message() {
+        names("page=0xfffffffffffff000",
+                assertThrows(IllegalArgumentException.class, () -> new Segment(-4096, 0, 1)));
+        names("offset=-1",
+                assertThrows(IllegalArgumentException.class, () -> new Segment(0, -1, 1)));
+        names("length=-5",
+                assertThrows(IllegalArgumentException.class, () -> new Segment(0, 0, -5)));
+        names("length=-1",
+                assertThrows(IllegalArgumentException.class, () -> Segment.ofPhysical(0, -1)));
+        names("dmaAddress=0xffffffffffffffff",
+                assertThrows(IllegalArgumentException.class, () -> new DmaSegment(-1, 1)));
+        names("dmaLength=-1",
+                assertThrows(IllegalArgumentException.class, () -> new DmaSegment(0, -1)));
+        names("pgsize=0x3",
+                assertThrows(IllegalArgumentException.class, () -> new PageRun(3, 1)));
+        names("pgsize=0x0",
+                assertThrows(IllegalArgumentException.class, () -> new PageRun(0, 1)));
+        names("pgcount=-1",
+                assertThrows(IllegalArgumentException.class, () -> new PageRun(4096, -1)));
+        names("pgsizeBitmap=0x0",
+                assertThrows(IllegalArgumentException.class, () -> PageSizes.ofBitmap(0)));
+        names("pgsizeBitmap=0x8000000000001000",
+                assertThrows(IllegalArgumentException.class,
+                        () -> PageSizes.ofBitmap(Long.MIN_VALUE | 4096)));
+        names("pgsize=0xfffffffffffff000",
+                assertThrows(IllegalArgumentException.class, () -> PageSizes.of(4096, -4096)));
+        names("pgsize=0x0",
+                assertThrows(IllegalArgumentException.class, () -> PageSizes.of(0)));
+        PageSizes lpae = PageSizes.of(4096, 1L << 21);
+        names("iova=0xfffffffffffff000",
+                assertThrows(IllegalArgumentException.class, () -> lpae.pgsize(-4096, 0, 4096)));
+        names("paddr=0xfffffffffffff000",
+                assertThrows(IllegalArgumentException.class, () -> lpae.pgsize(0, -4096, 4096)));
+        names("size=0x0",
+                assertThrows(IllegalArgumentException.class, () -> lpae.pgsize(0, 0, 0)));
+        names("bits=0x40",
+                assertThrows(IllegalArgumentException.class, () -> IommuProt.ofBits(0x40)));
+        names("bits=0xffffffff",
+                assertThrows(IllegalArgumentException.class, () -> IommuProt.ofBits(-1)));
+        names("direction=NONE",
+                assertThrows(IllegalArgumentException.class,
+                        () -> IommuProt.forDma(DmaDirection.NONE, true)));
+        names("at least one segment",
+                assertThrows(IllegalArgumentException.class, () -> ScatterList.of(List.of())));
+        assertThrows(NullPointerException.class, () -> ScatterList.of((List<Segment>) null));
+        List<Segment> withNull = new ArrayList<>();
+        withNull.add(Segment.ofPhysical(0, 1));
+        withNull.add(null);
+        assertThrows(NullPointerException.class, () -> ScatterList.of(withNull));
+        assertThrows(NullPointerException.class, () -> ScatterList.of((Segment[]) null));
+        assertThrows(NullPointerException.class, () -> IommuProt.READ.with(null));
+        assertThrows(NullPointerException.class, () -> IommuProt.forDma(null, false));
+    }
 }
