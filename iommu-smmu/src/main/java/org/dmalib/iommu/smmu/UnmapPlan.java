@@ -36,7 +36,8 @@ import org.dmalib.iommu.smmu.internal.pgtable.LpaeConfig;
  * @param granule the domain's granule: 4, 16 or 64 KiB, one {@code smmu} supports
  * @param ias the domain's input address bits: up to 48, more than log2(granule)
  * @param iova the first byte unmapped: a non-negative multiple of {@code granule}
- * @param size bytes unmapped: a positive multiple of {@code granule}
+ * @param size bytes unmapped: a positive multiple of {@code granule}; {@code iova + size} at
+ *     most {@code 2^ias}
  * @param asid the domain's address space: 0 to 2^asidBits - 1 of {@code smmu}
  * @param otherLiveEntries leaf entries still mapped in the domain after the unmap: not negative
  */
@@ -73,6 +74,11 @@ public record UnmapPlan(SmmuConfig smmu, InvalidationStrategy strategy, int gran
         // the domain's shape and the request validate the rest, naming the value
         Objects.requireNonNull(lpae(smmu, granule, ias));
         Objects.requireNonNull(request(smmu, granule, iova, size, asid));
+        // ias <= 48 (checked above) and iova, size >= 0: 2^ias - iova cannot overflow
+        if (iova >= 1L << ias || size > (1L << ias) - iova) {
+            throw new IllegalArgumentException(String.format(
+                    "iova=0x%x size=0x%x ends past the domain's ias=%d bits", iova, size, ias));
+        }
     }
 
     /**

@@ -96,6 +96,22 @@ class UnmapPlanTest {
     }
 
     @Test
+    void a_range_past_the_input_address_size_is_refused_naming_it() {
+        SmmuConfig smmu = SmmuConfig.gem5();
+        long top = 1L << 39;
+        assertEquals(2, new UnmapPlan(smmu, InvalidationStrategy.LINUX, 4096, 39, top - 4096,
+                4096, 1, 0).commands().size(), "the last page of the 39-bit space: a TLBI, a sync");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new UnmapPlan(smmu, InvalidationStrategy.LINUX, 4096, 39, top - 4096, 8192,
+                        1, 0));
+        assertTrue(e.getMessage().contains("size=0x2000"), e.getMessage());
+        assertTrue(e.getMessage().contains("ias=39"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> UnmapPlan.of(smmu, InvalidationStrategy.LINUX, 4096, 1L << 48, 4096));
+        assertTrue(e.getMessage().contains("iova=0x1000000000000"), e.getMessage());
+    }
+
+    @Test
     void the_public_cost_model_is_the_drivers() {
         SmmuCostModel m = SmmuCostModel.gem5();
         assertEquals(30.0, m.commandNanos());
