@@ -43,12 +43,35 @@ public record SmmuCommand(Op op, long address, int num, int scale, int tg, int t
     }
 
     /**
-     * Checks that {@code op} is present.
+     * Checks that {@code op} is present and every field is in its range (parameters above).
      *
      * @throws NullPointerException if {@code op} is null
+     * @throws IllegalArgumentException naming a field outside its range, or a field the kind
+     *     of command does not have that is not 0 (or false)
      */
     public SmmuCommand {
         Objects.requireNonNull(op, "op");
+        switch (op) {
+            // the driver's own command records check the fields, naming the bad one
+            case TLBI_NH_VA -> {
+                TlbCommand unused = new TlbCommand.TlbiNhVa(asid, address, num, scale, tg, ttl,
+                        leaf);
+            }
+            case TLBI_NH_ASID -> {
+                TlbCommand unused = new TlbCommand.TlbiNhAsid(asid);
+                checkUnused(op, address, num, scale, tg, ttl, leaf, 0);
+            }
+            case TLBI_NH_ALL, CMD_SYNC -> checkUnused(op, address, num, scale, tg, ttl, leaf, asid);
+        }
+    }
+
+    private static void checkUnused(Op op, long address, int num, int scale, int tg, int ttl,
+            boolean leaf, int asid) {
+        if (address != 0 || num != 0 || scale != 0 || tg != 0 || ttl != 0 || leaf || asid != 0) {
+            throw new IllegalArgumentException(String.format(
+                    "%s has no such fields: address=0x%x num=%d scale=%d tg=%d ttl=%d leaf=%b"
+                            + " asid=%d must be 0", op, address, num, scale, tg, ttl, leaf, asid));
+        }
     }
 
     /** Returns the driver's internal command as this view. */

@@ -160,6 +160,36 @@ class UnmapPlanTest {
 
 
     @Test
+    void a_command_with_a_field_outside_its_range_is_refused_naming_it() {
+        SmmuCommand.Op va = SmmuCommand.Op.TLBI_NH_VA;
+        Object[][] bad = {
+            {"scale=40", new Object[] {va, 0L, 0, 40, 1, 0, true, 1}},
+            {"num=32", new Object[] {va, 0L, 32, 0, 1, 0, true, 1}},
+            {"tg=4", new Object[] {va, 0L, 0, 0, 4, 0, true, 1}},
+            {"ttl=-1", new Object[] {va, 0L, 0, 0, 1, -1, true, 1}},
+            {"address=0x800", new Object[] {va, 0x800L, 0, 0, 0, 0, true, 1}},
+            {"address=0xfffffffffffff000", new Object[] {va, -4096L, 0, 0, 0, 0, true, 1}},
+            {"num=3", new Object[] {va, 0L, 3, 0, 0, 0, true, 1}},
+            {"asid=65536", new Object[] {va, 0L, 0, 0, 0, 0, true, 65536}},
+            {"asid=-1", new Object[] {SmmuCommand.Op.TLBI_NH_ASID, 0L, 0, 0, 0, 0, false, -1}},
+            {"address=0x1000", new Object[] {SmmuCommand.Op.TLBI_NH_ASID, 0x1000L, 0, 0, 0, 0,
+                false, 1}},
+            {"asid=7", new Object[] {SmmuCommand.Op.CMD_SYNC, 0L, 0, 0, 0, 0, false, 7}},
+            {"leaf=true", new Object[] {SmmuCommand.Op.TLBI_NH_ALL, 0L, 0, 0, 0, 0, true, 0}},
+        };
+        for (Object[] b : bad) {
+            Object[] f = (Object[]) b[1];
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new SmmuCommand((SmmuCommand.Op) f[0], (long) f[1], (int) f[2],
+                            (int) f[3], (int) f[4], (int) f[5], (boolean) f[6], (int) f[7]),
+                    b[0].toString());
+            assertTrue(e.getMessage().contains(b[0].toString()), e.getMessage());
+        }
+        assertEquals(1L << 52, new SmmuCommand(va, 0, 31, 31, 3, 3, false, 0xFFFF).rangeBytes(),
+                "every field at its largest");
+    }
+
+    @Test
     void a_range_command_of_64k_granules_covers_its_bytes() {
         SmmuCommand c = SmmuCommand.of(new TlbCommand.TlbiNhVa(1, 0, 2, 1, 3, 3, true));
         assertEquals(6 * 65536L, c.rangeBytes());
