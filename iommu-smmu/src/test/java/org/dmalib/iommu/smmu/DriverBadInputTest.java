@@ -23,6 +23,7 @@ import org.dmalib.iommu.api.InvalidationStrategy;
 import org.dmalib.iommu.api.IommuDomain;
 import org.dmalib.iommu.api.IommuProt;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Bad input to the driver's own calls (probe, allocateDomain, attach, detach, freeDomain): each
@@ -172,6 +173,7 @@ class DriverBadInputTest {
     }
 
     @Test
+    @Timeout(30) // the wait for both threads to block on the lock must not hang the build
     void of_two_racing_frees_of_one_domain_one_frees_it_and_the_other_is_refused()
             throws InterruptedException {
         IommuDomain domain = rig.domain(InvalidationStrategy.LINUX, PAGE);
