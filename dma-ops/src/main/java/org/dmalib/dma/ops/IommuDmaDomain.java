@@ -44,8 +44,10 @@ public final class IommuDmaDomain {
      * @param memory the machine's page allocator
      * @param domain a DMA or DMA_FQ domain allocated by an IOMMU driver, used by nothing else
      * @return the DMA domain
-     * @throws DmaUsageException naming the domain if it is null, not a DMA domain, or not a
-     *     domain of an IOMMU driver
+     * @throws DmaUsageException naming the domain if it is null, not a DMA domain, not a
+     *     domain of an IOMMU driver, or already has a DMA domain (Linux's
+     *     {@code iommu_get_dma_cookie} fails with {@code -EEXIST}: two IOVA spaces would hand
+     *     out the same addresses)
      */
     public static IommuDmaDomain create(PageAllocator memory, IommuDomain domain) {
         return create(memory, domain, System::nanoTime);
@@ -59,7 +61,8 @@ public final class IommuDmaDomain {
      * @param domain a DMA or DMA_FQ domain allocated by an IOMMU driver, used by nothing else
      * @param nanoClock a monotonic clock in nanoseconds (tests pass a fake one)
      * @return the DMA domain
-     * @throws DmaUsageException naming the bad value
+     * @throws DmaUsageException naming the bad value, or the domain if it already has a DMA
+     *     domain
      */
     public static IommuDmaDomain create(PageAllocator memory, IommuDomain domain,
             LongSupplier nanoClock) {

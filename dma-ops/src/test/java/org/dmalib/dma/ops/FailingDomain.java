@@ -13,12 +13,15 @@ import org.dmalib.iommu.api.spi.GatheringDomain;
 /**
  * A real SMMU domain whose {@code map} fails from its {@code failAt}-th call on, as a driver out
  * of page-table memory does (nothing changed by the failing call); records every map that
- * succeeded. Confined to one test thread.
+ * succeeded. It has a DMA cookie of its own: a test wraps a rig's domain to give the failing
+ * domain to a DMA domain of its own, and leaves the rig's DMA domain unused. Confined to one test
+ * thread.
  */
 final class FailingDomain implements GatheringDomain {
     private final GatheringDomain real;
     private final int failAt;
     private int calls;
+    private boolean cookieTaken;
     final List<long[]> mapped = new ArrayList<>();
 
     FailingDomain(GatheringDomain real, int failAt) {
@@ -84,5 +87,12 @@ final class FailingDomain implements GatheringDomain {
     @Override
     public void iotlbSync(IotlbGather gather) {
         real.iotlbSync(gather);
+    }
+
+    @Override
+    public boolean claimDmaCookie() {
+        boolean first = !cookieTaken;
+        cookieTaken = true;
+        return first;
     }
 }

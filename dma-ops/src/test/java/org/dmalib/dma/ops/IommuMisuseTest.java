@@ -8,12 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicLong;
 import org.dmalib.hw.Coherency;
 import org.dmalib.hw.DmaPort;
 import org.dmalib.hw.HwCounters;
 import org.dmalib.iommu.api.DmaDirection;
 import org.dmalib.iommu.api.DmaSegment;
+import org.dmalib.iommu.api.DomainType;
+import org.dmalib.iommu.api.InvalidationStrategy;
+import org.dmalib.iommu.api.IommuDomain;
 import org.dmalib.iommu.api.ScatterList;
 import org.dmalib.iommu.api.Segment;
 import org.dmalib.iommu.smmu.SmmuDriverCounters;
@@ -78,6 +83,51 @@ class IommuMisuseTest {
         r.driver.attach(r.domain, 4);
         DmaPort port = r.machine.attach(4, Coherency.NON_COHERENT, r.smmu);
         return DmaDevice.create(r.memory, DeviceParams.of(port), r.dmaDomain);
+    }
+
+    @Test
+    void aSecondDmaDomainOverOneIommuDomainIsRefusedNamingItAndTheFirstKeepsWorking() {
+        // Linux's iommu_get_dma_cookie: -EEXIST; two IOVA spaces would hand out the same IOVAs
+        IommuRig r = new IommuRig(Coherency.NON_COHERENT);
+        DmaUsageException e = assertThrows(DmaUsageException.class,
+                () -> IommuDmaDomain.create(r.memory, r.domain));
+        assertTrue(e.getMessage().contains("domain=" + r.domain)
+                && e.getMessage().contains("already has a DMA domain"), e.getMessage());
+        CpuBuffer buf = r.memory.allocate(4096);
+        DmaMapping m = r.dev.mapSingle(r.cpu, buf, TO);
+        assertTrue(r.anyTranslated(m.dmaAddress(), 4096), "the first DMA domain still maps");
+        m.unmap(r.cpu);
+        assertEquals(0, r.dmaDomain.iovaRangesOutstanding());
+    }
+
+    @Test
+    void ofTwoRacingDmaDomainSetUpsOverOneIommuDomainExactlyOneWins() throws Exception {
+        IommuRig r = new IommuRig(Coherency.NON_COHERENT);
+        for (int round = 0; round < 50; round++) {
+            IommuDomain fresh = r.driver.allocateDomain(DomainType.DMA, InvalidationStrategy.LINUX, 4096, 48);
+            CyclicBarrier start = new CyclicBarrier(2);
+            List<CompletableFuture<Boolean>> setUps = List.of(
+                    CompletableFuture.supplyAsync(() -> racingCreate(r, fresh, start)),
+                    CompletableFuture.supplyAsync(() -> racingCreate(r, fresh, start)));
+            long won = setUps.stream().filter(CompletableFuture::join).count();
+            assertEquals(1, won, "round " + round + ": exactly one set-up takes the cookie");
+            r.driver.freeDomain(fresh);
+        }
+    }
+
+    /** Creates a DMA domain over {@code domain} once both racers are ready; false if refused. */
+    private static boolean racingCreate(IommuRig r, IommuDomain domain, CyclicBarrier start) {
+        try {
+            start.await();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        try {
+            IommuDmaDomain unused = IommuDmaDomain.create(r.memory, domain);
+            return true;
+        } catch (DmaUsageException e) {
+            return false;
+        }
     }
 
     @Test

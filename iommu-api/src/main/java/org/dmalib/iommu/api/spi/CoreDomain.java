@@ -2,6 +2,7 @@ package org.dmalib.iommu.api.spi;
 
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.dmalib.iommu.api.DomainType;
 import org.dmalib.iommu.api.InvalidProtException;
 import org.dmalib.iommu.api.InvalidationStrategy;
@@ -27,6 +28,7 @@ final class CoreDomain implements GatheringDomain {
     private final DomainType type;
     private final InvalidationStrategy strategy;
     private final long apertureEnd;
+    private final AtomicBoolean dmaCookie = new AtomicBoolean();
 
     CoreDomain(IommuDomainOps ops, PageSizes pageSizes, DomainType type,
             InvalidationStrategy strategy, long apertureEnd) {
@@ -287,5 +289,10 @@ final class CoreDomain implements GatheringDomain {
     public String toString() {
         return String.format("IommuDomain[%s %s %s aperture=0x%x-0x%x]",
                 type, strategy, pageSizes, APERTURE_START, apertureEnd);
+    }
+
+    @Override
+    public boolean claimDmaCookie() {
+        return dmaCookie.compareAndSet(false, true); // one winner among racing DMA-domain setups
     }
 }

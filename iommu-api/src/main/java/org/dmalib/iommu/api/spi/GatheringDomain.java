@@ -36,4 +36,16 @@ public interface GatheringDomain extends IommuDomain {
      * @param gather the gather of earlier {@link #unmapFast} calls
      */
     void iotlbSync(IotlbGather gather);
+
+    /**
+     * Takes the domain's DMA cookie ({@code iommu_get_dma_cookie}): the first call returns
+     * true, every later one false (Linux's {@code -EEXIST}), so that one DMA-API IOVA space
+     * owns the domain's addresses. The cookie is never given back: the IOVA space that took it
+     * holds the only record of which addresses are in use.
+     *
+     * <p>Thread-safety: atomic; of racing calls exactly one returns true.
+     *
+     * @return whether this call took the cookie
+     */
+    boolean claimDmaCookie();
 }

@@ -44,8 +44,8 @@ public final class IommuDma {
      * @param nanoClock a monotonic clock in nanoseconds for the IOVA depot reclaim and the flush
      *     queue's timeout
      * @return the DMA side of the domain
-     * @throws IllegalArgumentException naming the domain if it is not a gathering DMA domain, or
-     *     a value the IOVA domain refuses
+     * @throws IllegalArgumentException naming the domain if it is not a gathering DMA domain or
+     *     its DMA cookie is taken already, or a value the IOVA domain refuses
      */
     public static IommuDma of(IommuDomain domain, int cpus, LongSupplier nanoClock) {
         Objects.requireNonNull(domain, "domain");
@@ -66,6 +66,12 @@ public final class IommuDma {
         long msiHi = (MSI_IOVA_BASE + MSI_IOVA_LENGTH - 1) >>> shift;
         if (msiHi <= endPfn && msiLo >= startPfn) {
             iovas.reserve(msiLo, msiHi);
+        }
+        // last: every check above leaves the cookie free for a correct retry
+        if (!g.claimDmaCookie()) {
+            throw new IllegalArgumentException("domain=" + domain
+                    + " already has a DMA domain (its DMA cookie is taken): two IOVA spaces"
+                    + " would hand out the same addresses");
         }
         return new IommuDma(g, iovas, nanoClock);
     }

@@ -130,5 +130,10 @@ class FlushQueueTest {
         public void iotlbSync(IotlbGather gather) {
             throw new UnsupportedOperationException("iotlbSync: not used by the flush queue");
         }
+
+        @Override
+        public boolean claimDmaCookie() {
+            throw new UnsupportedOperationException("claimDmaCookie: not used by the flush queue");
+        }
     }
 }
