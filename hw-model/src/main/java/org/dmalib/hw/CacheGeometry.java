@@ -31,10 +31,13 @@ public record CacheGeometry(int lineSize, int capacity, int ways) {
         if (ways < 1 || Integer.bitCount(ways) != 1) {
             throw new IllegalArgumentException("ways=" + ways + " must be a power of two");
         }
-        if (capacity <= 0 || capacity % (lineSize * ways) != 0
+        // ways > capacity / lineSize first: it keeps lineSize * ways within capacity, so the
+        // int product below (and in sets()) cannot wrap to zero or a negative set size
+        if (capacity <= 0 || ways > capacity / lineSize || capacity % (lineSize * ways) != 0
                 || Integer.bitCount(capacity / (lineSize * ways)) != 1) {
             throw new IllegalArgumentException("capacity=" + capacity
-                    + " must be a power-of-two number of sets of lineSize*ways=" + lineSize * ways);
+                    + " must be a power-of-two number of sets of lineSize*ways="
+                    + (long) lineSize * ways);
         }
     }
 

@@ -73,6 +73,21 @@ class ConfigBadInputTest {
     }
 
     @Test
+    void associativity_so_large_that_a_set_overflows_an_int_is_refused_naming_the_capacity() {
+        // lineSize * ways is 2^32 (0 as an int), 2^31 (negative) and 2^34 (0 again): the set
+        // size must not wrap into a division by zero or a negative set size
+        int[][] shapes = {{256, 1 << 24}, {64, 1 << 25}, {16, 1 << 30}, {256, 1 << 30}};
+        for (int[] s : shapes) {
+            IllegalArgumentException e = refused(IllegalArgumentException.class, "capacity=1048576",
+                    () -> new CacheGeometry(s[0], 1 << 20, s[1]));
+            assertFalse(e.getMessage().contains("=-"), "no wrapped set size: " + e.getMessage());
+            assertTrue(e.getMessage().contains(Long.toString((long) s[0] * s[1])), e.getMessage());
+        }
+        // the largest legal associativity: one set, fully associative
+        assertEquals(1, new CacheGeometry(256, 1 << 30, 1 << 22).sets());
+    }
+
+    @Test
     void a_tlb_size_outside_0_to_2_pow_24_is_refused_naming_the_field() {
         refused(IllegalArgumentException.class, "microTlbEntries=-1",
                 () -> new IotlbGeometry(-1, 0, 1, 0, 0, 0, 1));
