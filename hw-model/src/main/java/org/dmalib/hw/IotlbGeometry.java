@@ -47,10 +47,10 @@ public record IotlbGeometry(
      */
     public IotlbGeometry {
         nonNegative("microTlbEntries", microTlbEntries);
-        checkSets("mainTlbEntries", mainTlbEntries, mainTlbWays);
-        checkSets("walkCacheL0", walkCacheL0, walkCacheWays);
-        checkSets("walkCacheL1", walkCacheL1, walkCacheWays);
-        checkSets("walkCacheL2", walkCacheL2, walkCacheWays);
+        checkSets("mainTlbEntries", mainTlbEntries, "mainTlbWays", mainTlbWays);
+        checkSets("walkCacheL0", walkCacheL0, "walkCacheWays", walkCacheWays);
+        checkSets("walkCacheL1", walkCacheL1, "walkCacheWays", walkCacheWays);
+        checkSets("walkCacheL2", walkCacheL2, "walkCacheWays", walkCacheWays);
     }
 
     private static void nonNegative(String name, int value) {
@@ -60,12 +60,14 @@ public record IotlbGeometry(
         }
     }
 
-    private static void checkSets(String name, int entries, int ways) {
+    private static void checkSets(String name, int entries, String waysName, int ways) {
         nonNegative(name, entries);
-        if (ways < 1) {
-            throw new IllegalArgumentException("ways=" + ways + " for " + name + " must be >= 1");
+        // an absent structure (no entries) has no sets, so any non-negative associativity fits
+        if (ways < 0 || (ways == 0 && entries > 0)) {
+            throw new IllegalArgumentException(waysName + "=" + ways + " for " + name + "="
+                    + entries + " must be >= 1 (or 0 with no entries)");
         }
-        if (entries % ways != 0) {
+        if (entries > 0 && entries % ways != 0) { // entries > 0: ways is then at least 1
             throw new IllegalArgumentException(
                     name + "=" + entries + " must be a multiple of its associativity " + ways);
         }

@@ -111,6 +111,26 @@ class ConfigBadInputTest {
     }
 
     @Test
+    void a_tlb_with_entries_needs_ways_and_an_absent_one_needs_none() {
+        refused(IllegalArgumentException.class, "mainTlbWays=0",
+                () -> new IotlbGeometry(32, 2048, 0, 4, 28, 348, 4));
+        refused(IllegalArgumentException.class, "walkCacheWays=0",
+                () -> new IotlbGeometry(32, 2048, 4, 0, 28, 0, 0));
+        refused(IllegalArgumentException.class, "mainTlbWays=-4",
+                () -> new IotlbGeometry(32, 0, -4, 0, 0, 0, 1));
+        refused(IllegalArgumentException.class, "walkCacheWays=-1",
+                () -> new IotlbGeometry(32, 0, 1, 0, 0, 0, -1));
+        // as documented: the ways of an absent structure need not be at least 1
+        IotlbGeometry microOnly = new IotlbGeometry(32, 0, 0, 0, 0, 0, 0);
+        Machine m = Machine.create(MachineConfig.of(MIB));
+        Smmu smmu = m.addSmmu(SmmuConfig.gem5().withIotlb(microOnly));
+        assertEquals(microOnly, smmu.config().iotlb());
+        DmaPort port = m.attach(1, Coherency.NON_COHERENT, smmu); // a disabled SMMU bypasses
+        assertTrue(port.write(0x1000, new byte[] {7}, 0, 1).ok());
+        assertEquals(7, m.memory().readByte(0x1000));
+    }
+
+    @Test
     void an_smmu_configuration_out_of_its_id_register_ranges_is_refused_naming_the_value() {
         IotlbGeometry g = IotlbGeometry.GEM5;
         refused(IllegalArgumentException.class, "asidBits=12",
