@@ -77,7 +77,10 @@ public interface Cpu {
      * @param paddr the first physical address
      * @param dst the destination
      * @param offset where in {@code dst} to start
-     * @param length how many bytes
+     * @param length how many bytes, not negative
+     * @throws IllegalArgumentException if {@code length} is negative (nothing is touched)
+     * @throws PhysicalAddressException if the range is outside memory (nothing is touched)
+     * @throws IndexOutOfBoundsException if the array range is invalid (nothing is touched)
      */
     void load(long paddr, byte[] dst, int offset, int length);
 
@@ -87,7 +90,10 @@ public interface Cpu {
      * @param paddr the first physical address
      * @param src the data
      * @param offset where in {@code src} to start
-     * @param length how many bytes
+     * @param length how many bytes, not negative
+     * @throws IllegalArgumentException if {@code length} is negative (nothing is touched)
+     * @throws PhysicalAddressException if the range is outside memory (nothing is touched)
+     * @throws IndexOutOfBoundsException if the array range is invalid (nothing is touched)
      */
     void store(long paddr, byte[] src, int offset, int length);
 

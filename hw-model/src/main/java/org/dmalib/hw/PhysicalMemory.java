@@ -91,14 +91,25 @@ public final class PhysicalMemory {
      *
      * @param paddr the first physical address
      * @param length the length in bytes, not negative
+     * @throws IllegalArgumentException if {@code length} is negative (a bad length, not a bad
+     *     address: not a {@link PhysicalAddressException})
      * @throws PhysicalAddressException if any byte of the range is outside memory
      */
     public void checkRange(long paddr, long length) {
         if (paddr < 0 || length < 0 || paddr > size - length) {
-            throw new PhysicalAddressException(String.format(
-                    "physical range paddr=0x%x length=%d is outside memory of size 0x%x",
-                    paddr, length, size), paddr, length);
+            throw refusal(paddr, length);
         }
+    }
+
+    /** The exception {@link #checkRange} throws: out of line, so the check itself stays small. */
+    private IllegalArgumentException refusal(long paddr, long length) {
+        if (length < 0) {
+            return new IllegalArgumentException(String.format(
+                    "length=%d must not be negative (paddr=0x%x)", length, paddr));
+        }
+        return new PhysicalAddressException(String.format(
+                "physical range paddr=0x%x length=%d is outside memory of size 0x%x",
+                paddr, length, size), paddr, length);
     }
 
     /**
@@ -172,7 +183,8 @@ public final class PhysicalMemory {
      * @param paddr the first physical address
      * @param dst the destination array
      * @param dstOffset where in {@code dst} to start
-     * @param length how many bytes
+     * @param length how many bytes, not negative
+     * @throws IllegalArgumentException if {@code length} is negative (nothing is copied)
      * @throws PhysicalAddressException if the range is outside memory (nothing is copied)
      * @throws IndexOutOfBoundsException if the array range is invalid (nothing is copied)
      */
@@ -200,7 +212,8 @@ public final class PhysicalMemory {
      * @param paddr the first physical address
      * @param src the source array
      * @param srcOffset where in {@code src} to start
-     * @param length how many bytes
+     * @param length how many bytes, not negative
+     * @throws IllegalArgumentException if {@code length} is negative (nothing is written)
      * @throws PhysicalAddressException if the range is outside memory (nothing is written)
      * @throws IndexOutOfBoundsException if the array range is invalid (nothing is written)
      */
@@ -221,8 +234,9 @@ public final class PhysicalMemory {
      * Sets {@code length} bytes starting at {@code paddr} to {@code value}.
      *
      * @param paddr the first physical address
-     * @param length how many bytes
+     * @param length how many bytes, not negative
      * @param value the byte to store
+     * @throws IllegalArgumentException if {@code length} is negative (nothing is written)
      * @throws PhysicalAddressException if the range is outside memory (nothing is written)
      */
     public void fill(long paddr, long length, byte value) {

@@ -120,6 +120,27 @@ class AccessBadInputTest {
     }
 
     @Test
+    void a_negative_length_is_a_bad_length_not_an_address_outside_memory() {
+        // as Cpu.zero and the cache maintenance ranges report it: an IllegalArgumentException
+        // naming the length, not a PhysicalAddressException claiming the range is outside
+        byte[] eight = new byte[8];
+        for (long length : new long[] {-1, Long.MIN_VALUE}) {
+            refused(IllegalArgumentException.class, "length=" + length,
+                    () -> ram.checkRange(BUF, length));
+            refused(IllegalArgumentException.class, "length=" + length,
+                    () -> ram.fill(BUF, length, (byte) 1));
+        }
+        refused(IllegalArgumentException.class, "length=-1", () -> ram.read(BUF, eight, 0, -1));
+        refused(IllegalArgumentException.class, "length=-8", () -> ram.write(BUF, eight, 8, -8));
+        refused(IllegalArgumentException.class, "length=-1", () -> cpu0.load(BUF, eight, 0, -1));
+        refused(IllegalArgumentException.class, "length=" + Integer.MIN_VALUE,
+                () -> cpu1.store(BUF, eight, 0, Integer.MIN_VALUE));
+        refused(IllegalArgumentException.class, "length=-1", () -> cpu0.zero(BUF, -1));
+        cpu1.store(BUF, eight, 0, 8); // the good call
+        assertEquals(0, cpu0.loadLong(BUF));
+    }
+
+    @Test
     void a_cpu_refuses_an_array_range_out_of_bounds_and_caches_nothing() {
         byte[] eight = {9, 9, 9, 9, 9, 9, 9, 9};
         long cold = BUF + 4096; // no cache holds it
