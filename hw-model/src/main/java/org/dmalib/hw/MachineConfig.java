@@ -5,7 +5,8 @@ package org.dmalib.hw;
  *
  * <p>Thread-safety: immutable; safe to share between threads.
  *
- * @param memorySize bytes of RAM: positive, a multiple of 4 KiB (sparse, so GiBs are cheap)
+ * @param memorySize bytes of RAM: positive, a multiple of 4 KiB, at most 2^48 (48-bit physical
+ *     addresses; sparse, so GiBs are cheap)
  * @param cpus number of CPUs, 1 to 64
  * @param cache geometry of every CPU's private data cache
  */
@@ -20,6 +21,10 @@ public record MachineConfig(long memorySize, int cpus, CacheGeometry cache) {
         if (memorySize <= 0 || (memorySize & (PhysicalMemory.FRAME_SIZE - 1)) != 0) {
             throw new IllegalArgumentException("memorySize=" + memorySize
                     + " must be positive and a multiple of " + PhysicalMemory.FRAME_SIZE);
+        }
+        if (memorySize > PhysicalMemory.MAX_SIZE) { // refused here, not by Machine.create
+            throw new IllegalArgumentException("memorySize=" + memorySize
+                    + " is too large: at most 2^48 (48-bit physical addresses)");
         }
         if (cpus < 1 || cpus > 64) {
             throw new IllegalArgumentException("cpus=" + cpus + " must be from 1 to 64");

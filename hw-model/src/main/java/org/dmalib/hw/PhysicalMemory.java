@@ -24,6 +24,14 @@ public final class PhysicalMemory {
     /** Size of a frame, the unit of sparse allocation: the 4 KiB base page. */
     public static final int FRAME_SIZE = 4096;
 
+    /**
+     * The largest memory, 2^48 bytes (256 TiB): arm64's physical address size without
+     * FEAT_LPA/LPA2, and the largest output address size of the SMMU model (SMMU_IDR5.OAS). Its
+     * table of 2 MiB chunks is 2^27 references; without this bound, a larger size failed only
+     * when the heap could not hold its table (an OutOfMemoryError, not a named value).
+     */
+    static final long MAX_SIZE = 1L << 48;
+
     private static final int FRAME_SHIFT = 12;
     private static final int WORDS_PER_FRAME = FRAME_SIZE / Long.BYTES;
     // 512 frames of 4 KiB per chunk = 2 MiB: a chunk's frame table costs 2 KiB of references,
@@ -48,19 +56,21 @@ public final class PhysicalMemory {
     /**
      * Creates memory of {@code size} bytes, all zero.
      *
-     * @param size the size in bytes: positive and a multiple of {@link #FRAME_SIZE}
-     * @throws IllegalArgumentException if {@code size} is not positive or not frame-aligned
+     * @param size the size in bytes: positive, a multiple of {@link #FRAME_SIZE}, at most 2^48
+     * @throws IllegalArgumentException if {@code size} is not positive, not frame-aligned or
+     *     above 2^48
      */
     public PhysicalMemory(long size) {
         if (size <= 0 || (size & (FRAME_SIZE - 1)) != 0) {
             throw new IllegalArgumentException(
                     "memory size=" + size + " must be positive and a multiple of " + FRAME_SIZE);
         }
+        if (size > MAX_SIZE) {
+            throw new IllegalArgumentException("memory size=" + size
+                    + " is too large: at most 2^48 (48-bit physical addresses)");
+        }
         long frames = size >>> FRAME_SHIFT;
         long chunkCount = (frames + FRAMES_PER_CHUNK - 1) >>> CHUNK_SHIFT;
-        if (chunkCount > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("memory size=" + size + " is too large");
-        }
         this.size = size;
         this.chunks = new AtomicReferenceArray<>((int) chunkCount);
     }

@@ -37,6 +37,21 @@ class ConfigBadInputTest {
     }
 
     @Test
+    void a_memory_size_above_48_bit_physical_addresses_is_refused_by_the_config_naming_it() {
+        // accepted, these built a chunk table of up to 2^31 references at Machine.create (an
+        // OutOfMemoryError from 2^50 on a small heap) or were refused only there
+        for (long size : new long[] {(1L << 48) + 4096, 1L << 50, 1L << 52, Long.MAX_VALUE & -4096}) {
+            refused(IllegalArgumentException.class, "memorySize=" + size,
+                    () -> MachineConfig.of(size));
+            refused(IllegalArgumentException.class, "size=" + size, () -> new PhysicalMemory(size));
+        }
+        assertEquals(1L << 48, MachineConfig.of(1L << 48).memorySize());
+        Machine big = Machine.create(MachineConfig.of(1L << 40)); // 1 TiB: a 2 MiB chunk table
+        big.cpu(0).storeLong((1L << 40) - 8, 1);
+        assertEquals(1, big.cpu(1).loadLong((1L << 40) - 8));
+    }
+
+    @Test
     void a_cpu_count_outside_1_to_64_or_a_missing_cache_is_refused_naming_it() {
         for (int cpus : new int[] {0, -1, 65, Integer.MAX_VALUE, Integer.MIN_VALUE}) {
             refused(IllegalArgumentException.class, "cpus=" + cpus,
