@@ -52,7 +52,7 @@ public final class ArchDmaSync {
      * @throws IllegalArgumentException if {@code dir} is NONE or {@code size} is negative
      */
     public void forDeviceNoSync(long paddr, long size, DmaDirection dir) {
-        checkDirection(dir);
+        checkArguments(size, dir);
         // every direction: dirty lines must reach RAM before the device reads it, and no dirty
         // line may later be evicted over what the device writes
         dcache.cleanPocNoSync(paddr, size);
@@ -67,7 +67,7 @@ public final class ArchDmaSync {
      * @throws IllegalArgumentException if {@code dir} is NONE or {@code size} is negative
      */
     public void forCpuNoSync(long paddr, long size, DmaDirection dir) {
-        checkDirection(dir);
+        checkArguments(size, dir);
         if (dir == DmaDirection.TO_DEVICE) {
             return; // the device only read: the CPU's lines are still right
         }
@@ -83,9 +83,11 @@ public final class ArchDmaSync {
      * @param dir the mapping's direction, not NONE
      * @param coherent whether the device is DMA-coherent
      * @return whether any maintenance was issued
+     * @throws IllegalArgumentException if {@code dir} is NONE or {@code size} is negative, even
+     *     for a coherent device
      */
     public boolean forDevice(long paddr, long size, DmaDirection dir, boolean coherent) {
-        checkDirection(dir);
+        checkArguments(size, dir);
         if (coherent) {
             return false;
         }
@@ -103,9 +105,11 @@ public final class ArchDmaSync {
      * @param dir the mapping's direction, not NONE
      * @param coherent whether the device is DMA-coherent
      * @return whether any maintenance was issued
+     * @throws IllegalArgumentException if {@code dir} is NONE or {@code size} is negative, even
+     *     for a coherent device or TO_DEVICE
      */
     public boolean forCpu(long paddr, long size, DmaDirection dir, boolean coherent) {
-        checkDirection(dir);
+        checkArguments(size, dir);
         if (coherent || dir == DmaDirection.TO_DEVICE) {
             return false;
         }
@@ -128,10 +132,14 @@ public final class ArchDmaSync {
         dcache.cleanInvalidatePoc(paddr, size);
     }
 
-    private static void checkDirection(DmaDirection dir) {
+    /** Refuses a bad call before any shortcut, so a coherent device or TO_DEVICE hides none. */
+    private static void checkArguments(long size, DmaDirection dir) {
         Objects.requireNonNull(dir, "dir");
         if (dir == DmaDirection.NONE) {
             throw new IllegalArgumentException("dir=NONE is not a direction for cache maintenance");
+        }
+        if (size < 0) {
+            throw new IllegalArgumentException("size=" + size + " must not be negative");
         }
     }
 }

@@ -129,4 +129,38 @@ class ArchDmaSyncTest {
         assertTrue(cpu.isDirty(BUF));
         assertEquals(5, cpu.loadLong(BUF));
     }
+
+    @Test
+    void a_negative_size_is_refused_by_name_even_where_nothing_would_be_maintained() {
+        // a coherent device, and TO_DEVICE for the CPU, take shortcuts: a bad size must not
+        // slip through them (as dir=NONE does not)
+        cpu.storeLong(BUF, 5);
+        HwCounters d = delta(() -> {
+            for (DmaDirection dir : new DmaDirection[] {DmaDirection.TO_DEVICE,
+                    DmaDirection.FROM_DEVICE, DmaDirection.BIDIRECTIONAL}) {
+                for (boolean coherent : new boolean[] {true, false}) {
+                    IllegalArgumentException dev = assertThrows(IllegalArgumentException.class,
+                            () -> sync.forDevice(BUF, -1, dir, coherent));
+                    assertTrue(dev.getMessage().contains("size=-1"), dev.getMessage());
+                    IllegalArgumentException forCpu = assertThrows(IllegalArgumentException.class,
+                            () -> sync.forCpu(BUF, Long.MIN_VALUE, dir, coherent));
+                    assertTrue(forCpu.getMessage().contains("size=" + Long.MIN_VALUE),
+                            forCpu.getMessage());
+                }
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> sync.forCpuNoSync(BUF, -64, dir));
+                assertTrue(e.getMessage().contains("size=-64"), e.getMessage());
+                e = assertThrows(IllegalArgumentException.class,
+                        () -> sync.forDeviceNoSync(BUF, -64, dir));
+                assertTrue(e.getMessage().contains("size=-64"), e.getMessage());
+            }
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> sync.prepCoherent(BUF, -1));
+            assertTrue(e.getMessage().contains("size=-1"), e.getMessage());
+        });
+        assertEquals(new HwCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 0), d);
+        assertTrue(cpu.isDirty(BUF));
+        assertTrue(sync.forDevice(BUF, SIZE, DmaDirection.TO_DEVICE, false)); // the good call
+        assertFalse(cpu.isDirty(BUF));
+    }
 }
