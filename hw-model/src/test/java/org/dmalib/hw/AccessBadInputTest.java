@@ -31,21 +31,13 @@ class AccessBadInputTest {
     /** RAM written, a dirty line in each CPU, a clean line, and a clean still in flight. */
     @BeforeEach
     void history() {
-        ram.write(BUF, pattern(4096, 1), 0, 4096);
+        ram.write(BUF, MachineState.pattern(4096, 1), 0, 4096);
         cpu0.storeLong(BUF, 0x1111);
         cpu1.storeLong(BUF + 128, 0x2222);
         cpu1.loadLong(BUF + 256);
         cpu0.storeLong(END - 8, 0x3333); // the last line of memory, dirty
         cpu0.storeLong(BUF + 512, 0x4444);
         CacheMaintenance.of(cpu0).cleanLine(BUF + 512); // in flight until cpu0's barrier
-    }
-
-    private static byte[] pattern(int length, int seed) {
-        byte[] b = new byte[length];
-        for (int i = 0; i < length; i++) {
-            b[i] = (byte) (seed + 7 * i);
-        }
-        return b;
     }
 
     /** Asserts that {@code call} throws {@code type} naming {@code named} and changes nothing. */

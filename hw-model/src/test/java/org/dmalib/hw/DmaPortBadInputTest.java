@@ -32,20 +32,12 @@ class DmaPortBadInputTest {
     /** RAM written near the end, dirty lines in both CPUs there, and a clean in flight. */
     @BeforeEach
     void history() {
-        ram.write(END - 2 * PAGE, pattern(2 * PAGE, 3), 0, 2 * PAGE);
+        ram.write(END - 2 * PAGE, MachineState.pattern(2 * PAGE, 3), 0, 2 * PAGE);
         cpu0.storeLong(END - PAGE - 64, 0x1111); // the page before the last
         cpu1.storeLong(END - 8, 0x2222); // the last line of memory
         cpu1.loadLong(END - 2 * PAGE);
         cpu0.storeLong(BUF, 0x3333);
         CacheMaintenance.of(cpu0).cleanLine(BUF); // in flight until cpu0's barrier
-    }
-
-    private static byte[] pattern(int length, int seed) {
-        byte[] b = new byte[length];
-        for (int i = 0; i < length; i++) {
-            b[i] = (byte) (seed + 5 * i);
-        }
-        return b;
     }
 
     private static byte[] filled(int length) {
@@ -75,7 +67,7 @@ class DmaPortBadInputTest {
         byte[] dst = filled(length);
         assertEquals(DmaStatus.ABORT, port.read(address, dst, 0, length), "read at " + address);
         assertArrayEquals(filled(length), dst, "an aborted read leaves dst as it was");
-        assertEquals(DmaStatus.ABORT, port.write(address, pattern(length, 9), 0, length),
+        assertEquals(DmaStatus.ABORT, port.write(address, MachineState.pattern(length, 9), 0, length),
                 "write at " + address);
         assertEquals(before, MachineState.contents(machine), "after the bursts at " + address);
         assertEquals(new HwCounters(0, 0, 0, 0, 0, 0, 0, 0, 0, 2),
@@ -118,7 +110,7 @@ class DmaPortBadInputTest {
         byte[] last = new byte[8];
         assertTrue(port.read(END - 8, last, 0, 8).ok()); // the good call, the last 8 bytes
         byte[] want = c == Coherency.COHERENT ? new byte[] {0x22, 0x22, 0, 0, 0, 0, 0, 0}
-                : Arrays.copyOfRange(pattern(2 * PAGE, 3), 2 * PAGE - 8, 2 * PAGE);
+                : Arrays.copyOfRange(MachineState.pattern(2 * PAGE, 3), 2 * PAGE - 8, 2 * PAGE);
         assertArrayEquals(want, last);
         assertEquals(0x2222, cpu0.loadLong(END - 8));
     }

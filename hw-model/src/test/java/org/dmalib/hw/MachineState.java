@@ -10,6 +10,15 @@ import java.util.zip.CRC32;
 final class MachineState {
     private MachineState() {}
 
+    /** Data to put in RAM before a refused call: {@code length} bytes that vary with the seed. */
+    static byte[] pattern(int length, int seed) {
+        byte[] b = new byte[length];
+        for (int i = 0; i < length; i++) {
+            b[i] = (byte) (seed + 7 * i);
+        }
+        return b;
+    }
+
     /** RAM, caches, write-backs in flight, frames in use and counters. */
     static String of(Machine m) {
         return contents(m) + '\n' + m.counters();
