@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.dmalib.hw.DmaPort;
 import org.dmalib.hw.DmaStatus;
@@ -153,13 +152,7 @@ class SmmuCommandQueueTest {
     @Test
     void cfgi_ste_range_drops_exactly_the_aligned_block_of_streams_it_names() {
         int streams = 12;
-        List<DmaPort> ports = new ArrayList<>();
-        for (int sid = 0; sid < streams; sid++) {
-            rig.bypass(sid);
-            ports.add(rig.port(sid));
-            assertEquals(DmaStatus.OK, ports.get(sid).read(0, new byte[1], 0, 1)); // STE cached
-            rig.abort(sid); // rewritten in RAM, not invalidated
-        }
+        List<DmaPort> ports = rig.cachedBypassThenAbort(streams);
         // SID 5, RANGE 1: the 2^(1+1) = 4 streams of the aligned block 4..7, nothing around it
         rig.command(CommandLayout.OP_CFGI_STE_RANGE | Fields.prep(CommandLayout.CFGI_0_SID, 5),
                 Fields.prep(CommandLayout.CFGI_1_RANGE, 1));

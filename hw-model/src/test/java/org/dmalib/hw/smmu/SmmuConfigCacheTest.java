@@ -3,7 +3,6 @@ package org.dmalib.hw.smmu;
 import static org.dmalib.hw.smmu.SmmuRegisters.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.dmalib.hw.Cpu;
 import org.dmalib.hw.DmaPort;
@@ -175,20 +174,9 @@ class SmmuConfigCacheTest {
         assertEquals(0, c.commandErrors());
     }
 
-    private List<DmaPort> cachedBypassThenAbort(int streams) {
-        List<DmaPort> ports = new ArrayList<>();
-        for (int sid = 0; sid < streams; sid++) {
-            rig.bypass(sid);
-            ports.add(rig.port(sid));
-            assertEquals(DmaStatus.OK, ports.get(sid).read(0, new byte[1], 0, 1)); // STE cached
-            rig.abort(sid); // rewritten in RAM, not invalidated
-        }
-        return ports;
-    }
-
     @Test
     void cfgi_ste_range_drops_the_block_aligned_to_its_size_around_the_sid() {
-        List<DmaPort> ports = cachedBypassThenAbort(16);
+        List<DmaPort> ports = rig.cachedBypassThenAbort(16);
         // SID 13, RANGE 1: the 4 streams 12..15 (SID & ~3), not 4..7
         rig.command(CommandLayout.OP_CFGI_STE_RANGE | Fields.prep(CommandLayout.CFGI_0_SID, 13),
                 Fields.prep(CommandLayout.CFGI_1_RANGE, 1));
@@ -201,7 +189,7 @@ class SmmuConfigCacheTest {
 
     @Test
     void cfgi_ste_range_over_more_streams_than_the_table_has_drops_them_all() {
-        List<DmaPort> ports = cachedBypassThenAbort(4);
+        List<DmaPort> ports = rig.cachedBypassThenAbort(4);
         rig.bypass(255);
         DmaPort last = rig.port(255);
         assertEquals(DmaStatus.OK, last.read(0, new byte[1], 0, 1));

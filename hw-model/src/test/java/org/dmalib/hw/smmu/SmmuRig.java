@@ -2,6 +2,8 @@ package org.dmalib.hw.smmu;
 
 import static org.dmalib.hw.smmu.SmmuRegisters.*;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.dmalib.hw.Coherency;
 import org.dmalib.hw.DmaPort;
 import org.dmalib.hw.DmaStatus;
@@ -130,6 +132,24 @@ final class SmmuRig {
 
     DmaPort port(int sid) {
         return machine.attach(sid, Coherency.NON_COHERENT, smmu);
+    }
+
+    /**
+     * Streams 0 to {@code streams - 1} as bypass STEs, each read once through a new port (so the
+     * SMMU caches the STE), then rewritten in RAM as abort STEs without an invalidation: a
+     * stream reads through until a CFGI drops its cached STE.
+     */
+    List<DmaPort> cachedBypassThenAbort(int streams) {
+        List<DmaPort> ports = new ArrayList<>();
+        for (int sid = 0; sid < streams; sid++) {
+            bypass(sid);
+            ports.add(port(sid));
+            if (ports.get(sid).read(0, new byte[1], 0, 1) != DmaStatus.OK) {
+                throw new AssertionError("stream " + sid + ": the bypass read aborted");
+            }
+            abort(sid);
+        }
+        return ports;
     }
 
     /**
