@@ -124,7 +124,11 @@ public final class Machine {
     public DmaPort attach(int streamId, Coherency coherency, Smmu smmu) {
         Objects.requireNonNull(coherency, "coherency");
         Objects.requireNonNull(smmu, "smmu");
-        if (!(smmu instanceof SmmuDevice device) || !device.isOn(fabric)) {
+        if (!(smmu instanceof SmmuDevice device)) {
+            throw new IllegalArgumentException("smmu=" + smmu
+                    + " is not an SMMU of the hardware model (Machine.addSmmu builds one)");
+        }
+        if (!device.isOn(fabric)) {
             throw new IllegalArgumentException("smmu=" + smmu + " belongs to another machine");
         }
         return attachPort(streamId, coherency, device);

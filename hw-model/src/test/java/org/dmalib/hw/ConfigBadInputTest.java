@@ -210,9 +210,9 @@ class ConfigBadInputTest {
         refused(NullPointerException.class, "coherency",
                 () -> m.attach(5, null, m.addSmmu(SmmuConfig.gem5())));
         refused(NullPointerException.class, "smmu", () -> m.attach(5, Coherency.COHERENT, null));
-        refused(IllegalArgumentException.class, "fake-smmu",
+        refused(IllegalArgumentException.class, "smmu=fake-smmu is not an SMMU of the hardware model",
                 () -> m.attach(5, Coherency.COHERENT, fake));
-        refused(IllegalArgumentException.class, foreign.toString(),
+        refused(IllegalArgumentException.class, "smmu=" + foreign + " belongs to another machine",
                 () -> m.attach(5, Coherency.COHERENT, foreign));
         refused(NullPointerException.class, "config", () -> m.addSmmu(null));
         for (int sid : new int[] {-1, Integer.MIN_VALUE}) {
