@@ -1,0 +1,119 @@
+package org.dmalib.dma.ops;
+
+import java.util.OptionalLong;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.dmalib.iommu.api.DomainType;
+import org.dmalib.iommu.api.InvalidationStrategy;
+import org.dmalib.iommu.api.IommuProt;
+import org.dmalib.iommu.api.PageSizes;
+import org.dmalib.iommu.api.internal.tlb.IotlbGather;
+import org.dmalib.iommu.api.spi.GatheringDomain;
+
+/**
+ * A driver's domain that holds the thread making its {@code pauseAt}-th {@link #iotlbSync} call
+ * (counted from 1) before it reaches the real domain, until the test {@linkplain #resume()
+ * resumes} it: an unmap stopped half way, to force an interleaving. It takes the DMA cookie
+ * itself, so that a second DMA domain can wrap a rig's domain.
+ */
+final class PausingDomain implements GatheringDomain {
+    // the most a test waits for the other thread: far above any run, short enough to fail
+    private static final long WAIT_SECONDS = 10;
+
+    private final GatheringDomain real;
+    private final int pauseAt;
+    private final AtomicInteger syncs = new AtomicInteger();
+    private final CountDownLatch paused = new CountDownLatch(1);
+    private final CountDownLatch resumed = new CountDownLatch(1);
+    // set once, by the first claim: the test makes one DMA domain of it
+    private final AtomicInteger cookieClaims = new AtomicInteger();
+
+    PausingDomain(GatheringDomain real, int pauseAt) {
+        this.real = real;
+        this.pauseAt = pauseAt;
+    }
+
+    /** Waits until a thread is held in the {@code pauseAt}-th sync. */
+    void awaitPaused() throws InterruptedException {
+        if (!paused.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
+            throw new AssertionError("no thread reached iotlbSync call " + pauseAt);
+        }
+    }
+
+    /** Lets the held thread go on. */
+    void resume() {
+        resumed.countDown();
+    }
+
+    @Override
+    public void iotlbSync(IotlbGather gather) {
+        if (syncs.incrementAndGet() == pauseAt) {
+            paused.countDown();
+            try {
+                if (!resumed.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
+                    throw new AssertionError("the test never resumed the paused sync");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+        real.iotlbSync(gather);
+    }
+
+    @Override
+    public DomainType type() {
+        return real.type();
+    }
+
+    @Override
+    public InvalidationStrategy strategy() {
+        return real.strategy();
+    }
+
+    @Override
+    public PageSizes pageSizes() {
+        return real.pageSizes();
+    }
+
+    @Override
+    public long apertureStart() {
+        return real.apertureStart();
+    }
+
+    @Override
+    public long apertureEnd() {
+        return real.apertureEnd();
+    }
+
+    @Override
+    public void map(long iova, long paddr, long size, IommuProt prot) {
+        real.map(iova, paddr, size, prot);
+    }
+
+    @Override
+    public long unmap(long iova, long size) {
+        return real.unmap(iova, size);
+    }
+
+    @Override
+    public void flushIotlbAll() {
+        real.flushIotlbAll();
+    }
+
+    @Override
+    public OptionalLong iovaToPhys(long iova) {
+        return real.iovaToPhys(iova);
+    }
+
+    @Override
+    public long unmapFast(long iova, long size, IotlbGather gather) {
+        return real.unmapFast(iova, size, gather);
+    }
+
+    @Override
+    public boolean claimDmaCookie() {
+        return cookieClaims.getAndIncrement() == 0;
+    }
+}
