@@ -132,6 +132,25 @@ final class DeviceState {
         }
     }
 
+    /**
+     * Claims {@code mapping}'s one unmap and unregisters it in the same step: of racing unmaps
+     * exactly one is told {@code true}, and no lookup of the registry sees the mapping once
+     * {@link DmaMapping#isMapped()} is false (a by-address unmap, a sync or detach would take an
+     * unmapping mapping for a live one, and its DMA address may already be handed out again).
+     *
+     * @return whether this call claimed it; {@code false} if it was claimed already
+     */
+    boolean claimUnmap(DmaMapping mapping) {
+        synchronized (lock) {
+            // the flag's flip and the removal under one lock: lookups (all under it) see both or neither
+            if (!mapping.markUnmapped()) {
+                return false;
+            }
+            registry.remove(mapping);
+            return true;
+        }
+    }
+
     /** Unregisters {@code t}; a coherent allocation's pages stop being coherent. */
     void remove(Tracked t) {
         synchronized (lock) {

@@ -490,7 +490,12 @@ public final class DmaDevice {
         iommu.unmap(cpu, mapped);
     }
 
-    /** Unregisters an unmapped mapping or freed allocation ({@link DeviceState#remove}). */
+    /** Claims a mapping's one unmap and unregisters it ({@link DeviceState#claimUnmap}). */
+    boolean claimUnmap(DmaMapping mapping) {
+        return state.claimUnmap(mapping);
+    }
+
+    /** Unregisters a freed coherent allocation ({@link DeviceState#remove}). */
     void untrack(Tracked t) {
         state.remove(t);
     }

@@ -267,8 +267,9 @@ public final class DmaMapping implements Tracked {
             debug().report(DebugCheck.MAP_ERROR_NOT_CHECKED, this, String.format(
                     "[device address=0x%x] [size=%d bytes] [mapped as %s]", dmaAddress(), size, kind));
         }
-        // of two racing unmaps exactly one wins; the other is told, and nothing is undone twice
-        if (!mapped.compareAndSet(true, false)) {
+        // of two racing unmaps exactly one wins; the other is told, and nothing is undone twice.
+        // The claim unregisters it at once: its addresses may be reused before this call returns
+        if (!device.claimUnmap(this)) {
             throw unmappedAlready();
         }
         DirectOps.syncForCpu(cpu, chunks, dir, device.isCoherent());
@@ -285,7 +286,8 @@ public final class DmaMapping implements Tracked {
             }
         } finally {
             // gone for the driver even when the IOMMU reports a short unmap (its IOVAs are
-            // freed all the same): no ownership, cache-line claim or pending entry may outlive it
+            // freed all the same): no ownership or cache-line claim may outlive it (the pending
+            // entry went with the claim)
             DebugState state = device.memory().debug();
             if (ownership != null) {
                 state.unregister(ownership);
@@ -294,7 +296,6 @@ public final class DmaMapping implements Tracked {
                 // only mappings made with debug checks on claimed cache lines; skip the state's lock
                 state.removeLines(info.lines());
             }
-            device.untrack(this);
         }
     }
 
@@ -371,6 +372,15 @@ public final class DmaMapping implements Tracked {
 
     Ownership ownership() {
         return ownership;
+    }
+
+    /**
+     * Flips the mapping to unmapped, under the device's lock ({@link DeviceState#claimUnmap}).
+     *
+     * @return whether this call flipped it (false: it was unmapped already)
+     */
+    boolean markUnmapped() {
+        return mapped.compareAndSet(true, false);
     }
 
     /** Records that the driver checked the map result ({@code dma_mapping_error}). */
