@@ -13,7 +13,9 @@ import org.dmalib.iommu.api.DmaSegment;
  *
  * <p>Thread-safety: safe for concurrent use; it holds no state of its own. Each lookup takes
  * the device's lock ({@link DeviceState}) for itself only; the checks, the unmap or sync it
- * leads to and the reports run outside it.
+ * leads to and the reports run outside it. An unmap whose mapping another unmap claims between
+ * its lookup and its own claim looks again (dma-debug finds and removes the entry under one
+ * bucket lock: two unmaps of two mappings at one address unmap one each).
  */
 final class AddressCalls {
     private final DeviceDebug debug;
@@ -58,6 +60,18 @@ final class AddressCalls {
      */
     private void unmap(Cpu cpu, long dmaAddress, long size, MappingKind kind, DmaDirection dir,
             int nents) {
+        // an unmap racing with ours may claim the mapping found between the lookup and our
+        // claim; it is unregistered then, so the next lookup finds another one (or none: the
+        // driver's double unmap, refused by find)
+        boolean unmapped;
+        do {
+            unmapped = unmapFound(cpu, dmaAddress, size, kind, dir, nents);
+        } while (!unmapped);
+    }
+
+    /** One lookup, its checks and the claim: whether the mapping found was unmapped by this call. */
+    private boolean unmapFound(Cpu cpu, long dmaAddress, long size, MappingKind kind, DmaDirection dir,
+            int nents) {
         Tracked t = find(dmaAddress, size, kind, dir, nents);
         if (!(t instanceof DmaMapping m)) {
             throw debug.refuse(DebugCheck.FREE_WRONG_FUNCTION, t,
@@ -81,7 +95,7 @@ final class AddressCalls {
                     "[device address=0x%x] [size=%d bytes] [mapped with dir=%s] [unmapped with dir=%s]",
                     dmaAddress, m.size(), m.direction(), dir));
         }
-        m.unmapAs(cpu, dir);
+        return m.tryUnmapAs(cpu, dir);
     }
 
     /** The report line of a mapping freed with the wrong function, as dma-debug words it. */

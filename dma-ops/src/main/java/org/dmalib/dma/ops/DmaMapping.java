@@ -258,10 +258,22 @@ public final class DmaMapping implements Tracked {
         unmapAs(cpu, direction);
     }
 
-    /** Unmaps with the cache maintenance of {@code dir} (the driver's, for address-based unmaps). */
+    /** Unmaps with the cache maintenance of {@code dir}; throws if it was unmapped already. */
     void unmapAs(Cpu cpu, DmaDirection dir) {
-        if (!mapped.get()) {
+        if (!tryUnmapAs(cpu, dir)) {
             throw unmappedAlready();
+        }
+    }
+
+    /**
+     * Unmaps with the cache maintenance of {@code dir} (the driver's, for address-based unmaps),
+     * unless it is unmapped already or another unmap claims it first.
+     *
+     * @return whether this call unmapped it
+     */
+    boolean tryUnmapAs(Cpu cpu, DmaDirection dir) {
+        if (!mapped.get()) {
+            return false;
         }
         if (info.mustCheckError() && !errorChecked) {
             debug().report(DebugCheck.MAP_ERROR_NOT_CHECKED, this, String.format(
@@ -270,7 +282,7 @@ public final class DmaMapping implements Tracked {
         // of two racing unmaps exactly one wins; the other is told, and nothing is undone twice.
         // The claim unregisters it at once: its addresses may be reused before this call returns
         if (!device.claimUnmap(this)) {
-            throw unmappedAlready();
+            return false;
         }
         DirectOps.syncForCpu(cpu, chunks, dir, device.isCoherent());
         try {
@@ -297,6 +309,7 @@ public final class DmaMapping implements Tracked {
                 state.removeLines(info.lines());
             }
         }
+        return true;
     }
 
     private DmaUsageException unmappedAlready() {

@@ -146,7 +146,7 @@ class UnmapRaceTest {
         CpuBuffer buf = r.memory.allocate(8192);
         Cpu[] cpus = {r.machine.cpu(0), r.machine.cpu(1)};
         List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
-        int rounds = ROUNDS / 10;
+        int rounds = ROUNDS / 20;
         for (int i = 0; i < rounds; i++) {
             DmaMapping m = r.dev.mapSingle(r.cpu, buf.paddr() + 100, 3000, DmaDirection.BIDIRECTIONAL);
             assertTrue(m.isBounced());
