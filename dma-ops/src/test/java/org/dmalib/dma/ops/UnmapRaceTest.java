@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.dmalib.hw.Coherency;
 import org.dmalib.hw.Cpu;
 import org.dmalib.iommu.api.DmaDirection;
@@ -137,6 +138,56 @@ class UnmapRaceTest {
         assertEquals(0, leftMapped, "mappings left behind: " + failures);
         assertEquals(List.of(), failures.stream().filter(e -> !(e instanceof InterruptedException)
                 && !(e instanceof java.util.concurrent.BrokenBarrierException)).toList());
+    }
+
+    @Test
+    void ofTwoRacingUnmapsByAddressOnlyTheOneThatUnmapsReportsOnTheMapping() throws Exception {
+        Rig r = new Rig(Coherency.NON_COHERENT, DeviceParams.DEFAULT_DMA_MASK, DebugMode.WARN);
+        CpuBuffer buf = r.memory.allocate(4096);
+        int rounds = ROUNDS;
+        List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+        // the round to run, published after its mapping; the worker spins on it and the main
+        // thread unmaps right after publishing, so that both unmaps start within a microsecond
+        // (a barrier's wake-ups are tens of microseconds apart). Two threads: one per core
+        AtomicLong round = new AtomicLong(-1);
+        AtomicLong address = new AtomicLong();
+        CyclicBarrier done = new CyclicBarrier(2);
+        int[] refused = new int[2];
+        Cpu cpu1 = r.machine.cpu(1);
+        Thread worker = start(() -> {
+            for (int i = 0; i < rounds; i++) {
+                while (round.get() != i) {
+                    Thread.onSpinWait(); // the main thread maps meanwhile, on the other core
+                }
+                refused[1] += unmapRefused(r.dev, cpu1, address.get());
+                done.await(10, TimeUnit.SECONDS);
+            }
+        }, failures);
+        for (int i = 0; i < rounds && failures.isEmpty(); i++) {
+            // never checked with mappingError: its unmap reports MAP_ERROR_NOT_CHECKED (WARN)
+            address.set(r.dev.mapPage(r.cpu, buf.paddr(), 4096, DmaDirection.TO_DEVICE));
+            round.set(i);
+            refused[0] += unmapRefused(r.dev, r.cpu, address.get());
+            done.await(10, TimeUnit.SECONDS);
+        }
+        worker.join(TimeUnit.SECONDS.toMillis(10));
+        assertEquals(List.of(), failures);
+        assertEquals(rounds, refused[0] + refused[1], "one unmap per round is refused");
+        // dma-debug finds and removes the entry in one step: the loser finds none to report on.
+        // Per round one MAP_ERROR_NOT_CHECKED (the winner) and one FREE_NOT_ALLOCATED (the loser)
+        assertEquals(2L * rounds, r.dev.debugReportCount(), "reports of " + rounds + " rounds");
+        assertEquals(List.of(), r.dev.pendingMappings());
+    }
+
+    /** Unmaps by address: 0 if it unmapped, 1 if it was refused as unmapped already. */
+    private static int unmapRefused(DmaDevice dev, Cpu cpu, long address) {
+        try {
+            dev.unmapSingle(cpu, address, 4096, DmaDirection.TO_DEVICE);
+            return 0;
+        } catch (DmaDebugException e) {
+            assertEquals(DebugCheck.FREE_NOT_ALLOCATED, e.report().check());
+            return 1;
+        }
     }
 
     @Test
