@@ -69,13 +69,21 @@ final class AddressCalls {
         } while (!unmapped);
     }
 
-    /** One lookup, its checks and the claim: whether the mapping found was unmapped by this call. */
+    /**
+     * One lookup, its checks and the claim: whether the mapping found was unmapped by this call.
+     * In THROW mode the checks come first (a report throws and nothing is changed); otherwise the
+     * claim does, so that of two racing unmaps only the one that unmaps the mapping reports on it.
+     */
     private boolean unmapFound(Cpu cpu, long dmaAddress, long size, MappingKind kind, DmaDirection dir,
             int nents) {
         Tracked t = find(dmaAddress, size, kind, dir, nents);
         if (!(t instanceof DmaMapping m)) {
             throw debug.refuse(DebugCheck.FREE_WRONG_FUNCTION, t,
                     wrongFunction(dmaAddress, t.describe().size(), t.kind(), kind));
+        }
+        boolean throwing = debug.mode() == DebugMode.THROW;
+        if (!throwing && !m.claim()) {
+            return false;
         }
         if (size >= 0 && m.size() != size) {
             debug.report(DebugCheck.FREE_DIFFERENT_SIZE, m,
@@ -95,7 +103,12 @@ final class AddressCalls {
                     "[device address=0x%x] [size=%d bytes] [mapped with dir=%s] [unmapped with dir=%s]",
                     dmaAddress, m.size(), m.direction(), dir));
         }
-        return m.tryUnmapAs(cpu, dir);
+        m.checkErrorChecked();
+        if (throwing && !m.claim()) {
+            return false;
+        }
+        m.release(cpu, dir);
+        return true;
     }
 
     /** The report line of a mapping freed with the wrong function, as dma-debug words it. */

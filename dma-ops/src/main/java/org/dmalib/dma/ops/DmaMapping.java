@@ -260,30 +260,45 @@ public final class DmaMapping implements Tracked {
 
     /** Unmaps with the cache maintenance of {@code dir}; throws if it was unmapped already. */
     void unmapAs(Cpu cpu, DmaDirection dir) {
-        if (!tryUnmapAs(cpu, dir)) {
+        if (!mapped.get()) {
             throw unmappedAlready();
         }
+        checkErrorChecked();
+        // of two racing unmaps exactly one wins; the other is told, and nothing is undone twice
+        if (!claim()) {
+            throw unmappedAlready();
+        }
+        release(cpu, dir);
     }
 
     /**
-     * Unmaps with the cache maintenance of {@code dir} (the driver's, for address-based unmaps),
-     * unless it is unmapped already or another unmap claims it first.
+     * Claims the mapping's one unmap: of racing claims exactly one is told {@code true}. The
+     * claim unregisters it at once ({@link DeviceState#claimUnmap}), as its addresses may be
+     * handed out again before the unmap returns; the winner must then {@link #release} it.
      *
-     * @return whether this call unmapped it
+     * @return whether this call claimed it ({@code false}: unmapped, or being unmapped, already)
      */
-    boolean tryUnmapAs(Cpu cpu, DmaDirection dir) {
-        if (!mapped.get()) {
-            return false;
-        }
+    boolean claim() {
+        return mapped.get() && device.claimUnmap(this);
+    }
+
+    /**
+     * Reports {@link DebugCheck#MAP_ERROR_NOT_CHECKED} if the mapping came from {@link
+     * DmaDevice#mapPage} and its result was never checked (throws in THROW mode).
+     */
+    void checkErrorChecked() {
         if (info.mustCheckError() && !errorChecked) {
             debug().report(DebugCheck.MAP_ERROR_NOT_CHECKED, this, String.format(
                     "[device address=0x%x] [size=%d bytes] [mapped as %s]", dmaAddress(), size, kind));
         }
-        // of two racing unmaps exactly one wins; the other is told, and nothing is undone twice.
-        // The claim unregisters it at once: its addresses may be reused before this call returns
-        if (!device.claimUnmap(this)) {
-            return false;
-        }
+    }
+
+    /**
+     * Undoes a {@linkplain #claim() claimed} mapping with the cache maintenance of {@code dir}
+     * (the driver's, for address-based unmaps): the CPU's side, the IOMMU's or the bounce
+     * buffers, then the debug bookkeeping.
+     */
+    void release(Cpu cpu, DmaDirection dir) {
         DirectOps.syncForCpu(cpu, chunks, dir, device.isCoherent());
         try {
             if (iommu != null) {
@@ -309,7 +324,6 @@ public final class DmaMapping implements Tracked {
                 state.removeLines(info.lines());
             }
         }
-        return true;
     }
 
     private DmaUsageException unmappedAlready() {
