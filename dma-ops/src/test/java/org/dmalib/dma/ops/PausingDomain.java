@@ -13,9 +13,10 @@ import org.dmalib.iommu.api.spi.GatheringDomain;
 
 /**
  * A driver's domain that holds the thread making its {@code pauseAt}-th {@link #iotlbSync} call
- * (counted from 1) before it reaches the real domain, until the test {@linkplain #resume()
- * resumes} it: an unmap stopped half way, to force an interleaving. It takes the DMA cookie
- * itself, so that a second DMA domain can wrap a rig's domain.
+ * ({@link #atSync}) or {@link #map} call ({@link #atMap}), counted from 1, before it reaches the
+ * real domain, until the test {@linkplain #resume() resumes} it: an unmap or a map stopped half
+ * way, to force an interleaving. It takes the DMA cookie itself, so that a second DMA domain can
+ * wrap a rig's domain.
  */
 final class PausingDomain implements GatheringDomain {
     // the most a test waits for the other thread: far above any run, short enough to fail
@@ -23,21 +24,34 @@ final class PausingDomain implements GatheringDomain {
 
     private final GatheringDomain real;
     private final int pauseAt;
-    private final AtomicInteger syncs = new AtomicInteger();
+    // whether map calls are counted, else iotlbSync calls
+    private final boolean onMap;
+    private final AtomicInteger calls = new AtomicInteger();
     private final CountDownLatch paused = new CountDownLatch(1);
     private final CountDownLatch resumed = new CountDownLatch(1);
     // set once, by the first claim: the test makes one DMA domain of it
     private final AtomicInteger cookieClaims = new AtomicInteger();
 
-    PausingDomain(GatheringDomain real, int pauseAt) {
+    private PausingDomain(GatheringDomain real, int pauseAt, boolean onMap) {
         this.real = real;
         this.pauseAt = pauseAt;
+        this.onMap = onMap;
+    }
+
+    /** Holds the {@code pauseAt}-th {@code iotlbSync}: an unmap after its claim. */
+    static PausingDomain atSync(GatheringDomain real, int pauseAt) {
+        return new PausingDomain(real, pauseAt, false);
+    }
+
+    /** Holds the {@code pauseAt}-th {@code map}: a map after its IOVA, before its page tables. */
+    static PausingDomain atMap(GatheringDomain real, int pauseAt) {
+        return new PausingDomain(real, pauseAt, true);
     }
 
     /** Waits until a thread is held in the {@code pauseAt}-th sync. */
     void awaitPaused() throws InterruptedException {
         if (!paused.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
-            throw new AssertionError("no thread reached iotlbSync call " + pauseAt);
+            throw new AssertionError("no thread reached " + (onMap ? "map" : "iotlbSync") + " call " + pauseAt);
         }
     }
 
@@ -48,18 +62,24 @@ final class PausingDomain implements GatheringDomain {
 
     @Override
     public void iotlbSync(IotlbGather gather) {
-        if (syncs.incrementAndGet() == pauseAt) {
+        if (!onMap) {
+            pauseIfDue();
+        }
+        real.iotlbSync(gather);
+    }
+
+    private void pauseIfDue() {
+        if (calls.incrementAndGet() == pauseAt) {
             paused.countDown();
             try {
                 if (!resumed.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
-                    throw new AssertionError("the test never resumed the paused sync");
+                    throw new AssertionError("the test never resumed the paused call");
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AssertionError(e);
             }
         }
-        real.iotlbSync(gather);
     }
 
     @Override
@@ -89,6 +109,9 @@ final class PausingDomain implements GatheringDomain {
 
     @Override
     public void map(long iova, long paddr, long size, IommuProt prot) {
+        if (onMap) {
+            pauseIfDue();
+        }
         real.map(iova, paddr, size, prot);
     }
 

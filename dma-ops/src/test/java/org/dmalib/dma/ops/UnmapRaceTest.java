@@ -31,7 +31,7 @@ class UnmapRaceTest {
     void aListMappedAtTheAddressOfOneStillUnmappingIsUnmappedByThatAddress() throws Exception {
         IommuRig r = new IommuRig(Coherency.NON_COHERENT, p -> p.withUntrusted(true));
         // held in the second piece's sync: the first piece's IOVA is freed, the unmap not done
-        PausingDomain pausing = new PausingDomain((GatheringDomain) r.domain, 2);
+        PausingDomain pausing = PausingDomain.atSync((GatheringDomain) r.domain, 2);
         IommuDmaDomain dd = IommuDmaDomain.create(r.memory, pausing);
         DmaDevice dev = DmaDevice.create(r.memory, r.dev.params(), dd);
         Cpu cpu1 = r.machine.cpu(1);
@@ -66,7 +66,7 @@ class UnmapRaceTest {
     @Test
     void aMappingWhoseUnmapHasBegunIsNotPendingAtDetach() throws Exception {
         IommuRig r = new IommuRig(Coherency.NON_COHERENT);
-        PausingDomain pausing = new PausingDomain((GatheringDomain) r.domain, 1);
+        PausingDomain pausing = PausingDomain.atSync((GatheringDomain) r.domain, 1);
         IommuDmaDomain dd = IommuDmaDomain.create(r.memory, pausing);
         DmaDevice dev = DmaDevice.create(r.memory, r.dev.params(), dd);
         DmaMapping m = dev.mapSingle(r.cpu, r.memory.allocate(4096), DmaDirection.TO_DEVICE);
