@@ -1,9 +1,12 @@
 package org.dmalib.dma.ops;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.dmalib.iommu.api.DomainType;
 import org.dmalib.iommu.api.InvalidationStrategy;
 import org.dmalib.iommu.api.IommuProt;
@@ -15,8 +18,9 @@ import org.dmalib.iommu.api.spi.GatheringDomain;
  * A driver's domain that holds the thread making its {@code pauseAt}-th {@link #iotlbSync} call
  * ({@link #atSync}) or {@link #map} call ({@link #atMap}), counted from 1, before it reaches the
  * real domain, until the test {@linkplain #resume() resumes} it: an unmap or a map stopped half
- * way, to force an interleaving. It takes the DMA cookie itself, so that a second DMA domain can
- * wrap a rig's domain.
+ * way, to force an interleaving ({@link #recording} holds none). Every {@link #flushIotlbAll}
+ * is recorded as its start and end on one event counter the test reads too ({@link #event()}).
+ * It takes the DMA cookie itself, so that a second DMA domain can wrap a rig's domain.
  */
 final class PausingDomain implements GatheringDomain {
     // the most a test waits for the other thread: far above any run, short enough to fail
@@ -29,6 +33,10 @@ final class PausingDomain implements GatheringDomain {
     private final AtomicInteger calls = new AtomicInteger();
     private final CountDownLatch paused = new CountDownLatch(1);
     private final CountDownLatch resumed = new CountDownLatch(1);
+    // the order of flush starts and ends and of the test's own events
+    private final AtomicLong events = new AtomicLong();
+    // guarded by itself: {start, end} event numbers of every flushIotlbAll
+    private final List<long[]> flushes = new ArrayList<>();
     // set once, by the first claim: the test makes one DMA domain of it
     private final AtomicInteger cookieClaims = new AtomicInteger();
 
@@ -46,6 +54,31 @@ final class PausingDomain implements GatheringDomain {
     /** Holds the {@code pauseAt}-th {@code map}: a map after its IOVA, before its page tables. */
     static PausingDomain atMap(GatheringDomain real, int pauseAt) {
         return new PausingDomain(real, pauseAt, true);
+    }
+
+    /** Holds no call: only records the flushes. */
+    static PausingDomain recording(GatheringDomain real) {
+        return new PausingDomain(real, -1, false);
+    }
+
+    /** Returns the next event number: later than every flush start or end recorded before it. */
+    long event() {
+        return events.incrementAndGet();
+    }
+
+    /**
+     * Returns whether a flush of the whole IOTLB started after event {@code after} and ended
+     * before event {@code before}.
+     */
+    boolean flushedBetween(long after, long before) {
+        synchronized (flushes) {
+            for (long[] f : flushes) {
+                if (f[0] > after && f[1] < before) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Waits until a thread is held in the {@code pauseAt}-th sync. */
@@ -122,7 +155,12 @@ final class PausingDomain implements GatheringDomain {
 
     @Override
     public void flushIotlbAll() {
+        long start = events.incrementAndGet();
         real.flushIotlbAll();
+        long end = events.incrementAndGet();
+        synchronized (flushes) {
+            flushes.add(new long[] {start, end});
+        }
     }
 
     @Override
