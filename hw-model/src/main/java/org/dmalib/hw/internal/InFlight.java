@@ -8,7 +8,8 @@ import org.dmalib.hw.PhysicalMemory;
 /**
  * The write-backs cache maintenance has issued and a barrier has not yet completed, in issue
  * order: per line, a snapshot of its data and the CPU whose barrier completes it. A clean of a
- * line already in flight replaces the snapshot and issuer and keeps the first issue's place.
+ * line already in flight from the same CPU replaces the snapshot and keeps the first issue's
+ * place; from another CPU, the earlier write-back completes first and the new one goes last.
  *
  * <p>Usually empty: every look-up answers at once then, without boxing the line number.
  *
@@ -48,9 +49,21 @@ final class InFlight {
         return p == null ? null : p.data;
     }
 
-    /** Puts {@code data} (which the caller no longer changes) in flight for {@code line}. */
+    /**
+     * Puts {@code data} (which the caller no longer changes) in flight for {@code line}. A
+     * write-back of the line another CPU issued is completed first: that CPU's barrier must still
+     * find its clean done, and it would not complete one issued by this CPU.
+     */
     void issue(long line, byte[] data, int issuer) {
-        pending.put(line, new Pending(data, issuer));
+        Pending fresh = new Pending(data, issuer);
+        Pending old = pending.put(line, fresh); // one look-up in the usual case: none in flight
+        if (old != null && old.issuer != issuer) {
+            // a write-back may complete at any time before its barrier: now, so that the other
+            // CPU's DSB does not depend on this CPU's; fresh goes last, in this CPU's issue order
+            memory.write(line << lineShift, old.data, 0, old.data.length);
+            pending.remove(line);
+            pending.put(line, fresh);
+        }
     }
 
     /** Forgets the write-back of {@code line}: a newer write of the whole line supersedes it. */
