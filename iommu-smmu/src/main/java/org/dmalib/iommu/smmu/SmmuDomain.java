@@ -42,6 +42,25 @@ final class SmmuDomain implements IommuDomainOps {
         freed = true;
     }
 
+    /**
+     * Publishes the table's leaf count for the refill estimate. A thread that read the count
+     * before another thread's map or unmap changed it may publish after that thread: it reads the
+     * count again and republishes until the two agree, so that once no call is in flight the
+     * estimate is the table's count (single-threaded, one more read of an atomic).
+     */
+    private void publishLiveEntries() {
+        long n = table.leafCount();
+        while (true) {
+            flush.setLiveEntries(n);
+            // the re-read after the set: a newer count set before ours is then seen and restored
+            long now = table.leafCount();
+            if (now == n) {
+                return;
+            }
+            n = now;
+        }
+    }
+
     private void checkLive() {
         if (freed) {
             throw new IllegalStateException("domain with asid=" + flush.asid() + " was freed");
@@ -54,7 +73,7 @@ final class SmmuDomain implements IommuDomainOps {
         try {
             return table.mapPages(iova, paddr, pgsize, pgcount, prot);
         } finally {
-            flush.setLiveEntries(table.leafCount());
+            publishLiveEntries();
         }
     }
 
@@ -75,7 +94,7 @@ final class SmmuDomain implements IommuDomainOps {
         try {
             return table.mapPageList(iova, paddrs, from, count, prot);
         } finally {
-            flush.setLiveEntries(table.leafCount());
+            publishLiveEntries();
         }
     }
 
@@ -85,7 +104,7 @@ final class SmmuDomain implements IommuDomainOps {
         try {
             return table.unmapPages(iova, pgsize, pgcount, gather);
         } finally {
-            flush.setLiveEntries(table.leafCount());
+            publishLiveEntries();
         }
     }
 
