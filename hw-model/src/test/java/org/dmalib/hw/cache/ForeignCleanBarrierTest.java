@@ -63,4 +63,31 @@ class ForeignCleanBarrierTest {
         assertEquals(0x1111, ram.readLong(LINE));
         assertEquals(0x2222, ram.readLong(LINE + 8));
     }
+
+    @Test
+    void a_clean_of_a_line_another_cpu_wrote_and_cleaned_completes_at_this_cpus_barrier() {
+        // the loser of a PTE install race cleans the winner's entry instead of waiting for it
+        a.storeLong(LINE, 0x1111);
+        dcA.cleanLine(LINE); // CPU 0's write-back in flight, its barrier not yet issued
+        assertEquals(0x1111, b.loadLong(LINE), "CPU 1 observes CPU 0's store");
+        dcB.cleanLine(LINE); // no cache holds the line dirty now
+        dcB.barrier();
+        assertEquals(0x1111, ram.readLong(LINE),
+                "CPU 1's clean and DSB make the store it observed visible in RAM");
+        assertEquals(0, machine.writebacksInFlight());
+    }
+
+    @Test
+    void a_range_clean_completes_another_cpus_write_back_in_its_range_and_no_other() {
+        a.storeLong(LINE, 0x1111);
+        a.storeLong(LINE + 0x1000, 0x3333);
+        dcA.cleanLine(LINE);
+        dcA.cleanLine(LINE + 0x1000);
+        dcB.cleanRange(LINE - 64, 3 * 64);
+        dcB.barrier();
+        assertEquals(0x1111, ram.readLong(LINE));
+        assertEquals(0, ram.readLong(LINE + 0x1000), "outside CPU 1's range: CPU 0's barrier");
+        dcA.barrier();
+        assertEquals(0x3333, ram.readLong(LINE + 0x1000));
+    }
 }
