@@ -82,7 +82,7 @@ public final class CoherenceFabric {
         this.lineSize = geometry.lineSize();
         this.zeroLine = new byte[lineSize];
         this.lineShift = Integer.numberOfTrailingZeros(lineSize);
-        this.inFlight = new InFlight(memory, lineShift);
+        this.inFlight = new InFlight(memory, lineShift, cpus);
         this.lines = new LineProtocol(memory, caches, stats, inFlight, lineShift);
     }
 

@@ -8,8 +8,10 @@ import org.dmalib.hw.PhysicalMemory;
 /**
  * The write-backs cache maintenance has issued and a barrier has not yet completed, in issue
  * order: per line, a snapshot of its data and the CPU whose barrier completes it. A clean of a
- * line already in flight from the same CPU replaces the snapshot and keeps the first issue's
- * place; from another CPU, the earlier write-back completes first and the new one goes last.
+ * line another CPU has in flight completes that write-back at once ({@link #completeOthers}): a
+ * clean applies to the line whoever wrote it, and that CPU's barrier must still find its own
+ * clean done. A clean of a line already in flight from the same CPU replaces the snapshot and
+ * keeps the first issue's place.
  *
  * <p>Usually empty: every look-up answers at once then, without boxing the line number.
  *
@@ -19,6 +21,8 @@ final class InFlight {
     private final PhysicalMemory memory;
     private final int lineShift;
     private final Map<Long, Pending> pending = new LinkedHashMap<>();
+    // write-backs in flight per issuing CPU: a CPU with every one of them issued nothing else
+    private final int[] issued;
 
     /** A write-back in flight: a snapshot of the line and the CPU whose barrier completes it. */
     private static final class Pending {
@@ -31,9 +35,10 @@ final class InFlight {
         }
     }
 
-    InFlight(PhysicalMemory memory, int lineShift) {
+    InFlight(PhysicalMemory memory, int lineShift, int cpus) {
         this.memory = memory;
         this.lineShift = lineShift;
+        this.issued = new int[cpus];
     }
 
     int size() {
@@ -50,26 +55,22 @@ final class InFlight {
     }
 
     /**
-     * Puts {@code data} (which the caller no longer changes) in flight for {@code line}. A
-     * write-back of the line another CPU issued is completed first: that CPU's barrier must still
-     * find its clean done, and it would not complete one issued by this CPU.
+     * Puts {@code data} (which the caller no longer changes) in flight for {@code line}. The
+     * caller has completed any other CPU's write-back of the line ({@link #completeOthers}).
      */
     void issue(long line, byte[] data, int issuer) {
-        Pending fresh = new Pending(data, issuer);
-        Pending old = pending.put(line, fresh); // one look-up in the usual case: none in flight
-        if (old != null && old.issuer != issuer) {
-            // a write-back may complete at any time before its barrier: now, so that the other
-            // CPU's DSB does not depend on this CPU's; fresh goes last, in this CPU's issue order
-            memory.write(line << lineShift, old.data, 0, old.data.length);
-            pending.remove(line);
-            pending.put(line, fresh);
+        if (pending.put(line, new Pending(data, issuer)) == null) { // one look-up, as ever
+            issued[issuer]++;
         }
     }
 
     /** Forgets the write-back of {@code line}: a newer write of the whole line supersedes it. */
     void drop(long line) {
         if (!pending.isEmpty()) {
-            pending.remove(line);
+            Pending p = pending.remove(line);
+            if (p != null) {
+                issued[p.issuer]--;
+            }
         }
     }
 
@@ -80,7 +81,41 @@ final class InFlight {
         }
         Pending p = pending.remove(line);
         if (p != null) {
+            issued[p.issuer]--;
             memory.write(line << lineShift, p.data, 0, p.data.length);
+        }
+    }
+
+    /**
+     * Completes now the write-backs of lines {@code first..last} that a CPU other than
+     * {@code cpu} issued: {@code cpu} is cleaning those lines, and its barrier must find them in
+     * RAM though it did not issue them (a CPU cleaning a PTE another CPU wrote, rather than
+     * waiting for that CPU's barrier). Nothing to do, and no look-up, unless another CPU has a
+     * write-back in flight.
+     */
+    void completeOthers(long first, long last, int cpu) {
+        int others = pending.size() - issued[cpu];
+        if (others == 0) {
+            return;
+        }
+        if (last - first < pending.size()) { // fewer lines than write-backs: look each line up
+            for (long line = first; line <= last && others > 0; line++) {
+                Pending p = pending.get(line);
+                if (p != null && p.issuer != cpu) {
+                    complete(line);
+                    others--;
+                }
+            }
+            return;
+        }
+        for (Iterator<Map.Entry<Long, Pending>> it = pending.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Long, Pending> e = it.next();
+            long line = e.getKey();
+            if (e.getValue().issuer != cpu && line >= first && line <= last) {
+                issued[e.getValue().issuer]--;
+                memory.write(line << lineShift, e.getValue().data, 0, e.getValue().data.length);
+                it.remove();
+            }
         }
     }
 
@@ -96,5 +131,6 @@ final class InFlight {
                 it.remove();
             }
         }
+        issued[cpu] = 0;
     }
 }

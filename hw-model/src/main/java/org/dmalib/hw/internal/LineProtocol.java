@@ -287,6 +287,11 @@ final class LineProtocol {
      * skipped in that cache: the instructions would find nothing there.
      */
     void maintain(int op, int cpu, long first, long last) {
+        if (op != INVALIDATE) {
+            // a clean covers the lines whoever wrote them: another CPU's write-back of one in
+            // flight must be in RAM at this CPU's barrier, so it completes now
+            inFlight.completeOthers(first, last, cpu);
+        }
         DataCache any = caches[0];
         long firstRegion = any.regionOf(first);
         if (any.regionOf(last) == firstRegion && !any.mayAnyHoldRegion(firstRegion)) {
