@@ -12,7 +12,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.dmalib.hw.DmaPort;
 import org.dmalib.hw.DmaStatus;
@@ -52,7 +52,7 @@ class LifecycleStressTest {
             ports[t] = rig.port(SID + t);
             rig.machine.memory().fill(Rig.DATA + t * PAGES * PAGE, PAGES * PAGE, (byte) (t + 1));
         }
-        AtomicBoolean done = new AtomicBoolean();
+        AtomicInteger running = new AtomicInteger(WORKERS);
         AtomicLong drained = new AtomicLong();
         List<Callable<Void>> work = new ArrayList<>();
         for (int t = 0; t < WORKERS; t++) {
@@ -61,7 +61,7 @@ class LifecycleStressTest {
                 try {
                     lifecycles(rig, w, ports[w]);
                 } finally {
-                    done.set(true); // a failed worker ends the reader too
+                    running.decrementAndGet(); // failed or not: the reader ends after the last
                 }
                 return null;
             });
@@ -69,7 +69,7 @@ class LifecycleStressTest {
         ExecutorService pool = Executors.newFixedThreadPool(WORKERS + 1);
         try {
             Future<?> reader = pool.submit(() -> {
-                while (!done.get()) {
+                while (running.get() > 0) {
                     drained.addAndGet(checked(rig.driver.drainEvents()));
                 }
                 return null;
