@@ -59,8 +59,12 @@ final class InFlight {
      * caller has completed any other CPU's write-back of the line ({@link #completeOthers}).
      */
     void issue(long line, byte[] data, int issuer) {
-        if (pending.put(line, new Pending(data, issuer)) == null) { // one look-up, as ever
+        Pending old = pending.put(line, new Pending(data, issuer)); // one look-up, as ever
+        if (old == null || old.issuer != issuer) { // the counts follow the issuer either way
             issued[issuer]++;
+            if (old != null) {
+                issued[old.issuer]--;
+            }
         }
     }
 
