@@ -52,7 +52,7 @@ class LazyReuseRaceTest {
             for (int i = 0; i < 4; i++) {
                 buffers.add(r.memory.allocate(4096 << (i % 3)));
             }
-            threads.add(start(() -> {
+            threads.add(RaceThreads.start(() -> {
                 List<DmaMapping> live = new ArrayList<>();
                 for (int i = 0; i < ROUNDS; i++) {
                     DmaMapping m = dev.mapSingle(cpu, buffers.get(i % buffers.size()), DmaDirection.TO_DEVICE);
@@ -69,7 +69,7 @@ class LazyReuseRaceTest {
                 live.forEach(m -> m.unmap(cpu));
             }, failures));
         }
-        Thread ticker = start(() -> {
+        Thread ticker = RaceThreads.start(() -> {
             while (running.get()) {
                 clock.addAndGet(3 * MS);
                 if (dd.tick()) {
@@ -119,23 +119,5 @@ class LazyReuseRaceTest {
             }
         }
         return seen;
-    }
-
-    /** A body that may throw checked exceptions, run on a thread of its own. */
-    private interface Body {
-        void run() throws Exception;
-    }
-
-    private static Thread start(Body body, List<Throwable> failures) {
-        Thread t = new Thread(() -> {
-            try {
-                body.run();
-            } catch (Throwable e) {
-                failures.add(e);
-            }
-        });
-        t.setDaemon(true);
-        t.start();
-        return t;
     }
 }

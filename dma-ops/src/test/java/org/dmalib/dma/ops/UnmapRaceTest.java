@@ -41,7 +41,7 @@ class UnmapRaceTest {
         DmaMapping old = dev.mapSg(r.cpu, first, DmaDirection.TO_DEVICE);
         List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
         // the unmap runs on CPU 1 and is preempted there half way
-        Thread unmapper = start(() -> old.unmap(cpu1), failures);
+        Thread unmapper = RaceThreads.start(() -> old.unmap(cpu1), failures);
         DmaMapping fresh;
         try {
             pausing.awaitPaused();
@@ -71,7 +71,7 @@ class UnmapRaceTest {
         DmaDevice dev = DmaDevice.create(r.memory, r.dev.params(), dd);
         DmaMapping m = dev.mapSingle(r.cpu, r.memory.allocate(4096), DmaDirection.TO_DEVICE);
         List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
-        Thread unmapper = start(() -> m.unmap(r.machine.cpu(1)), failures);
+        Thread unmapper = RaceThreads.start(() -> m.unmap(r.machine.cpu(1)), failures);
         try {
             pausing.awaitPaused();
             assertFalse(m.isMapped());
@@ -101,7 +101,7 @@ class UnmapRaceTest {
         Thread[] threads = new Thread[2];
         for (int t = 0; t < 2; t++) {
             Cpu cpu = r.machine.cpu(t);
-            threads[t] = start(() -> {
+            threads[t] = RaceThreads.start(() -> {
                 for (int i = 0; i < ROUNDS; i++) {
                     go.await();
                     try {
@@ -154,7 +154,7 @@ class UnmapRaceTest {
         CyclicBarrier done = new CyclicBarrier(2);
         int[] refused = new int[2];
         Cpu cpu1 = r.machine.cpu(1);
-        Thread worker = start(() -> {
+        Thread worker = RaceThreads.start(() -> {
             for (int i = 0; i < rounds; i++) {
                 while (round.get() != i) {
                     Thread.onSpinWait(); // the main thread maps meanwhile, on the other core
@@ -206,7 +206,7 @@ class UnmapRaceTest {
             Thread[] threads = new Thread[2];
             for (int t = 0; t < 2; t++) {
                 int me = t;
-                threads[t] = start(() -> {
+                threads[t] = RaceThreads.start(() -> {
                     go.await();
                     try {
                         m.unmap(cpus[me]);
@@ -226,23 +226,5 @@ class UnmapRaceTest {
             assertEquals(0, r.dmaDomain.iovaRangesOutstanding());
         }
         assertEquals(List.of(), r.dev.pendingMappings());
-    }
-
-    /** A body that may throw checked exceptions, run on a thread of its own. */
-    private interface Body {
-        void run() throws Exception;
-    }
-
-    private static Thread start(Body body, List<Throwable> failures) {
-        Thread t = new Thread(() -> {
-            try {
-                body.run();
-            } catch (Throwable e) {
-                failures.add(e);
-            }
-        });
-        t.setDaemon(true);
-        t.start();
-        return t;
     }
 }
