@@ -2,15 +2,11 @@ package org.dmalib.dma.ops;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.dmalib.iommu.api.DomainType;
-import org.dmalib.iommu.api.InvalidationStrategy;
 import org.dmalib.iommu.api.IommuProt;
-import org.dmalib.iommu.api.PageSizes;
 import org.dmalib.iommu.api.internal.tlb.IotlbGather;
 import org.dmalib.iommu.api.spi.GatheringDomain;
 
@@ -20,13 +16,11 @@ import org.dmalib.iommu.api.spi.GatheringDomain;
  * real domain, until the test {@linkplain #resume() resumes} it: an unmap or a map stopped half
  * way, to force an interleaving ({@link #recording} holds none). Every {@link #flushIotlbAll}
  * is recorded as its start and end on one event counter the test reads too ({@link #event()}).
- * It takes the DMA cookie itself, so that a second DMA domain can wrap a rig's domain.
  */
-final class PausingDomain implements GatheringDomain {
+final class PausingDomain extends ForwardingDomain {
     // the most a test waits for the other thread: far above any run, short enough to fail
     private static final long WAIT_SECONDS = 10;
 
-    private final GatheringDomain real;
     private final int pauseAt;
     // whether map calls are counted, else iotlbSync calls
     private final boolean onMap;
@@ -37,11 +31,9 @@ final class PausingDomain implements GatheringDomain {
     private final AtomicLong events = new AtomicLong();
     // guarded by itself: {start, end} event numbers of every flushIotlbAll
     private final List<long[]> flushes = new ArrayList<>();
-    // set once, by the first claim: the test makes one DMA domain of it
-    private final AtomicInteger cookieClaims = new AtomicInteger();
 
     private PausingDomain(GatheringDomain real, int pauseAt, boolean onMap) {
-        this.real = real;
+        super(real);
         this.pauseAt = pauseAt;
         this.onMap = onMap;
     }
@@ -116,41 +108,11 @@ final class PausingDomain implements GatheringDomain {
     }
 
     @Override
-    public DomainType type() {
-        return real.type();
-    }
-
-    @Override
-    public InvalidationStrategy strategy() {
-        return real.strategy();
-    }
-
-    @Override
-    public PageSizes pageSizes() {
-        return real.pageSizes();
-    }
-
-    @Override
-    public long apertureStart() {
-        return real.apertureStart();
-    }
-
-    @Override
-    public long apertureEnd() {
-        return real.apertureEnd();
-    }
-
-    @Override
     public void map(long iova, long paddr, long size, IommuProt prot) {
         if (onMap) {
             pauseIfDue();
         }
         real.map(iova, paddr, size, prot);
-    }
-
-    @Override
-    public long unmap(long iova, long size) {
-        return real.unmap(iova, size);
     }
 
     @Override
@@ -161,20 +123,5 @@ final class PausingDomain implements GatheringDomain {
         synchronized (flushes) {
             flushes.add(new long[] {start, end});
         }
-    }
-
-    @Override
-    public OptionalLong iovaToPhys(long iova) {
-        return real.iovaToPhys(iova);
-    }
-
-    @Override
-    public long unmapFast(long iova, long size, IotlbGather gather) {
-        return real.unmapFast(iova, size, gather);
-    }
-
-    @Override
-    public boolean claimDmaCookie() {
-        return cookieClaims.getAndIncrement() == 0;
     }
 }
