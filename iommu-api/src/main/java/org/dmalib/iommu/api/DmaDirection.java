@@ -17,17 +17,17 @@ public enum DmaDirection {
     /** No transfer ({@code DMA_NONE}): valid for nothing but debugging, never for a mapping. */
     NONE;
 
-    /** Returns whether the device may read memory in this direction. */
+    /** {@return whether the device may read memory in this direction} */
     public boolean deviceReads() {
         return this == TO_DEVICE || this == BIDIRECTIONAL;
     }
 
-    /** Returns whether the device may write memory in this direction. */
+    /** {@return whether the device may write memory in this direction} */
     public boolean deviceWrites() {
         return this == FROM_DEVICE || this == BIDIRECTIONAL;
     }
 
-    /** Returns whether a buffer may be mapped in this direction (every direction but NONE). */
+    /** {@return whether a buffer may be mapped in this direction (every direction but NONE)} */
     public boolean isValidForMapping() {
         return this != NONE;
     }

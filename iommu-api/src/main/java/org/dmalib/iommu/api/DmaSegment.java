@@ -13,6 +13,8 @@ public record DmaSegment(long dmaAddress, long dmaLength) {
     /**
      * Validates the segment.
      *
+     * @param dmaAddress the bus address the device uses: not negative
+     * @param dmaLength bytes: positive
      * @throws IllegalArgumentException naming the bad value
      */
     public DmaSegment {
@@ -25,7 +27,7 @@ public record DmaSegment(long dmaAddress, long dmaLength) {
         }
     }
 
-    /** Returns the bus address one past the last byte. */
+    /** {@return the bus address one past the last byte} */
     public long dmaEnd() {
         return dmaAddress + dmaLength;
     }

@@ -14,7 +14,7 @@ public enum DomainType {
     /** Used by the DMA API with a flush queue: unmaps are invalidated lazily, ASID-wide. */
     DMA_FQ;
 
-    /** Returns whether the DMA API owns the domain's IOVA space (DMA or DMA_FQ). */
+    /** {@return whether the DMA API owns the domain's IOVA space (DMA or DMA_FQ)} */
     public boolean isDma() {
         return this != UNMANAGED;
     }

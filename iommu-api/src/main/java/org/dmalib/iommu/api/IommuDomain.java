@@ -19,21 +19,21 @@ import java.util.OptionalLong;
  */
 @CheckReturnValue
 public interface IommuDomain {
-    /** Returns what the domain is for. */
+    /** {@return what the domain is for} */
     DomainType type();
 
-    /** Returns how the domain's driver plans IOTLB invalidations. */
+    /** {@return how the domain's driver plans IOTLB invalidations} */
     InvalidationStrategy strategy();
 
-    /** Returns the supported page sizes; the smallest is the alignment every request needs. */
+    /** {@return the supported page sizes; the smallest is the alignment every request needs} */
     PageSizes pageSizes();
 
-    /** Returns the first device address that may be mapped (geometry.aperture_start). */
+    /** {@return the first device address that may be mapped (geometry.aperture_start)} */
     long apertureStart();
 
     /**
-     * Returns the last device address that may be mapped, inclusive (geometry.aperture_end):
-     * {@code 2^inputAddressBits - 1}.
+     * {@return the last device address that may be mapped, inclusive (geometry.aperture_end):
+     * {@code 2^inputAddressBits - 1}}
      */
     long apertureEnd();
 

@@ -63,7 +63,7 @@ public final class IommuProt {
         return new IommuProt(bits);
     }
 
-    /** Returns Linux's flag bits of this protection. */
+    /** {@return Linux's flag bits of this protection} */
     public int bits() {
         return bits;
     }
@@ -88,17 +88,17 @@ public final class IommuProt {
         return (bits & other.bits) == other.bits;
     }
 
-    /** Returns whether the device may read. */
+    /** {@return whether the device may read} */
     public boolean read() {
         return (bits & READ_BIT) != 0;
     }
 
-    /** Returns whether the device may write. */
+    /** {@return whether the device may write} */
     public boolean write() {
         return (bits & WRITE_BIT) != 0;
     }
 
-    /** Returns whether a map with this protection is accepted: READ or WRITE is set. */
+    /** {@return whether a map with this protection is accepted: READ or WRITE is set} */
     public boolean isValidForMap() {
         return (bits & (READ_BIT | WRITE_BIT)) != 0;
     }

@@ -13,6 +13,8 @@ public record PageRun(long pgsize, long pgcount) {
     /**
      * Validates the run.
      *
+     * @param pgsize the page size in bytes: a positive power of two
+     * @param pgcount the number of pages: positive
      * @throws IllegalArgumentException naming the bad value
      */
     public PageRun {
@@ -25,7 +27,7 @@ public record PageRun(long pgsize, long pgcount) {
         }
     }
 
-    /** Returns the bytes the run covers, {@code pgsize * pgcount}. */
+    /** {@return the bytes the run covers, {@code pgsize * pgcount}} */
     public long bytes() {
         return Math.multiplyExact(pgsize, pgcount);
     }

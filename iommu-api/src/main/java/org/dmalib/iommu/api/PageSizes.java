@@ -53,17 +53,17 @@ public final class PageSizes {
         return ofBitmap(b);
     }
 
-    /** Returns the bitmap: bit {@code n} set for pages of {@code 2^n} bytes. */
+    /** {@return the bitmap: bit {@code n} set for pages of {@code 2^n} bytes} */
     public long bitmap() {
         return bitmap;
     }
 
-    /** Returns the smallest page size, the domain's granule for alignment. */
+    /** {@return the smallest page size, the domain's granule for alignment} */
     public long minPageSize() {
         return Long.lowestOneBit(bitmap);
     }
 
-    /** Returns the largest page size. */
+    /** {@return the largest page size} */
     public long maxPageSize() {
         return Long.highestOneBit(bitmap);
     }

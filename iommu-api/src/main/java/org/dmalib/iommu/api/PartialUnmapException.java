@@ -30,12 +30,12 @@ public final class PartialUnmapException extends IommuException {
         this.blockSize = blockSize;
     }
 
-    /** Returns the first IOVA of the block the unmap would split. */
+    /** {@return the first IOVA of the block the unmap would split} */
     public long blockIova() {
         return blockIova;
     }
 
-    /** Returns the size of the block the unmap would split. */
+    /** {@return the size of the block the unmap would split} */
     public long blockSize() {
         return blockSize;
     }

@@ -50,7 +50,7 @@ public final class ScatterList {
         return new ScatterList(List.copyOf(Objects.requireNonNull(segments, "segments")));
     }
 
-    /** Returns the number of input segments ({@code nents}). */
+    /** {@return the number of input segments ({@code nents})} */
     public int size() {
         return segments.size();
     }
@@ -66,12 +66,12 @@ public final class ScatterList {
         return segments.get(index);
     }
 
-    /** Returns the segments, in order, as an unmodifiable list. */
+    /** {@return the segments, in order, as an unmodifiable list} */
     public List<Segment> segments() {
         return segments;
     }
 
-    /** Returns the sum of the segments' lengths. */
+    /** {@return the sum of the segments' lengths} */
     public long totalLength() {
         return totalLength;
     }

@@ -18,6 +18,11 @@ public record Segment(long page, int offset, int length) {
     /**
      * Validates the segment.
      *
+     * @param page physical address of the page holding the start of the segment: a non-negative
+     *     multiple of {@link #PAGE_SIZE}
+     * @param offset where the segment starts in that page: from 0 to {@code PAGE_SIZE - 1}
+     * @param length bytes in the segment: positive; {@code page + offset + length} must not
+     *     overflow a {@code long}
      * @throws IllegalArgumentException naming the bad value
      */
     public Segment {
@@ -53,12 +58,12 @@ public record Segment(long page, int offset, int length) {
         return new Segment(paddr & -PAGE_SIZE, (int) (paddr & (PAGE_SIZE - 1)), length);
     }
 
-    /** Returns the physical address of the first byte ({@code sg_phys}). */
+    /** {@return the physical address of the first byte ({@code sg_phys})} */
     public long paddr() {
         return page + offset;
     }
 
-    /** Returns the physical address one past the last byte. */
+    /** {@return the physical address one past the last byte} */
     public long end() {
         return paddr() + length;
     }

@@ -34,12 +34,12 @@ public final class MapPagesException extends IommuException {
         initCause(reason);
     }
 
-    /** Returns the bytes the failing call mapped before it failed. */
+    /** {@return the bytes the failing call mapped before it failed} */
     public long mapped() {
         return mapped;
     }
 
-    /** Returns why it failed: the exception the user sees. */
+    /** {@return why it failed: the exception the user sees} */
     public IommuException reason() {
         return reason;
     }

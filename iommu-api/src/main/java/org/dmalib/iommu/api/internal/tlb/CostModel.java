@@ -51,6 +51,16 @@ public record CostModel(
     /**
      * Validates the parameters.
      *
+     * @param cycleNs nanoseconds per SMMU cycle: finite, not negative
+     * @param microTlbLookupCycles micro-TLB lookup, in cycles: not negative
+     * @param mainTlbLookupCycles main TLB lookup, in cycles: not negative
+     * @param configCacheLookupCycles STE/CD cache lookup, in cycles: not negative
+     * @param walkCacheLookupCycles walk-cache lookup, in cycles: not negative
+     * @param ifcToSmmuCycles device interface to SMMU, in cycles: not negative
+     * @param smmuToIfcCycles SMMU to device interface, in cycles: not negative
+     * @param memoryReadNs one memory read (a command fetch or a PTE read), in nanoseconds:
+     *     finite, not negative
+     * @param syncNs one CMD_SYNC round trip, in nanoseconds: finite, not negative
      * @throws IllegalArgumentException naming a negative, NaN or infinite value
      */
     public CostModel {
@@ -65,15 +75,15 @@ public record CostModel(
         checkCycles("smmuToIfcCycles", smmuToIfcCycles);
     }
 
-    /** Returns the modelled cost of one command, sync excluded: its fetch. */
+    /** {@return the modelled cost of one command, sync excluded: its fetch} */
     public double commandNs() {
         return memoryReadNs;
     }
 
     /**
-     * Returns the fixed part of one translation miss, page-table reads excluded: the trip from
+     * {@return the fixed part of one translation miss, page-table reads excluded: the trip from
      * the device interface through its micro-TLB and main TLB, the config cache and the walk
-     * cache, and back.
+     * cache, and back}
      */
     public double missNs() {
         return cycleNs * (ifcToSmmuCycles + microTlbLookupCycles + mainTlbLookupCycles

@@ -28,6 +28,15 @@ public record InvalidationRequest(
     /**
      * Validates the request.
      *
+     * @param asid the address space: 0 to {@link TlbCommand#MAX_ASID}
+     * @param iova the first byte: a non-negative multiple of {@code granule}
+     * @param size bytes: a positive multiple of {@code granule}; {@code iova + size} must not
+     *     overflow
+     * @param granule bytes per entry: a power of two, at least {@code minPageSize}
+     * @param leaf true for leaf-only invalidation (unmapped pages), false for a walk flush
+     * @param minPageSize the domain's smallest page size (the TG of range commands): 4, 16 or
+     *     64 KiB
+     * @param ril whether the SMMU has range invalidation (IDR3.RIL, SMMUv3.2)
      * @throws IllegalArgumentException naming the bad value
      */
     public InvalidationRequest {
@@ -54,22 +63,22 @@ public record InvalidationRequest(
         }
     }
 
-    /** Returns log2 of {@link #minPageSize}: 12, 14 or 16. */
+    /** {@return log2 of {@link #minPageSize}: 12, 14 or 16} */
     public int tgShift() {
         return Long.numberOfTrailingZeros(minPageSize);
     }
 
-    /** Returns the range in units of {@code minPageSize}: what range commands count. */
+    /** {@return the range in units of {@code minPageSize}: what range commands count} */
     public long pages() {
         return size >>> tgShift();
     }
 
-    /** Returns the range in units of {@code granule}: one per-page command each. */
+    /** {@return the range in units of {@code granule}: one per-page command each} */
     public long granules() {
         return size >>> Long.numberOfTrailingZeros(granule);
     }
 
-    /** Returns one past the last byte. */
+    /** {@return one past the last byte} */
     public long end() {
         return iova + size;
     }

@@ -29,32 +29,32 @@ public final class IotlbGather {
         // the field initialisers are the empty state: start = EMPTY_START, end = pgsize = 0
     }
 
-    /** Returns the first gathered byte; {@code Long.MAX_VALUE} while empty. */
+    /** {@return the first gathered byte; {@code Long.MAX_VALUE} while empty} */
     public long start() {
         return start;
     }
 
-    /** Returns the last gathered byte, inclusive; 0 while empty. */
+    /** {@return the last gathered byte, inclusive; 0 while empty} */
     public long end() {
         return end;
     }
 
-    /** Returns the gathered page size (the granule of the pending invalidation); 0 while empty. */
+    /** {@return the gathered page size (the granule of the pending invalidation); 0 while empty} */
     public long pgsize() {
         return pgsize;
     }
 
-    /** Returns the gathered bytes, {@code end - start + 1}; 0 while empty. */
+    /** {@return the gathered bytes, {@code end - start + 1}; 0 while empty} */
     public long size() {
         return isEmpty() ? 0 : end - start + 1;
     }
 
-    /** Returns whether nothing is gathered ({@code pgsize == 0}, as the SMMUv3 sync tests). */
+    /** {@return whether nothing is gathered ({@code pgsize == 0}, as the SMMUv3 sync tests)} */
     public boolean isEmpty() {
         return pgsize == 0;
     }
 
-    /** Returns whether a flush queue will invalidate the whole domain instead. */
+    /** {@return whether a flush queue will invalidate the whole domain instead} */
     public boolean isQueued() {
         return queued;
     }

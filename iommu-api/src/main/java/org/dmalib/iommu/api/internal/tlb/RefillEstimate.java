@@ -22,6 +22,8 @@ public record RefillEstimate(long liveEntriesOutsideRange, int pteReadsPerRefill
     /**
      * Validates the estimate.
      *
+     * @param liveEntriesOutsideRange IOTLB entries of the ASID outside the range: not negative
+     * @param pteReadsPerRefill page-table levels one walk reads: 1 to 5
      * @throws IllegalArgumentException naming the bad value
      */
     public RefillEstimate {

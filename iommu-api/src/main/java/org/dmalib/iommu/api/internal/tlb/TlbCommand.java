@@ -14,10 +14,10 @@ public sealed interface TlbCommand
     /** NUM and SCALE are 5-bit fields (CMDQ_TLBI_RANGE_NUM_MAX = 31; SCALE is bits 24:20). */
     int MAX_FIELD = 31;
 
-    /** Returns the opcode's name as the CLI prints it, e.g. {@code TLBI_NH_VA}. */
+    /** {@return the opcode's name as the CLI prints it, e.g. {@code TLBI_NH_VA}} */
     String op();
 
-    /** Returns the command as one JSON object, in the CLI's format. */
+    /** {@return the command as one JSON object, in the CLI's format} */
     String json();
 
     /**
@@ -46,6 +46,14 @@ public sealed interface TlbCommand
         /**
          * Validates the fields.
          *
+         * @param asid the address space: 0 to {@link #MAX_ASID}
+         * @param address the first byte: a non-negative multiple of 4 KiB
+         * @param num the raw NUM field: 0 to 31; 0 if {@code tg} is 0
+         * @param scale the raw SCALE field: 0 to 31; 0 if {@code tg} is 0
+         * @param tg the raw TG field: 0 (no range), 1 (4 KiB), 2 (16 KiB) or 3 (64 KiB)
+         * @param ttl the raw TTL field: 0 (any level) or the leaf level 1 to 3; 0 if {@code tg}
+         *     is 0
+         * @param leaf whether only leaf entries need invalidating (walk-cache entries are kept)
          * @throws IllegalArgumentException naming the bad value
          */
         public TlbiNhVa {
@@ -81,23 +89,23 @@ public sealed interface TlbCommand
             return new TlbiNhVa(asid, address, 0, 0, 0, 0, leaf);
         }
 
-        /** Returns whether this is a range command (TG set). */
+        /** {@return whether this is a range command (TG set)} */
         public boolean isRange() {
             return tg != 0;
         }
 
-        /** Returns the translation granule of a range command in bytes: 4, 16 or 64 KiB. */
+        /** {@return the translation granule of a range command in bytes: 4, 16 or 64 KiB} */
         public long granuleBytes() {
             // TG 1/2/3 encodes log2(granule) = 12/14/16 = 10 + 2 * TG
             return isRange() ? 1L << (10 + 2 * tg) : 0;
         }
 
-        /** Returns the granules a range command covers, {@code (num + 1) * 2^scale}; 0 if none. */
+        /** {@return the granules a range command covers, {@code (num + 1) * 2^scale}; 0 if none} */
         public long granules() {
             return isRange() ? (long) (num + 1) << scale : 0;
         }
 
-        /** Returns the bytes a range command covers from {@code address}; 0 if not a range. */
+        /** {@return the bytes a range command covers from {@code address}; 0 if not a range} */
         public long rangeBytes() {
             return granules() * granuleBytes();
         }
@@ -125,6 +133,7 @@ public sealed interface TlbCommand
         /**
          * Validates the ASID.
          *
+         * @param asid the address space: 0 to {@link #MAX_ASID}
          * @throws IllegalArgumentException naming the bad value
          */
         public TlbiNhAsid {
