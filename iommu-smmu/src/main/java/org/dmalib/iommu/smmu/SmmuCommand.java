@@ -45,6 +45,18 @@ public record SmmuCommand(Op op, long address, int num, int scale, int tg, int t
     /**
      * Checks that {@code op} is present and every field is in its range (parameters above).
      *
+     * @param op the opcode: not null
+     * @param address {@code TLBI_NH_VA}: the first byte, a non-negative multiple of 4 KiB; else 0
+     * @param num {@code TLBI_NH_VA}: the raw NUM field, 0 to 31 (0 if {@code tg} is 0); else 0
+     * @param scale {@code TLBI_NH_VA}: the raw SCALE field, 0 to 31 (0 if {@code tg} is 0);
+     *     else 0
+     * @param tg {@code TLBI_NH_VA}: the raw TG field, 0 (no range) or 1, 2, 3 (4, 16, 64 KiB);
+     *     else 0
+     * @param ttl {@code TLBI_NH_VA}: the raw TTL field, 0 (any level) or 1 to 3 (0 if {@code tg}
+     *     is 0); else 0
+     * @param leaf {@code TLBI_NH_VA}: whether walk-cache entries may be kept; else false
+     * @param asid {@code TLBI_NH_VA} or {@code TLBI_NH_ASID}: the address space, 0 to
+     *     {@code 0xFFFF}; else 0
      * @throws NullPointerException if {@code op} is null
      * @throws IllegalArgumentException naming a field outside its range, or a field the kind
      *     of command does not have that is not 0 (or false)
@@ -89,24 +101,24 @@ public record SmmuCommand(Op op, long address, int num, int scale, int tg, int t
         return new SmmuCommand(Op.CMD_SYNC, 0, 0, 0, 0, 0, false, 0);
     }
 
-    /** Returns whether this is a range {@code TLBI_NH_VA} (TG set). */
+    /** {@return whether this is a range {@code TLBI_NH_VA} (TG set)} */
     public boolean isRange() {
         return op == Op.TLBI_NH_VA && tg != 0;
     }
 
     /**
-     * Returns the bytes a range {@code TLBI_NH_VA} covers from {@link #address}: {@code (num + 1)
-     * * 2^scale} granules of {@code 2^(10 + 2 * tg)} bytes; 0 if this is not a range command.
+     * {@return the bytes a range {@code TLBI_NH_VA} covers from {@link #address}: {@code (num + 1)
+     * * 2^scale} granules of {@code 2^(10 + 2 * tg)} bytes; 0 if this is not a range command}
      */
     public long rangeBytes() {
         return isRange() ? (long) (num + 1) << (scale + 10 + 2 * tg) : 0;
     }
 
     /**
-     * Returns the command as one JSON object on one line, fields in this order:
+     * {@return the command as one JSON object on one line, fields in this order:
      * {@code {"op":"TLBI_NH_VA","address":N,"num":N,"scale":N,"tg":N,"ttl":N,"leaf":true}},
      * {@code {"op":"TLBI_NH_ASID","asid":N}}, {@code {"op":"TLBI_NH_ALL"}} or
-     * {@code {"op":"CMD_SYNC"}}; numbers in decimal.
+     * {@code {"op":"CMD_SYNC"}}; numbers in decimal}
      */
     public String json() {
         return switch (op) {

@@ -30,17 +30,17 @@ public final class SmmuCostModel {
         this.model = model;
     }
 
-    /** Returns the model with gem5's parameters (class Javadoc): the one the driver uses. */
+    /** {@return the model with gem5's parameters (class Javadoc): the one the driver uses} */
     public static SmmuCostModel gem5() {
         return GEM5;
     }
 
-    /** Returns the modelled cost of one command, sync excluded, in nanoseconds. */
+    /** {@return the modelled cost of one command, sync excluded, in nanoseconds} */
     public double commandNanos() {
         return model.commandNs();
     }
 
-    /** Returns the modelled cost of one {@code CMD_SYNC} round trip, in nanoseconds. */
+    /** {@return the modelled cost of one {@code CMD_SYNC} round trip, in nanoseconds} */
     public double syncNanos() {
         return model.syncNs();
     }

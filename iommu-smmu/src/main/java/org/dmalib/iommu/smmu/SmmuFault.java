@@ -20,6 +20,11 @@ public record SmmuFault(SmmuEvent.Kind kind, int streamId, long address, boolean
     /**
      * Validates the record.
      *
+     * @param kind the event (EVENT_ID): not null
+     * @param streamId the stream (SID)
+     * @param address the input address of the faulting access (INPUT_ADDR); 0 when none
+     * @param write whether the access was a write
+     * @param fetchAddress the failed STE, CD or descriptor fetch address (FETCH_ADDR); 0 when none
      * @throws NullPointerException if {@code kind} is null
      */
     public SmmuFault {

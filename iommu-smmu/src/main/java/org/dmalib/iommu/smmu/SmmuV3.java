@@ -247,12 +247,12 @@ public final class SmmuV3 {
         throw new SmmuProbeException("GBPA update not acknowledged");
     }
 
-    /** Returns the SMMU this driver drives. */
+    /** {@return the SMMU this driver drives} */
     public Smmu smmu() {
         return smmu;
     }
 
-    /** Returns what probe read and chose. */
+    /** {@return what probe read and chose} */
     public SmmuFeatures features() {
         return features;
     }
@@ -369,7 +369,7 @@ public final class SmmuV3 {
         return events.drain();
     }
 
-    /** Returns the driver's counters, each field taken atomically. */
+    /** {@return the driver's counters, each field taken atomically} */
     public SmmuDriverCounters counters() {
         CommandQueue.QueueCounts q = queue.counts();
         return new SmmuDriverCounters(q.tlbiNhVa(), q.tlbiNhAsid(), q.tlbiNhAll(), q.cfgi(),

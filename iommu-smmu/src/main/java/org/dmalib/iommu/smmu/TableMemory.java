@@ -102,22 +102,22 @@ public final class TableMemory {
         return ram;
     }
 
-    /** Returns the region's first byte. */
+    /** {@return the region's first byte} */
     public long base() {
         return base;
     }
 
-    /** Returns the region's size in bytes. */
+    /** {@return the region's size in bytes} */
     public long size() {
         return size;
     }
 
-    /** Returns the bytes currently allocated. */
+    /** {@return the bytes currently allocated} */
     public synchronized long bytesInUse() {
         return bytesInUse;
     }
 
-    /** Returns the number of blocks currently allocated. */
+    /** {@return the number of blocks currently allocated} */
     public synchronized int blocksInUse() {
         return blocksInUse;
     }

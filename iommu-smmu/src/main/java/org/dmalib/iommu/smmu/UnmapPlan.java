@@ -47,6 +47,15 @@ public record UnmapPlan(SmmuConfig smmu, InvalidationStrategy strategy, int gran
     /**
      * Validates the description.
      *
+     * @param smmu the SMMU the driver probed: not null
+     * @param strategy the domain's strategy: not null
+     * @param granule the domain's granule: 4096, 16384 or 65536, and one {@code smmu} supports
+     * @param ias the domain's input address bits: 16 to 48, and more than log2({@code granule})
+     * @param iova the first byte unmapped: a non-negative multiple of {@code granule}
+     * @param size bytes unmapped: a positive multiple of {@code granule}; {@code iova + size} at
+     *     most {@code 2^ias}
+     * @param asid the domain's address space: 0 to {@code 2^asidBits - 1} of {@code smmu}
+     * @param otherLiveEntries leaf entries still mapped in the domain after the unmap: not negative
      * @throws IllegalArgumentException naming the bad value
      * @throws NullPointerException if {@code smmu} or {@code strategy} is null
      */

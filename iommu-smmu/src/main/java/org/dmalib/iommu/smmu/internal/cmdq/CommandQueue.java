@@ -79,7 +79,7 @@ public final class CommandQueue {
         this.log2 = log2;
     }
 
-    /** Returns log2 of the number of entries. */
+    /** {@return log2 of the number of entries} */
     public int log2() {
         return log2;
     }
@@ -133,7 +133,7 @@ public final class CommandQueue {
         }
     }
 
-    /** Returns the counts so far, taken atomically with respect to submissions. */
+    /** {@return the counts so far, taken atomically with respect to submissions} */
     public QueueCounts counts() {
         lock.lock();
         try {

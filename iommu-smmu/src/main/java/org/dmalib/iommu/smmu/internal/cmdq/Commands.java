@@ -28,7 +28,7 @@ public final class Commands {
      * @param d1 the second doubleword
      */
     public record Command(long d0, long d1) {
-        /** Returns the opcode, bits 7:0 of {@code d0}. */
+        /** {@return the opcode, bits 7:0 of {@code d0}} */
         public int opcode() {
             return (int) Fields.get(OP, d0);
         }
@@ -95,12 +95,12 @@ public final class Commands {
                 CFGI_1_LEAF);
     }
 
-    /** Returns {@code CMD_CFGI_ALL} (CFGI_STE_RANGE, RANGE = 31): every cached STE and CD. */
+    /** {@return {@code CMD_CFGI_ALL} (CFGI_STE_RANGE, RANGE = 31): every cached STE and CD} */
     public static Command cfgiAll() {
         return new Command(OP_CFGI_STE_RANGE, Fields.prep(CFGI_1_RANGE, CFGI_RANGE_ALL));
     }
 
-    /** Returns {@code CMD_TLBI_NSNH_ALL}: every non-secure, non-hyp TLB entry, all ASIDs. */
+    /** {@return {@code CMD_TLBI_NSNH_ALL}: every non-secure, non-hyp TLB entry, all ASIDs} */
     public static Command tlbiNsnhAll() {
         return new Command(OP_TLBI_NSNH_ALL, 0);
     }

@@ -86,25 +86,25 @@ public final class ArmLpaePageTable {
         return new ArmLpaePageTable(set, new PteAccess(set, Objects.requireNonNull(cpu, "cpu")), pgd);
     }
 
-    /** Returns the table's shape. */
+    /** {@return the table's shape} */
     public LpaeConfig config() {
         return config;
     }
 
-    /** Returns the pgd's physical address, for the context descriptor's TTB0. */
+    /** {@return the pgd's physical address, for the context descriptor's TTB0} */
     public long ttbr() {
         return pgd;
     }
 
     /**
-     * Returns the leaf entries (pages and blocks) the table holds: what a device could have in
-     * its IOTLB for this table. Exact when no map or unmap is in flight.
+     * {@return the leaf entries (pages and blocks) the table holds: what a device could have in
+     * its IOTLB for this table} Exact when no map or unmap is in flight.
      */
     public long leafCount() {
         return set.leaves();
     }
 
-    /** Returns how many tables (the pgd included) are allocated to this page table. */
+    /** {@return how many tables (the pgd included) are allocated to this page table} */
     public int tablesInUse() {
         return set.tablesInUse();
     }

@@ -47,6 +47,10 @@ public record LpaeConfig(int granule, int ias, int oas, boolean coherentWalk) {
     /**
      * Validates the shape.
      *
+     * @param granule the translation granule in bytes: 4096, 16384 or 65536
+     * @param ias input (IOVA) address size in bits: 16 to 48, and more than {@code log2(granule)}
+     * @param oas output (physical) address size in bits: 32 to 48
+     * @param coherentWalk whether the SMMU's table walker snoops the CPU caches
      * @throws IllegalArgumentException naming the bad value
      */
     public LpaeConfig {
@@ -76,13 +80,13 @@ public record LpaeConfig(int granule, int ias, int oas, boolean coherentWalk) {
         return pgShift() - PTE_SHIFT;
     }
 
-    /** Returns the number of levels a walk visits: {@code ceil((ias - pg_shift) / bits_per_level)}. */
+    /** {@return the number of levels a walk visits: {@code ceil((ias - pg_shift) / bits_per_level)}} */
     public int levels() {
         int vaBits = ias - pgShift();
         return (vaBits + bitsPerLevel() - 1) / bitsPerLevel();
     }
 
-    /** Returns the level of the pgd, {@code 4 - levels()}: 0 to 3. */
+    /** {@return the level of the pgd, {@code 4 - levels()}: 0 to 3} */
     public int startLevel() {
         return MAX_LEVELS - levels();
     }
@@ -92,12 +96,12 @@ public record LpaeConfig(int granule, int ias, int oas, boolean coherentWalk) {
         return ias - pgShift() - bitsPerLevel() * (levels() - 1);
     }
 
-    /** Returns the bytes allocated for the pgd: {@code max(8 << pgd_bits, 64)}. */
+    /** {@return the bytes allocated for the pgd: {@code max(8 << pgd_bits, 64)}} */
     public int pgdBytes() {
         return Math.max(1 << (pgdBits() + PTE_SHIFT), MIN_TABLE_BYTES);
     }
 
-    /** Returns the CD's T0SZ field for this table: {@code 64 - ias}. */
+    /** {@return the CD's T0SZ field for this table: {@code 64 - ias}} */
     public int t0sz() {
         return Long.SIZE - ias;
     }
@@ -151,9 +155,9 @@ public record LpaeConfig(int granule, int ias, int oas, boolean coherentWalk) {
     }
 
     /**
-     * Returns the leaf sizes this table can map: 4K→{4K, 2M, 1G}, 16K→{16K, 32M},
+     * {@return the leaf sizes this table can map: 4K→{4K, 2M, 1G}, 16K→{16K, 32M},
      * 64K→{64K, 512M}, minus the block sizes above the start level (a 1 GiB block needs a level-1
-     * table, so a 4 KiB-granule table with {@code ias < 31} starting at level 2 offers {4K, 2M}).
+     * table, so a 4 KiB-granule table with {@code ias < 31} starting at level 2 offers {4K, 2M})}
      */
     public PageSizes pageSizes() {
         return PageSizes.ofBitmap(pageSizeBitmap());
