@@ -15,7 +15,7 @@ import org.dmalib.iommu.api.internal.tlb.TlbCommand;
  * <p>Immutable, so safe for concurrent use.
  *
  * @param op the opcode, not null
- * @param address {@code TLBI_NH_VA}: the first byte, a multiple of 4 KiB; else 0
+ * @param address {@code TLBI_NH_VA}: the first byte, a non-negative multiple of 4 KiB; else 0
  * @param num {@code TLBI_NH_VA}: the raw NUM field, 0 to 31; else 0
  * @param scale {@code TLBI_NH_VA}: the raw SCALE field, 0 to 31; else 0
  * @param tg {@code TLBI_NH_VA}: the raw TG field, 0 (no range) or 1, 2, 3 (4, 16, 64 KiB); else 0

@@ -34,7 +34,7 @@ import org.dmalib.iommu.smmu.internal.pgtable.LpaeConfig;
  * @param smmu the SMMU the driver probed: its RIL bit, granules, output size and IOTLB capacity
  * @param strategy the domain's strategy
  * @param granule the domain's granule: 4, 16 or 64 KiB, one {@code smmu} supports
- * @param ias the domain's input address bits: up to 48, more than log2(granule)
+ * @param ias the domain's input address bits: 16 to 48, more than log2(granule)
  * @param iova the first byte unmapped: a non-negative multiple of {@code granule}
  * @param size bytes unmapped: a positive multiple of {@code granule}; {@code iova + size} at
  *     most {@code 2^ias}

@@ -13,7 +13,7 @@ package org.dmalib.iommu.api.internal.tlb;
  * @param asid the address space: 0 to {@link TlbCommand#MAX_ASID}
  * @param iova the first byte: a non-negative multiple of {@code granule}
  * @param size bytes: a positive multiple of {@code granule}; {@code iova + size} must not overflow
- * @param granule bytes per entry: a power of two, a multiple of {@code minPageSize}
+ * @param granule bytes per entry: a power of two, at least {@code minPageSize}
  * @param leaf true for leaf-only invalidation (unmapped pages), false for a walk flush
  * @param minPageSize the domain's smallest page size (the TG of range commands): 4, 16 or 64 KiB
  * @param ril whether the SMMU has range invalidation (IDR3.RIL, SMMUv3.2)
