@@ -20,6 +20,10 @@ public record CacheGeometry(int lineSize, int capacity, int ways) {
     /**
      * Validates the geometry.
      *
+     * @param lineSize bytes per cache line: a power of two from 16 to 256
+     * @param capacity bytes of data the cache holds: positive, a power-of-two number of sets of
+     *     {@code lineSize * ways} bytes
+     * @param ways associativity: a power of two, at most {@code capacity / lineSize}
      * @throws IllegalArgumentException naming the bad value if a field is out of range or the
      *     capacity does not divide into whole sets
      */
@@ -41,7 +45,7 @@ public record CacheGeometry(int lineSize, int capacity, int ways) {
         }
     }
 
-    /** Returns the number of sets: {@code capacity / (lineSize * ways)}. */
+    /** {@return the number of sets: {@code capacity / (lineSize * ways)}} */
     public int sets() {
         return capacity / (lineSize * ways);
     }

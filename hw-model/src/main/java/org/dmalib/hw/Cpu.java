@@ -20,10 +20,10 @@ package org.dmalib.hw;
  * <p>Only the hardware model implements this interface.
  */
 public interface Cpu {
-    /** Returns this CPU's index, from 0. */
+    /** {@return this CPU's index, from 0} */
     int id();
 
-    /** Returns the data cache line size in bytes. */
+    /** {@return the data cache line size in bytes} */
     int lineSize();
 
     /**

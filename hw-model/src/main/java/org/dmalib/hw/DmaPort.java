@@ -19,10 +19,10 @@ import com.google.errorprone.annotations.CheckReturnValue;
  * respect to CPUs or other masters.
  */
 public interface DmaPort {
-    /** Returns the stream ID this port issues on. */
+    /** {@return the stream ID this port issues on} */
     int streamId();
 
-    /** Returns how the stream is attached to the memory system. */
+    /** {@return how the stream is attached to the memory system} */
     Coherency coherency();
 
     /**

@@ -16,7 +16,7 @@ public enum DmaStatus {
      */
     ABORT;
 
-    /** Returns whether the access completed. */
+    /** {@return whether the access completed} */
     public boolean ok() {
         return this == OK;
     }

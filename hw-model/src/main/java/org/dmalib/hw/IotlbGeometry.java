@@ -43,6 +43,15 @@ public record IotlbGeometry(
     /**
      * Validates the geometry.
      *
+     * @param microTlbEntries micro-TLB entries, fully associative: 0 (none) to 2^24
+     * @param mainTlbEntries main TLB entries: 0 (none) to 2^24, a multiple of {@code mainTlbWays}
+     * @param mainTlbWays main TLB associativity: not negative, at least 1 if there are entries
+     * @param walkCacheL0 walk-cache entries for level-0 table descriptors: 0 (none) to 2^24, a
+     *     multiple of {@code walkCacheWays}
+     * @param walkCacheL1 walk-cache entries for level-1 table descriptors, likewise
+     * @param walkCacheL2 walk-cache entries for level-2 table descriptors, likewise
+     * @param walkCacheWays walk-cache associativity: not negative, at least 1 if any level has
+     *     entries
      * @throws IllegalArgumentException naming the bad value
      */
     public IotlbGeometry {

@@ -53,17 +53,17 @@ public final class Machine {
         return new Machine(Objects.requireNonNull(config, "config"));
     }
 
-    /** Returns what this machine was built from. */
+    /** {@return what this machine was built from} */
     public MachineConfig config() {
         return config;
     }
 
-    /** Returns the RAM, as non-coherent DMA masters see it. */
+    /** {@return the RAM, as non-coherent DMA masters see it} */
     public PhysicalMemory memory() {
         return memory;
     }
 
-    /** Returns the number of CPUs. */
+    /** {@return the number of CPUs} */
     public int cpuCount() {
         return cpus.size();
     }
@@ -145,14 +145,14 @@ public final class Machine {
         return port;
     }
 
-    /** Returns a snapshot of the event counters. */
+    /** {@return a snapshot of the event counters} */
     public HwCounters counters() {
         return fabric.counters();
     }
 
     /**
-     * Returns how many cache write-backs have been issued by maintenance but not yet completed
-     * by a barrier; non-zero after a clean without its barrier.
+     * {@return how many cache write-backs have been issued by maintenance but not yet completed
+     * by a barrier; non-zero after a clean without its barrier}
      */
     public int writebacksInFlight() {
         return fabric.inFlightCount();

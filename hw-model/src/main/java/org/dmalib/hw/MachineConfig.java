@@ -14,6 +14,9 @@ public record MachineConfig(long memorySize, int cpus, CacheGeometry cache) {
     /**
      * Validates the configuration.
      *
+     * @param memorySize bytes of RAM: positive, a multiple of 4 KiB, at most 2^48
+     * @param cpus number of CPUs, 1 to 64
+     * @param cache geometry of every CPU's private data cache, not null
      * @throws IllegalArgumentException naming the bad value
      * @throws NullPointerException if {@code cache} is null
      */

@@ -28,12 +28,12 @@ public final class PhysicalAddressException extends IllegalArgumentException {
         this.length = length;
     }
 
-    /** Returns the first physical address of the refused access. */
+    /** {@return the first physical address of the refused access} */
     public long paddr() {
         return paddr;
     }
 
-    /** Returns the length in bytes of the refused access. */
+    /** {@return the length in bytes of the refused access} */
     public long length() {
         return length;
     }

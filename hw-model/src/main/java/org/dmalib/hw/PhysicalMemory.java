@@ -75,12 +75,12 @@ public final class PhysicalMemory {
         this.chunks = new AtomicReferenceArray<>((int) chunkCount);
     }
 
-    /** Returns the size of memory in bytes. */
+    /** {@return the size of memory in bytes} */
     public long size() {
         return size;
     }
 
-    /** Returns how many 4 KiB frames hold data (have been written at least once). */
+    /** {@return how many 4 KiB frames hold data (have been written at least once)} */
     public long framesInUse() {
         long n = 0;
         for (int c = 0; c < chunks.length(); c++) {

@@ -16,10 +16,10 @@ import java.util.List;
  * only in its own package, so loading the implementation would fail there.
  */
 public interface Smmu {
-    /** Returns what this SMMU was built from. */
+    /** {@return what this SMMU was built from} */
     SmmuConfig config();
 
-    /** Returns a snapshot of the counters; taken atomically with respect to the SMMU. */
+    /** {@return a snapshot of the counters; taken atomically with respect to the SMMU} */
     SmmuCounters counters();
 
     /**

@@ -44,6 +44,17 @@ public record SmmuConfig(
     /**
      * Validates the configuration.
      *
+     * @param rangeInvalidation whether range invalidation is advertised (SMMU_IDR3.RIL)
+     * @param coherentWalk whether coherent table walks are advertised (SMMU_IDR0.COHACC)
+     * @param granule4K whether the 4 KiB granule is supported (at least one of the three must be)
+     * @param granule16K whether the 16 KiB granule is supported
+     * @param granule64K whether the 64 KiB granule is supported
+     * @param outputAddressBits output address size in bits: one of 32, 36, 40, 42, 44, 48
+     * @param asidBits ASID width in bits: 8 or 16
+     * @param streamIdBits stream ID width in bits: 0 to 16
+     * @param commandQueueLog2 log2 of the largest command queue: 1 to 19
+     * @param eventQueueLog2 log2 of the largest event queue: 1 to 19
+     * @param iotlb the translation caches, not null
      * @throws IllegalArgumentException naming the bad value
      * @throws NullPointerException if {@code iotlb} is null
      */

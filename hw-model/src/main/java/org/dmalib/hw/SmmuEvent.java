@@ -18,6 +18,10 @@ public record SmmuEvent(Kind kind, int streamId, long address, boolean write) {
     /**
      * Validates the event.
      *
+     * @param kind what happened, not null
+     * @param streamId the stream ID of the access
+     * @param address the input (bus) address of the access, or 0 if the event carries none
+     * @param write whether the access was a write
      * @throws NullPointerException if {@code kind} is null
      */
     public SmmuEvent {
@@ -57,7 +61,7 @@ public record SmmuEvent(Kind kind, int streamId, long address, boolean write) {
             this.id = id;
         }
 
-        /** Returns the event ID written in bits 7:0 of the event record. */
+        /** {@return the event ID written in bits 7:0 of the event record} */
         public int id() {
             return id;
         }

@@ -69,12 +69,12 @@ public final class CacheMaintenance {
         return view;
     }
 
-    /** Returns the index of the CPU issuing these instructions. */
+    /** {@return the index of the CPU issuing these instructions} */
     public int cpu() {
         return cpu;
     }
 
-    /** Returns the data cache line size in bytes (arm64 reads it from CTR_EL0.DminLine). */
+    /** {@return the data cache line size in bytes (arm64 reads it from CTR_EL0.DminLine)} */
     public int lineSize() {
         return fabric.lineSize();
     }

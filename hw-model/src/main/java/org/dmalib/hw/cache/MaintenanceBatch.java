@@ -72,7 +72,7 @@ public final class MaintenanceBatch {
         add(CoherenceFabric.RANGE_CLEAN_INVALIDATE, paddr, length);
     }
 
-    /** Returns how many ranges are recorded and not yet issued. */
+    /** {@return how many ranges are recorded and not yet issued} */
     public int size() {
         return size;
     }

@@ -86,17 +86,17 @@ public final class CoherenceFabric {
         this.lines = new LineProtocol(memory, caches, stats, inFlight, lineShift);
     }
 
-    /** Returns the line size in bytes. */
+    /** {@return the line size in bytes} */
     public int lineSize() {
         return lineSize;
     }
 
-    /** Returns the RAM behind the fabric. */
+    /** {@return the RAM behind the fabric} */
     public PhysicalMemory memory() {
         return memory;
     }
 
-    /** Returns a snapshot of the machine's counters, the cache ones taken in one transaction. */
+    /** {@return a snapshot of the machine's counters, the cache ones taken in one transaction} */
     public synchronized HwCounters counters() {
         return stats.snapshot();
     }
@@ -280,12 +280,22 @@ public final class CoherenceFabric {
         return old;
     }
 
-    /** Returns whether CPU {@code cpu}'s cache holds the line of {@code paddr}. */
+    /**
+     * {@return whether CPU {@code cpu}'s cache holds the line of {@code paddr}}
+     *
+     * @param cpu the CPU index
+     * @param paddr any address in the line
+     */
     public synchronized boolean isCached(int cpu, long paddr) {
         return caches[cpu].probe(paddr >>> lineShift) >= 0;
     }
 
-    /** Returns whether CPU {@code cpu}'s cache holds the line of {@code paddr} dirty. */
+    /**
+     * {@return whether CPU {@code cpu}'s cache holds the line of {@code paddr} dirty}
+     *
+     * @param cpu the CPU index
+     * @param paddr any address in the line
+     */
     public synchronized boolean isDirty(int cpu, long paddr) {
         int slot = caches[cpu].probe(paddr >>> lineShift);
         return slot >= 0 && caches[cpu].dirty(slot);
@@ -466,7 +476,7 @@ public final class CoherenceFabric {
         stats.barriers++;
     }
 
-    /** Returns how many write-backs are in flight (issued by maintenance, not yet completed). */
+    /** {@return how many write-backs are in flight (issued by maintenance, not yet completed)} */
     public synchronized int inFlightCount() {
         return inFlight.size();
     }

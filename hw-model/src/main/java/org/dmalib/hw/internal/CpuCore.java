@@ -31,12 +31,12 @@ public final class CpuCore implements Cpu {
         this.memory = fabric.memory();
     }
 
-    /** Returns the fabric this CPU issues on; for the cache maintenance instructions. */
+    /** {@return the fabric this CPU issues on; for the cache maintenance instructions} */
     public CoherenceFabric fabric() {
         return fabric;
     }
 
-    /** Returns this CPU's cache maintenance view, or null before the first one is made. */
+    /** {@return this CPU's cache maintenance view, or null before the first one is made} */
     public CacheMaintenance maintenance() {
         return maintenance;
     }

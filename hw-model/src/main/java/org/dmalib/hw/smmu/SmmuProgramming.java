@@ -45,7 +45,7 @@ public final class SmmuProgramming {
         return new SmmuProgramming(device);
     }
 
-    /** Returns the SMMU this interface programs. */
+    /** {@return the SMMU this interface programs} */
     public Smmu smmu() {
         return device;
     }
