@@ -38,7 +38,7 @@ public final class ArchDmaSync {
         this.dcache = Objects.requireNonNull(dcache, "dcache");
     }
 
-    /** Returns the cache maintenance these hooks issue, for the completing barrier. */
+    /** {@return the cache maintenance these hooks issue, for the completing barrier} */
     public DcacheMaintenance dcache() {
         return dcache;
     }

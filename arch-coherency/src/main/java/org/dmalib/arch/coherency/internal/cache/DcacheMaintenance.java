@@ -79,7 +79,7 @@ public final class DcacheMaintenance {
         return new DcacheMaintenance(dc, dc.batch(ranges));
     }
 
-    /** Returns the cache line size the operations step by. */
+    /** {@return the cache line size the operations step by} */
     public int lineSize() {
         return dc.lineSize();
     }
