@@ -6,11 +6,21 @@ package org.dmalib.hw;
  * <p>Thread-safety: immutable; safe to share between threads.
  *
  * @param lineSize bytes per cache line: a power of two from 16 to 256
- * @param capacity bytes of data the cache holds: a multiple of {@code lineSize * ways}
- * @param ways associativity: a power of two, at least 1 ({@code capacity / lineSize} makes the
- *     cache fully associative)
+ * @param capacity bytes of data the cache holds: positive, a power-of-two number of sets of
+ *     {@code lineSize * ways} bytes, at most {@value #MAX_LINES} lines ({@code capacity /
+ *     lineSize})
+ * @param ways associativity: a power of two, from 1 to {@code capacity / lineSize} (which makes
+ *     the cache fully associative)
  */
 public record CacheGeometry(int lineSize, int capacity, int ways) {
+    /**
+     * The most lines a cache may hold: 2^18, 16 MiB of 64-byte lines, eight times the largest
+     * private L2 of an Arm core (2 MiB, Neoverse V2). The model allocates its tag, LRU and dirty
+     * arrays for every line up front, for every CPU, so a larger cache is refused here rather
+     * than failing with {@link OutOfMemoryError} at {@link Machine#create}.
+     */
+    public static final int MAX_LINES = 1 << 18;
+
     /**
      * A Cortex-A76-like L1 data cache: 64 KiB, 4-way set associative, 64-byte lines
      * (Arm Cortex-A76 TRM, L1 memory system).
@@ -22,10 +32,10 @@ public record CacheGeometry(int lineSize, int capacity, int ways) {
      *
      * @param lineSize bytes per cache line: a power of two from 16 to 256
      * @param capacity bytes of data the cache holds: positive, a power-of-two number of sets of
-     *     {@code lineSize * ways} bytes
+     *     {@code lineSize * ways} bytes, at most {@link #MAX_LINES} lines
      * @param ways associativity: a power of two, at most {@code capacity / lineSize}
-     * @throws IllegalArgumentException naming the bad value if a field is out of range or the
-     *     capacity does not divide into whole sets
+     * @throws IllegalArgumentException naming the bad value if a field is out of range, the
+     *     capacity does not divide into whole sets or holds more than {@link #MAX_LINES} lines
      */
     public CacheGeometry {
         if (lineSize < 16 || lineSize > 256 || Integer.bitCount(lineSize) != 1) {
@@ -42,6 +52,10 @@ public record CacheGeometry(int lineSize, int capacity, int ways) {
             throw new IllegalArgumentException("capacity=" + capacity
                     + " must be a power-of-two number of sets of lineSize*ways="
                     + (long) lineSize * ways);
+        }
+        if (capacity / lineSize > MAX_LINES) {
+            throw new IllegalArgumentException("capacity=" + capacity + " is " + capacity / lineSize
+                    + " lines of " + lineSize + " bytes: at most " + MAX_LINES + " (2^18) lines");
         }
     }
 

@@ -16,7 +16,13 @@ import com.google.errorprone.annotations.CheckReturnValue;
  * CPU copies.
  *
  * <p>Thread-safety: safe for concurrent use; each call is one burst, not atomic as a whole with
- * respect to CPUs or other masters.
+ * respect to CPUs or other masters. Behind an SMMU a burst translates all its pages first and
+ * then moves its data; an invalidation (TLBI and CMD_SYNC) that completes on another thread in
+ * between does not wait for the burst, so its data may still reach a page the invalidation
+ * unmapped. SMMUv3 hardware completes a CMD_SYNC only after such transactions, so a model of a
+ * device that races its own unmap can see a late access real hardware would not make; a driver
+ * that stops its device's DMA to a buffer before unmapping it, as the DMA API requires, never
+ * sees the difference.
  */
 public interface DmaPort {
     /** {@return the stream ID this port issues on} */

@@ -11,11 +11,18 @@ package org.dmalib.hw;
  *
  * <p>Immutable, so safe for concurrent use.
  *
- * @param microTlbEntries micro-TLB entries, fully associative; 0 for none
- * @param mainTlbEntries main TLB entries; 0 for none, else a multiple of {@code mainTlbWays}
+ * <p>Sizes are bounded: a fully associative micro-TLB compares every entry on every lookup, so
+ * it holds at most {@value #MAX_MICRO_TLB_ENTRIES} entries; every other structure at most
+ * {@value #MAX_ENTRIES}, 32 times gem5's main TLB (the model allocates each structure's arrays
+ * up front, per SMMU).
+ *
+ * @param microTlbEntries micro-TLB entries, fully associative; 0 for none, at most
+ *     {@value #MAX_MICRO_TLB_ENTRIES}
+ * @param mainTlbEntries main TLB entries; 0 for none, else a multiple of {@code mainTlbWays}, at
+ *     most {@value #MAX_ENTRIES}
  * @param mainTlbWays main TLB associativity; at least 1 when the main TLB exists
  * @param walkCacheL0 walk-cache entries for level-0 table descriptors; 0 or a multiple of
- *     {@code walkCacheWays}
+ *     {@code walkCacheWays}, at most {@value #MAX_ENTRIES}
  * @param walkCacheL1 walk-cache entries for level-1 table descriptors, likewise
  * @param walkCacheL2 walk-cache entries for level-2 table descriptors, likewise
  * @param walkCacheWays walk-cache associativity; at least 1 when any walk-cache level exists
@@ -28,6 +35,12 @@ public record IotlbGeometry(
         int walkCacheL1,
         int walkCacheL2,
         int walkCacheWays) {
+
+    /** The most entries the fully associative micro-TLB may have: 2^10, 32 times gem5's. */
+    public static final int MAX_MICRO_TLB_ENTRIES = 1 << 10;
+
+    /** The most entries the main TLB or one walk-cache level may have: 2^16. */
+    public static final int MAX_ENTRIES = 1 << 16;
 
     /**
      * gem5's SMMUv3 defaults ({@code src/dev/arm/SMMUv3.py}): micro-TLB 32 entries fully
@@ -43,11 +56,13 @@ public record IotlbGeometry(
     /**
      * Validates the geometry.
      *
-     * @param microTlbEntries micro-TLB entries, fully associative: 0 (none) to 2^24
-     * @param mainTlbEntries main TLB entries: 0 (none) to 2^24, a multiple of {@code mainTlbWays}
+     * @param microTlbEntries micro-TLB entries, fully associative: 0 (none) to
+     *     {@value #MAX_MICRO_TLB_ENTRIES}
+     * @param mainTlbEntries main TLB entries: 0 (none) to {@value #MAX_ENTRIES}, a multiple of
+     *     {@code mainTlbWays}
      * @param mainTlbWays main TLB associativity: not negative, at least 1 if there are entries
-     * @param walkCacheL0 walk-cache entries for level-0 table descriptors: 0 (none) to 2^24, a
-     *     multiple of {@code walkCacheWays}
+     * @param walkCacheL0 walk-cache entries for level-0 table descriptors: 0 (none) to
+     *     {@value #MAX_ENTRIES}, a multiple of {@code walkCacheWays}
      * @param walkCacheL1 walk-cache entries for level-1 table descriptors, likewise
      * @param walkCacheL2 walk-cache entries for level-2 table descriptors, likewise
      * @param walkCacheWays walk-cache associativity: not negative, at least 1 if any level has
@@ -55,22 +70,21 @@ public record IotlbGeometry(
      * @throws IllegalArgumentException naming the bad value
      */
     public IotlbGeometry {
-        nonNegative("microTlbEntries", microTlbEntries);
+        inRange("microTlbEntries", microTlbEntries, MAX_MICRO_TLB_ENTRIES);
         checkSets("mainTlbEntries", mainTlbEntries, "mainTlbWays", mainTlbWays);
         checkSets("walkCacheL0", walkCacheL0, "walkCacheWays", walkCacheWays);
         checkSets("walkCacheL1", walkCacheL1, "walkCacheWays", walkCacheWays);
         checkSets("walkCacheL2", walkCacheL2, "walkCacheWays", walkCacheWays);
     }
 
-    private static void nonNegative(String name, int value) {
-        // 1 << 24 entries: far beyond any hardware TLB, keeps arrays within reason
-        if (value < 0 || value > (1 << 24)) {
-            throw new IllegalArgumentException(name + "=" + value + " must be from 0 to 2^24");
+    private static void inRange(String name, int value, int max) {
+        if (value < 0 || value > max) {
+            throw new IllegalArgumentException(name + "=" + value + " must be from 0 to " + max);
         }
     }
 
     private static void checkSets(String name, int entries, String waysName, int ways) {
-        nonNegative(name, entries);
+        inRange(name, entries, MAX_ENTRIES);
         // an absent structure (no entries) has no sets, so any non-negative associativity fits
         if (ways < 0 || (ways == 0 && entries > 0)) {
             throw new IllegalArgumentException(waysName + "=" + ways + " for " + name + "="

@@ -98,22 +98,58 @@ class ConfigBadInputTest {
             assertFalse(e.getMessage().contains("=-"), "no wrapped set size: " + e.getMessage());
             assertTrue(e.getMessage().contains(Long.toString((long) s[0] * s[1])), e.getMessage());
         }
-        // the largest legal associativity: one set, fully associative
-        assertEquals(1, new CacheGeometry(256, 1 << 30, 1 << 22).sets());
+        // the largest legal associativity: one set, fully associative, of the most lines
+        assertEquals(1, new CacheGeometry(256, 256 * CacheGeometry.MAX_LINES,
+                CacheGeometry.MAX_LINES).sets());
     }
 
     @Test
-    void a_tlb_size_outside_0_to_2_pow_24_is_refused_naming_the_field() {
+    void a_cache_of_more_than_2_pow_18_lines_is_refused_naming_the_capacity_and_its_lines() {
+        // 16 MiB of 64-byte lines is the most; 32 MiB, or 16 MiB of 32-byte lines, is too many
+        assertEquals(CacheGeometry.MAX_LINES / 4,
+                new CacheGeometry(64, 64 * CacheGeometry.MAX_LINES, 4).sets());
+        IllegalArgumentException e = refused(IllegalArgumentException.class,
+                "capacity=" + (1 << 25), () -> new CacheGeometry(64, 1 << 25, 4));
+        assertTrue(e.getMessage().contains("524288 lines"), e.getMessage());
+        refused(IllegalArgumentException.class, "capacity=" + (1 << 24),
+                () -> new CacheGeometry(32, 1 << 24, 8));
+        refused(IllegalArgumentException.class, "capacity=" + (1 << 30),
+                () -> new CacheGeometry(256, 1 << 30, 1 << 22));
+    }
+
+    @Test
+    void the_largest_caches_on_the_most_cpus_build_a_machine_within_a_default_heap() {
+        // every accepted configuration must build, not fail with OutOfMemoryError: 64 CPUs of
+        // 2^18 lines each allocate their per-line arrays up front (about 350 MiB)
+        CacheGeometry largest = new CacheGeometry(64, 64 * CacheGeometry.MAX_LINES, 16);
+        Machine m = Machine.create(new MachineConfig(MIB, 64, largest));
+        assertEquals(64, m.config().cpus());
+        m.cpu(63).storeLong(0, 7);
+        assertEquals(7, m.cpu(0).loadLong(0), "the caches work: CPU 0 snoops CPU 63's dirty line");
+    }
+
+    @Test
+    void a_tlb_size_outside_its_bounds_is_refused_naming_the_field_and_the_bound() {
         refused(IllegalArgumentException.class, "microTlbEntries=-1",
                 () -> new IotlbGeometry(-1, 0, 1, 0, 0, 0, 1));
-        refused(IllegalArgumentException.class, "mainTlbEntries=" + ((1 << 24) + 4),
-                () -> new IotlbGeometry(0, (1 << 24) + 4, 4, 0, 0, 0, 1));
+        refused(IllegalArgumentException.class, "microTlbEntries=1025 must be from 0 to 1024",
+                () -> new IotlbGeometry(1025, 0, 1, 0, 0, 0, 1));
+        refused(IllegalArgumentException.class, "mainTlbEntries=65540 must be from 0 to 65536",
+                () -> new IotlbGeometry(0, (1 << 16) + 4, 4, 0, 0, 0, 1));
+        refused(IllegalArgumentException.class, "walkCacheL2=131072",
+                () -> new IotlbGeometry(0, 0, 1, 0, 0, 1 << 17, 4));
         refused(IllegalArgumentException.class, "walkCacheL0=-4",
                 () -> new IotlbGeometry(0, 0, 1, -4, 0, 0, 4));
         refused(IllegalArgumentException.class, "walkCacheL1=" + Integer.MIN_VALUE,
                 () -> new IotlbGeometry(0, 0, 1, 0, Integer.MIN_VALUE, 0, 4));
         refused(IllegalArgumentException.class, "walkCacheL2=" + Integer.MAX_VALUE,
                 () -> new IotlbGeometry(0, 0, 1, 0, 0, Integer.MAX_VALUE, 1));
+        // the bounds themselves are accepted
+        IotlbGeometry largest = new IotlbGeometry(IotlbGeometry.MAX_MICRO_TLB_ENTRIES,
+                IotlbGeometry.MAX_ENTRIES, 4, IotlbGeometry.MAX_ENTRIES, IotlbGeometry.MAX_ENTRIES,
+                IotlbGeometry.MAX_ENTRIES, 4);
+        assertEquals(1024, largest.microTlbEntries());
+        assertEquals(65536, largest.walkCacheL2());
     }
 
     @Test
