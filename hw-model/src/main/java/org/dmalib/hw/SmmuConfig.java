@@ -15,7 +15,8 @@ import java.util.Objects;
  *     cacheable and then snoop CPU caches; without it the SMMU reads and writes RAM only
  * @param granule4K SMMU_IDR5.GRAN4K: 4 KiB translation granule supported
  * @param granule16K SMMU_IDR5.GRAN16K: 16 KiB translation granule supported
- * @param granule64K SMMU_IDR5.GRAN64K: 64 KiB translation granule supported
+ * @param granule64K SMMU_IDR5.GRAN64K: 64 KiB translation granule supported (at least one of
+ *     the three granules must be)
  * @param outputAddressBits SMMU_IDR5.OAS in bits: one of 32, 36, 40, 42, 44, 48
  * @param asidBits 8 or 16 (SMMU_IDR0.ASID16)
  * @param streamIdBits SMMU_IDR1.SIDSIZE: 0 to 16 (the stream table is linear)
