@@ -57,15 +57,15 @@ public final class CoherentBuffer implements Tracked {
     }
 
     /**
-     * Returns the address the CPU reaches the buffer at: its pages' physical address (what
+     * {@return the address the CPU reaches the buffer at: its pages' physical address (what
      * Linux's {@code dma_alloc_coherent} returns as the kernel virtual address), to pass back
-     * to {@link DmaDevice#freeCoherent}.
+     * to {@link DmaDevice#freeCoherent}}
      */
     public long cpuAddress() {
         return pages.paddr();
     }
 
-    /** Returns the size in bytes, as requested. */
+    /** {@return the size in bytes, as requested} */
     public int size() {
         return size;
     }
@@ -117,7 +117,7 @@ public final class CoherentBuffer implements Tracked {
         return address - dmaAddress >= 0 && address - dmaAddress < size;
     }
 
-    /** Returns whether the allocation was freed. */
+    /** {@return whether the allocation was freed} */
     public boolean isFreed() {
         return freed.get();
     }

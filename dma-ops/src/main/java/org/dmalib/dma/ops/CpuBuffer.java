@@ -31,22 +31,22 @@ public final class CpuBuffer {
         this.size = size;
     }
 
-    /** Returns the physical address of the first byte (page aligned). */
+    /** {@return the physical address of the first byte (page aligned)} */
     public long paddr() {
         return paddr;
     }
 
-    /** Returns the size in bytes, as requested. */
+    /** {@return the size in bytes, as requested} */
     public int size() {
         return size;
     }
 
-    /** Returns the physical address one past the last byte. */
+    /** {@return the physical address one past the last byte} */
     public long end() {
         return paddr + size;
     }
 
-    /** Returns whether the buffer was freed. */
+    /** {@return whether the buffer was freed} */
     public boolean isFreed() {
         return freed.get();
     }
@@ -108,7 +108,7 @@ public final class CpuBuffer {
         cpu.store(paddr, data, 0, size);
     }
 
-    /** Returns the whole buffer as one scatterlist segment. */
+    /** {@return the whole buffer as one scatterlist segment} */
     public Segment segment() {
         return segment(0, size);
     }

@@ -72,7 +72,7 @@ public enum DebugCheck {
         this.linuxMessage = linuxMessage;
     }
 
-    /** Returns the message Linux prints for this check (the start of every report's message). */
+    /** {@return the message Linux prints for this check (the start of every report's message)} */
     public String linuxMessage() {
         return linuxMessage;
     }

@@ -55,6 +55,16 @@ public record DeviceParams(
     /**
      * Validates the parameters.
      *
+     * @param streamId the stream the device's master issues on, not negative
+     * @param coherent whether the device snoops CPU caches (it then gets no cache maintenance)
+     * @param dmaMask the highest bus address the device can reach: {@code 2^n - 1} for n from 12
+     *     to 64
+     * @param maxSegmentSize the largest DMA segment of a scatterlist, in bytes, positive
+     * @param segmentBoundaryMask the mask of the address boundary a DMA segment may not cross:
+     *     {@code 2^n - 1} for n from 12 to 64
+     * @param flushMode how unmaps over an IOMMU invalidate the IOTLB, not null
+     * @param untrusted whether the device is untrusted (bounced and strict over an IOMMU)
+     * @param debug what the device's DMA-API debug checks do with a report, not null
      * @throws DmaUsageException naming the bad value
      */
     public DeviceParams {

@@ -24,12 +24,12 @@ public final class DmaDebugException extends DmaUsageException {
         this.report = report;
     }
 
-    /** Returns the report (null only in a deserialized copy). */
+    /** {@return the report (null only in a deserialized copy)} */
     public DmaDebugReport report() {
         return report;
     }
 
-    /** Returns the check that fired (null only in a deserialized copy). */
+    /** {@return the check that fired (null only in a deserialized copy)} */
     public DebugCheck check() {
         return report == null ? null : report.check();
     }

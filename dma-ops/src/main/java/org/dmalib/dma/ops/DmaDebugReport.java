@@ -19,7 +19,19 @@ import java.util.Optional;
  */
 public record DmaDebugReport(DebugCheck check, int streamId, Optional<PendingMapping> mapping,
         List<StackTraceElement> mappedAt, String message) {
-    /** Copies the frames. */
+    /**
+     * Copies the frames.
+     *
+     * @param check the check that fired, not null
+     * @param streamId the stream of the device whose driver made the call
+     * @param mapping the mapping the report is about, or empty when the call matched none; not
+     *     null
+     * @param mappedAt the driver's frames that made the mapping or the call, innermost first; not
+     *     null, no null element
+     * @param message the check's Linux message and the values, not null
+     * @throws DmaUsageException if {@code check}, {@code mapping} or {@code message} is null
+     * @throws NullPointerException if {@code mappedAt} is null or holds a null
+     */
     public DmaDebugReport {
         Checks.notNull(check, "check");
         Checks.notNull(mapping, "mapping");

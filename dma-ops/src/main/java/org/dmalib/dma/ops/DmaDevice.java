@@ -126,37 +126,39 @@ public final class DmaDevice {
         return new DmaDevice(memory, params, new IommuPath(domain, params));
     }
 
-    /** Returns the IOMMU domain's DMA side, or empty on the direct path. */
+    /** {@return the IOMMU domain's DMA side, or empty on the direct path} */
     public Optional<IommuDmaDomain> iommuDomain() {
         return iommu == null ? Optional.empty() : Optional.of(iommu.domain());
     }
 
-    /** Returns the parameters the device was created with. */
+    /** {@return the parameters the device was created with} */
     public DeviceParams params() {
         return params;
     }
 
-    /** Returns the device's stream ID. */
+    /** {@return the device's stream ID} */
     public int streamId() {
         return params.streamId();
     }
 
-    /** Returns whether the device is DMA-coherent (gets no cache maintenance). */
+    /** {@return whether the device is DMA-coherent (gets no cache maintenance)} */
     public boolean isCoherent() {
         return params.coherent();
     }
 
-    /** Returns the device's DMA mask. */
+    /** {@return the device's DMA mask} */
     public long dmaMask() {
         return params.dmaMask();
     }
 
-    /** Returns the largest buffer that can be bounced: 256 KiB ({@code swiotlb_max_mapping_size}). */
+    /**
+     * {@return the largest buffer that can be bounced: 256 KiB ({@code swiotlb_max_mapping_size})}
+     */
     public long maxBounceSize() {
         return BouncePool.maxMappingSize();
     }
 
-    /** Returns the allocator the device takes coherent memory and bounce buffers from. */
+    /** {@return the allocator the device takes coherent memory and bounce buffers from} */
     public PageAllocator memory() {
         return memory;
     }
@@ -438,25 +440,25 @@ public final class DmaDevice {
 
     // -- lifetime and reports --
 
-    /** Returns every mapping and coherent allocation still pending, in the order made. */
+    /** {@return every mapping and coherent allocation still pending, in the order made} */
     public List<PendingMapping> pendingMappings() {
         return state.pending();
     }
 
     /**
-     * Returns the debug reports this device raised, oldest first: every one in THROW and WARN
-     * modes, up to the first {@value DeviceDebug#KEPT_REPORTS} (later ones are only counted).
+     * {@return the debug reports this device raised, oldest first: every one in THROW and WARN
+     * modes, up to the first {@value DeviceDebug#KEPT_REPORTS} (later ones are only counted)}
      */
     public List<DmaDebugReport> debugReports() {
         return debug.reports();
     }
 
-    /** Returns how many debug reports this device raised, kept or not. */
+    /** {@return how many debug reports this device raised, kept or not} */
     public long debugReportCount() {
         return debug.count();
     }
 
-    /** Returns whether {@link #detach()} was called. */
+    /** {@return whether {@link #detach()} was called} */
     public boolean isDetached() {
         return state.isDetached();
     }

@@ -41,7 +41,7 @@ public final class DmaLeakException extends IllegalStateException {
         this.pending = List.copyOf(pending);
     }
 
-    /** Returns what was still mapped when the device was detached, in mapping order. */
+    /** {@return what was still mapped when the device was detached, in mapping order} */
     public List<PendingMapping> pending() {
         return pending == null ? List.of() : pending;
     }

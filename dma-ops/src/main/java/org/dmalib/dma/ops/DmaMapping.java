@@ -97,7 +97,7 @@ public final class DmaMapping implements Tracked {
         return segments.get(0).dmaAddress();
     }
 
-    /** Returns the bytes mapped (the sum of the DMA segments' lengths). */
+    /** {@return the bytes mapped (the sum of the DMA segments' lengths)} */
     public long size() {
         return size;
     }
@@ -115,21 +115,21 @@ public final class DmaMapping implements Tracked {
     }
 
     /**
-     * Returns the DMA segments, in order: one for a single mapping; for a list {@code nents} on
-     * the direct path, the merged ones over an IOMMU.
+     * {@return the DMA segments, in order: one for a single mapping; for a list {@code nents} on
+     * the direct path, the merged ones over an IOMMU}
      */
     public List<DmaSegment> dmaSegments() {
         return segments;
     }
 
-    /** Returns the number of DMA segments ({@code dma_map_sg}'s return value). */
+    /** {@return the number of DMA segments ({@code dma_map_sg}'s return value)} */
     public int dmaCount() {
         return segments.size();
     }
 
     /**
-     * Returns the input segments as the caller gave them (a single mapping's buffer as one
-     * segment): what syncs and unmap maintain, and what Linux restores into the list.
+     * {@return the input segments as the caller gave them (a single mapping's buffer as one
+     * segment): what syncs and unmap maintain, and what Linux restores into the list}
      */
     public List<Segment> inputSegments() {
         List<Segment> out = new ArrayList<>(chunks.count());
@@ -139,14 +139,14 @@ public final class DmaMapping implements Tracked {
         return List.copyOf(out);
     }
 
-    /** Returns whether the device reaches the mapping through an IOMMU domain. */
+    /** {@return whether the device reaches the mapping through an IOMMU domain} */
     public boolean isIommu() {
         return iommu != null;
     }
 
     /**
-     * Returns the IOVA ranges the mapping holds: one for a single buffer or a list (one per
-     * segment for an untrusted device's list), none on the direct path. The DMA segments lie
+     * {@return the IOVA ranges the mapping holds: one for a single buffer or a list (one per
+     * segment for an untrusted device's list), none on the direct path} The DMA segments lie
      * inside them; {@code dmaSegments().get(0).dmaAddress() - iovaRanges().get(0).iova()} is the
      * first segment's offset within its granule.
      */
@@ -161,12 +161,12 @@ public final class DmaMapping implements Tracked {
         return List.copyOf(out);
     }
 
-    /** Returns whether any part of the mapping goes through a bounce buffer. */
+    /** {@return whether any part of the mapping goes through a bounce buffer} */
     public boolean isBounced() {
         return chunks.anyBounced();
     }
 
-    /** Returns whether the mapping is still mapped. */
+    /** {@return whether the mapping is still mapped} */
     public boolean isMapped() {
         return mapped.get();
     }

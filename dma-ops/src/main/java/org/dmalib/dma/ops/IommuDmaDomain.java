@@ -77,19 +77,19 @@ public final class IommuDmaDomain {
         }
     }
 
-    /** Returns the IOMMU domain. */
+    /** {@return the IOMMU domain} */
     public IommuDomain domain() {
         return dma.domain();
     }
 
-    /** Returns the IOVA granule in bytes. */
+    /** {@return the IOVA granule in bytes} */
     public long granule() {
         return dma.granule();
     }
 
     /**
-     * Returns how many IOVA ranges are allocated now, ranges waiting in the flush queue
-     * included (exact only when no call is running).
+     * {@return how many IOVA ranges are allocated now, ranges waiting in the flush queue
+     * included (exact only when no call is running)}
      */
     public long iovaRangesOutstanding() {
         return dma.iovas().outstandingCount();
@@ -112,19 +112,19 @@ public final class IommuDmaDomain {
         dma.flushQueue().flushNow();
     }
 
-    /** Returns how many unmapped ranges wait in the flush queue now. */
+    /** {@return how many unmapped ranges wait in the flush queue now} */
     public int flushQueuePending() {
         return dma.flushQueue().pending();
     }
 
-    /** Returns the flush queue's counters. */
+    /** {@return the flush queue's counters} */
     public LazyFlushCounters flushQueueCounters() {
         FlushQueueCounters c = dma.flushQueue().counters();
         return new LazyFlushCounters(c.flushesStarted(), c.flushesFinished(), c.queued(), c.freed(),
                 c.fullFlushes(), c.timerFlushes());
     }
 
-    /** Returns the allocator the domain was created with. */
+    /** {@return the allocator the domain was created with} */
     public PageAllocator memory() {
         return memory;
     }

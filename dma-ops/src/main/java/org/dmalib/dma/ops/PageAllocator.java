@@ -86,32 +86,32 @@ public final class PageAllocator {
         return new PageAllocator(machine, bouncePoolSize);
     }
 
-    /** Returns the machine whose memory this allocator hands out. */
+    /** {@return the machine whose memory this allocator hands out} */
     public Machine machine() {
         return machine;
     }
 
-    /** Returns the first physical address of the bounce pool (0). */
+    /** {@return the first physical address of the bounce pool (0)} */
     public long bouncePoolBase() {
         return pool.base();
     }
 
-    /** Returns the bounce pool size in bytes. */
+    /** {@return the bounce pool size in bytes} */
     public long bouncePoolSize() {
         return pool.size();
     }
 
-    /** Returns how many 2 KiB bounce slots are in use now. */
+    /** {@return how many 2 KiB bounce slots are in use now} */
     public int bounceSlotsInUse() {
         return pool.slotsInUse();
     }
 
-    /** Returns how many pages are allocated to buffers now (reserved regions not counted). */
+    /** {@return how many pages are allocated to buffers now (reserved regions not counted)} */
     public synchronized int pagesInUse() {
         return used.cardinality() - reservedPages;
     }
 
-    /** Returns how many pages {@link #reserveRegion} took out of the allocator for good. */
+    /** {@return how many pages {@link #reserveRegion} took out of the allocator for good} */
     public synchronized int pagesReserved() {
         return reservedPages;
     }

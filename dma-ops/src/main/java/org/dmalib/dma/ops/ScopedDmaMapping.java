@@ -30,42 +30,42 @@ public final class ScopedDmaMapping implements AutoCloseable {
         this.cpu = cpu;
     }
 
-    /** Returns the DMA address of the first byte. */
+    /** {@return the DMA address of the first byte} */
     public long dmaAddress() {
         return mapping.dmaAddress();
     }
 
-    /** Returns the bytes mapped. */
+    /** {@return the bytes mapped} */
     public long size() {
         return mapping.size();
     }
 
-    /** Returns the direction the mapping was made with. */
+    /** {@return the direction the mapping was made with} */
     public DmaDirection direction() {
         return mapping.direction();
     }
 
-    /** Returns which call made the mapping. */
+    /** {@return which call made the mapping} */
     public MappingKind kind() {
         return mapping.kind();
     }
 
-    /** Returns the DMA segments, in order. */
+    /** {@return the DMA segments, in order} */
     public List<DmaSegment> dmaSegments() {
         return mapping.dmaSegments();
     }
 
-    /** Returns the number of DMA segments. */
+    /** {@return the number of DMA segments} */
     public int dmaCount() {
         return mapping.dmaCount();
     }
 
-    /** Returns whether any part of the mapping goes through a bounce buffer. */
+    /** {@return whether any part of the mapping goes through a bounce buffer} */
     public boolean isBounced() {
         return mapping.isBounced();
     }
 
-    /** Returns whether the mapping is still mapped. */
+    /** {@return whether the mapping is still mapped} */
     public boolean isMapped() {
         return mapping.isMapped();
     }

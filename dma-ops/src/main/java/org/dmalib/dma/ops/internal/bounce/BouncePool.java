@@ -56,17 +56,17 @@ public final class BouncePool {
         this.used = new BitSet(nslabs);
     }
 
-    /** Returns the first physical address of the pool. */
+    /** {@return the first physical address of the pool} */
     public long base() {
         return base;
     }
 
-    /** Returns the size of the pool in bytes. */
+    /** {@return the size of the pool in bytes} */
     public long size() {
         return (long) nslabs << IO_TLB_SHIFT;
     }
 
-    /** Returns the largest bounce buffer the pool can ever hand out, in bytes. */
+    /** {@return the largest bounce buffer the pool can ever hand out, in bytes} */
     public static long maxMappingSize() {
         return (long) IO_TLB_SEGSIZE * IO_TLB_SIZE;
     }
@@ -81,12 +81,12 @@ public final class BouncePool {
         return paddr >= base && paddr - base < size();
     }
 
-    /** Returns how many slots are reserved now. */
+    /** {@return how many slots are reserved now} */
     public synchronized int slotsInUse() {
         return inUse;
     }
 
-    /** Returns how many slots the pool has. */
+    /** {@return how many slots the pool has} */
     public int slotCount() {
         return nslabs;
     }

@@ -15,6 +15,9 @@ public record Chunk(long phys, long bounce, long size) {
     /**
      * Validates the chunk.
      *
+     * @param phys physical address of the original buffer, not negative
+     * @param bounce physical address of the bounce buffer, not negative, or {@link #NOT_BOUNCED}
+     * @param size bytes, positive
      * @throws IllegalArgumentException naming the bad value
      */
     public Chunk {
@@ -29,14 +32,14 @@ public record Chunk(long phys, long bounce, long size) {
         }
     }
 
-    /** Returns whether the device reaches this chunk through a bounce buffer. */
+    /** {@return whether the device reaches this chunk through a bounce buffer} */
     public boolean bounced() {
         return bounce != NOT_BOUNCED;
     }
 
     /**
-     * Returns the physical address the device reaches: on the direct path the DMA address
-     * ({@code phys_to_dma} is the identity here).
+     * {@return the physical address the device reaches: on the direct path the DMA address
+     * ({@code phys_to_dma} is the identity here)}
      */
     public long devicePhys() {
         return bounced() ? bounce : phys;

@@ -68,7 +68,7 @@ public final class Chunks {
         return new Chunks(chunks, null);
     }
 
-    /** Returns how many chunks there are. */
+    /** {@return how many chunks there are} */
     public int count() {
         return list != null ? list.size() : records.size();
     }
@@ -191,7 +191,7 @@ public final class Chunks {
         return new Chunk(s.paddr() + offset, Chunk.NOT_BOUNCED, length);
     }
 
-    /** Returns the chunks as an immutable list of records, in order. */
+    /** {@return the chunks as an immutable list of records, in order} */
     public List<Chunk> asList() {
         if (list == null) {
             return records;

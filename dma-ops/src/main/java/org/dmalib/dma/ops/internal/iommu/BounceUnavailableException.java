@@ -17,7 +17,7 @@ public final class BounceUnavailableException extends RuntimeException {
         this.exhausted = exhausted;
     }
 
-    /** Returns whether the pool was full (a later call may succeed), not the size too large. */
+    /** {@return whether the pool was full (a later call may succeed), not the size too large} */
     public boolean exhausted() {
         return exhausted;
     }

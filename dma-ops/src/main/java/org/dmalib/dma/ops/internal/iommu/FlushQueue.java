@@ -121,13 +121,13 @@ public final class FlushQueue {
         freeAllFinished(flushAll());
     }
 
-    /** Returns the queue's counters, each read atomically. */
+    /** {@return the queue's counters, each read atomically} */
     public FlushQueueCounters counters() {
         return new FlushQueueCounters(flushStart.get(), flushFinish.get(), queued.get(),
                 freed.get(), fullFlushes.get(), timerFlushes.get());
     }
 
-    /** Returns how many ranges wait in the rings now (a sum, not a snapshot). */
+    /** {@return how many ranges wait in the rings now (a sum, not a snapshot)} */
     public int pending() {
         int n = 0;
         for (Ring r : rings) {

@@ -76,22 +76,22 @@ public final class IommuDma {
         return new IommuDma(g, iovas, nanoClock);
     }
 
-    /** Returns the IOMMU domain. */
+    /** {@return the IOMMU domain} */
     public GatheringDomain domain() {
         return domain;
     }
 
-    /** Returns the IOVA space. */
+    /** {@return the IOVA space} */
     public IovaDomain iovas() {
         return iovas;
     }
 
-    /** Returns the domain's flush queue (used by devices in lazy mode only). */
+    /** {@return the domain's flush queue (used by devices in lazy mode only)} */
     public FlushQueue flushQueue() {
         return flushQueue;
     }
 
-    /** Returns the IOVA granule in bytes (the domain's smallest page size). */
+    /** {@return the IOVA granule in bytes (the domain's smallest page size)} */
     public long granule() {
         return iovas.granule();
     }

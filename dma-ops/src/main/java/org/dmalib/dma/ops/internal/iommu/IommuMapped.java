@@ -34,6 +34,9 @@ public record IommuMapped(List<Piece> pieces, Chunks chunks, List<DmaSegment> dm
     /**
      * Copies the lists ({@link Chunks} are immutable).
      *
+     * @param pieces the IOVA ranges, at least one; not null, no null element
+     * @param chunks the CPU side, one per input segment, in order; not null, at least one chunk
+     * @param dmaSegments the DMA segments, in order, at least one; not null, no null element
      * @throws IllegalArgumentException if a list or the chunks are empty
      */
     public IommuMapped {

@@ -36,12 +36,12 @@ public final class DeviceIova {
         this.pci32BitWorkaround = pci32BitWorkaround;
     }
 
-    /** Returns the last byte address the device may reach ({@code min_not_zero}), unsigned. */
+    /** {@return the last byte address the device may reach ({@code min_not_zero}), unsigned} */
     public long dmaLimit() {
         return dmaLimit;
     }
 
-    /** Returns whether the next allocation still tries below 4 GiB first. */
+    /** {@return whether the next allocation still tries below 4 GiB first} */
     public boolean pci32BitWorkaround() {
         return pci32BitWorkaround;
     }

@@ -91,33 +91,33 @@ public final class IovaDomain {
         }
     }
 
-    /** Returns the granule in bytes. */
+    /** {@return the granule in bytes} */
     public long granule() {
         return tree.granule();
     }
 
-    /** Returns log2 of the granule. */
+    /** {@return log2 of the granule} */
     public int shift() {
         return tree.shift();
     }
 
-    /** Returns the lowest granule ever handed out. */
+    /** {@return the lowest granule ever handed out} */
     public long startPfn() {
         return tree.startPfn();
     }
 
-    /** Returns the highest granule ever handed out. */
+    /** {@return the highest granule ever handed out} */
     public long endPfn() {
         return tree.endPfn();
     }
 
-    /** Returns how many CPU indices this domain keeps caches for. */
+    /** {@return how many CPU indices this domain keeps caches for} */
     public int cpus() {
         return cpus;
     }
 
     /**
-     * Returns how many granules cover {@code bytes} (rounded up).
+     * {@return how many granules cover {@code bytes} (rounded up)}
      *
      * @param bytes at least 1
      * @throws IllegalArgumentException if {@code bytes} is below 1
@@ -130,8 +130,8 @@ public final class IovaDomain {
     }
 
     /**
-     * Returns the size the allocator really takes for a request of {@code size} granules:
-     * the next power of two below 32, {@code size} itself from 32 on.
+     * {@return the size the allocator really takes for a request of {@code size} granules:
+     * the next power of two below 32, {@code size} itself from 32 on}
      *
      * @param size at least 1
      */
@@ -373,12 +373,12 @@ public final class IovaDomain {
         return freed;
     }
 
-    /** Returns a snapshot of the tree's ranges (outstanding, cached and reserved), in order. */
+    /** {@return a snapshot of the tree's ranges (outstanding, cached and reserved), in order} */
     public List<IovaRange> treeRanges() {
         return tree.ranges();
     }
 
-    /** Returns how many ranges are handed out and not freed (exact only when quiescent). */
+    /** {@return how many ranges are handed out and not freed (exact only when quiescent)} */
     public long outstandingCount() {
         long n = 0;
         for (CpuCache c : cpuCaches) {
@@ -394,7 +394,7 @@ public final class IovaDomain {
     }
 
     /**
-     * Returns how many ranges {@code cpu} holds in its two magazines of class {@code order}.
+     * {@return how many ranges {@code cpu} holds in its two magazines of class {@code order}}
      *
      * @param cpu a CPU index
      * @param order a class, 0 to {@code RANGE_CACHE_MAX_SIZE - 1} (size {@code 1 << order})
@@ -412,7 +412,7 @@ public final class IovaDomain {
     }
 
     /**
-     * Returns how many full magazines the depot of class {@code order} holds.
+     * {@return how many full magazines the depot of class {@code order} holds}
      *
      * @param order a class, 0 to {@code RANGE_CACHE_MAX_SIZE - 1}
      */

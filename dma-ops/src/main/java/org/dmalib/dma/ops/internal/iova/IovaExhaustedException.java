@@ -25,12 +25,12 @@ public final class IovaExhaustedException extends IllegalStateException {
         this.limitPfn = limitPfn;
     }
 
-    /** Returns the size in granules that was searched for (after rounding). */
+    /** {@return the size in granules that was searched for (after rounding)} */
     public long size() {
         return size;
     }
 
-    /** Returns the inclusive limit, in granules, the range had to stay at or below. */
+    /** {@return the inclusive limit, in granules, the range had to stay at or below} */
     public long limitPfn() {
         return limitPfn;
     }

@@ -11,7 +11,7 @@ package org.dmalib.dma.ops.internal.iova;
  *     allocation
  */
 public record IovaRange(long pfnLo, long pfnHi, boolean reserved) {
-    /** Returns the size in granules. */
+    /** {@return the size in granules} */
     public long size() {
         return pfnHi - pfnLo + 1;
     }

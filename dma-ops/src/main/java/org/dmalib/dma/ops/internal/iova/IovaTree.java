@@ -96,27 +96,27 @@ public final class IovaTree {
         }
     }
 
-    /** Returns the granule in bytes. */
+    /** {@return the granule in bytes} */
     public long granule() {
         return granule;
     }
 
-    /** Returns log2 of the granule. */
+    /** {@return log2 of the granule} */
     public int shift() {
         return shift;
     }
 
-    /** Returns the lowest granule ever handed out. */
+    /** {@return the lowest granule ever handed out} */
     public long startPfn() {
         return startPfn;
     }
 
-    /** Returns the highest granule ever handed out. */
+    /** {@return the highest granule ever handed out} */
     public long endPfn() {
         return endPfn;
     }
 
-    /** Returns the first granule at or above 4 GiB ({@code dma_32bit_pfn}). */
+    /** {@return the first granule at or above 4 GiB ({@code dma_32bit_pfn})} */
     public long dma32Pfn() {
         return dma32Pfn;
     }
@@ -252,7 +252,7 @@ public final class IovaTree {
         }
     }
 
-    /** Returns a snapshot of every range (allocated and reserved) in address order. */
+    /** {@return a snapshot of every range (allocated and reserved) in address order} */
     public List<IovaRange> ranges() {
         synchronized (lock) {
             List<IovaRange> out = new ArrayList<>();
@@ -263,7 +263,7 @@ public final class IovaTree {
         }
     }
 
-    /** Returns how many allocated (not reserved) ranges the tree holds. */
+    /** {@return how many allocated (not reserved) ranges the tree holds} */
     public long allocatedCount() {
         synchronized (lock) {
             return allocated;

@@ -25,12 +25,12 @@ public final class UnknownIovaException extends IllegalArgumentException {
         this.size = size;
     }
 
-    /** Returns the first granule the caller tried to free. */
+    /** {@return the first granule the caller tried to free} */
     public long pfn() {
         return pfn;
     }
 
-    /** Returns the size in granules the caller gave. */
+    /** {@return the size in granules the caller gave} */
     public long size() {
         return size;
     }
