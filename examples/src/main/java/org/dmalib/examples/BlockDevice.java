@@ -88,7 +88,7 @@ public final class BlockDevice {
         this.disk = new byte[sectors * SECTOR];
     }
 
-    /** Returns the disk's size in sectors. */
+    /** {@return the disk's size in sectors} */
     public int sectors() {
         return disk.length / SECTOR;
     }
@@ -169,22 +169,22 @@ public final class BlockDevice {
         return Arrays.copyOfRange(disk, from, from + count * SECTOR);
     }
 
-    /** Returns requests executed (completed with or without error). */
+    /** {@return requests executed (completed with or without error)} */
     public synchronized long requests() {
         return requests;
     }
 
-    /** Returns requests completed with {@link #ERROR}, and ring accesses that aborted. */
+    /** {@return requests completed with {@link #ERROR}, and ring accesses that aborted} */
     public synchronized long errors() {
         return errors;
     }
 
-    /** Returns bytes read from the disk into memory. */
+    /** {@return bytes read from the disk into memory} */
     public synchronized long bytesRead() {
         return bytesRead;
     }
 
-    /** Returns bytes written from memory to the disk. */
+    /** {@return bytes written from memory to the disk} */
     public synchronized long bytesWritten() {
         return bytesWritten;
     }

@@ -114,7 +114,7 @@ public final class BlockDriver {
         disk.configure(ring.dmaAddress(), entries);
     }
 
-    /** Returns how many more requests can be submitted before one is reaped. */
+    /** {@return how many more requests can be submitted before one is reaped} */
     public int freeSlots() {
         return entries - 1 - inFlight;
     }
@@ -232,20 +232,20 @@ public final class BlockDriver {
         dev.detach();
     }
 
-    /** Returns the input segments of every request submitted. */
+    /** {@return the input segments of every request submitted} */
     public long segmentsMapped() {
         return segmentsMapped;
     }
 
     /**
-     * Returns the DMA segments posted for every request submitted: as many as the input
-     * segments on the direct path, fewer when an IOMMU merged some.
+     * {@return the DMA segments posted for every request submitted: as many as the input
+     * segments on the direct path, fewer when an IOMMU merged some}
      */
     public long dmaSegmentsPosted() {
         return dmaSegmentsPosted;
     }
 
-    /** Returns requests submitted and not yet reaped. */
+    /** {@return requests submitted and not yet reaped} */
     public int inFlight() {
         return inFlight;
     }

@@ -31,6 +31,10 @@ public record BlockRequest(Op op, long sector, ScatterList segments) {
     /**
      * Validates the request.
      *
+     * @param op read (disk to buffers) or write (buffers to disk), not null
+     * @param sector the first sector, not negative
+     * @param segments the buffers, not null: 1 to {@value BlockDevice#MAX_SEGMENTS} segments
+     *     whose lengths add up to a multiple of {@value BlockDevice#SECTOR} bytes
      * @throws NullPointerException if {@code op} or {@code segments} is null
      * @throws IllegalArgumentException naming the bad value
      */
@@ -50,7 +54,7 @@ public record BlockRequest(Op op, long sector, ScatterList segments) {
         }
     }
 
-    /** Returns the sectors the request covers. */
+    /** {@return the sectors the request covers} */
     public long sectorCount() {
         return segments.totalLength() / BlockDevice.SECTOR;
     }

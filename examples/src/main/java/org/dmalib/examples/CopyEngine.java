@@ -81,12 +81,12 @@ public final class CopyEngine {
         return status;
     }
 
-    /** Returns the STATUS register: the outcome of the last start. */
+    /** {@return the STATUS register: the outcome of the last start} */
     public synchronized DmaStatus status() {
         return status;
     }
 
-    /** Returns the BYTES counter: bytes copied by every successful start so far. */
+    /** {@return the BYTES counter: bytes copied by every successful start so far} */
     public synchronized long bytesMoved() {
         return bytesMoved;
     }

@@ -53,7 +53,18 @@ public final class CopyEngineScenario {
     public record Result(DriverVariant variant, long bytesMoved, long linesCleaned,
             long linesInvalidated, long barriers, boolean dataCorrect,
             List<DmaDebugReport> debugReports) {
-        /** Copies the reports. */
+        /**
+         * Copies the reports.
+         *
+         * @param variant the driver variant that ran
+         * @param bytesMoved bytes the engine copied (its BYTES counter)
+         * @param linesCleaned clean-to-PoC instructions during the copy
+         * @param linesInvalidated invalidate-to-PoC instructions during the copy
+         * @param barriers completing barriers during the copy
+         * @param dataCorrect whether the CPU read back exactly the payload
+         * @param debugReports what the debug checks reported, in order; not null, no null element
+         * @throws NullPointerException if {@code debugReports} is null or holds a null
+         */
         public Result {
             debugReports = List.copyOf(debugReports);
         }

@@ -188,39 +188,42 @@ public final class Nic {
         }
     }
 
-    /** Returns the packets sent since the last call, oldest first, and forgets them. */
+    /**
+     * {@return the packets sent since the last call, oldest first} The wire is emptied: the next
+     * call returns only packets sent after this one.
+     */
     public synchronized List<byte[]> drainWire() {
         List<byte[]> out = List.copyOf(wire);
         wire.clear();
         return out;
     }
 
-    /** Returns frames delivered into posted buffers. */
+    /** {@return frames delivered into posted buffers} */
     public synchronized long rxFrames() {
         return rxFrames;
     }
 
-    /** Returns frames dropped: RX disabled, or the head descriptor not the device's. */
+    /** {@return frames dropped: RX disabled, or the head descriptor not the device's} */
     public synchronized long rxDropped() {
         return rxDropped;
     }
 
-    /** Returns RX descriptors completed with {@link #ERROR}. */
+    /** {@return RX descriptors completed with {@link #ERROR}} */
     public synchronized long rxErrors() {
         return rxErrors;
     }
 
-    /** Returns packets put on the wire. */
+    /** {@return packets put on the wire} */
     public synchronized long txFrames() {
         return txFrames;
     }
 
-    /** Returns TX descriptors completed with {@link #ERROR}. */
+    /** {@return TX descriptors completed with {@link #ERROR}} */
     public synchronized long txErrors() {
         return txErrors;
     }
 
-    /** Returns descriptor reads or status writes that the bus refused (the ring is unusable). */
+    /** {@return descriptor reads or status writes that the bus refused (the ring is unusable)} */
     public synchronized long ringAborts() {
         return ringAborts;
     }

@@ -265,27 +265,27 @@ public final class NicDriver {
         dev.detach();
     }
 
-    /** Returns frames delivered by {@link #receive()}. */
+    /** {@return frames delivered by {@link #receive()}} */
     public long rxFrames() {
         return rxFrames;
     }
 
-    /** Returns RX descriptors the NIC completed with an error. */
+    /** {@return RX descriptors the NIC completed with an error} */
     public long rxErrors() {
         return rxErrors;
     }
 
-    /** Returns TX packets the NIC completed without error. */
+    /** {@return TX packets the NIC completed without error} */
     public long txPackets() {
         return txPackets;
     }
 
-    /** Returns TX descriptors the NIC completed with an error. */
+    /** {@return TX descriptors the NIC completed with an error} */
     public long txErrors() {
         return txErrors;
     }
 
-    /** Returns TX packets posted and not yet reaped. */
+    /** {@return TX packets posted and not yet reaped} */
     public int txInFlight() {
         return txInFlight;
     }

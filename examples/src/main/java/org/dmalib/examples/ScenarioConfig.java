@@ -31,6 +31,15 @@ public record ScenarioConfig(int operations, IommuMode mode, Coherency coherency
     /**
      * Validates the configuration.
      *
+     * @param operations NIC packets in each direction, or block requests: 1 to
+     *     {@value #MAX_OPERATIONS}
+     * @param mode direct, or behind an SMMUv3 strict or lazy; not null
+     * @param coherency how the device's stream is attached, not null
+     * @param mistake the one bug the driver makes, or {@link DriverMistake#CORRECT}; not null
+     * @param seed the seed of the random payloads, lengths and layouts (any value)
+     * @param ringEntries descriptors per ring, from {@value NicDriver#MIN_ENTRIES} to
+     *     {@value NicDriver#MAX_ENTRIES}
+     * @param debug what the device's DMA-API debug checks do with a report, not null
      * @throws IllegalArgumentException naming the bad value
      * @throws NullPointerException if an enum is null
      */

@@ -39,48 +39,67 @@ public record ScenarioResult(String driver, ScenarioConfig config, long operatio
         long iovaRangesOutstanding, long wallNanos, List<DmaDebugReport> debugReports,
         long debugReportCount) {
 
-    /** Copies the reports. */
+    /**
+     * Copies the reports.
+     *
+     * @param driver {@code "nic"} or {@code "block"}
+     * @param config what ran
+     * @param operations NIC packets in each direction, or block requests, that were offered
+     * @param bytes payload bytes offered
+     * @param dataErrors operations whose payload did not arrive intact
+     * @param deviceErrors descriptors the device completed with its error bit
+     * @param hw the machine's counters over the operations
+     * @param smmu what the SMMU executed and translated (zero on the direct path)
+     * @param commands what the SMMU driver submitted (zero on the direct path)
+     * @param lazy the DMA domain's flush queue counters (zero unless lazy)
+     * @param pendingMappings mappings and coherent allocations still live after the teardown
+     * @param iovaRangesOutstanding IOVA ranges still allocated after the teardown
+     * @param wallNanos wall time of the operations, in nanoseconds
+     * @param debugReports the debug reports the device kept, in order; not null, no null element
+     * @param debugReportCount how many reports the device raised, kept or not
+     * @throws NullPointerException if {@code debugReports} is null or holds a null
+     */
     public ScenarioResult {
         debugReports = List.copyOf(debugReports);
     }
 
-    /** Returns the TLBI commands the SMMU driver submitted: by VA, ASID-wide and ALL. */
+    /** {@return the TLBI commands the SMMU driver submitted: by VA, ASID-wide and ALL} */
     public long tlbiCommands() {
         return commands.tlbiNhVa() + commands.tlbiNhAsid() + commands.tlbiNhAll();
     }
 
-    /** Returns the CMD_SYNCs the SMMU driver submitted. */
+    /** {@return the CMD_SYNCs the SMMU driver submitted} */
     public long cmdSyncs() {
         return commands.cmdSyncs();
     }
 
-    /** Returns translations served by the micro-TLB or the main TLB (no walk). */
+    /** {@return translations served by the micro-TLB or the main TLB (no walk)} */
     public long iotlbHits() {
         return smmu.microTlbHits() + smmu.mainTlbHits();
     }
 
-    /** Returns translations that missed both TLBs. */
+    /** {@return translations that missed both TLBs} */
     public long iotlbMisses() {
         return smmu.translations() - iotlbHits();
     }
 
-    /** Returns the IOTLB hit rate from 0 to 1, or 0 when nothing was translated. */
+    /** {@return the IOTLB hit rate from 0 to 1, or 0 when nothing was translated} */
     public double iotlbHitRate() {
         return smmu.translations() == 0 ? 0 : (double) iotlbHits() / smmu.translations();
     }
 
-    /** Returns the whole-domain IOTLB flushes of the lazy flush queue. */
+    /** {@return the whole-domain IOTLB flushes of the lazy flush queue} */
     public long lazyFlushes() {
         return lazy.flushesStarted();
     }
 
-    /** Returns operations per second of wall time (0 if no time was measured). */
+    /** {@return operations per second of wall time (0 if no time was measured)} */
     public double operationsPerSecond() {
         // 1e9: nanoseconds per second
         return wallNanos == 0 ? 0 : operations * 1e9 / wallNanos;
     }
 
-    /** Returns payload megabytes (10^6 bytes) per second of wall time (0 if none measured). */
+    /** {@return payload megabytes (10^6 bytes) per second of wall time (0 if none measured)} */
     public double megabytesPerSecond() {
         // 1e3 = 1e9 ns per s / 1e6 bytes per MB
         return wallNanos == 0 ? 0 : bytes * 1e3 / wallNanos;
