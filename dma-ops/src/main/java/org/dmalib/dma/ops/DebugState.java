@@ -22,6 +22,9 @@ final class DebugState {
      */
     static final int MAX_OVERLAPS = 7;
 
+    /** The {@code overflow} of an {@link Inserted} where no line's overflow is to be reported. */
+    static final long NO_LINE = -1;
+
     private final int lineShift;
     // guarded by this: cache line number -> active device-writable mappings starting in it
     private final Map<Long, Integer> lines = new HashMap<>();
@@ -47,10 +50,16 @@ final class DebugState {
     }
 
     /**
-     * Counts one active mapping starting in each of {@code lines}; returns those where another
-     * was active already (the overlaps), each once per occurrence.
+     * Counts one active mapping starting in each of {@code starts} and, in the same critical
+     * section ({@code active_cacheline_insert} and {@code active_cacheline_inc_overlap} under
+     * {@code radix_lock}), decides what to report: the lines where another mapping was active
+     * already, and the line whose overlap count these inserts took past {@link #MAX_OVERLAPS}.
+     * A later {@link #removeLines} cannot take that decision back.
+     *
+     * @param starts the start line of each range of one mapping, in order (a line may repeat)
+     * @return the overlaps and the overflowing line, if any
      */
-    synchronized List<Long> insertLines(List<Long> starts) {
+    synchronized Inserted insertLines(List<Long> starts) {
         List<Long> overlaps = new ArrayList<>(0);
         for (Long l : starts) {
             int before = lines.merge(l, 1, Integer::sum) - 1;
@@ -58,16 +67,26 @@ final class DebugState {
                 overlaps.add(l);
             }
         }
-        return overlaps;
+        long overflow = NO_LINE;
+        if (!overflowReported) {
+            // counted after every insert of the mapping, the first line in order that passed
+            for (Long l : starts) {
+                if (lines.get(l) - 1 > MAX_OVERLAPS) {
+                    overflow = l;
+                    break;
+                }
+            }
+        }
+        return new Inserted(overlaps, overflow);
     }
 
     /**
-     * Returns whether the overlap count of line {@code l} has passed {@link #MAX_OVERLAPS} and
-     * has not been reported yet (then it counts as reported).
+     * Returns whether the one-time overflow report is still to be made (then it counts as made:
+     * {@code WARN_ONCE}). Called only by a map that is about to make it, so a map whose overlap
+     * report threw first leaves it to the next map that passes the limit.
      */
-    synchronized boolean overflowOnce(long l) {
-        Integer n = lines.get(l);
-        if (n == null || n - 1 <= MAX_OVERLAPS || overflowReported) {
+    synchronized boolean overflowOnce() {
+        if (overflowReported) {
             return false;
         }
         overflowReported = true;
@@ -132,6 +151,16 @@ final class DebugState {
         }
         return out;
     }
+
+    /**
+     * What one {@link #insertLines} call decided.
+     *
+     * @param overlaps the lines where another mapping was active already, once per occurrence,
+     *     in order
+     * @param overflow the first line, in order, whose overlap count passed {@link #MAX_OVERLAPS},
+     *     or {@link #NO_LINE} if none did or the overflow was reported already
+     */
+    record Inserted(List<Long> overlaps, long overflow) {}
 
     /**
      * A mapping that owns bytes the CPU touched.

@@ -86,17 +86,17 @@ final class MapChecks {
         for (Chunk r : ranges) {
             lines.add(state.line(r.phys()));
         }
-        List<Long> overlaps = state.insertLines(lines);
+        // the overflow is decided with the counts: a concurrent unmap cannot take it back
+        DebugState.Inserted inserted = state.insertLines(lines);
         try {
-            for (Long l : overlaps) {
+            for (Long l : inserted.overlaps()) {
                 dev.debug().reportRequest(DebugCheck.CACHELINE_OVERLAP, at, String.format(
                         "[cacheline=0x%x] [paddr=0x%x] [dir=%s]", l, firstIn(state, ranges, l), dir));
             }
-            for (Long l : lines) {
-                if (state.overflowOnce(l)) {
-                    dev.debug().reportRequest(DebugCheck.CACHELINE_OVERLAP_OVERFLOW, at, String.format(
-                            "[max=%d] [cacheline=0x%x]", DebugState.MAX_OVERLAPS, l));
-                }
+            long l = inserted.overflow();
+            if (l != DebugState.NO_LINE && state.overflowOnce()) {
+                dev.debug().reportRequest(DebugCheck.CACHELINE_OVERLAP_OVERFLOW, at, String.format(
+                        "[max=%d] [cacheline=0x%x]", DebugState.MAX_OVERLAPS, l));
             }
         } catch (RuntimeException e) {
             state.removeLines(lines);
