@@ -45,6 +45,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class IovaBenchmark {
+    /** For JMH, which instantiates the benchmark class. */
+    public IovaBenchmark() {
+        // nothing: JMH needs a public no-argument constructor
+    }
+
     static final int CPUS = 2;
     static final long GRANULE = 4096;
     // 2^32 / 4 KiB - 1: the last granule below 4 GiB
@@ -70,6 +75,11 @@ public class IovaBenchmark {
     /** dmalib's allocator, shared by the group's threads. */
     @State(Scope.Group)
     public static class Cached {
+        /** For JMH, which instantiates this state class. */
+        public Cached() {
+            // nothing: JMH needs a public no-argument constructor
+        }
+
         IovaDomain domain;
         final AtomicInteger nextCpu = new AtomicInteger();
 
@@ -100,6 +110,11 @@ public class IovaBenchmark {
     /** The control's ranks: which CPU index each thread of the group takes. */
     @State(Scope.Group)
     public static class Ranks {
+        /** For JMH, which instantiates this state class. */
+        public Ranks() {
+            // nothing: JMH needs a public no-argument constructor
+        }
+
         final AtomicInteger next = new AtomicInteger();
     }
 
@@ -109,6 +124,11 @@ public class IovaBenchmark {
      */
     @State(Scope.Thread)
     public static class OwnDomain {
+        /** For JMH, which instantiates this state class. */
+        public OwnDomain() {
+            // nothing: JMH needs a public no-argument constructor
+        }
+
         IovaDomain domain;
         int cpu;
         long[] sizes;
@@ -130,6 +150,11 @@ public class IovaBenchmark {
     /** The baseline: the tree alone, shared by the group's threads. */
     @State(Scope.Group)
     public static class Tree {
+        /** For JMH, which instantiates this state class. */
+        public Tree() {
+            // nothing: JMH needs a public no-argument constructor
+        }
+
         IovaTree tree;
         final AtomicInteger nextThread = new AtomicInteger();
 
@@ -154,6 +179,11 @@ public class IovaBenchmark {
     /** One thread of a cached group: its own CPU index and request sequence. */
     @State(Scope.Thread)
     public static class CachedThread {
+        /** For JMH, which instantiates this state class. */
+        public CachedThread() {
+            // nothing: JMH needs a public no-argument constructor
+        }
+
         int cpu;
         long[] sizes;
         int next;
@@ -173,6 +203,11 @@ public class IovaBenchmark {
     /** One thread of a tree group: its own request sequence, rounded. */
     @State(Scope.Thread)
     public static class TreeThread {
+        /** For JMH, which instantiates this state class. */
+        public TreeThread() {
+            // nothing: JMH needs a public no-argument constructor
+        }
+
         long[] sizes;
         int next;
 

@@ -51,6 +51,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g"})
 @State(Scope.Thread)
 public class MapBenchmark {
+    /** For JMH, which instantiates the benchmark class. */
+    public MapBenchmark() {
+        // nothing: JMH needs a public no-argument constructor
+    }
+
     /** Leaf size: 4K pages (262144 PTEs in 512 tables) or 2M blocks (512 PTEs in one table). */
     @Param({"4K", "2M"})
     public String leaf;

@@ -45,6 +45,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class ScatterListBenchmark {
+    /** For JMH, which instantiates the benchmark class. */
+    public ScatterListBenchmark() {
+        // nothing: JMH needs a public no-argument constructor
+    }
+
     static final DmaDirection DIR = DmaDirection.BIDIRECTIONAL;
     /** The list length of the coherent context pair (the goal's length). */
     static final int CONTEXT_SEGMENTS = 64;
@@ -57,6 +62,11 @@ public class ScatterListBenchmark {
      */
     @State(Scope.Thread)
     public abstract static class Rig {
+        /** For the subclasses, which JMH instantiates. */
+        protected Rig() {
+            // nothing: the subclasses call it
+        }
+
         /** 4 KiB segments in the list. */
         @Param({"8", "64", "512"})
         public int segments;
@@ -73,6 +83,11 @@ public class ScatterListBenchmark {
      */
     @State(Scope.Thread)
     public static class Dmalib extends Rig {
+        /** For JMH, which instantiates this state class. */
+        public Dmalib() {
+            // nothing: JMH needs a public no-argument constructor
+        }
+
         /** Builds the machine and the device, and checks one round trip. */
         @Setup(Level.Trial)
         public void setUp() {
@@ -89,6 +104,11 @@ public class ScatterListBenchmark {
      */
     @State(Scope.Thread)
     public static class Framework extends Rig {
+        /** For JMH, which instantiates this state class. */
+        public Framework() {
+            // nothing: JMH needs a public no-argument constructor
+        }
+
         PerPageDma dma;
         long[] iovas;
 
@@ -109,6 +129,11 @@ public class ScatterListBenchmark {
      */
     @State(Scope.Thread)
     public static class CoherentDmalib {
+        /** For JMH, which instantiates this state class. */
+        public CoherentDmalib() {
+            // nothing: JMH needs a public no-argument constructor
+        }
+
         DmaRig rig;
         DmaDevice dev;
 
@@ -128,6 +153,11 @@ public class ScatterListBenchmark {
      */
     @State(Scope.Thread)
     public static class CoherentFramework {
+        /** For JMH, which instantiates this state class. */
+        public CoherentFramework() {
+            // nothing: JMH needs a public no-argument constructor
+        }
+
         DmaRig rig;
         PerPageDma dma;
         final long[] iovas = new long[CONTEXT_SEGMENTS];

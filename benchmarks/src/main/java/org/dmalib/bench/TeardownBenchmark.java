@@ -46,6 +46,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"-Xms2g"})
 @State(Scope.Thread)
 public class TeardownBenchmark {
+    /** For JMH, which instantiates the benchmark class. */
+    public TeardownBenchmark() {
+        // nothing: JMH needs a public no-argument constructor
+    }
+
     // C2 compiles a method after about 10,000 invocations or loop back-edges, and a method run
     // once per teardown (the leaf-table batch, a word load of the walk) needs several thousand
     // teardowns before its C2 code is installed: 5,000 left some of them in C1 code
@@ -80,6 +85,11 @@ public class TeardownBenchmark {
     @AuxCounters(AuxCounters.Type.EVENTS)
     @State(Scope.Thread)
     public static class Counts {
+        /** For JMH, which instantiates this state class. */
+        public Counts() {
+            // nothing: JMH needs a public no-argument constructor
+        }
+
         /** Commands other than CMD_SYNC: TLBIs and the detach's CFGI. */
         public long commands;
         /** CMD_SYNCs. */

@@ -37,6 +37,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class TranslationBenchmark {
+    /** For JMH, which instantiates the benchmark class. */
+    public TranslationBenchmark() {
+        // nothing: JMH needs a public no-argument constructor
+    }
+
     private static final long IOVA = 0x4000_0000L;
     private static final int BYTES = 64;
 
@@ -47,6 +52,11 @@ public class TranslationBenchmark {
      * an instance of its own; not thread-safe.
      */
     public abstract static class Device {
+        /** For the subclasses, which JMH instantiates. */
+        protected Device() {
+            // nothing: the subclasses call it
+        }
+
         DmaPort port;
         final byte[] buffer = new byte[BYTES];
 
@@ -82,6 +92,11 @@ public class TranslationBenchmark {
      */
     @State(Scope.Thread)
     public static class Cached extends Device {
+        /** For JMH, which instantiates this state class. */
+        public Cached() {
+            // nothing: JMH needs a public no-argument constructor
+        }
+
         /** Builds it. */
         @Setup(Level.Trial)
         public void setUp() {
@@ -97,6 +112,11 @@ public class TranslationBenchmark {
      */
     @State(Scope.Thread)
     public static class Uncached extends Device {
+        /** For JMH, which instantiates this state class. */
+        public Uncached() {
+            // nothing: JMH needs a public no-argument constructor
+        }
+
         /** Builds it. */
         @Setup(Level.Trial)
         public void setUp() {
@@ -112,6 +132,11 @@ public class TranslationBenchmark {
      */
     @State(Scope.Thread)
     public static class Direct {
+        /** For JMH, which instantiates this state class. */
+        public Direct() {
+            // nothing: JMH needs a public no-argument constructor
+        }
+
         DmaPort port;
         final byte[] buffer = new byte[BYTES];
 
