@@ -19,7 +19,7 @@ final class Dmalib {
     static final String ARCH_COHERENCY = "org.dmalib.arch.coherency..";
     /** Cache maintenance primitives and arch DMA sync: exported to dma.ops (and the SMMU). */
     static final String ARCH_COHERENCY_INTERNAL = "org.dmalib.arch.coherency.internal..";
-    /** The SMMU driver module, still to come; DESIGN.md already grants it the arch primitives. */
+    /** The SMMU driver module: DESIGN.md grants it the arch primitives (non-coherent table walks). */
     static final String IOMMU_SMMU = "org.dmalib.iommu.smmu..";
     static final String DMA_OPS = "org.dmalib.dma.ops..";
     /** The exported DMA API package itself, without its subpackages. */
