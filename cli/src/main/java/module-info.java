@@ -2,7 +2,8 @@
  * The {@code dmalib} command: guided scenarios that run the example drivers on a simulated
  * machine and say in plain words what happened, and comparisons of the SMMUv3 driver's
  * invalidation strategies (teardown costs, the exact commands of one unmap), and the DMA
- * segments the real dma-iommu code makes of a scatterlist ({@code explain-sg}).
+ * segments the real dma-iommu code makes of a scatterlist ({@code explain-sg}), and a check of
+ * compiled driver code against dmalib's walls ({@code check-driver}).
  */
 module org.dmalib.cli {
     requires org.dmalib.examples;

@@ -27,6 +27,7 @@ import org.dmalib.examples.walls.PrivilegedPackages;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The walls in the shipped form: a jlink image of the CLI and the example drivers, linked here
@@ -75,6 +76,19 @@ class RuntimeImageTest {
         Run run = run(image.resolve("bin").resolve("dmalib").toString(), "demo");
         assertEquals(0, run.exit(), run.toString());
         assertFalse(run.stdout().isBlank(), run.toString());
+    }
+
+    @Test
+    void the_launcher_checks_a_class_path_driver_against_the_images_own_walls(@TempDir Path dir)
+            throws IOException, InterruptedException {
+        // the image's modules are named: the walls come from its module layer, not a class path
+        Path classes = ThirdPartyDriver.compile(dir.resolve("driver"), ThirdPartyDriver.all());
+        Run run = run(image.resolve("bin").resolve("dmalib").toString(), "check-driver",
+                classes.toString());
+        assertEquals(1, run.exit(), run.toString());
+        List<String> lines = run.stdout().lines().collect(Collectors.toList());
+        assertEquals(CheckDriverTest.FINDINGS.stream().map(f -> classes + "!" + f)
+                .collect(Collectors.toList()), lines.subList(0, lines.size() - 1), run.toString());
     }
 
     @Test

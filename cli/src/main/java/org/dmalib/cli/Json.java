@@ -110,6 +110,29 @@ final class Json {
     }
 
     /**
+     * Writes {@code text} as a JSON string (RFC 8259, section 7): in double quotes, with the
+     * quote, the backslash and every control character below U+0020 escaped; everything else as
+     * it is.
+     *
+     * @param text any text, not null
+     * @return the JSON string literal
+     */
+    static String string(String text) {
+        StringBuilder b = new StringBuilder(text.length() + 2).append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '"' || c == '\\') {
+                b.append('\\').append(c);
+            } else if (c < FIRST_PLAIN) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    /**
      * Returns source text fit for a one-line message: runs of whitespace become one space,
      * other control characters {@code \}{@code u} and four hex digits, and anything longer than
      * {@link #QUOTE_LIMIT} is cut with {@code ...}.

@@ -104,6 +104,9 @@ public final class Main {
             if (name.equals(RunCommand.NAME)) {
                 return RunCommand.run(sub, out);
             }
+            if (name.equals(CheckDriverCommand.NAME)) {
+                return CheckDriverCommand.run(sub, out, err);
+            }
             if (name.equals(TeardownCommand.NAME)) {
                 // a progress bar only on a terminal: never in a pipe, a log or a test
                 return TeardownCommand.run(sub, out, err, Terminal.interactive(),
@@ -128,14 +131,16 @@ public final class Main {
         root.usageMessage()
                 .description("DMA mapping as a library: run drivers on a simulated machine and "
                         + "see what their DMA mappings do to caches and memory, and compare how "
-                        + "an SMMUv3 driver's invalidation strategies tear mappings down, and "
-                        + "what dma_map_sg makes of a scatterlist.")
+                        + "an SMMUv3 driver's invalidation strategies tear mappings down, "
+                        + "what dma_map_sg makes of a scatterlist, and whether a compiled "
+                        + "driver stays out of dmalib's privileged packages.")
                 .commandListHeading("%nCommands:%n");
         root.addSubcommand(DemoCommand.NAME, DemoCommand.spec());
         root.addSubcommand(TeardownCommand.NAME, TeardownCommand.spec());
         root.addSubcommand(PlanCommand.NAME, PlanCommand.spec());
         root.addSubcommand(ExplainSgCommand.NAME, ExplainSgCommand.spec());
         root.addSubcommand(RunCommand.NAME, RunCommand.spec());
+        root.addSubcommand(CheckDriverCommand.NAME, CheckDriverCommand.spec());
         return root;
     }
 

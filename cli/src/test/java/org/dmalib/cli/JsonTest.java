@@ -144,4 +144,13 @@ class JsonTest {
         assertEquals(limit, Json.quote(limit));
         assertEquals("x".repeat(Json.QUOTE_LIMIT - 3) + "...", Json.printable(limit + "x"));
     }
+
+    @Test
+    void aStringWrittenForOutputReadsBackAsTheSameText() {
+        String tricky = "C:\\tmp\\a \"b\".jar\t\n" + (char) 1 + "\u00e9";
+        String written = Json.string(tricky);
+        assertEquals("\"C:\\\\tmp\\\\a \\\"b\\\".jar\\u0009\\u000a\\u0001\u00e9\"", written);
+        Json.Obj o = assertInstanceOf(Json.Obj.class, Json.parse("{" + written + ":1}", "stdin"));
+        assertEquals(List.of(tricky), List.copyOf(o.members().keySet()));
+    }
 }

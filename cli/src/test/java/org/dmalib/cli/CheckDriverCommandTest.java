@@ -1,0 +1,112 @@
+package org.dmalib.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.dmalib.dma.ops.DmaDevice;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code dmalib check-driver} from this module: clean code passes, dmalib's own DMA-ops classes
+ * (which use the cache primitives they are granted) are findings for a driver, and every bad
+ * input is one line and exit status 2. A third-party driver compiled on the class path is
+ * checked in the architecture tests.
+ */
+class CheckDriverCommandTest {
+    // the arch primitives dma-ops is granted, as a driver would be told it may not use them
+    private static final Pattern CACHE_PRIMITIVE = Pattern.compile(".+!org/dmalib/dma/ops/\\S+\\.class: "
+            + "uses org\\.dmalib\\.arch\\.coherency\\.internal\\.cache\\.\\w+ \\(package "
+            + "org\\.dmalib\\.arch\\.coherency\\.internal\\.cache of org\\.dmalib\\.arch\\.coherency "
+            + "is exported only to org\\.dmalib\\.dma\\.ops, org\\.dmalib\\.iommu\\.smmu\\)");
+
+    private static byte[] objectClass() throws IOException {
+        try (InputStream in = Object.class.getModule().getResourceAsStream("java/lang/Object.class")) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static Path dmaOpsLocation() throws URISyntaxException {
+        return Path.of(DmaDevice.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    }
+
+    @Test
+    void aClassThatNamesNoDmalibPackagePassesWithASummary(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("Object.class");
+        Files.write(file, objectClass());
+        CliRun run = CliRun.of("check-driver", file.toString());
+        assertEquals(Main.OK, run.exit(), run::toString);
+        assertEquals(List.of("1 class file in 1 input: no use of dmalib's privileged or internal "
+                + "packages."), run.lines());
+        CliRun json = CliRun.of("check-driver", "--json", file.toString());
+        assertEquals(Main.OK, json.exit(), json::toString);
+        assertEquals("", json.out(), "JSON: nothing when nothing is found");
+    }
+
+    @Test
+    void dmaOpsOwnUseOfTheCachePrimitivesIsAFindingForADriver() throws URISyntaxException {
+        CliRun run = CliRun.of("check-driver", dmaOpsLocation().toString());
+        assertEquals(Main.FAILED, run.exit(), run::toString);
+        assertTrue(run.lines().stream().anyMatch(l -> CACHE_PRIMITIVE.matcher(l).matches()), run::toString);
+        String last = run.lines().get(run.lines().size() - 1);
+        assertTrue(last.matches("\\d+ class files in 1 input: \\d+ findings in \\d+ classes\\. "
+                + "dmalib exports to everyone only: .*org\\.dmalib\\.dma\\.ops.*\\."), last);
+    }
+
+    @Test
+    void aJarIsReadEntryByEntryAndItsModuleDescriptorsAreSkipped(@TempDir Path dir) throws IOException {
+        Path jar = dir.resolve("driver.jar");
+        try (OutputStream file = Files.newOutputStream(jar); ZipOutputStream zip = new ZipOutputStream(file)) {
+            zip.putNextEntry(new ZipEntry("module-info.class"));
+            zip.write(new byte[] {1, 2, 3}); // never read: no class to check
+            zip.closeEntry();
+            zip.putNextEntry(new ZipEntry("META-INF/versions/11/module-info.class"));
+            zip.write(new byte[] {1, 2, 3});
+            zip.closeEntry();
+            zip.putNextEntry(new ZipEntry("java/lang/Object.class"));
+            zip.write(objectClass());
+            zip.closeEntry();
+        }
+        CliRun run = CliRun.of("check-driver", jar.toString());
+        assertEquals(Main.OK, run.exit(), run::toString);
+        assertEquals(List.of("1 class file in 1 input: no use of dmalib's privileged or internal "
+                + "packages."), run.lines());
+    }
+
+    @Test
+    void badPathsAndFilesAreOneLineAndExitStatus2(@TempDir Path dir) throws IOException {
+        assertTrue(CliRun.of("check-driver").oneLineError().contains("PATH"));
+        Path missing = dir.resolve("nope.jar");
+        assertEquals("dmalib check-driver: " + missing + ": no such file or directory",
+                CliRun.of("check-driver", missing.toString()).oneLineError());
+        Path text = Files.writeString(dir.resolve("notes.txt"), "not a jar");
+        assertTrue(CliRun.of("check-driver", text.toString()).oneLineError()
+                .startsWith("dmalib check-driver: " + text + ": not a jar, a directory or a class file"));
+        Path garbage = Files.write(dir.resolve("Bad.class"), new byte[] {0, 1, 2, 3, 4, 5, 6, 7});
+        assertEquals("dmalib check-driver: " + garbage + ": not a class file (it starts 0x00010203, "
+                + "not 0xcafebabe)", CliRun.of("check-driver", garbage.toString()).oneLineError());
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        Files.write(empty.resolve("module-info.class"), new byte[] {1});
+        assertEquals("dmalib check-driver: " + empty + ": no class file to check (give the compiled "
+                + "classes or the jar)", CliRun.of("check-driver", empty.toString()).oneLineError());
+        Path jar = dir.resolve("broken.jar");
+        try (OutputStream file = Files.newOutputStream(jar); ZipOutputStream zip = new ZipOutputStream(file)) {
+            zip.putNextEntry(new ZipEntry("com/acme/Broken.class"));
+            zip.write(new byte[] {(byte) 0xCA, (byte) 0xFE});
+            zip.closeEntry();
+        }
+        assertEquals("dmalib check-driver: " + jar + "!com/acme/Broken.class: not a class file (it ends "
+                + "inside its header or constant pool, at byte 2)",
+                CliRun.of("check-driver", jar.toString()).oneLineError());
+    }
+}
