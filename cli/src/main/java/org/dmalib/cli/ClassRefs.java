@@ -156,13 +156,13 @@ record ClassRefs(String declared, Set<String> types, List<String> strings) {
                 end++;
             }
             // a class name is cut short by the end of the text only where it is no descriptor
-            if (end < text.length() && end > i + 1) {
-                String name = text.substring(i + 1, end);
-                if (name.indexOf('/') > 0 && isInternalName(name)) {
-                    types.add(name.replace('/', '.'));
-                }
+            String name = end < text.length() ? text.substring(i + 1, end) : "";
+            if (name.indexOf('/') > 0 && isInternalName(name)) {
+                types.add(name.replace('/', '.'));
+                i = text.indexOf('L', end); // an 'L' inside the name starts no other one
+            } else {
+                i = text.indexOf('L', i + 1);
             }
-            i = text.indexOf('L', i + 1);
         }
     }
 

@@ -103,4 +103,42 @@ class ClassRefsTest {
         assertEquals("x.class: not a class file (this_class 1 is not a class entry)",
                 error(notAClass.array()));
     }
+
+    /** A class file of {@code name} whose pool holds {@code texts} as UTF-8 constants and nothing else. */
+    private static byte[] classFile(String name, String... texts) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+        try {
+            out.writeInt(0xCAFEBABE);
+            out.writeShort(0);
+            out.writeShort(61);
+            out.writeShort(3 + texts.length); // entries 1 (name), 2 (its class), then the texts
+            out.writeByte(1);
+            out.writeUTF(name);
+            out.writeByte(7);
+            out.writeShort(1);
+            for (String t : texts) {
+                out.writeByte(1);
+                out.writeUTF(t);
+            }
+            out.writeShort(0x21); // ACC_PUBLIC | ACC_SUPER
+            out.writeShort(2);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    @Test
+    void everyClassOfAGenericSignatureIsFoundAndAnLInsideANameStartsNoOther() {
+        ClassRefs refs = ClassRefs.parse(classFile("p/A",
+                "(Lcom/acme/Lorg/dmalib/hw/cache/X;)V",
+                "Ljava/util/Map<Ljava/lang/String;Lorg/dmalib/hw/Cpu;>;",
+                "Lp/Outer<TT;>.Inner;",
+                "LineNumberTable", "Look; no class here"), "A.class");
+        assertEquals("p.A", refs.declared());
+        assertEquals(Set.of("p.A", "com.acme.Lorg.dmalib.hw.cache.X", "java.util.Map",
+                "java.lang.String", "org.dmalib.hw.Cpu", "p.Outer"), refs.types());
+        assertEquals(List.of(), refs.strings());
+    }
 }
