@@ -47,8 +47,8 @@ final class CheckDriverCommand {
                 .build());
         spec.addPositional(PositionalParamSpec.builder().paramLabel(PATHS).arity("1..*").required(true)
                 .type(String[].class)
-                .description("a jar, a directory of class files (searched recursively) or a "
-                        + "class file")
+                .description("a jar, a class file, or a directory searched recursively for "
+                        + "class files and jars (the compiled classes, or a build's libs)")
                 .build());
         return spec;
     }

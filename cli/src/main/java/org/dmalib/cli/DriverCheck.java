@@ -104,7 +104,8 @@ final class DriverCheck {
 
     /**
      * Checks every class file of {@code inputs}: jars (or zips), directories (searched
-     * recursively) and single class files; module descriptors are skipped.
+     * recursively, for class files and for jars) and single class files; module descriptors are
+     * skipped.
      *
      * @param inputs at least one path
      * @param walls who may use which dmalib package
@@ -137,23 +138,37 @@ final class DriverCheck {
         return new Result(classes, List.copyOf(findings));
     }
 
+    /** The class files under {@code dir}, then its jars (a build's libs directory), sorted. */
     private static int checkDirectory(String input, Path dir, Privileges walls,
             List<Finding> findings) {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(dir)) {
-            files = walk.filter(f -> f.getFileName().toString().endsWith(CLASS_SUFFIX)
-                            && !f.getFileName().toString().equals(MODULE_INFO)
-                            && Files.isRegularFile(f))
+            files = walk.filter(f -> Files.isRegularFile(f) && (isJar(f.toString())
+                            || f.getFileName().toString().endsWith(CLASS_SUFFIX)
+                            && !f.getFileName().toString().equals(MODULE_INFO)))
                     .sorted()
                     .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + input, e);
         }
+        int classes = 0;
         for (Path f : files) {
-            String name = dir.relativize(f).toString().replace(java.io.File.separatorChar, '/');
-            checkClass(input, name, read(f), walls, findings);
+            if (!isJar(f.toString())) {
+                String name = dir.relativize(f).toString().replace(java.io.File.separatorChar, '/');
+                checkClass(input, name, read(f), walls, findings);
+                classes++;
+            }
         }
-        return files.size();
+        for (Path f : files) {
+            if (isJar(f.toString())) {
+                classes += checkJar(f.toString(), f, walls, findings);
+            }
+        }
+        return classes;
+    }
+
+    private static boolean isJar(String name) {
+        return name.endsWith(".jar");
     }
 
     private static int checkJar(String input, Path jar, Privileges walls, List<Finding> findings) {

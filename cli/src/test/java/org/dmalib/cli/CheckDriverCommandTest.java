@@ -84,6 +84,44 @@ class CheckDriverCommandTest {
     }
 
     @Test
+    void aDirectoryIsSearchedForClassFilesAndThenForJars(@TempDir Path dir) throws IOException,
+            URISyntaxException {
+        Files.write(dir.resolve("Object.class"), objectClass());
+        Path libs = Files.createDirectories(dir.resolve("libs"));
+        Path jar = libs.resolve("driver.jar");
+        try (OutputStream file = Files.newOutputStream(jar); ZipOutputStream zip = new ZipOutputStream(file)) {
+            zip.putNextEntry(new ZipEntry("java/lang/Object.class"));
+            zip.write(objectClass());
+            zip.closeEntry();
+        }
+        CliRun clean = CliRun.of("check-driver", dir.toString());
+        assertEquals(Main.OK, clean.exit(), clean::toString);
+        assertEquals(List.of("2 class files in 1 input: no use of dmalib's privileged or internal "
+                + "packages."), clean.lines());
+        jarOf(dmaOpsLocation(), libs.resolve("dma-ops.jar"));
+        CliRun found = CliRun.of("check-driver", dir.toString());
+        assertEquals(Main.FAILED, found.exit(), found::toString);
+        assertTrue(found.lines().stream().anyMatch(l -> l.startsWith(libs.resolve("dma-ops.jar")
+                + "!org/dmalib/dma/ops/")), found::toString);
+    }
+
+    /** Copies a module's jar to {@code jar}, or jars its classes directory there. */
+    private static void jarOf(Path location, Path jar) throws IOException {
+        if (Files.isRegularFile(location)) {
+            Files.copy(location, jar);
+            return;
+        }
+        try (OutputStream file = Files.newOutputStream(jar); ZipOutputStream zip = new ZipOutputStream(file);
+                java.util.stream.Stream<Path> walk = Files.walk(location)) {
+            for (Path f : walk.filter(Files::isRegularFile).sorted().toList()) {
+                zip.putNextEntry(new ZipEntry(location.relativize(f).toString().replace('\\', '/')));
+                zip.write(Files.readAllBytes(f));
+                zip.closeEntry();
+            }
+        }
+    }
+
+    @Test
     void badPathsAndFilesAreOneLineAndExitStatus2(@TempDir Path dir) throws IOException {
         assertTrue(CliRun.of("check-driver").oneLineError().contains("PATH"));
         Path missing = dir.resolve("nope.jar");
