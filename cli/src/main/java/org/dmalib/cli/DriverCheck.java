@@ -144,8 +144,8 @@ final class DriverCheck {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(dir)) {
             files = walk.filter(f -> Files.isRegularFile(f) && (isJar(f.toString())
-                            || f.getFileName().toString().endsWith(CLASS_SUFFIX)
-                            && !f.getFileName().toString().equals(MODULE_INFO)))
+                            || (f.getFileName().toString().endsWith(CLASS_SUFFIX)
+                            && !f.getFileName().toString().equals(MODULE_INFO))))
                     .sorted()
                     .toList();
         } catch (IOException e) {

@@ -9,7 +9,9 @@ import java.io.OutputStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -34,6 +36,18 @@ class CheckDriverCommandTest {
         try (InputStream in = Object.class.getModule().getResourceAsStream("java/lang/Object.class")) {
             return in.readAllBytes();
         }
+    }
+
+    /** Writes a zip of {@code entries} (name to contents, in order) to {@code jar}. */
+    private static Path zip(Path jar, Map<String, byte[]> entries) throws IOException {
+        try (OutputStream file = Files.newOutputStream(jar); ZipOutputStream zip = new ZipOutputStream(file)) {
+            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+                zip.putNextEntry(new ZipEntry(e.getKey()));
+                zip.write(e.getValue());
+                zip.closeEntry();
+            }
+        }
+        return jar;
     }
 
     private static Path dmaOpsLocation() throws URISyntaxException {
@@ -65,18 +79,11 @@ class CheckDriverCommandTest {
 
     @Test
     void aJarIsReadEntryByEntryAndItsModuleDescriptorsAreSkipped(@TempDir Path dir) throws IOException {
-        Path jar = dir.resolve("driver.jar");
-        try (OutputStream file = Files.newOutputStream(jar); ZipOutputStream zip = new ZipOutputStream(file)) {
-            zip.putNextEntry(new ZipEntry("module-info.class"));
-            zip.write(new byte[] {1, 2, 3}); // never read: no class to check
-            zip.closeEntry();
-            zip.putNextEntry(new ZipEntry("META-INF/versions/11/module-info.class"));
-            zip.write(new byte[] {1, 2, 3});
-            zip.closeEntry();
-            zip.putNextEntry(new ZipEntry("java/lang/Object.class"));
-            zip.write(objectClass());
-            zip.closeEntry();
-        }
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("module-info.class", new byte[] {1, 2, 3}); // never read: no class to check
+        entries.put("META-INF/versions/11/module-info.class", new byte[] {1, 2, 3});
+        entries.put("java/lang/Object.class", objectClass());
+        Path jar = zip(dir.resolve("driver.jar"), entries);
         CliRun run = CliRun.of("check-driver", jar.toString());
         assertEquals(Main.OK, run.exit(), run::toString);
         assertEquals(List.of("1 class file in 1 input: no use of dmalib's privileged or internal "
@@ -88,12 +95,7 @@ class CheckDriverCommandTest {
             URISyntaxException {
         Files.write(dir.resolve("Object.class"), objectClass());
         Path libs = Files.createDirectories(dir.resolve("libs"));
-        Path jar = libs.resolve("driver.jar");
-        try (OutputStream file = Files.newOutputStream(jar); ZipOutputStream zip = new ZipOutputStream(file)) {
-            zip.putNextEntry(new ZipEntry("java/lang/Object.class"));
-            zip.write(objectClass());
-            zip.closeEntry();
-        }
+        zip(libs.resolve("driver.jar"), Map.of("java/lang/Object.class", objectClass()));
         CliRun clean = CliRun.of("check-driver", dir.toString());
         assertEquals(Main.OK, clean.exit(), clean::toString);
         assertEquals(List.of("2 class files in 1 input: no use of dmalib's privileged or internal "
@@ -111,14 +113,13 @@ class CheckDriverCommandTest {
             Files.copy(location, jar);
             return;
         }
-        try (OutputStream file = Files.newOutputStream(jar); ZipOutputStream zip = new ZipOutputStream(file);
-                java.util.stream.Stream<Path> walk = Files.walk(location)) {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        try (java.util.stream.Stream<Path> walk = Files.walk(location)) {
             for (Path f : walk.filter(Files::isRegularFile).sorted().toList()) {
-                zip.putNextEntry(new ZipEntry(location.relativize(f).toString().replace('\\', '/')));
-                zip.write(Files.readAllBytes(f));
-                zip.closeEntry();
+                entries.put(location.relativize(f).toString().replace('\\', '/'), Files.readAllBytes(f));
             }
         }
+        zip(jar, entries);
     }
 
     @Test
@@ -137,12 +138,8 @@ class CheckDriverCommandTest {
         Files.write(empty.resolve("module-info.class"), new byte[] {1});
         assertEquals("dmalib check-driver: " + empty + ": no class file to check (give the compiled "
                 + "classes or the jar)", CliRun.of("check-driver", empty.toString()).oneLineError());
-        Path jar = dir.resolve("broken.jar");
-        try (OutputStream file = Files.newOutputStream(jar); ZipOutputStream zip = new ZipOutputStream(file)) {
-            zip.putNextEntry(new ZipEntry("com/acme/Broken.class"));
-            zip.write(new byte[] {(byte) 0xCA, (byte) 0xFE});
-            zip.closeEntry();
-        }
+        Path jar = zip(dir.resolve("broken.jar"),
+                Map.of("com/acme/Broken.class", new byte[] {(byte) 0xCA, (byte) 0xFE}));
         assertEquals("dmalib check-driver: " + jar + "!com/acme/Broken.class: not a class file (it ends "
                 + "inside its header or constant pool, at byte 2)",
                 CliRun.of("check-driver", jar.toString()).oneLineError());
