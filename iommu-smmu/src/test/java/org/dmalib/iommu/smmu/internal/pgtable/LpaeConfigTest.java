@@ -109,7 +109,11 @@ class LpaeConfigTest {
         assertMessage("granule=8192", () -> new LpaeConfig(8192, 48, 48, true));
         assertMessage("ias=15", () -> new LpaeConfig(4096, 15, 48, true));
         assertMessage("ias=49", () -> new LpaeConfig(4096, 49, 48, true));
-        assertMessage("ias=16", () -> new LpaeConfig(65536, 16, 48, true));
+        // the smallest IAS a 64 KiB granule allows is one bit of table index above its 16
+        assertMessage("ias=16 must be from 17 to 48 for granule=65536",
+                () -> new LpaeConfig(65536, 16, 48, true));
+        assertMessage("ias=12 must be from 16 to 48 for granule=4096",
+                () -> new LpaeConfig(4096, 12, 48, true));
         assertMessage("oas=31", () -> new LpaeConfig(4096, 48, 31, true));
         assertMessage("oas=52", () -> new LpaeConfig(65536, 48, 52, true));
     }
