@@ -46,7 +46,9 @@ class DriverBadInputTest {
         int cr2 = regs.readRegister(SmmuRegisters.CR2);
         PageTableMemoryException e = assertThrows(PageTableMemoryException.class,
                 () -> SmmuV3.probe(smmu, machine.cpu(0), small));
-        assertTrue(e.getMessage().contains("bytes=65536"), e.getMessage());
+        assertEquals(String.format("table memory [0x%x, 0x%x) exhausted: no block of bytes=65536"
+                + " left", Rig.TABLES, Rig.TABLES + 2 * TableMemory.MAX_BLOCK), e.getMessage(),
+                "the exhaustion itself, not a failure of the cleanup");
         assertEquals(0, small.bytesInUse(), "the stream table and the command queue are freed");
         assertEquals(0, small.blocksInUse());
         assertEquals(cr0, regs.readRegister(SmmuRegisters.CR0), "nothing was programmed");
@@ -80,6 +82,12 @@ class DriverBadInputTest {
                     () -> only4k.driver.allocateDomain(DomainType.DMA, InvalidationStrategy.LINUX,
                             (int) b[0], (int) b[1]), b[2].toString());
             assertTrue(e.getMessage().contains(b[2].toString()), e.getMessage());
+        }
+        // the driver's own bound: what a CD's T0SZ with one TTB can express
+        for (int ias : new int[] {24, 49}) {
+            assertEquals("ias=" + ias + " must be 25 to 48", assertThrows(
+                    IllegalArgumentException.class, () -> only4k.driver.allocateDomain(
+                            DomainType.DMA, InvalidationStrategy.LINUX, PAGE, ias)).getMessage());
         }
         assertThrows(NullPointerException.class, () -> only4k.driver.allocateDomain(
                 null, InvalidationStrategy.LINUX, PAGE, 48));
