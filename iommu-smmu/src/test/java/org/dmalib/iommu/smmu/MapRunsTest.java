@@ -3,6 +3,7 @@ package org.dmalib.iommu.smmu;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.List;
 import org.dmalib.hw.DmaPort;
 import org.dmalib.hw.DmaStatus;
 import org.dmalib.hw.HwCounters;
@@ -48,5 +49,31 @@ class MapRunsTest {
         }
         assertEquals(n * (long) PAGE, d.unmap(iova, n * (long) PAGE));
         assertEquals(DmaStatus.ABORT, port.read(iova, got, 0, 1));
+    }
+
+    @Test
+    void pages_mapped_from_a_list_count_in_the_optimal_refill_estimate() {
+        IommuDomain d = rig.domain(InvalidationStrategy.OPTIMAL, PAGE);
+        int asid = rig.driver.domainOps(d).asid();
+        rig.driver.attach(d, STREAM);
+        int n = 300;
+        long[] paddrs = new long[n];
+        long[] sizes = new long[n];
+        for (int i = 0; i < n; i++) {
+            paddrs[i] = Rig.DATA + (2L * i + 1) * PAGE;
+            sizes[i] = PAGE;
+        }
+        d.mapRuns(0x4000_1000L, paddrs, sizes, n, IommuProt.READ);
+        assertEquals(n, rig.driver.domainOps(d).flush().liveEntries());
+        long iova = 0x8000_1000L;
+        long size = 1000L * PAGE;
+        d.map(iova, Rig.DATA + PAGE, size, IommuProt.READ_WRITE);
+        CommandRing ring = new CommandRing(rig.smmu, rig.machine.memory());
+        assertEquals(size, d.unmap(iova, size));
+        List<CommandRing.Cmd> issued = ring.since();
+        UnmapPlan plan = new UnmapPlan(SmmuConfig.gem5(), InvalidationStrategy.OPTIMAL, PAGE, 48,
+                iova, size, asid, n);
+        assertEquals(plan.commands().stream().map(UnmapPlanTest::cmd).toList(), issued,
+                "planned with the list's pages as the other live entries");
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.dmalib.hw.IotlbGeometry;
 import org.dmalib.hw.SmmuConfig;
 import org.dmalib.iommu.api.InvalidationStrategy;
 import org.dmalib.iommu.api.IommuDomain;
@@ -119,7 +120,8 @@ class UnmapPlanTest {
         assertEquals(2 * 30.0 + 300.0 + 27.0 + 4 * 30.0, m.nanos(2, 1, 1, 4));
     }
 
-    private static CommandRing.Cmd cmd(SmmuCommand c) {
+    /** The command as the ring reads it back, for comparing a plan with what was issued. */
+    static CommandRing.Cmd cmd(SmmuCommand c) {
         return switch (c.op()) {
             case TLBI_NH_VA -> CommandRing.Cmd.va(c.asid(), c.address(), c.num(), c.scale(), c.tg(),
                     c.ttl(), c.leaf());
@@ -143,6 +145,19 @@ class UnmapPlanTest {
         assertEquals("asid=-1 must be 0 to 65535", assertThrows(IllegalArgumentException.class,
                 () -> new UnmapPlan(smmu, InvalidationStrategy.LINUX, 4096, 48, 0, 4096, -1, 0))
                 .getMessage());
+    }
+
+    @Test
+    void asids_are_bounded_by_an_8_bit_smmus_asid_space() {
+        SmmuConfig eightBit = new SmmuConfig(true, true, true, false, false, 48, 8, 8, 19, 19,
+                IotlbGeometry.GEM5);
+        assertEquals(255, new UnmapPlan(eightBit, InvalidationStrategy.LINUX, 4096, 48, 0, 4096,
+                255, 0).asid());
+        for (int asid : new int[] {256, -1}) {
+            assertEquals("asid=" + asid + " must be 0 to 255", assertThrows(
+                    IllegalArgumentException.class, () -> new UnmapPlan(eightBit,
+                            InvalidationStrategy.LINUX, 4096, 48, 0, 4096, asid, 0)).getMessage());
+        }
     }
 
     @Test
