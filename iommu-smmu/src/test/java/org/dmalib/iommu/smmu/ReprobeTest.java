@@ -1,10 +1,13 @@
 package org.dmalib.iommu.smmu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.util.List;
+import java.util.stream.LongStream;
 import org.dmalib.hw.DmaPort;
 import org.dmalib.hw.DmaStatus;
+import org.dmalib.hw.IotlbGeometry;
 import org.dmalib.hw.SmmuConfig;
 import org.dmalib.hw.SmmuEvent;
 import org.dmalib.hw.smmu.SmmuProgramming;
@@ -43,6 +46,7 @@ class ReprobeTest {
         TableMemory second = TableMemory.of(rig.machine, 64 * Rig.MIB, 16 * Rig.MIB);
         SmmuV3 driver = SmmuV3.probe(rig.smmu, rig.machine.cpu(0), second);
 
+        assertSame(rig.smmu, driver.smmu());
         assertEquals(0, regs.readRegister(SmmuRegisters.CR1), "non-cacheable again");
         assertEquals(DmaStatus.ABORT, Rig.read(port, 0), "the old domain's stream aborts");
         assertEquals(List.of(), driver.drainEvents(), "an abort STE records nothing");
@@ -60,5 +64,32 @@ class ReprobeTest {
         assertEquals(0, c.eventOverflows());
         fresh.unmap(0, PAGE);
         assertEquals(DmaStatus.ABORT, Rig.read(port, 0), "its invalidations reach the SMMU");
+    }
+
+    @Test
+    void after_a_second_probe_the_event_queue_takes_exactly_its_size_of_new_faults() {
+        // an event queue of 8 records
+        Rig rig = new Rig(new SmmuConfig(true, true, true, false, false, 48, 16, 8, 19, 3,
+                IotlbGeometry.GEM5));
+        IommuDomain old = rig.domain(InvalidationStrategy.LINUX, (int) PAGE);
+        rig.driver.attach(old, SID);
+        DmaPort port = rig.port(SID);
+        for (int i = 1; i <= 3; i++) {
+            assertEquals(DmaStatus.ABORT, Rig.read(port, i * PAGE));
+        }
+        assertEquals(3, rig.driver.drainEvents().size());
+
+        SmmuV3 driver = SmmuV3.probe(rig.smmu, rig.machine.cpu(0),
+                TableMemory.of(rig.machine, 64 * Rig.MIB, 16 * Rig.MIB));
+        IommuDomain fresh = driver.allocateDomain(DomainType.UNMANAGED,
+                InvalidationStrategy.LINUX, (int) PAGE, 48);
+        driver.attach(fresh, SID);
+        for (int i = 1; i <= 10; i++) {
+            assertEquals(DmaStatus.ABORT, Rig.read(port, i * 0x10_0000L));
+        }
+        List<Long> addresses = driver.drainEvents().stream().map(SmmuFault::address).toList();
+        assertEquals(LongStream.rangeClosed(1, 8).mapToObj(i -> i * 0x10_0000L).toList(),
+                addresses, "the first 8 faults, in order; the last 2 lost");
+        assertEquals(1, driver.counters().eventOverflows());
     }
 }
