@@ -37,10 +37,6 @@ final class PteAccess {
         this.dc = set.config.coherentWalk() ? null : DcacheMaintenance.on(cpu);
     }
 
-    Cpu cpu() {
-        return cpu;
-    }
-
     /** Returns the address of entry {@code index} of the table at {@code table}. */
     static long entry(long table, long index) {
         return table + index * PTE_BYTES;
