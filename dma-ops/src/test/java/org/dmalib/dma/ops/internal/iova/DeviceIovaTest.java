@@ -76,4 +76,13 @@ class DeviceIovaTest {
         // one granule more reaches the first granule
         assertEquals(G, new DeviceIova(0x1FFFL, 0, false).allocIova(d, 0, G));
     }
+
+    @Test
+    void aFailedAllocationOfADeviceWithA32BitMaskKeepsItsFlag() {
+        DeviceIova dev = new DeviceIova(0xFFFF_FFFFL, 0, true);
+        // everything below 4 GiB but one granule is reserved: two granules cannot fit
+        d.reserve(1, 0xFFFFE);
+        assertThrows(IovaExhaustedException.class, () -> dev.allocIova(d, 0, 2 * G));
+        assertTrue(dev.pci32BitWorkaround(), "no 32-bit-first attempt failed: the limit is 4 GiB");
+    }
 }
