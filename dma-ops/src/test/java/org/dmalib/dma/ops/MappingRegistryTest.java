@@ -25,12 +25,16 @@ class MappingRegistryTest {
         assertEquals(a.dmaAddress(), b.dmaAddress());
         assertEquals(a.dmaAddress(), c.dmaAddress());
         MappingRegistry reg = new MappingRegistry();
+        assertTrue(reg.isEmpty());
         reg.add(a);
+        assertFalse(reg.isEmpty());
         assertEquals(List.of(a), reg.at(a.dmaAddress()));
         reg.add(b);
         reg.add(c);
         assertEquals(List.of(a, b, c), reg.at(a.dmaAddress()), "oldest first");
         assertSame(b, reg.bestFit(a.dmaAddress(), 4096, MappingKind.SINGLE, DmaDirection.FROM_DEVICE, 1));
+        assertSame(b, reg.bestFit(a.dmaAddress(), -1, MappingKind.SINGLE, DmaDirection.FROM_DEVICE, 1),
+                "a negative size agrees with any: the one agreeing on the rest wins among several");
         assertSame(c, reg.containing(a.dmaAddress() + 100), "the newest holding it");
         reg.remove(b);
         assertEquals(List.of(a, c), reg.at(a.dmaAddress()));
@@ -55,5 +59,20 @@ class MappingRegistryTest {
         b.unmap(r.cpu);
         c.unmap(r.cpu);
         assertEquals(List.of(), r.dev.pendingMappings());
+    }
+
+    @Test
+    void aListMappedBelowItsFirstAddressIsFoundThereUntilRemoved() {
+        // the direct path keeps the list's order: the second segment lies below the first
+        DmaMapping m = r.dev.mapSg(r.cpu, ScatterList.of(buf.segment(4096, 4096), buf.segment(0, 4096)),
+                DmaDirection.TO_DEVICE);
+        assertEquals(buf.paddr() + 4096, m.dmaAddress());
+        MappingRegistry reg = new MappingRegistry();
+        reg.add(m);
+        assertSame(m, reg.containing(buf.paddr() + 10), "held by its lower segment");
+        reg.remove(m);
+        assertEquals(null, reg.containing(buf.paddr() + 10));
+        assertEquals(null, reg.containing(buf.paddr() + 4096 + 10));
+        m.unmap(r.cpu);
     }
 }

@@ -1,0 +1,68 @@
+package org.dmalib.dma.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.dmalib.hw.Coherency;
+import org.dmalib.iommu.api.DmaDirection;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A coherent allocation as the device's by-address calls find it: a sync inside it is accepted
+ * (and does nothing), one outside it is of no live mapping, a list sync counts it as one entry,
+ * and an unmap of it is the wrong function, reported with where it was allocated.
+ */
+class CoherentLookupTest {
+    private static final DmaDirection BIDI = DmaDirection.BIDIRECTIONAL;
+    private static final int SIZE = 4096;
+
+    private final Rig r = new Rig(Coherency.NON_COHERENT);
+    private final CoherentBuffer ring = r.dev.allocCoherent(r.cpu, SIZE);
+
+    @Test
+    void aSyncOfItsFirstOrLastByteIsAcceptedAndDoesNothing() {
+        long dma = ring.dmaAddress();
+        r.dev.syncSingleForCpu(r.cpu, dma, 1, BIDI);
+        r.dev.syncSingleForDevice(r.cpu, dma + SIZE - 1, 1, BIDI);
+        r.dev.syncSingleForCpu(r.cpu, dma, SIZE, BIDI);
+        assertEquals(0, r.dev.debugReportCount());
+    }
+
+    @Test
+    void aSyncJustOutsideItIsOfNoLiveMapping() {
+        long dma = ring.dmaAddress();
+        for (long outside : new long[] {dma - 1, dma + SIZE}) {
+            DmaDebugException e = assertThrows(DmaDebugException.class,
+                    () -> r.dev.syncSingleForCpu(r.cpu, outside, 1, BIDI));
+            assertEquals(DebugCheck.SYNC_NOT_ALLOCATED, e.check());
+            assertTrue(e.report().message().contains(String.format("dmaAddress=0x%x is in no live mapping", outside)),
+                    e::getMessage);
+        }
+    }
+
+    @Test
+    void aListSyncCountsItAsOneEntry() {
+        r.dev.syncSgForCpu(r.cpu, ring.dmaAddress(), 1, BIDI);
+        assertEquals(0, r.dev.debugReportCount());
+        DmaDebugException e = assertThrows(DmaDebugException.class,
+                () -> r.dev.syncSgForDevice(r.cpu, ring.dmaAddress(), 2, BIDI));
+        assertEquals(DebugCheck.SYNC_SG_DIFFERENT_ENTRY_COUNT, e.check());
+        assertTrue(e.report().message().contains("[map count=1] [sync count=2]"), e::getMessage);
+    }
+
+    @Test
+    void anUnmapOfItNamesItsKindAndWhereItWasAllocated() {
+        DmaDebugException e = assertThrows(DmaDebugException.class,
+                () -> r.dev.unmapSingle(r.cpu, ring.dmaAddress(), SIZE, BIDI));
+        assertEquals(DebugCheck.FREE_WRONG_FUNCTION, e.check());
+        DmaDebugReport report = e.report();
+        assertTrue(report.message().contains("[mapped as COHERENT] [unmapped as SINGLE]"), report::message);
+        assertEquals(CoherentLookupTest.class.getName(), report.mappedAt().get(0).getClassName(),
+                () -> "allocated in this test's constructor: " + report.mappedAt());
+        assertEquals(ring.describe(), report.mapping().orElseThrow());
+        assertTrue(e.getMessage().contains("\n  mapping: " + ring.describe()), e::getMessage);
+        assertTrue(e.getMessage().contains("\n  mapped at:\n    " + report.mappedAt().get(0)), e::getMessage);
+        r.dev.freeCoherent(SIZE, ring.cpuAddress(), ring.dmaAddress());
+    }
+}
