@@ -1,6 +1,7 @@
 package org.dmalib.dma.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.BitSet;
@@ -18,6 +19,7 @@ class IntervalsTest {
         set.add(20, 30);
         set.add(5, 12);
         assertEquals("[[5, 30)]", set.toString());
+        assertFalse(set.isEmpty());
         set.remove(15, 18);
         assertEquals("[[5, 15), [18, 30)]", set.toString());
         assertEquals(15, set.firstGap(10, 20));
