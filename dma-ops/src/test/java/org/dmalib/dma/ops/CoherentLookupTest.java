@@ -36,6 +36,8 @@ class CoherentLookupTest {
             DmaDebugException e = assertThrows(DmaDebugException.class,
                     () -> r.dev.syncSingleForCpu(r.cpu, outside, 1, BIDI));
             assertEquals(DebugCheck.SYNC_NOT_ALLOCATED, e.check());
+            assertTrue(e.report().message().startsWith("device driver tries to sync DMA memory it has not allocated "),
+                    e::getMessage);
             assertTrue(e.report().message().contains(String.format("dmaAddress=0x%x is in no live mapping", outside)),
                     e::getMessage);
         }
@@ -56,6 +58,8 @@ class CoherentLookupTest {
         DmaDebugException e = assertThrows(DmaDebugException.class,
                 () -> r.dev.unmapSingle(r.cpu, ring.dmaAddress(), SIZE, BIDI));
         assertEquals(DebugCheck.FREE_WRONG_FUNCTION, e.check());
+        assertTrue(e.report().message().startsWith("device driver frees DMA memory with wrong function "),
+                e::getMessage);
         DmaDebugReport report = e.report();
         assertTrue(report.message().contains("[mapped as COHERENT] [unmapped as SINGLE]"), report::message);
         assertEquals(CoherentLookupTest.class.getName(), report.mappedAt().get(0).getClassName(),
@@ -64,5 +68,13 @@ class CoherentLookupTest {
         assertTrue(e.getMessage().contains("\n  mapping: " + ring.describe()), e::getMessage);
         assertTrue(e.getMessage().contains("\n  mapped at:\n    " + report.mappedAt().get(0)), e::getMessage);
         r.dev.freeCoherent(SIZE, ring.cpuAddress(), ring.dmaAddress());
+    }
+
+    @Test
+    void theLargestCoherentSizeIsNoUsageErrorButFindsNoMemoryOnASmallMachine() {
+        int largest = Integer.MAX_VALUE & -PageAllocator.PAGE_SIZE;
+        assertThrows(DmaMappingException.class, () -> r.dev.allocCoherent(r.cpu, largest));
+        DmaUsageException e = assertThrows(DmaUsageException.class, () -> r.dev.allocCoherent(r.cpu, largest + 1));
+        assertTrue(e.getMessage().contains("size=" + (largest + 1) + " must be at most " + largest), e::getMessage);
     }
 }
