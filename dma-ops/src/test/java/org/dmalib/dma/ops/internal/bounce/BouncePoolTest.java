@@ -144,4 +144,15 @@ class BouncePoolTest {
         two.release(first, 2048);
         assertEquals(first, two.reserve(2048, -1L), "the free slot just before a used one");
     }
+
+    @Test
+    void aPageSizedSearchStartsAtThePageOfTheNextSlot() {
+        BouncePool pool = new BouncePool(0, SEG);
+        assertEquals(0, pool.reserve(2048, -1L));
+        assertEquals(2048, pool.reserve(2048, -1L));
+        assertEquals(4096, pool.reserve(2048, -1L));
+        pool.release(4096, 2048);
+        // the next slot is 3, in the page of slots 2 and 3: both free now, so that page
+        assertEquals(4096, pool.reserve(4096, -1L));
+    }
 }
