@@ -32,6 +32,10 @@ class CoherentLookupTest {
     @Test
     void aSyncJustOutsideItIsOfNoLiveMapping() {
         long dma = ring.dmaAddress();
+        // a wider mapping elsewhere: lookups then look further back than the allocation reaches
+        CpuBuffer spacer = r.memory.allocate(SIZE);
+        assertEquals(dma + SIZE, spacer.paddr());
+        DmaMapping wide = r.dev.mapSingle(r.cpu, r.memory.allocate(4 * SIZE), BIDI);
         for (long outside : new long[] {dma - 1, dma + SIZE}) {
             DmaDebugException e = assertThrows(DmaDebugException.class,
                     () -> r.dev.syncSingleForCpu(r.cpu, outside, 1, BIDI));
@@ -41,6 +45,7 @@ class CoherentLookupTest {
             assertTrue(e.report().message().contains(String.format("dmaAddress=0x%x is in no live mapping", outside)),
                     e::getMessage);
         }
+        wide.unmap(r.cpu);
     }
 
     @Test
