@@ -53,4 +53,18 @@ class PrivilegesTest {
         assertEquals(Optional.empty(), walls.of("com.acme"));
         assertEquals(List.of("org.dmalib.x"), walls.publicPackages());
     }
+
+    @Test
+    void aPackageExportedToEveryoneSaysSo() {
+        ModuleDescriptor dmalib = ModuleDescriptor.newModule("org.dmalib.x").exports("org.dmalib.x").build();
+        assertEquals("package org.dmalib.x of org.dmalib.x is exported to everyone",
+                Privileges.of(List.of(dmalib)).of("org.dmalib.x").orElseThrow().why());
+    }
+
+    @Test
+    void theRunningModulesIncludeThisCommandsOwn() {
+        // on the class path the command's own module is a classes directory, not a jar
+        assertEquals(new Privileges.Access("org.dmalib.cli", "org.dmalib.cli", true, Set.of()),
+                Privileges.ofRunningDmalib().of("org.dmalib.cli").orElseThrow());
+    }
 }
