@@ -144,4 +144,26 @@ class CheckDriverCommandTest {
                 + "inside its header or constant pool, at byte 2)",
                 CliRun.of("check-driver", jar.toString()).oneLineError());
     }
+
+    @Test
+    void oneFindingIsOneLineAndASingularSummaryOrOneJsonObjectAlone(@TempDir Path dir) throws IOException {
+        ClassFileBytes c = new ClassFileBytes();
+        int self = c.classOf("com/acme/Driver");
+        c.classOf("org/dmalib/hw/cache/Flush");
+        Path file = Files.write(dir.resolve("Driver.class"), c.bytes(self));
+        CliRun run = CliRun.of("check-driver", file.toString());
+        assertEquals(Main.FAILED, run.exit(), run::toString);
+        assertEquals(List.of(file + ": uses org.dmalib.hw.cache.Flush (package org.dmalib.hw.cache of "
+                        + "org.dmalib.hw is exported only to org.dmalib.arch.coherency)",
+                "1 class file in 1 input: 1 finding in 1 class. dmalib exports to everyone only: "
+                        + String.join(", ", Privileges.ofRunningDmalib().publicPackages()) + "."),
+                run.lines());
+        CliRun json = CliRun.of("check-driver", "--json", file.toString());
+        assertEquals(Main.FAILED, json.exit(), json::toString);
+        assertEquals(List.of("{\"source\":" + Json.string(file.toString()) + ",\"class\":"
+                + Json.string(file.toString()) + ",\"kind\":\"uses\",\"target\":"
+                + "\"org.dmalib.hw.cache.Flush\",\"package\":\"org.dmalib.hw.cache\",\"module\":"
+                + "\"org.dmalib.hw\",\"exported\":true,\"exportedTo\":[\"org.dmalib.arch.coherency\"]}"),
+                json.lines());
+    }
 }
