@@ -59,8 +59,28 @@ class TeardownTest {
         List<Integer> percents = new ArrayList<>();
         while (m.find()) {
             percents.add(Integer.parseInt(m.group(1)));
-            assertTrue(m.group(2).contains("optimal"), m.group(2));
+            assertEquals("map 192M for optimal (RIL)", m.group(2).strip());
         }
         assertEquals(List.of(33, 66, 100), percents, err::toString);
+    }
+
+    @Test
+    void the_progress_label_says_when_the_smmu_has_no_range_invalidation() {
+        StringWriter err = new StringWriter();
+        AtomicLong now = new AtomicLong();
+        Progress p = new Progress(new PrintWriter(err, true), true,
+                () -> now.addAndGet(2 * Progress.THRESHOLD_NANOS));
+        Teardown.run(InvalidationStrategy.PER_PAGE, false, 65536, Teardown.CHUNK, p);
+        assertTrue(err.toString().contains("] 100% map 64M for per-page (no RIL)"), err::toString);
+    }
+
+    @Test
+    void the_tables_are_one_pte_per_page_one_upper_entry_per_leaf_table_and_4m_of_slack() {
+        // 64G of 4K pages: 16M PTEs (128M) in 32768 leaf tables; one upper-level PTE per leaf
+        // table (256K), doubled for the levels above; 4M more for the stream table, the queues
+        // and the top levels: already a multiple of the largest block
+        assertEquals((128L << 20) + (512L << 10) + (4L << 20), Teardown.tableBytes(64L << 30, 4096));
+        // 64K pages: 1M PTEs (8M) in 128 leaf tables, 1K of upper PTEs doubled, rounded up to 64K
+        assertEquals((8L << 20) + (64L << 10) + (4L << 20), Teardown.tableBytes(64L << 30, 65536));
     }
 }
