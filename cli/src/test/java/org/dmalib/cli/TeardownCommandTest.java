@@ -177,6 +177,12 @@ class TeardownCommandTest {
         String row = out.lines().filter(l -> l.startsWith("linux")).findFirst().orElseThrow();
         assertEquals(List.of("linux", "65", "33", "34", "12.150", "2.500"),
                 List.of(row.trim().split(" +")));
+        // the last two lines say what the columns count and how the time is priced
+        List<String> lines = out.lines().toList();
+        assertEquals(List.of("TLBI counts every TLBI command, ASID-wide ones included. Modelled time "
+                        + "prices each command",
+                "at 30 ns and each CMD_SYNC at 300 ns (gem5's model); wall time is this JVM's, after "
+                        + "a warm-up."), lines.subList(lines.size() - 2, lines.size()));
     }
 
     @Test
