@@ -60,7 +60,33 @@ class MainTest {
                 "per-page  off", "linux     off", "optimal   off"}) {
             assertTrue(text.contains("   " + row + " "), row + "\n" + text);
         }
-        assertTrue(text.contains("dmalib teardown"), text);
+        assertTrue(text.contains("   with 'dmalib plan'."), text);
+        assertTrue(text.endsWith("""
+                   Per-page sends one command for every 4K page, whatever the SMMU can do.
+                   Linux sends one range command per 2M page table it frees when the SMMU has RIL, and
+                   otherwise one command that drops the whole address space. Optimal sends the fewest exact
+                   commands, or drops the address space when a cost model says that is cheaper, counting
+                   the refills of the pages still mapped. All three leave no stale translation behind; they
+                   differ in cost. Try other sizes with 'dmalib teardown', and see the commands of one unmap
+                   with 'dmalib plan'.
+                """), text);
+    }
+
+    @Test
+    void demo_opens_with_what_the_model_shows_and_leaves_a_blank_line_between_parts() {
+        assertEquals(Main.OK, run("demo", "--bytes", "128"));
+        String text = out.toString();
+        assertTrue(text.startsWith("""
+                dmalib demo: a DMA copy engine on a non-coherent stream copies 128 bytes.
+                The CPU's data cache is write-back and the engine reads and writes RAM only, so
+                the driver must let the DMA API clean the cache before the copy and invalidate
+                it after. Each run below starts on a fresh 64 MiB machine with 64-byte lines.
+
+                1. The correct driver"""), text);
+        // a part ends with a blank line, whether its debug checks reported nothing or something
+        for (String next : new String[] {"2. A bug", "3. A bug", "Both bugs were caught", "4. Tearing"}) {
+            assertTrue(text.contains("\n\n" + next), next + "\n" + text);
+        }
     }
 
     @Test
