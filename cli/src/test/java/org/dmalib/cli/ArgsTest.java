@@ -60,6 +60,9 @@ class ArgsTest {
     @Test
     void counts_are_non_negative_decimals() {
         assertEquals(300, Args.count("--live-entries", "300"));
+        assertEquals(1990, Args.count("--ops", "1990"), "every decimal digit, 0 and 9 included");
+        assertEquals("--ops=1:9: not a count", error(() -> Args.count("--ops", "1:9")));
+        assertEquals("--ops=1/9: not a count", error(() -> Args.count("--ops", "1/9")));
         assertEquals("--live-entries=-1: must not be negative", error(() -> Args.count("--live-entries", "-1")));
         assertEquals("--live-entries=x: not a count", error(() -> Args.count("--live-entries", "x")));
         assertEquals("--ops=+5: not a count", error(() -> Args.count("--ops", "+5")));
