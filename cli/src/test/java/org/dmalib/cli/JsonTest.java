@@ -74,6 +74,9 @@ class JsonTest {
         assertEquals("stdin:1:6='g': expected 4 hex digits after \\u", error("[\"\\u0g00\"]"));
         assertEquals("stdin:1:4=(end of input): unterminated string", error("[\"a"));
         assertEquals("stdin:1:1=U+FEFF: expected a JSON value", error("\uFEFF{}"));
+        // a space is named, not quoted (a quoted blank reads as nothing); the tilde is shown
+        assertEquals("stdin:1:3=U+0020: expected a digit", error("[- 1]"));
+        assertEquals("stdin:1:2='~': expected a JSON value", error("[~]"));
     }
 
     @Test
