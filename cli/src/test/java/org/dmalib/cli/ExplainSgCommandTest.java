@@ -303,6 +303,19 @@ class ExplainSgCommandTest {
         assertEquals(ExplainSg.MAX_SEGMENTS, r.segments().size());
         assertEquals(ExplainSg.MAX_TOTAL_LENGTH,
                 r.segments().stream().mapToLong(ExplainSg.Input::length).sum());
+        // and the throw-away machine has the page tables to map all of it in one IOVA range,
+        // spread out so that no block fits: 1M pages of 4K, each segment its own DMA segment
+        String[] spread = new String[full.length];
+        for (int i = 0; i < full.length; i++) {
+            spread[i] = seg(2L * i * each, each);
+        }
+        ExplainSg.Result mapped = ExplainSg.run(ExplainSgCommand.request(Json.parse(
+                input("\"granule\":4096,\"maxSegSize\":" + each, spread), "stdin")));
+        assertEquals(ExplainSg.MAX_TOTAL_LENGTH, mapped.iovaLength());
+        assertEquals(ExplainSg.MAX_SEGMENTS, mapped.segments().size());
+        for (int i = 0; i < full.length; i++) {
+            assertEquals(new ExplainSg.Output(i * each, each), mapped.segments().get(i));
+        }
         // one byte more is refused, naming the segment that passed the limit
         String[] over = Arrays.copyOf(full, full.length);
         over[over.length - 1] = seg((over.length - 1) * each, each + 1);
