@@ -88,7 +88,7 @@ final class DriverCheck {
         }
 
         private String where() {
-            return source.equals(classFile) ? source : source + "!" + classFile;
+            return DriverCheck.where(source, classFile);
         }
     }
 
@@ -202,8 +202,7 @@ final class DriverCheck {
     /** The findings of one class, in the order declares, uses (sorted), names (as they appear). */
     private static void checkClass(String source, String classFile, byte[] bytes,
             Privileges walls, List<Finding> findings) {
-        String where = source.equals(classFile) ? source : source + "!" + classFile;
-        ClassRefs refs = ClassRefs.parse(bytes, where);
+        ClassRefs refs = ClassRefs.parse(bytes, where(source, classFile));
         String own = packageOf(refs.declared());
         walls.of(own).ifPresent(a -> findings.add(
                 new Finding(source, classFile, Kind.DECLARES, refs.declared(), a)));
@@ -226,6 +225,11 @@ final class DriverCheck {
             access.filter(a -> !a.isPublic()).ifPresent(a -> findings.add(
                     new Finding(source, classFile, Kind.NAMES, name, a)));
         }
+    }
+
+    /** A class file as messages name it: the input, then {@code !} and the entry if it has one. */
+    private static String where(String source, String classFile) {
+        return source.equals(classFile) ? source : source + "!" + classFile;
     }
 
     private static String packageOf(String binaryName) {
