@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.dmalib.dma.ops.DmaDevice;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,17 +35,6 @@ class CheckDriverCommandTest {
         }
     }
 
-    /** Writes a zip of {@code entries} (name to contents, in order) to {@code jar}. */
-    private static Path zip(Path jar, Map<String, byte[]> entries) throws IOException {
-        try (OutputStream file = Files.newOutputStream(jar); ZipOutputStream zip = new ZipOutputStream(file)) {
-            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
-                zip.putNextEntry(new ZipEntry(e.getKey()));
-                zip.write(e.getValue());
-                zip.closeEntry();
-            }
-        }
-        return jar;
-    }
 
     private static Path dmaOpsLocation() throws URISyntaxException {
         return Path.of(DmaDevice.class.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -83,7 +69,7 @@ class CheckDriverCommandTest {
         entries.put("module-info.class", new byte[] {1, 2, 3}); // never read: no class to check
         entries.put("META-INF/versions/11/module-info.class", new byte[] {1, 2, 3});
         entries.put("java/lang/Object.class", objectClass());
-        Path jar = zip(dir.resolve("driver.jar"), entries);
+        Path jar = Zips.write(dir.resolve("driver.jar"), entries);
         CliRun run = CliRun.of("check-driver", jar.toString());
         assertEquals(Main.OK, run.exit(), run::toString);
         assertEquals(List.of("1 class file in 1 input: no use of dmalib's privileged or internal "
@@ -95,7 +81,7 @@ class CheckDriverCommandTest {
             URISyntaxException {
         Files.write(dir.resolve("Object.class"), objectClass());
         Path libs = Files.createDirectories(dir.resolve("libs"));
-        zip(libs.resolve("driver.jar"), Map.of("java/lang/Object.class", objectClass()));
+        Zips.write(libs.resolve("driver.jar"), Map.of("java/lang/Object.class", objectClass()));
         CliRun clean = CliRun.of("check-driver", dir.toString());
         assertEquals(Main.OK, clean.exit(), clean::toString);
         assertEquals(List.of("2 class files in 1 input: no use of dmalib's privileged or internal "
@@ -119,7 +105,7 @@ class CheckDriverCommandTest {
                 entries.put(location.relativize(f).toString().replace('\\', '/'), Files.readAllBytes(f));
             }
         }
-        zip(jar, entries);
+        Zips.write(jar, entries);
     }
 
     @Test
@@ -138,7 +124,7 @@ class CheckDriverCommandTest {
         Files.write(empty.resolve("module-info.class"), new byte[] {1});
         assertEquals("dmalib check-driver: " + empty + ": no class file to check (give the compiled "
                 + "classes or the jar)", CliRun.of("check-driver", empty.toString()).oneLineError());
-        Path jar = zip(dir.resolve("broken.jar"),
+        Path jar = Zips.write(dir.resolve("broken.jar"),
                 Map.of("com/acme/Broken.class", new byte[] {(byte) 0xCA, (byte) 0xFE}));
         assertEquals("dmalib check-driver: " + jar + "!com/acme/Broken.class: not a class file (it ends "
                 + "inside its header or constant pool, at byte 2)",

@@ -104,29 +104,14 @@ class ClassRefsTest {
                 error(notAClass.array()));
     }
 
-    /** A class file of {@code name} whose pool holds {@code texts} as UTF-8 constants and nothing else. */
+    /** A class file of {@code name} whose pool holds {@code texts} as UTF-8 constants too. */
     private static byte[] classFile(String name, String... texts) {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
-        try {
-            out.writeInt(0xCAFEBABE);
-            out.writeShort(0);
-            out.writeShort(61);
-            out.writeShort(3 + texts.length); // entries 1 (name), 2 (its class), then the texts
-            out.writeByte(1);
-            out.writeUTF(name);
-            out.writeByte(7);
-            out.writeShort(1);
-            for (String t : texts) {
-                out.writeByte(1);
-                out.writeUTF(t);
-            }
-            out.writeShort(0x21); // ACC_PUBLIC | ACC_SUPER
-            out.writeShort(2);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        ClassFileBytes c = new ClassFileBytes();
+        int self = c.classOf(name);
+        for (String t : texts) {
+            c.utf8(t);
         }
-        return bytes.toByteArray();
+        return c.bytes(self);
     }
 
     @Test

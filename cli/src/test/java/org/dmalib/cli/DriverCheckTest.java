@@ -3,7 +3,6 @@ package org.dmalib.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.lang.module.ModuleDescriptor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,8 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,16 +37,6 @@ class DriverCheckTest {
         return c.bytes(self);
     }
 
-    private static Path zip(Path jar, Map<String, byte[]> entries) throws IOException {
-        try (OutputStream file = Files.newOutputStream(jar); ZipOutputStream zip = new ZipOutputStream(file)) {
-            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
-                zip.putNextEntry(new ZipEntry(e.getKey()));
-                zip.write(e.getValue());
-                zip.closeEntry();
-            }
-        }
-        return jar;
-    }
 
     private static List<String> lines(DriverCheck.Result r) {
         return r.findings().stream().map(DriverCheck.Finding::line).toList();
@@ -117,7 +104,7 @@ class DriverCheckTest {
         Map<String, byte[]> entries = new LinkedHashMap<>();
         entries.put("com/acme/Z.class", using("com/acme/Z", "org/dmalib/x/internal/Impl"));
         entries.put("com/acme/A.class", using("com/acme/A", "org/dmalib/x/internal/Impl"));
-        Path jar = zip(dir.resolve("driver.jar"), entries);
+        Path jar = Zips.write(dir.resolve("driver.jar"), entries);
         DriverCheck.Result r = DriverCheck.check(List.of(jar.toString()), WALLS);
         assertEquals(2, r.classes());
         assertEquals(List.of(jar + "!com/acme/A.class: uses org.dmalib.x.internal.Impl " + NOT_EXPORTED,
@@ -128,7 +115,7 @@ class DriverCheckTest {
     void aDirectorysClassFilesAreNamedUnderItThenItsJarsByTheirOwnPath(@TempDir Path dir) throws IOException {
         Path classes = Files.createDirectories(dir.resolve("build/com/acme"));
         Files.write(classes.resolve("Driver.class"), using("com/acme/Driver", "org/dmalib/x/internal/Impl"));
-        Path jar = zip(dir.resolve("build/a.jar"), Map.of("com/acme/Lib.class",
+        Path jar = Zips.write(dir.resolve("build/a.jar"), Map.of("com/acme/Lib.class",
                 using("com/acme/Lib", "org/dmalib/x/spi/Hook")));
         String build = dir.resolve("build").toString();
         DriverCheck.Result r = DriverCheck.check(List.of(build), WALLS);
