@@ -91,7 +91,7 @@ final class CheckDriverCommand {
             out.println(read + ": no use of dmalib's privileged or internal packages.");
             return;
         }
-        long classes = r.findings().stream().map(f -> f.source() + "!" + f.classFile()).distinct().count();
+        long classes = r.findings().stream().map(DriverCheck.Finding::where).distinct().count();
         out.printf(Locale.ROOT, "%s: %d finding%s in %d class%s. dmalib exports to everyone only: %s.%n",
                 read, r.findings().size(), r.findings().size() == 1 ? "" : "s", classes,
                 classes == 1 ? "" : "es", String.join(", ", walls.publicPackages()));

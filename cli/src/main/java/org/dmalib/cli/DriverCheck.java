@@ -87,7 +87,8 @@ final class DriverCheck {
                     + ",\"exportedTo\":[" + String.join(",", to) + "]}";
         }
 
-        private String where() {
+        /** {@return the class file as messages name it: the input, then {@code !} and its entry} */
+        String where() {
             return DriverCheck.where(source, classFile);
         }
     }
