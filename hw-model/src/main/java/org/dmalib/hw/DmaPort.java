@@ -10,6 +10,12 @@ import com.google.errorprone.annotations.CheckReturnValue;
  * the stream, it is an IOVA. Device models are written against this interface only, so putting
  * a translation stage in front of a stream changes no device model.
  *
+ * <p>Bus addresses are unsigned 64-bit values: an address of 2^63 or more is a negative
+ * {@code long} and reaches the translation stage as any other (behind an SMMU it is past the
+ * input address size, a translation fault the SMMU records; without one it is past the end of
+ * memory). A burst whose last byte would wrap past 2^64 - 1 is no bus transaction: it aborts
+ * before any translation.
+ *
  * <p>On a {@link Coherency#NON_COHERENT} stream the port reads and writes RAM only, so a dirty
  * line in a CPU cache is invisible to the device and a device write leaves stale lines in CPU
  * caches. On a {@link Coherency#COHERENT} stream reads see dirty CPU lines and writes invalidate

@@ -14,8 +14,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * What a device model author can pass to a {@link DmaPort} that is wrong, on both kinds of
  * stream: a bad array range is an exception (the device model's bug) that moves and counts
- * nothing; a burst past the end of memory, at a negative bus address or wrapping past 2^63 is a
- * bus abort that moves no byte, leaves every cache line as it was and counts one abort.
+ * nothing; a burst past the end of memory (bus addresses are unsigned: at 2^63 and above too) or
+ * wrapping past 2^64 is a bus abort that moves no byte, leaves every cache line as it was and
+ * counts one abort.
  */
 class DmaPortBadInputTest {
     private static final long MIB = 1L << 20;
@@ -117,13 +118,14 @@ class DmaPortBadInputTest {
 
     @ParameterizedTest
     @EnumSource(Coherency.class)
-    void a_burst_at_a_negative_address_or_wrapping_past_2_pow_63_aborts(Coherency c) {
+    void a_burst_at_2_pow_63_or_above_or_wrapping_past_2_pow_64_aborts(Coherency c) {
         DmaPort port = machine.attach(1, c);
-        aborts(port, -8, 8);
-        aborts(port, -PAGE, 2 * PAGE); // from below zero into the first page of memory
-        aborts(port, Long.MIN_VALUE, 1);
+        aborts(port, -8, 8); // the last 8 bytes below 2^64
+        aborts(port, -PAGE, 2 * PAGE); // wraps past 2^64 into the first page of memory
+        aborts(port, -8, 16); // wraps by 8 bytes
+        aborts(port, Long.MIN_VALUE, 1); // 2^63
         aborts(port, TOP, 1);
-        aborts(port, TOP - 3, 8); // address + length wraps to negative
+        aborts(port, TOP - 3, 8); // across 2^63
         aborts(port, TOP - PAGE + 1, PAGE); // ends exactly at 2^63
         aborts(port, TOP - Integer.MAX_VALUE, Integer.MAX_VALUE >>> 8); // 2048 pages, far out
         assertTrue(port.write(0, new byte[] {4}, 0, 1).ok()); // the good call, at 0

@@ -14,6 +14,7 @@ import org.dmalib.hw.PhysicalMemory;
  */
 public final class StreamPort implements DmaPort {
     private static final int PAGE = PhysicalMemory.FRAME_SIZE; // smallest translation granule
+    private static final int PAGE_SHIFT = Integer.numberOfTrailingZeros(PAGE);
 
     private final int streamId;
     private final Coherency coherency;
@@ -66,12 +67,16 @@ public final class StreamPort implements DmaPort {
         if (length == 0) {
             return DmaStatus.OK;
         }
-        if (address < 0 || address + length < address) {
+        // bus addresses are unsigned 64-bit: a burst whose last byte would wrap past 2^64 - 1
+        // is no transaction the interconnect can issue, so it aborts before any translation
+        long last = address + length - 1;
+        if (Long.compareUnsigned(last, address) < 0) {
             stats.dmaAborts.increment();
             return DmaStatus.ABORT;
         }
         // translate every page piece before moving anything: a fault leaves memory untouched
-        int pieces = (int) (((address + length - 1) / PAGE) - (address / PAGE) + 1);
+        // (at 2^63 and above too: an SMMU records the fault of an address past its input size)
+        int pieces = (int) ((last >>> PAGE_SHIFT) - (address >>> PAGE_SHIFT) + 1);
         if (pieces == 1) { // the common case, without allocation
             long p = translation.translate(streamId, address, write);
             if (p < 0 || p > memory.size() - length) {

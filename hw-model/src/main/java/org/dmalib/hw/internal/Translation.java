@@ -16,7 +16,7 @@ public interface Translation {
      * the whole 4 KiB page containing {@code address} (the smallest translation granule).
      *
      * @param streamId the issuing stream
-     * @param address the bus address
+     * @param address the bus address, unsigned 64-bit (at 2^63 and above it is negative)
      * @param write whether the access writes memory
      * @return the physical address, or a negative value if the access must abort
      */

@@ -127,6 +127,32 @@ class SmmuBadBurstTest {
         assertEquals(0, rig.smmu.counters().faults());
     }
 
+    @ParameterizedTest
+    @EnumSource(Coherency.class)
+    void a_burst_at_2_pow_63_or_above_is_a_translation_fault_the_smmu_records(Coherency c) {
+        // bus addresses are unsigned: past the 48-bit input size, as any address there is
+        DmaPort port = twoPages(c, 0, 0);
+        aborts(port, Long.MIN_VALUE, 8, twice(SmmuEvent.Kind.TRANSLATION_FAULT, Long.MIN_VALUE));
+        aborts(port, -PAGE, PAGE, twice(SmmuEvent.Kind.TRANSLATION_FAULT, -PAGE)); // the last page
+        aborts(port, Long.MAX_VALUE - 63, 128, // across 2^63: its first page faults first
+                twice(SmmuEvent.Kind.TRANSLATION_FAULT, Long.MAX_VALUE - 63));
+        aborts(port, 1L << 48, 8, twice(SmmuEvent.Kind.TRANSLATION_FAULT, 1L << 48)); // as 2^48
+        byte[] got = new byte[8];
+        assertEquals(DmaStatus.OK, port.read(VA, got, 0, 8)); // the good call
+        assertEquals(0x11, got[0]);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Coherency.class)
+    void a_burst_wrapping_past_2_pow_64_aborts_before_the_smmu(Coherency c) {
+        // no interconnect issues a burst whose last byte wraps: nothing is translated
+        DmaPort port = twoPages(c, 0, 0);
+        long translations = rig.smmu.counters().translations();
+        aborts(port, -8, 16, List.of());
+        aborts(port, -PAGE, 2 * PAGE, List.of()); // would wrap into page 0
+        assertEquals(translations, rig.smmu.counters().translations());
+    }
+
     @Test
     void an_smmu_with_only_a_micro_tlb_and_zero_ways_elsewhere_translates_and_caches() {
         // the documented shape of a micro-TLB alone: the absent structures' ways may be 0

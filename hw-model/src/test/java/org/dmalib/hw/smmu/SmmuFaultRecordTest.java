@@ -154,14 +154,20 @@ class SmmuFaultRecordTest {
     }
 
     @Test
-    void a_burst_at_a_negative_or_wrapping_address_aborts_without_asking_the_smmu() {
+    void a_burst_at_2_pow_63_or_above_faults_and_one_wrapping_past_2_pow_64_is_never_translated() {
         PageTables pt = rig.tables(12, 48);
         rig.translate(SID, ASID, pt);
         DmaPort port = rig.port(SID);
-        assertEquals(DmaStatus.ABORT, port.read(-8, new byte[8], 0, 8));
+        assertEquals(DmaStatus.ABORT, port.read(-8, new byte[8], 0, 8)); // 2^64 - 8, unsigned
         assertEquals(DmaStatus.ABORT, port.read(Long.MAX_VALUE - 3, new byte[8], 0, 8));
-        assertEquals(List.of(), rig.smmu.events());
-        assertEquals(0, rig.smmu.counters().translations());
-        assertEquals(2, rig.machine.counters().dmaAborts());
+        assertEquals(List.of(
+                new SmmuEvent(SmmuEvent.Kind.TRANSLATION_FAULT, SID, -8, false),
+                new SmmuEvent(SmmuEvent.Kind.TRANSLATION_FAULT, SID, Long.MAX_VALUE - 3, false)),
+                rig.smmu.events());
+        long translations = rig.smmu.counters().translations();
+        assertEquals(DmaStatus.ABORT, port.read(-8, new byte[16], 0, 16)); // its last byte wraps
+        assertEquals(translations, rig.smmu.counters().translations());
+        assertEquals(2, rig.smmu.events().size());
+        assertEquals(3, rig.machine.counters().dmaAborts());
     }
 }
