@@ -21,14 +21,16 @@ import com.google.errorprone.annotations.CheckReturnValue;
  * caches. On a {@link Coherency#COHERENT} stream reads see dirty CPU lines and writes invalidate
  * CPU copies.
  *
- * <p>Thread-safety: safe for concurrent use; each call is one burst, not atomic as a whole with
- * respect to CPUs or other masters. Behind an SMMU a burst translates all its pages first and
- * then moves its data; an invalidation (TLBI and CMD_SYNC) that completes on another thread in
- * between does not wait for the burst, so its data may still reach a page the invalidation
- * unmapped. SMMUv3 hardware completes a CMD_SYNC only after such transactions, so a model of a
- * device that races its own unmap can see a late access real hardware would not make; a driver
- * that stops its device's DMA to a buffer before unmapping it, as the DMA API requires, never
- * sees the difference.
+ * <p>Thread-safety: safe for concurrent use; each call is one burst. On a stream without an
+ * IOMMU a burst is not atomic as a whole with respect to CPUs or other masters; behind an SMMU
+ * its data moves in one transaction of the machine (so a non-coherent burst there serialises
+ * with CPU accesses). Behind an SMMU a burst translates all its pages first and then moves its
+ * data, and it moves nothing with a translation that a completed CMD_SYNC withdrew: SMMUv3
+ * completes a CMD_SYNC only after the transactions that used the translations it invalidated,
+ * so once a driver's unmap has synced, no burst reaches the unmapped pages. A burst translated
+ * before the CMD_SYNC completed that had not moved its data by then translates again, and
+ * faults if its pages are gone (an order hardware allows too: the burst after the
+ * invalidation).
  */
 public interface DmaPort {
     /** {@return the stream ID this port issues on} */

@@ -8,7 +8,10 @@ import org.dmalib.hw.PhysicalMemory;
 
 /**
  * A DMA master's port: translates the burst page by page, and only if every page translates
- * and lies in memory does any byte move (so an aborted access changes nothing).
+ * and lies in memory does any byte move (so an aborted access changes nothing). Behind a
+ * translation that can be withdrawn, the bytes move only if no CMD_SYNC completed since the
+ * burst began translating; otherwise it translates again ({@link SyncEpoch}), so that no data
+ * moves with a translation a completed CMD_SYNC invalidated.
  *
  * <p>Thread-safety: safe for concurrent use.
  */
@@ -21,6 +24,8 @@ public final class StreamPort implements DmaPort {
     private final CoherenceFabric fabric;
     private final PhysicalMemory memory;
     private final Translation translation;
+    // null when the translation never withdraws one it handed out (no IOMMU in front)
+    private final SyncEpoch epoch;
     private final HwStats stats;
 
     /**
@@ -39,6 +44,7 @@ public final class StreamPort implements DmaPort {
         this.fabric = fabric;
         this.memory = fabric.memory();
         this.translation = Objects.requireNonNull(translation, "translation");
+        this.epoch = translation.syncEpoch();
         this.stats = stats;
     }
 
@@ -78,14 +84,20 @@ public final class StreamPort implements DmaPort {
         // (at 2^63 and above too: an SMMU records the fault of an address past its input size)
         int pieces = (int) ((last >>> PAGE_SHIFT) - (address >>> PAGE_SHIFT) + 1);
         if (pieces == 1) { // the common case, without allocation
-            long p = translation.translate(streamId, address, write);
-            if (p < 0 || p > memory.size() - length) {
-                stats.dmaAborts.increment();
-                return DmaStatus.ABORT;
+            while (true) {
+                // read before translating: a CMD_SYNC completing after this read makes the
+                // move below fail, and the burst translates again (see SyncEpoch)
+                long seen = epoch == null ? 0 : epoch.value();
+                long p = translation.translate(streamId, address, write);
+                if (p < 0 || p > memory.size() - length) {
+                    stats.dmaAborts.increment();
+                    return DmaStatus.ABORT;
+                }
+                if (moveIfCurrent(p, buf, offset, length, write, seen)) {
+                    countNonCoherent(length, write);
+                    return DmaStatus.OK;
+                }
             }
-            move(p, buf, offset, length, write);
-            countNonCoherent(length, write);
-            return DmaStatus.OK;
         }
         return accessPieces(address, buf, offset, length, write, pieces);
     }
@@ -94,27 +106,72 @@ public final class StreamPort implements DmaPort {
     private DmaStatus accessPieces(long address, byte[] buf, int offset, int length,
             boolean write, int pieces) {
         long[] paddrs = new long[pieces];
-        int done = 0;
-        for (int i = 0; i < pieces; i++) {
-            long a = address + done;
-            int n = (int) Math.min(length - done, PAGE - (a & (PAGE - 1)));
-            long p = translation.translate(streamId, a, write);
-            if (p < 0 || p > memory.size() - n) {
-                stats.dmaAborts.increment();
-                return DmaStatus.ABORT;
+        while (true) {
+            long seen = epoch == null ? 0 : epoch.value(); // as in access
+            int done = 0;
+            for (int i = 0; i < pieces; i++) {
+                long a = address + done;
+                int n = (int) Math.min(length - done, PAGE - (a & (PAGE - 1)));
+                long p = translation.translate(streamId, a, write);
+                if (p < 0 || p > memory.size() - n) {
+                    stats.dmaAborts.increment();
+                    return DmaStatus.ABORT;
+                }
+                paddrs[i] = p;
+                done += n;
             }
-            paddrs[i] = p;
-            done += n;
+            if (movePieces(address, paddrs, buf, offset, length, write, seen)) {
+                countNonCoherent(length, write);
+                return DmaStatus.OK;
+            }
         }
-        done = 0;
-        for (int i = 0; i < pieces; i++) {
+    }
+
+    /**
+     * Moves every piece of a translated burst, as one fabric transaction when the translation
+     * can be withdrawn (and then only if no CMD_SYNC completed since {@code seen}).
+     */
+    private boolean movePieces(long address, long[] paddrs, byte[] buf, int offset, int length,
+            boolean write, long seen) {
+        if (epoch == null) {
+            moveAll(address, paddrs, buf, offset, length, write);
+            return true;
+        }
+        synchronized (fabric) { // the fabric's own monitor: its moves below re-enter it
+            if (epoch.value() != seen) {
+                return false;
+            }
+            moveAll(address, paddrs, buf, offset, length, write);
+            return true;
+        }
+    }
+
+    private void moveAll(long address, long[] paddrs, byte[] buf, int offset, int length,
+            boolean write) {
+        int done = 0;
+        for (int i = 0; i < paddrs.length; i++) {
             long a = address + done;
             int n = (int) Math.min(length - done, PAGE - (a & (PAGE - 1)));
             move(paddrs[i], buf, offset + done, n, write);
             done += n;
         }
-        countNonCoherent(length, write);
-        return DmaStatus.OK;
+    }
+
+    /**
+     * Moves one translated piece; when the translation can be withdrawn, only if no CMD_SYNC
+     * completed since {@code seen}, checked in the transaction that moves the bytes.
+     */
+    private boolean moveIfCurrent(long paddr, byte[] buf, int off, int n, boolean write,
+            long seen) {
+        if (epoch == null) {
+            move(paddr, buf, off, n, write);
+            return true;
+        }
+        if (coherency != Coherency.COHERENT) {
+            return fabric.ramMoveIfCurrent(epoch, seen, paddr, buf, off, n, write);
+        }
+        return write ? fabric.dmaWriteIfCurrent(epoch, seen, paddr, buf, off, n)
+                : fabric.dmaReadIfCurrent(epoch, seen, paddr, buf, off, n);
     }
 
     /** Counts the bytes of a whole access; the fabric counts a coherent master's as it moves them. */

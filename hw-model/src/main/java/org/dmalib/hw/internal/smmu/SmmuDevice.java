@@ -9,6 +9,7 @@ import org.dmalib.hw.SmmuConfig;
 import org.dmalib.hw.SmmuCounters;
 import org.dmalib.hw.SmmuEvent;
 import org.dmalib.hw.internal.CoherenceFabric;
+import org.dmalib.hw.internal.SyncEpoch;
 import org.dmalib.hw.internal.Translation;
 
 /**
@@ -52,6 +53,8 @@ public final class SmmuDevice implements Smmu, Translation {
     // volatile, so that a withdrawal under the lock is seen by every access that starts after
     // the withdrawing operation has released the lock. Null: nothing to replay.
     private volatile Replay replay;
+    // advanced after every register write whose consumption completed a CMD_SYNC
+    private final SyncEpoch epoch = new SyncEpoch();
 
     /**
      * A micro-TLB hit for one stream and 4 KiB page, and what it came from: the register write
@@ -142,10 +145,16 @@ public final class SmmuDevice implements Smmu, Translation {
      */
     public void write32(int offset, int value) {
         synchronized (lock) {
+            long syncs = stats.cmdSyncs;
             try {
                 write32Locked(offset, value);
             } finally {
                 dropStaleReplay();
+                if (stats.cmdSyncs != syncs) {
+                    // after the replay's withdrawal, before the write returns: a burst that
+                    // translated before it now translates again (SyncEpoch)
+                    fabric.advance(epoch);
+                }
             }
         }
     }
@@ -224,6 +233,17 @@ public final class SmmuDevice implements Smmu, Translation {
     }
 
     // -- translation --
+
+    /**
+     * {@inheritDoc} For this SMMU: advanced before a register write whose command-queue
+     * consumption completed a CMD_SYNC returns, so that no burst moves data with a translation
+     * an invalidation before that CMD_SYNC withdrew (SMMUv3 completes a CMD_SYNC only after
+     * such transactions).
+     */
+    @Override
+    public SyncEpoch syncEpoch() {
+        return epoch;
+    }
 
     @Override
     public long translate(int streamId, long address, boolean write) {

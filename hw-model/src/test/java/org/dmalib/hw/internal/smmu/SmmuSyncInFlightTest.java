@@ -1,0 +1,220 @@
+package org.dmalib.hw.internal.smmu;
+
+import static org.dmalib.hw.smmu.SmmuRegisters.*;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import java.util.Arrays;
+import java.util.List;
+import org.dmalib.hw.CacheGeometry;
+import org.dmalib.hw.Coherency;
+import org.dmalib.hw.DmaStatus;
+import org.dmalib.hw.PhysicalMemory;
+import org.dmalib.hw.SmmuConfig;
+import org.dmalib.hw.SmmuEvent;
+import org.dmalib.hw.internal.CoherenceFabric;
+import org.dmalib.hw.internal.HwStats;
+import org.dmalib.hw.internal.StreamPort;
+import org.dmalib.hw.internal.SyncEpoch;
+import org.dmalib.hw.internal.Translation;
+import org.dmalib.hw.smmu.CdLayout;
+import org.dmalib.hw.smmu.CommandLayout;
+import org.dmalib.hw.smmu.DescriptorLayout;
+import org.dmalib.hw.smmu.Fields;
+import org.dmalib.hw.smmu.SteLayout;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * SMMUv3 completes a CMD_SYNC only after the transactions that used the translations it
+ * invalidated. A burst translated before a driver's unmap (PTE cleared, TLBI, CMD_SYNC) whose
+ * data would move only after the CMD_SYNC completed must not reach the unmapped page: it
+ * translates again and faults. The interleaving is forced: the test's translation stage runs
+ * the driver's unmap right after the SMMU hands out the translation, before the port moves the
+ * data.
+ */
+class SmmuSyncInFlightTest {
+    private static final int SID = 5;
+    private static final int ASID = 7;
+    private static final long STRTAB = 0x10_0000;
+    private static final long CMDQ = 0x20_0000;
+    private static final long CD = 0x22_0000;
+    private static final long TABLES = 0x40_0000; // levels 0 to 3, one 4 KiB table each
+    private static final long LEAF = TABLES + 0x3000; // the level-3 entry of VA
+    private static final long DATA = 0x100_0000;
+    private static final long VA = 0x4000_0000L; // level-0 index 0, level-1 index 1
+    private static final int PAGE = 4096;
+
+    private final PhysicalMemory ram = new PhysicalMemory(64L << 20);
+    private final CoherenceFabric fabric = new CoherenceFabric(ram, CacheGeometry.DEFAULT, 1,
+            new HwStats());
+    private final SmmuDevice smmu = new SmmuDevice(SmmuConfig.gem5(), fabric);
+    private int prod;
+
+    /** Stage 1 for stream {@code SID}: VA and VA + 4 KiB map to DATA and DATA + 4 KiB. */
+    private void program() {
+        long table = DescriptorLayout.TYPE_TABLE_OR_PAGE;
+        ram.writeLong(TABLES, (TABLES + 0x1000) | table);
+        ram.writeLong(TABLES + 0x1000 + 8, (TABLES + 0x2000) | table);
+        ram.writeLong(TABLES + 0x2000, (TABLES + 0x3000) | table);
+        long page = DescriptorLayout.AF | DescriptorLayout.AP_UNPRIV
+                | DescriptorLayout.TYPE_TABLE_OR_PAGE;
+        ram.writeLong(LEAF, DATA | page);
+        ram.writeLong(LEAF + 8, (DATA + PAGE) | page);
+        ram.writeLong(CD, CdLayout.V | CdLayout.AA64 | CdLayout.R | CdLayout.A
+                | Fields.prep(CdLayout.ASID, ASID) | Fields.prep(CdLayout.T0SZ, 16)
+                | Fields.prep(CdLayout.TG0, CdLayout.TG0_4K) | Fields.prep(CdLayout.IPS, 5)
+                | CdLayout.EPD1);
+        ram.writeLong(CD + 8, TABLES & CdLayout.TTB0);
+        ram.writeLong(STRTAB + SID * (long) SteLayout.BYTES, SteLayout.V
+                | Fields.prep(SteLayout.CONFIG, SteLayout.CONFIG_S1_TRANS) | CD);
+        smmu.write64(STRTAB_BASE, STRTAB);
+        smmu.write32(STRTAB_BASE_CFG, 8);
+        smmu.write64(CMDQ_BASE, CMDQ | 4);
+        smmu.write32(CR0, (int) (CR0_SMMUEN | CR0_CMDQEN));
+    }
+
+    private void command(long d0, long d1) {
+        long slot = CMDQ + (prod & 15) * 16L;
+        ram.writeLong(slot, d0);
+        ram.writeLong(slot + 8, d1);
+        prod = (prod + 1) & 31; // 16 entries and the wrap bit
+        smmu.write32(CMDQ_PROD, prod);
+    }
+
+    /** The driver's strict unmap of VA (and VA + 4 KiB if {@code both}): PTEs, TLBI, CMD_SYNC. */
+    private void unmap(boolean both) {
+        ram.writeLong(LEAF, 0);
+        if (both) {
+            ram.writeLong(LEAF + 8, 0);
+        }
+        command(CommandLayout.OP_TLBI_NH_ASID | Fields.prep(CommandLayout.TLBI_0_ASID, ASID), 0);
+        command(CommandLayout.OP_CMD_SYNC, 0);
+    }
+
+    /**
+     * The SMMU's translations, with the driver's unmap run once right after the {@code after}-th
+     * one (the last page of the burst's first attempt).
+     */
+    private final class Racing implements Translation {
+        private final int after;
+        private final Runnable between;
+        private int translated;
+
+        Racing(int after, Runnable between) {
+            this.after = after;
+            this.between = between;
+        }
+
+        Racing(Runnable between) {
+            this(1, between);
+        }
+
+        @Override
+        public long translate(int streamId, long address, boolean write) {
+            long p = smmu.translate(streamId, address, write);
+            if (++translated == after) {
+                between.run(); // the burst holds its translations; the unmap completes now
+            }
+            return p;
+        }
+
+        @Override
+        public SyncEpoch syncEpoch() {
+            return smmu.syncEpoch();
+        }
+    }
+
+    private static byte[] filled(int length, int value) {
+        byte[] b = new byte[length];
+        Arrays.fill(b, (byte) value);
+        return b;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Coherency.class)
+    void a_write_translated_before_an_unmap_completed_never_lands_after_it(Coherency c) {
+        program();
+        ram.fill(DATA, PAGE, (byte) 0x11);
+        StreamPort port = new StreamPort(SID, c, fabric, new Racing(() -> unmap(false)),
+                new HwStats());
+        assertEquals(DmaStatus.ABORT, port.write(VA, filled(64, 0x77), 0, 64));
+        byte[] page = new byte[PAGE];
+        fabric.coherentRead(DATA, page, 0, PAGE);
+        assertArrayEquals(filled(PAGE, 0x11), page, "the page the driver unmapped is untouched");
+        assertEquals(List.of(new SmmuEvent(SmmuEvent.Kind.TRANSLATION_FAULT, SID, VA, true)),
+                smmu.events(), "the burst translated again, after the unmap, and faulted");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Coherency.class)
+    void a_read_translated_before_an_unmap_completed_reads_nothing_after_it(Coherency c) {
+        program();
+        ram.fill(DATA, PAGE, (byte) 0x11);
+        // the page's next owner writes it as soon as the unmap has completed
+        StreamPort port = new StreamPort(SID, c, fabric, new Racing(() -> {
+            unmap(false);
+            ram.fill(DATA, PAGE, (byte) 0x22);
+        }), new HwStats());
+        byte[] dst = filled(64, 0x77);
+        assertEquals(DmaStatus.ABORT, port.read(VA, dst, 0, 64));
+        assertArrayEquals(filled(64, 0x77), dst, "nothing of the next owner's data was read");
+        assertEquals(List.of(new SmmuEvent(SmmuEvent.Kind.TRANSLATION_FAULT, SID, VA, false)),
+                smmu.events());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Coherency.class)
+    void a_burst_across_two_pages_translated_before_an_unmap_completed_moves_nothing(Coherency c) {
+        program();
+        ram.fill(DATA, 2 * PAGE, (byte) 0x11);
+        StreamPort port = new StreamPort(SID, c, fabric, new Racing(2, () -> unmap(true)),
+                new HwStats());
+        assertEquals(DmaStatus.ABORT, port.write(VA + PAGE - 32, filled(64, 0x77), 0, 64));
+        byte[] pages = new byte[2 * PAGE];
+        fabric.coherentRead(DATA, pages, 0, 2 * PAGE);
+        assertArrayEquals(filled(2 * PAGE, 0x11), pages);
+        assertEquals(List.of(new SmmuEvent(SmmuEvent.Kind.TRANSLATION_FAULT, SID, VA + PAGE - 32,
+                true)), smmu.events());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Coherency.class)
+    void a_burst_that_straddles_a_sync_of_other_pages_moves_once_its_translation_is_retaken(
+            Coherency c) {
+        program();
+        // the CMD_SYNC completes between the translation and the move, but VA stays mapped:
+        // the burst translates again, gets the same page, and its data moves exactly once
+        StreamPort port = new StreamPort(SID, c, fabric,
+                new Racing(() -> command(CommandLayout.OP_CMD_SYNC, 0)), new HwStats());
+        long translations = smmu.counters().translations();
+        assertEquals(DmaStatus.OK, port.write(VA, filled(64, 0x77), 0, 64));
+        byte[] got = new byte[64];
+        fabric.coherentRead(DATA, got, 0, 64);
+        assertArrayEquals(filled(64, 0x77), got);
+        assertEquals(List.of(), smmu.events());
+        assertEquals(2, smmu.counters().translations() - translations,
+                "translated twice: before the sync and after it");
+    }
+
+    @Test
+    void the_epoch_advances_once_per_doorbell_that_completes_a_sync_and_never_otherwise() {
+        program();
+        SyncEpoch epoch = smmu.syncEpoch();
+        assertSame(epoch, smmu.syncEpoch());
+        long before = epoch.value();
+        command(CommandLayout.OP_TLBI_NH_ASID | Fields.prep(CommandLayout.TLBI_0_ASID, ASID), 0);
+        assertEquals(before, epoch.value(), "a TLBI alone completes nothing");
+        command(CommandLayout.OP_CMD_SYNC, 0);
+        assertEquals(before + 1, epoch.value());
+        // two CMD_SYNCs consumed by one doorbell: one advance
+        ram.writeLong(CMDQ + (prod & 15) * 16L, CommandLayout.OP_CMD_SYNC);
+        ram.writeLong(CMDQ + ((prod + 1) & 15) * 16L, CommandLayout.OP_CMD_SYNC);
+        prod = (prod + 2) & 31;
+        smmu.write32(CMDQ_PROD, prod);
+        assertEquals(before + 2, epoch.value());
+        assertEquals(null, Translation.IDENTITY.syncEpoch(), "no IOMMU: nothing is withdrawn");
+    }
+}
