@@ -9,10 +9,10 @@ import picocli.CommandLine.Model.PositionalParamSpec;
 import picocli.CommandLine.ParseResult;
 
 /**
- * {@code dmalib check-driver}: checks compiled third-party driver code (jars, class
- * directories, class files) against dmalib's walls with {@link DriverCheck}, for a CI job: exit
- * 0 when the code uses only dmalib's exported API, 1 with one line per finding when it reaches
- * a privileged or internal package.
+ * {@code dmalib check-driver}: checks compiled third-party driver code (jars and the jars nested
+ * in them, class directories, class files) against dmalib's walls with {@link DriverCheck}, for
+ * a CI job: exit 0 when the code uses only dmalib's exported API, 1 with one line per finding
+ * when it reaches a privileged or internal package.
  *
  * <p>Stateless; thread-safe.
  */
@@ -28,27 +28,34 @@ final class CheckDriverCommand {
         CommandSpec spec = CommandSpec.create().name(NAME).mixinStandardHelpOptions(true);
         spec.usageMessage().description(
                 "Check compiled driver code against dmalib's walls, as a CI job would: every "
-                        + "class file of the jars, directories and class files given is read, "
-                        + "and each use of a dmalib package that is not exported to everyone "
-                        + "(the cache and TLB maintenance primitives, the SMMU's programming "
-                        + "interface, the IOMMU driver SPI, every internal package) is reported, "
-                        + "as is a class declared inside a dmalib package and a string constant "
-                        + "naming a privileged or internal class (what reflection would take). "
-                        + "The module system enforces the walls on the module path; this checks "
-                        + "code built or run on the class path, where it cannot.",
+                        + "class file of the jars, directories and class files given, and of the "
+                        + "jars nested in those jars (a Spring Boot jar's BOOT-INF/lib, a war's "
+                        + "WEB-INF/lib: any entry ending in .jar or .zip, up to "
+                        + DriverInputs.MAX_NESTING + " deep), is read, and each use of a dmalib "
+                        + "package that is not exported to everyone (the cache and TLB "
+                        + "maintenance primitives, the SMMU's programming interface, the IOMMU "
+                        + "driver SPI, every internal package) is reported, as is a class "
+                        + "declared inside a dmalib package and a string constant naming a "
+                        + "privileged or internal class (what reflection would take). The module "
+                        + "system enforces the walls on the module path; this checks code built "
+                        + "or run on the class path, where it cannot.",
                 "",
                 "Who may use which package is read from dmalib's own module descriptors. "
                         + "Exit status: 0 if nothing is found, 1 if anything is, 2 on a bad "
-                        + "path or a file that is no class file.");
+                        + "path, a file that is no class file, a nested jar that is no zip, or "
+                        + "jars nested more than " + DriverInputs.MAX_NESTING + " deep.");
         spec.addOption(OptionSpec.builder(JSON).type(boolean.class)
                 .description("one JSON object per finding and line: {\"source\":...,\"class\":"
-                        + "...,\"kind\":\"uses|names|declares\",\"target\":...,\"package\":...,"
-                        + "\"module\":...,\"exported\":...,\"exportedTo\":[...]}; nothing else")
+                        + "...,\"kind\":\"uses|names|declares\",\"target\":...,"
+                        + "\"package\":...,\"module\":...,\"exported\":...,\"exportedTo\":[...]}; "
+                        + "nothing else. \"class\" is the class file inside the source, "
+                        + "each nested jar followed by ! (BOOT-INF/lib/a.jar!p/C.class)")
                 .build());
         spec.addPositional(PositionalParamSpec.builder().paramLabel(PATHS).arity("1..*").required(true)
                 .type(String[].class)
-                .description("a jar, a class file, or a directory searched recursively for "
-                        + "class files and jars (the compiled classes, or a build's libs)")
+                .description("a jar (and the jars nested in it), a class file, or a directory "
+                        + "searched recursively for class files and jars (the compiled classes, "
+                        + "or a build's libs)")
                 .build());
         return spec;
     }

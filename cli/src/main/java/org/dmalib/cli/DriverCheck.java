@@ -1,22 +1,13 @@
 package org.dmalib.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Enumeration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipException;
-import java.util.zip.ZipFile;
 
 /**
  * Checks compiled driver code against dmalib's walls, for code built where the module system
@@ -25,6 +16,7 @@ import java.util.zip.ZipFile;
  * finding, as is a class declared inside a dmalib package (on the class path it would share
  * that package's package-private access) and a string constant naming a privileged or internal
  * class or package (what {@code Class.forName} or a reflective lookup would take).
+ * {@link DriverInputs} finds the class files, in jars nested in jars as well.
  *
  * <p>Stateless; thread-safe.
  */
@@ -32,9 +24,6 @@ final class DriverCheck {
     // a dmalib name written with dots or slashes: a package, or a class in one
     private static final Pattern NAME = Pattern.compile(
             "org[./]dmalib(?:[./][A-Za-z_$][A-Za-z0-9_$]*)+");
-    private static final String CLASS_SUFFIX = ".class";
-    // a module descriptor names modules and packages, not classes it depends on
-    private static final String MODULE_INFO = "module-info.class";
 
     /** What a finding is about. */
     enum Kind {
@@ -54,8 +43,9 @@ final class DriverCheck {
     /**
      * One way a class reaches into dmalib past its exported API.
      *
-     * @param source the input it came from, as given
-     * @param classFile the class file: its path inside a jar or under a directory, or the
+     * @param source the input it came from, as given (or a jar found under a directory given)
+     * @param classFile the class file: its path inside a jar or under a directory, each nested
+     *     jar's entry name followed by {@code !} ({@code BOOT-INF/lib/a.jar!p/C.class}), or the
      *     file itself
      * @param kind what the class does
      * @param target the dmalib class (or, for a string naming one, package) concerned
@@ -87,7 +77,7 @@ final class DriverCheck {
                     + ",\"exportedTo\":[" + String.join(",", to) + "]}";
         }
 
-        /** {@return the class file as messages name it: the input, then {@code !} and its entry} */
+        /** {@return the class file as messages name it: the input, then {@code !} and its path there} */
         String where() {
             return DriverCheck.where(source, classFile);
         }
@@ -96,7 +86,7 @@ final class DriverCheck {
     /**
      * What a check found.
      *
-     * @param classes how many class files were read
+     * @param classes how many class files were read, in nested jars too
      * @param findings every finding, by input, class file and then kind
      */
     record Result(int classes, List<Finding> findings) {}
@@ -104,105 +94,27 @@ final class DriverCheck {
     private DriverCheck() {}
 
     /**
-     * Checks every class file of {@code inputs}: jars (or zips), directories (searched
-     * recursively, for class files and for jars) and single class files; module descriptors are
-     * skipped.
+     * Checks every class file of {@code inputs}: jars (or zips) and the jars and zips nested in
+     * them, directories (searched recursively, for class files and for jars) and single class
+     * files; module descriptors are skipped.
      *
      * @param inputs at least one path
      * @param walls who may use which dmalib package
      * @return the findings; none means the code uses only dmalib's exported API
-     * @throws IllegalArgumentException naming the input if a path does not exist, is no jar,
-     *     directory or class file, holds a file that is no class file, or if the inputs hold no
-     *     class file at all
+     * @throws IllegalArgumentException naming the input (or the file inside it) if a path does
+     *     not exist, is no jar, directory or class file, holds a file that is not what its
+     *     name says (a class file, a nested jar or zip), nests jars deeper than
+     *     {@link DriverInputs#MAX_NESTING}, or if the inputs hold no class file at all
      * @throws UncheckedIOException if an input cannot be read
      */
     static Result check(List<String> inputs, Privileges walls) {
-        List<Finding> findings = new ArrayList<>();
-        int classes = 0;
-        for (String input : inputs) {
-            Path path = Path.of(input);
-            if (Files.isDirectory(path)) {
-                classes += checkDirectory(input, path, walls, findings);
-            } else if (!Files.isRegularFile(path)) {
-                throw new IllegalArgumentException(input + ": no such file or directory");
-            } else if (input.endsWith(CLASS_SUFFIX)) {
-                checkClass(input, input, read(path), walls, findings);
-                classes++;
-            } else {
-                classes += checkJar(input, path, walls, findings);
-            }
-        }
-        if (classes == 0) {
-            throw new IllegalArgumentException(String.join(", ", inputs)
-                    + ": no class file to check (give the compiled classes or the jar)");
-        }
-        return new Result(classes, List.copyOf(findings));
-    }
-
-    /** The class files under {@code dir}, then its jars (a build's libs directory), sorted. */
-    private static int checkDirectory(String input, Path dir, Privileges walls,
-            List<Finding> findings) {
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            files = walk.filter(f -> Files.isRegularFile(f) && (isJar(f.toString())
-                            || (f.getFileName().toString().endsWith(CLASS_SUFFIX)
-                            && !f.getFileName().toString().equals(MODULE_INFO))))
-                    .sorted()
-                    .toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + input, e);
-        }
-        int classes = 0;
-        for (Path f : files) {
-            if (!isJar(f.toString())) {
-                String name = dir.relativize(f).toString().replace(java.io.File.separatorChar, '/');
-                checkClass(input, name, read(f), walls, findings);
-                classes++;
-            }
-        }
-        for (Path f : files) {
-            if (isJar(f.toString())) {
-                classes += checkJar(f.toString(), f, walls, findings);
-            }
-        }
-        return classes;
-    }
-
-    private static boolean isJar(String name) {
-        return name.endsWith(".jar");
-    }
-
-    private static int checkJar(String input, Path jar, Privileges walls, List<Finding> findings) {
-        try (ZipFile zip = new ZipFile(jar.toFile())) {
-            List<ZipEntry> entries = new ArrayList<>();
-            for (Enumeration<? extends ZipEntry> e = zip.entries(); e.hasMoreElements();) {
-                ZipEntry entry = e.nextElement();
-                String name = entry.getName();
-                if (!entry.isDirectory() && name.endsWith(CLASS_SUFFIX)
-                        && !name.equals(MODULE_INFO) && !name.endsWith("/" + MODULE_INFO)) {
-                    entries.add(entry);
-                }
-            }
-            entries.sort((a, b) -> a.getName().compareTo(b.getName()));
-            for (ZipEntry entry : entries) {
-                byte[] bytes;
-                try (InputStream in = zip.getInputStream(entry)) {
-                    bytes = in.readAllBytes();
-                }
-                checkClass(input, entry.getName(), bytes, walls, findings);
-            }
-            return entries.size();
-        } catch (ZipException e) {
-            throw new IllegalArgumentException(input + ": not a jar, a directory or a class file ("
-                    + e.getMessage() + ")", e);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + input, e);
-        }
+        return DriverInputs.walk(inputs, (source, file, bytes) -> checkClass(source, file, bytes, walls));
     }
 
     /** The findings of one class, in the order declares, uses (sorted), names (as they appear). */
-    private static void checkClass(String source, String classFile, byte[] bytes,
-            Privileges walls, List<Finding> findings) {
+    private static List<Finding> checkClass(String source, String classFile, byte[] bytes,
+            Privileges walls) {
+        List<Finding> findings = new ArrayList<>();
         ClassRefs refs = ClassRefs.parse(bytes, where(source, classFile));
         String own = packageOf(refs.declared());
         walls.of(own).ifPresent(a -> findings.add(
@@ -226,23 +138,22 @@ final class DriverCheck {
             access.filter(a -> !a.isPublic()).ifPresent(a -> findings.add(
                     new Finding(source, classFile, Kind.NAMES, name, a)));
         }
+        return findings;
     }
 
-    /** A class file as messages name it: the input, then {@code !} and the entry if it has one. */
-    private static String where(String source, String classFile) {
-        return source.equals(classFile) ? source : source + "!" + classFile;
+    /**
+     * {@return a file as messages name it: the input, then {@code !} and the file's path inside
+     * it if it has one}
+     *
+     * @param source the input, as given or found
+     * @param file the path inside it (nested jars joined with {@code !}), or {@code source}
+     */
+    static String where(String source, String file) {
+        return source.equals(file) ? source : source + "!" + file;
     }
 
     private static String packageOf(String binaryName) {
         int dot = binaryName.lastIndexOf('.');
         return dot < 0 ? "" : binaryName.substring(0, dot);
-    }
-
-    private static byte[] read(Path file) {
-        try {
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
     }
 }

@@ -152,4 +152,47 @@ class CheckDriverCommandTest {
                 + "\"org.dmalib.hw\",\"exported\":true,\"exportedTo\":[\"org.dmalib.arch.coherency\"]}"),
                 json.lines());
     }
+
+    @Test
+    void aSpringBootJarsNestedDriverIsAFindingByItsNestedName(@TempDir Path dir) throws IOException {
+        ClassFileBytes c = new ClassFileBytes();
+        int self = c.classOf("com/acme/nic/NicDriver");
+        c.classOf("org/dmalib/hw/cache/Flush");
+        Map<String, byte[]> app = new LinkedHashMap<>();
+        app.put("BOOT-INF/classes/java/lang/Object.class", objectClass());
+        app.put("BOOT-INF/lib/acme-nic.jar", Zips.stored(Map.of("com/acme/nic/NicDriver.class", c.bytes(self))));
+        Path jar = Zips.write(dir.resolve("app.jar"), app);
+        CliRun run = CliRun.of("check-driver", jar.toString());
+        assertEquals(Main.FAILED, run.exit(), run::toString);
+        assertEquals(List.of(jar + "!BOOT-INF/lib/acme-nic.jar!com/acme/nic/NicDriver.class: uses "
+                        + "org.dmalib.hw.cache.Flush (package org.dmalib.hw.cache of org.dmalib.hw is "
+                        + "exported only to org.dmalib.arch.coherency)",
+                "2 class files in 1 input: 1 finding in 1 class. dmalib exports to everyone only: "
+                        + String.join(", ", Privileges.ofRunningDmalib().publicPackages()) + "."),
+                run.lines());
+        CliRun json = CliRun.of("check-driver", "--json", jar.toString());
+        assertEquals(Main.FAILED, json.exit(), json::toString);
+        assertEquals(List.of("{\"source\":" + Json.string(jar.toString()) + ",\"class\":"
+                + "\"BOOT-INF/lib/acme-nic.jar!com/acme/nic/NicDriver.class\",\"kind\":\"uses\","
+                + "\"target\":\"org.dmalib.hw.cache.Flush\",\"package\":\"org.dmalib.hw.cache\","
+                + "\"module\":\"org.dmalib.hw\",\"exported\":true,\"exportedTo\":"
+                + "[\"org.dmalib.arch.coherency\"]}"), json.lines());
+    }
+
+    @Test
+    void aNestedJarThatIsNoZipOrNestsTooDeepIsOneLineAndExitStatus2(@TempDir Path dir) throws IOException {
+        Path bad = Zips.write(dir.resolve("app.jar"), Map.of("BOOT-INF/lib/bad.jar", new byte[] {1, 2, 3, 4}));
+        assertEquals("dmalib check-driver: " + bad + "!BOOT-INF/lib/bad.jar: not a jar or zip (it starts "
+                + "0x01020304, not 0x504b0304 or, empty, 0x504b0506)",
+                CliRun.of("check-driver", bad.toString()).oneLineError());
+        byte[] nest = Zips.bytes(Map.of());
+        StringBuilder path = new StringBuilder();
+        for (int level = DriverInputs.MAX_NESTING + 1; level >= 1; level--) {
+            nest = Zips.bytes(Map.of(level + ".jar", nest));
+            path.insert(0, "!" + level + ".jar");
+        }
+        Path deep = Files.write(dir.resolve("deep.jar"), nest);
+        assertEquals("dmalib check-driver: " + deep + path + ": jars nested more than 8 deep (as a zip "
+                + "bomb nests them): not read", CliRun.of("check-driver", deep.toString()).oneLineError());
+    }
 }

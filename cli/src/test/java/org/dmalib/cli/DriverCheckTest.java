@@ -19,16 +19,18 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code org.dmalib.y}, {@code org.dmalib.x.internal} is not exported.
  */
 class DriverCheckTest {
-    private static final Privileges WALLS = Privileges.of(List.of(ModuleDescriptor.newModule("org.dmalib.x")
+    static final Privileges WALLS = Privileges.of(List.of(ModuleDescriptor.newModule("org.dmalib.x")
             .exports("org.dmalib.x")
             .exports(Set.of(), "org.dmalib.x.spi", Set.of("org.dmalib.y"))
             .packages(Set.of("org.dmalib.x.internal"))
             .build()));
-    private static final String NOT_EXPORTED = "(package org.dmalib.x.internal of org.dmalib.x is "
+    static final String NOT_EXPORTED = "(package org.dmalib.x.internal of org.dmalib.x is "
             + "not exported)";
+    static final String ONLY_TO_Y = "(package org.dmalib.x.spi of org.dmalib.x is exported only "
+            + "to org.dmalib.y)";
 
     /** A class file of {@code name} with class entries for each of {@code uses}. */
-    private static byte[] using(String name, String... uses) {
+    static byte[] using(String name, String... uses) {
         ClassFileBytes c = new ClassFileBytes();
         int self = c.classOf(name);
         for (String u : uses) {
@@ -38,7 +40,7 @@ class DriverCheckTest {
     }
 
 
-    private static List<String> lines(DriverCheck.Result r) {
+    static List<String> lines(DriverCheck.Result r) {
         return r.findings().stream().map(DriverCheck.Finding::line).toList();
     }
 

@@ -1,0 +1,279 @@
+package org.dmalib.cli;
+
+import java.io.EOFException;
+import java.io.File;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PushbackInputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipInputStream;
+
+/**
+ * Finds the files {@link DriverCheck} reads in its inputs, and names them: the class files of
+ * jars (or zips), of the jars and zips nested in those at any depth up to
+ * {@link #MAX_NESTING} (Spring Boot's
+ * {@code BOOT-INF/lib/*.jar}, a war's {@code WEB-INF/lib/*.jar}: any entry ending in
+ * {@code .jar} or {@code .zip}), under directories (searched recursively, for class files and
+ * for jars) and single class files. A file inside an input is named by its path there, each
+ * nested jar's entry name followed by {@code !} ({@code BOOT-INF/lib/inner.jar!com/acme/X.class});
+ * messages put the input and {@code !} before that ({@link DriverCheck#where}). Nested jars are
+ * read from the enclosing jar's entry stream, never written out.
+ *
+ * <p>Stateless; thread-safe (each walk keeps its counts to itself).
+ */
+final class DriverInputs {
+    /**
+     * How deep jars may nest in a jar given or found: a Spring Boot jar or a war nests one
+     * level and an ear holding wars two, so 8 is room for any real layout, while a crafted chain
+     * of jars in jars (each level holding an inflater and its buffers open) is refused.
+     */
+    static final int MAX_NESTING = 8;
+
+    private static final String CLASS_SUFFIX = ".class";
+    // a module descriptor names modules and packages, not classes it depends on
+    private static final String MODULE_INFO = "module-info.class";
+    // a zip starts with a local file header, or, holding no entry, with its end record
+    private static final int ZIP_LOCAL_HEADER = 0x504b0304;
+    private static final int ZIP_END_RECORD = 0x504b0506;
+    private static final int MAGIC_BYTES = 4;
+
+    /** What the walk does with each file it finds: returns the file's findings. */
+    @FunctionalInterface
+    interface FileCheck {
+        /**
+         * Checks one file.
+         *
+         * @param source the input it came from: the path given, or a jar found under a
+         *     directory given
+         * @param file its path inside {@code source} (nested jars joined with {@code !}), or
+         *     {@code source} itself for a class file given
+         * @param bytes its contents
+         * @return its findings, in order
+         * @throws IllegalArgumentException naming the file if it is not what its name says
+         */
+        List<DriverCheck.Finding> check(String source, String file, byte[] bytes);
+    }
+
+    /** The refusal of a jar nested deeper than {@link #MAX_NESTING}; exit status 2 like any bad input. */
+    static final class TooDeep extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        /**
+         * Refuses one nested jar.
+         *
+         * @param where the nested jar refused, as messages name it
+         */
+        TooDeep(String where) {
+            super(where + ": jars nested more than " + MAX_NESTING + " deep (as a zip bomb "
+                    + "nests them): not read");
+        }
+    }
+
+    private final FileCheck classes;
+    private int classCount;
+
+    private DriverInputs(FileCheck classes) {
+        this.classes = classes;
+    }
+
+    /**
+     * Walks the inputs and checks every class file in them (module descriptors skipped).
+     *
+     * @param inputs at least one path
+     * @param classes checks a class file
+     * @return the count of the class files checked and their findings: by input, in the order
+     *     of the names inside it (a directory's class files before its jars), a nested jar's
+     *     where its entry's name sorts
+     * @throws IllegalArgumentException naming the input, or the file inside it, if a path does
+     *     not exist or is no jar, directory or class file, if a jar holds a file that is not
+     *     what its name says (a class file, a jar or zip: {@link TooDeep} if nested too deep),
+     *     or if the inputs hold no class file at all
+     * @throws UncheckedIOException if an input cannot be read
+     */
+    static DriverCheck.Result walk(List<String> inputs, FileCheck classes) {
+        DriverInputs walk = new DriverInputs(classes);
+        List<DriverCheck.Finding> findings = new ArrayList<>();
+        for (String input : inputs) {
+            Path path = Path.of(input);
+            if (Files.isDirectory(path)) {
+                findings.addAll(walk.directory(input, path));
+            } else if (!Files.isRegularFile(path)) {
+                throw new IllegalArgumentException(input + ": no such file or directory");
+            } else if (input.endsWith(CLASS_SUFFIX)) {
+                walk.classCount++;
+                findings.addAll(classes.check(input, input, read(path)));
+            } else {
+                findings.addAll(walk.jar(input, path));
+            }
+        }
+        if (walk.classCount == 0) {
+            throw new IllegalArgumentException(String.join(", ", inputs)
+                    + ": no class file to check (give the compiled classes or the jar)");
+        }
+        return new DriverCheck.Result(walk.classCount, List.copyOf(findings));
+    }
+
+    /** The class files under {@code dir}, then its jars (a build's libs), sorted. */
+    private List<DriverCheck.Finding> directory(String input, Path dir) {
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            files = walk.filter(f -> Files.isRegularFile(f) && (isJar(f.toString())
+                            || isClass(slashed(dir, f))))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + input, e);
+        }
+        List<DriverCheck.Finding> findings = new ArrayList<>();
+        for (Path f : files) {
+            String name = slashed(dir, f);
+            if (isClass(name)) {
+                classCount++;
+                findings.addAll(classes.check(input, name, read(f)));
+            }
+        }
+        for (Path f : files) {
+            if (isJar(f.toString())) {
+                findings.addAll(jar(f.toString(), f));
+            }
+        }
+        return findings;
+    }
+
+    /** A jar given or found: its entries by name, read with random access. */
+    private List<DriverCheck.Finding> jar(String input, Path jar) {
+        try (ZipFile zip = new ZipFile(jar.toFile())) {
+            List<ZipEntry> entries = new ArrayList<>();
+            for (Enumeration<? extends ZipEntry> e = zip.entries(); e.hasMoreElements();) {
+                ZipEntry entry = e.nextElement();
+                if (!entry.isDirectory()) {
+                    entries.add(entry);
+                }
+            }
+            entries.sort((a, b) -> a.getName().compareTo(b.getName()));
+            Map<String, List<DriverCheck.Finding>> byName = new TreeMap<>();
+            for (ZipEntry entry : entries) {
+                try (InputStream in = zip.getInputStream(entry)) {
+                    entry(input, "", entry.getName(), in, 0, byName);
+                }
+            }
+            return flatten(byName);
+        } catch (ZipException e) {
+            throw new IllegalArgumentException(input + ": not a jar, a directory or a class file ("
+                    + e.getMessage() + ")", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + input, e);
+        }
+    }
+
+    /**
+     * A jar nested {@code depth} deep, read from {@code in} (its enclosing jar's entry stream,
+     * left open) in stream order; its findings sorted by entry name.
+     */
+    private List<DriverCheck.Finding> nested(String source, String path, InputStream in, int depth)
+            throws IOException {
+        String where = DriverCheck.where(source, path);
+        if (depth > MAX_NESTING) {
+            throw new TooDeep(where);
+        }
+        PushbackInputStream head = new PushbackInputStream(new Unclosed(in), MAGIC_BYTES);
+        byte[] magic = head.readNBytes(MAGIC_BYTES);
+        if (magic.length < MAGIC_BYTES) {
+            throw new IllegalArgumentException(where + ": not a jar or zip (it ends at byte "
+                    + magic.length + ", before a zip's first header)");
+        }
+        int start = ByteBuffer.wrap(magic).getInt(); // big-endian: the bytes as a hex dump shows them
+        if (start != ZIP_LOCAL_HEADER && start != ZIP_END_RECORD) {
+            throw new IllegalArgumentException(String.format(
+                    "%s: not a jar or zip (it starts 0x%08x, not 0x%08x or, empty, 0x%08x)",
+                    where, start, ZIP_LOCAL_HEADER, ZIP_END_RECORD));
+        }
+        head.unread(magic);
+        Map<String, List<DriverCheck.Finding>> byName = new TreeMap<>();
+        try (ZipInputStream zip = new ZipInputStream(head)) {
+            for (ZipEntry entry = zip.getNextEntry(); entry != null; entry = zip.getNextEntry()) {
+                if (!entry.isDirectory()) {
+                    entry(source, path + "!", entry.getName(), zip, depth, byName);
+                }
+            }
+        } catch (ZipException | EOFException e) {
+            throw new IllegalArgumentException(where + ": not a jar or zip (" + e.getMessage() + ")",
+                    e);
+        }
+        return flatten(byName);
+    }
+
+    /**
+     * One entry of a jar {@code depth} deep whose files are named {@code prefix} and the
+     * entry's name: a class file is checked, a jar or zip read, anything else
+     * skipped; the findings go to {@code byName} under the entry's name.
+     */
+    private void entry(String source, String prefix, String name, InputStream in, int depth,
+            Map<String, List<DriverCheck.Finding>> byName) throws IOException {
+        List<DriverCheck.Finding> found;
+        if (isClass(name)) {
+            classCount++;
+            found = classes.check(source, prefix + name, in.readAllBytes());
+        } else if (isJar(name) || name.endsWith(".zip")) {
+            found = nested(source, prefix + name, in, depth + 1);
+        } else {
+            return;
+        }
+        // a zip may hold one name twice; a stream reads both
+        byName.computeIfAbsent(name, k -> new ArrayList<>()).addAll(found);
+    }
+
+    private static List<DriverCheck.Finding> flatten(Map<String, List<DriverCheck.Finding>> byName) {
+        List<DriverCheck.Finding> all = new ArrayList<>();
+        byName.values().forEach(all::addAll);
+        return all;
+    }
+
+    private static boolean isJar(String name) {
+        return name.endsWith(".jar");
+    }
+
+    /** A class file other than a module descriptor, by its slash-separated path. */
+    private static boolean isClass(String path) {
+        return path.endsWith(CLASS_SUFFIX) && !path.equals(MODULE_INFO)
+                && !path.endsWith("/" + MODULE_INFO);
+    }
+
+    /** {@code file}'s path under {@code dir}, with slashes. */
+    private static String slashed(Path dir, Path file) {
+        return dir.relativize(file).toString().replace(File.separatorChar, '/');
+    }
+
+    private static byte[] read(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+
+    /** An enclosing jar's stream, which a nested jar's reader must not close. */
+    private static final class Unclosed extends FilterInputStream {
+        Unclosed(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public void close() {
+            // the enclosing reader closes it
+        }
+    }
+}

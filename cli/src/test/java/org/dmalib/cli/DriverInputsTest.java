@@ -1,0 +1,166 @@
+package org.dmalib.cli;
+
+import static org.dmalib.cli.DriverCheckTest.NOT_EXPORTED;
+import static org.dmalib.cli.DriverCheckTest.ONLY_TO_Y;
+import static org.dmalib.cli.DriverCheckTest.WALLS;
+import static org.dmalib.cli.DriverCheckTest.lines;
+import static org.dmalib.cli.DriverCheckTest.using;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The jars nested in jars that {@link DriverInputs} reads for {@link DriverCheck}, how it names
+ * their files, and every way a nested jar is refused; against the made-up walls of
+ * {@link DriverCheckTest}.
+ */
+class DriverInputsTest {
+    private static final String SNEAKY_USES = ": uses org.dmalib.x.internal.Impl " + NOT_EXPORTED;
+
+    private static DriverCheck.Result check(Path jar) {
+        return DriverCheck.check(List.of(jar.toString()), WALLS);
+    }
+
+    /** Checks {@code jar}, which must be refused; {@return the refusal's message} */
+    private static String refusal(Path jar) {
+        return assertThrows(IllegalArgumentException.class, () -> check(jar)).getMessage();
+    }
+
+    @Test
+    void aSpringBootJarsNestedJarsAreReadWhereTheirNamesSortAndTheirClassesNamedThroughThem(
+            @TempDir Path dir) throws IOException {
+        Map<String, byte[]> driver = new LinkedHashMap<>(); // out of order: read sorted
+        driver.put("com/acme/Z.class", using("com/acme/Z", "org/dmalib/x/internal/Impl"));
+        driver.put("module-info.class", new byte[] {1, 2, 3}); // skipped, as at the top
+        driver.put("com/acme/A.class", using("com/acme/A", "org/dmalib/x/spi/Hook"));
+        Map<String, byte[]> app = new LinkedHashMap<>();
+        app.put("BOOT-INF/lib/driver.jar", Zips.stored(driver)); // Spring Boot stores them
+        app.put("BOOT-INF/classes/com/acme/App.class", using("com/acme/App", "org/dmalib/x/Api"));
+        app.put("WEB-INF/lib/extra.zip", Zips.bytes(Map.of("com/acme/X.class",
+                using("com/acme/X", "org/dmalib/x/internal/Impl"))));
+        app.put("BOOT-INF/lib/clean.jar", Zips.bytes(Map.of("com/acme/Clean.class",
+                using("com/acme/Clean", "org/dmalib/x/Api"))));
+        app.put("com/acme/Launcher.class", using("com/acme/Launcher", "org/dmalib/x/internal/Impl"));
+        Path jar = Zips.write(dir.resolve("app.jar"), app);
+        DriverCheck.Result r = check(jar);
+        assertEquals(6, r.classes(), "the nested classes count");
+        assertEquals(List.of(jar + "!BOOT-INF/lib/driver.jar!com/acme/A.class: uses org.dmalib.x.spi.Hook "
+                        + ONLY_TO_Y,
+                jar + "!BOOT-INF/lib/driver.jar!com/acme/Z.class" + SNEAKY_USES,
+                jar + "!WEB-INF/lib/extra.zip!com/acme/X.class" + SNEAKY_USES,
+                jar + "!com/acme/Launcher.class" + SNEAKY_USES), lines(r));
+        DriverCheck.Finding nested = r.findings().get(1);
+        assertEquals(jar.toString(), nested.source());
+        assertEquals("BOOT-INF/lib/driver.jar!com/acme/Z.class", nested.classFile());
+        assertEquals("{\"source\":" + Json.string(jar.toString()) + ",\"class\":"
+                + "\"BOOT-INF/lib/driver.jar!com/acme/Z.class\",\"kind\":\"uses\",\"target\":"
+                + "\"org.dmalib.x.internal.Impl\",\"package\":\"org.dmalib.x.internal\",\"module\":"
+                + "\"org.dmalib.x\",\"exported\":false,\"exportedTo\":[]}", nested.json());
+    }
+
+    @Test
+    void jarsNestTwoDeepAndTheirClassesAreNamedThroughBoth(@TempDir Path dir) throws IOException {
+        byte[] inner = Zips.bytes(Map.of("org/dmalib/x/Sneaky.class", ClassFileBytes.declaring("org/dmalib/x/Sneaky")));
+        byte[] middle = Zips.bytes(Map.of("lib/inner.jar", inner));
+        Path jar = Zips.write(dir.resolve("outer.jar"), Map.of("lib/middle.jar", middle));
+        DriverCheck.Result r = check(jar);
+        assertEquals(1, r.classes());
+        assertEquals(List.of(jar + "!lib/middle.jar!lib/inner.jar!org/dmalib/x/Sneaky.class: declares "
+                + "org.dmalib.x.Sneaky in package org.dmalib.x of org.dmalib.x (on the class path it "
+                + "would share that package's package-private access)"), lines(r));
+        assertEquals("{\"source\":" + Json.string(jar.toString()) + ",\"class\":\"lib/middle.jar!"
+                + "lib/inner.jar!org/dmalib/x/Sneaky.class\",\"kind\":\"declares\",\"target\":"
+                + "\"org.dmalib.x.Sneaky\",\"package\":\"org.dmalib.x\",\"module\":\"org.dmalib.x\","
+                + "\"exported\":true,\"exportedTo\":[]}", r.findings().get(0).json());
+    }
+
+    @Test
+    void aNestedJarThatIsNoZipIsABadInputNamedByItsFullPath(@TempDir Path dir) throws IOException {
+        Path text = Zips.write(dir.resolve("text.jar"), Map.of("lib/middle.jar", Zips.bytes(Map.of(
+                "lib/notes.jar", "not a jar".getBytes(StandardCharsets.US_ASCII)))));
+        assertEquals(text + "!lib/middle.jar!lib/notes.jar: not a jar or zip (it starts 0x6e6f7420, "
+                + "not 0x504b0304 or, empty, 0x504b0506)", refusal(text));
+        Path tiny = Zips.write(dir.resolve("tiny.jar"), Map.of("lib/tiny.zip", new byte[] {'P', 'K'}));
+        assertEquals(tiny + "!lib/tiny.zip: not a jar or zip (it ends at byte 2, before a zip's first "
+                + "header)", refusal(tiny));
+        Path empty = Zips.write(dir.resolve("empty.jar"), Map.of("lib/empty.jar", Zips.bytes(Map.of()),
+                "A.class", using("A")));
+        assertEquals(1, check(empty).classes(), "an empty nested zip is a zip");
+    }
+
+    @Test
+    void aNestedJarCutShortOrCorruptIsABadInputNamedByItsFullPath(@TempDir Path dir) throws IOException {
+        String name = "com/acme/Driver.class";
+        byte[] driver = using("com/acme/Driver", "org/dmalib/x/Api", "org/dmalib/x/OtherApi");
+        // cut two bytes into the deflated data of the first entry, after its 30-byte local header
+        byte[] cut = Arrays.copyOf(Zips.bytes(Map.of(name, driver)), 30 + name.length() + 2);
+        Path shortJar = Zips.write(dir.resolve("short.jar"), Map.of("lib/cut.jar", cut));
+        assertEquals(shortJar + "!lib/cut.jar: not a jar or zip (Unexpected end of ZLIB input stream)",
+                refusal(shortJar));
+        byte[] stored = Zips.stored(Map.of(name, driver));
+        // the stored data follows its local header; its last byte changed, the CRC no longer holds
+        stored[30 + name.length() + driver.length - 1] ^= 1;
+        byte[] flipped = driver.clone();
+        flipped[flipped.length - 1] ^= 1;
+        Path corrupt = Zips.write(dir.resolve("corrupt.jar"), Map.of("lib/crc.jar", stored));
+        assertEquals(corrupt + "!lib/crc.jar: not a jar or zip (invalid entry CRC (expected 0x"
+                + Long.toHexString(crc(driver)) + " but got 0x" + Long.toHexString(crc(flipped)) + "))",
+                refusal(corrupt));
+    }
+
+    private static long crc(byte[] bytes) {
+        CRC32 crc = new CRC32();
+        crc.update(bytes);
+        return crc.getValue();
+    }
+
+    @Test
+    void aNestedClassEntryThatIsNoClassFileIsABadInputNamedByItsFullPath(@TempDir Path dir)
+            throws IOException {
+        byte[] middle = Zips.bytes(Map.of("com/acme/Broken.class", new byte[] {(byte) 0xCA, (byte) 0xFE}));
+        Path jar = Zips.write(dir.resolve("outer.jar"), Map.of("lib/middle.jar", middle));
+        assertEquals(jar + "!lib/middle.jar!com/acme/Broken.class: not a class file (it ends inside "
+                + "its header or constant pool, at byte 2)", refusal(jar));
+    }
+
+    /** A jar holding {@code n1.jar}, holding {@code n2.jar} and so on to {@code n<depth>.jar}, holding {@code innermost}. */
+    private static Map<String, byte[]> nesting(int depth, byte[] innermost) {
+        byte[] nest = innermost;
+        for (int level = depth; level > 1; level--) {
+            nest = Zips.bytes(Map.of("n" + level + ".jar", nest));
+        }
+        return Map.of("n1.jar", nest);
+    }
+
+    /** {@return how the jars of {@link #nesting} are named after the outermost} */
+    private static String chain(int depth) {
+        StringBuilder path = new StringBuilder();
+        for (int level = 1; level <= depth; level++) {
+            path.append("!n").append(level).append(".jar");
+        }
+        return path.toString();
+    }
+
+    @Test
+    void jarsNestUpToTheBoundAndOneLevelMoreIsRefusedByName(@TempDir Path dir) throws IOException {
+        byte[] deepest = Zips.bytes(Map.of("org/dmalib/x/Deep.class", ClassFileBytes.declaring("org/dmalib/x/Deep")));
+        Path deep = Zips.write(dir.resolve("deep.jar"), nesting(DriverInputs.MAX_NESTING, deepest));
+        assertEquals(List.of(deep + chain(8) + "!org/dmalib/x/Deep.class: declares "
+                + "org.dmalib.x.Deep in package org.dmalib.x of org.dmalib.x (on the class path it "
+                + "would share that package's package-private access)"), lines(check(deep)));
+        Path tooDeep = Zips.write(dir.resolve("too-deep.jar"), nesting(DriverInputs.MAX_NESTING + 1, deepest));
+        IllegalArgumentException e = assertThrows(DriverInputs.TooDeep.class, () -> check(tooDeep));
+        assertEquals(tooDeep + chain(9) + ": jars nested more than 8 deep (as a zip bomb nests "
+                + "them): not read", e.getMessage());
+    }
+}
