@@ -1,6 +1,7 @@
 package org.dmalib.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Model.CommandSpec;
@@ -10,9 +11,10 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * {@code dmalib check-driver}: checks compiled third-party driver code (jars and the jars nested
- * in them, class directories, class files) against dmalib's walls with {@link DriverCheck}, for
- * a CI job: exit 0 when the code uses only dmalib's exported API, 1 with one line per finding
- * when it reaches a privileged or internal package.
+ * in them, class directories, class files; their class files and services files) against
+ * dmalib's walls with {@link DriverCheck}, for a CI job: exit 0 when the code uses only
+ * dmalib's exported API, 1 with one line per finding when it reaches a privileged or internal
+ * package.
  *
  * <p>Stateless; thread-safe.
  */
@@ -36,9 +38,12 @@ final class CheckDriverCommand {
                         + "maintenance primitives, the SMMU's programming interface, the IOMMU "
                         + "driver SPI, every internal package) is reported, as is a class "
                         + "declared inside a dmalib package and a string constant naming a "
-                        + "privileged or internal class (what reflection would take). The module "
-                        + "system enforces the walls on the module path; this checks code built "
-                        + "or run on the class path, where it cannot.",
+                        + "privileged or internal class (what reflection would take). Each "
+                        + "service provider file (META-INF/services/<service>) is read too: one "
+                        + "named for a service of such a package \"provides\" it, and a provider "
+                        + "line naming a class of one \"registers\" it (what java.util.ServiceLoader "
+                        + "would load). The module system enforces the walls on the module path; "
+                        + "this checks code built or run on the class path, where it cannot.",
                 "",
                 "Who may use which package is read from dmalib's own module descriptors. "
                         + "Exit status: 0 if nothing is found, 1 if anything is, 2 on a bad "
@@ -46,16 +51,16 @@ final class CheckDriverCommand {
                         + "jars nested more than " + DriverInputs.MAX_NESTING + " deep.");
         spec.addOption(OptionSpec.builder(JSON).type(boolean.class)
                 .description("one JSON object per finding and line: {\"source\":...,\"class\":"
-                        + "...,\"kind\":\"uses|names|declares\",\"target\":...,"
+                        + "...,\"kind\":\"uses|names|declares|provides|registers\",\"target\":...,"
                         + "\"package\":...,\"module\":...,\"exported\":...,\"exportedTo\":[...]}; "
-                        + "nothing else. \"class\" is the class file inside the source, "
+                        + "nothing else. \"class\" is the class or services file inside the source, "
                         + "each nested jar followed by ! (BOOT-INF/lib/a.jar!p/C.class)")
                 .build());
         spec.addPositional(PositionalParamSpec.builder().paramLabel(PATHS).arity("1..*").required(true)
                 .type(String[].class)
                 .description("a jar (and the jars nested in it), a class file, or a directory "
-                        + "searched recursively for class files and jars (the compiled classes, "
-                        + "or a build's libs)")
+                        + "searched recursively for class files, services files and jars (the "
+                        + "compiled classes and resources, or a build's libs)")
                 .build());
         return spec;
     }
@@ -92,15 +97,36 @@ final class CheckDriverCommand {
 
     private static void summarise(DriverCheck.Result r, int inputs, Privileges walls,
             PrintWriter out) {
-        String read = String.format(Locale.ROOT, "%d class file%s in %d input%s", r.classes(),
-                r.classes() == 1 ? "" : "s", inputs, inputs == 1 ? "" : "s");
+        String files = count(r.classes(), "class file", "class files");
+        if (r.servicesFiles() > 0) {
+            files += " and " + count(r.servicesFiles(), "services file", "services files");
+        }
+        String read = files + " in " + count(inputs, "input", "inputs");
         if (r.findings().isEmpty()) {
             out.println(read + ": no use of dmalib's privileged or internal packages.");
             return;
         }
-        long classes = r.findings().stream().map(DriverCheck.Finding::where).distinct().count();
-        out.printf(Locale.ROOT, "%s: %d finding%s in %d class%s. dmalib exports to everyone only: %s.%n",
-                read, r.findings().size(), r.findings().size() == 1 ? "" : "s", classes,
-                classes == 1 ? "" : "es", String.join(", ", walls.publicPackages()));
+        List<String> where = new ArrayList<>();
+        long classes = distinctFiles(r, false);
+        if (classes > 0) {
+            where.add(count(classes, "class", "classes"));
+        }
+        long servicesFiles = distinctFiles(r, true);
+        if (servicesFiles > 0) {
+            where.add(count(servicesFiles, "services file", "services files"));
+        }
+        out.printf(Locale.ROOT, "%s: %s in %s. dmalib exports to everyone only: %s.%n", read,
+                count(r.findings().size(), "finding", "findings"), String.join(" and ", where),
+                String.join(", ", walls.publicPackages()));
+    }
+
+    /** How many class files, or services files, hold a finding. */
+    private static long distinctFiles(DriverCheck.Result r, boolean servicesFiles) {
+        return r.findings().stream().filter(f -> f.kind().ofServicesFile() == servicesFiles)
+                .map(DriverCheck.Finding::where).distinct().count();
+    }
+
+    private static String count(long n, String one, String many) {
+        return String.format(Locale.ROOT, "%d %s", n, n == 1 ? one : many);
     }
 }

@@ -1,6 +1,7 @@
 package org.dmalib.cli;
 
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -15,8 +16,10 @@ import java.util.regex.Pattern;
  * ({@link ClassRefs}) and each use of a dmalib package that is not exported to everyone is a
  * finding, as is a class declared inside a dmalib package (on the class path it would share
  * that package's package-private access) and a string constant naming a privileged or internal
- * class or package (what {@code Class.forName} or a reflective lookup would take).
- * {@link DriverInputs} finds the class files, in jars nested in jars as well.
+ * class or package (what {@code Class.forName} or a reflective lookup would take). Every
+ * service provider file ({@code META-INF/services/<service>}) is read too: a service, or a
+ * provider, in such a package is a finding (what {@code java.util.ServiceLoader} would load).
+ * {@link DriverInputs} finds the files, in jars nested in jars as well.
  *
  * <p>Stateless; thread-safe.
  */
@@ -32,26 +35,39 @@ final class DriverCheck {
         /** A string constant of the class names the package or a class in it. */
         NAMES,
         /** The class is declared in the package. */
-        DECLARES;
+        DECLARES,
+        /**
+         * A services file is named for a service (an interface or class) of the package: it
+         * offers providers of that service, which a {@code ServiceLoader} of dmalib's would
+         * load and trust on the class path.
+         */
+        PROVIDES,
+        /** A provider line of a services file names a class of the package, to be instantiated. */
+        REGISTERS;
 
         /** {@return the kind as the output spells it} */
         String word() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
+
+        /** {@return whether a finding of this kind is in a services file, not a class file} */
+        boolean ofServicesFile() {
+            return this == PROVIDES || this == REGISTERS;
+        }
     }
 
     /**
-     * One way a class reaches into dmalib past its exported API.
+     * One way a class file or services file reaches into dmalib past its exported API.
      *
      * @param source the input it came from, as given (or a jar found under a directory given)
-     * @param classFile the class file: its path inside a jar or under a directory, each nested
-     *     jar's entry name followed by {@code !} ({@code BOOT-INF/lib/a.jar!p/C.class}), or the
-     *     file itself
-     * @param kind what the class does
+     * @param file the class or services file: its path inside a jar or under a directory, each
+     *     nested jar's entry name followed by {@code !} ({@code BOOT-INF/lib/a.jar!p/C.class}),
+     *     or the class file itself
+     * @param kind what the file does
      * @param target the dmalib class (or, for a string naming one, package) concerned
      * @param access the target's package and who may use it
      */
-    record Finding(String source, String classFile, Kind kind, String target,
+    record Finding(String source, String file, Kind kind, String target,
             Privileges.Access access) {
         /** {@return the finding as one line of text} */
         String line() {
@@ -69,7 +85,7 @@ final class DriverCheck {
             for (String t : access.targets()) {
                 to.add(Json.string(t));
             }
-            return "{\"source\":" + Json.string(source) + ",\"class\":" + Json.string(classFile)
+            return "{\"source\":" + Json.string(source) + ",\"class\":" + Json.string(file)
                     + ",\"kind\":" + Json.string(kind.word()) + ",\"target\":" + Json.string(target)
                     + ",\"package\":" + Json.string(access.packageName())
                     + ",\"module\":" + Json.string(access.module())
@@ -77,9 +93,9 @@ final class DriverCheck {
                     + ",\"exportedTo\":[" + String.join(",", to) + "]}";
         }
 
-        /** {@return the class file as messages name it: the input, then {@code !} and its path there} */
+        /** {@return the file as messages name it: the input, then {@code !} and its path there} */
         String where() {
-            return DriverCheck.where(source, classFile);
+            return DriverCheck.where(source, file);
         }
     }
 
@@ -87,16 +103,17 @@ final class DriverCheck {
      * What a check found.
      *
      * @param classes how many class files were read, in nested jars too
-     * @param findings every finding, by input, class file and then kind
+     * @param servicesFiles how many services files were read, in nested jars too
+     * @param findings every finding, by input, file and then kind
      */
-    record Result(int classes, List<Finding> findings) {}
+    record Result(int classes, int servicesFiles, List<Finding> findings) {}
 
     private DriverCheck() {}
 
     /**
-     * Checks every class file of {@code inputs}: jars (or zips) and the jars and zips nested in
-     * them, directories (searched recursively, for class files and for jars) and single class
-     * files; module descriptors are skipped.
+     * Checks every class file and services file of {@code inputs}: jars (or zips) and the jars
+     * and zips nested in them, directories (searched recursively, for those files and for
+     * jars) and single class files; module descriptors are skipped.
      *
      * @param inputs at least one path
      * @param walls who may use which dmalib package
@@ -104,11 +121,12 @@ final class DriverCheck {
      * @throws IllegalArgumentException naming the input (or the file inside it) if a path does
      *     not exist, is no jar, directory or class file, holds a file that is not what its
      *     name says (a class file, a nested jar or zip), nests jars deeper than
-     *     {@link DriverInputs#MAX_NESTING}, or if the inputs hold no class file at all
+     *     {@link DriverInputs#MAX_NESTING}, or if the inputs hold no class or services file
      * @throws UncheckedIOException if an input cannot be read
      */
     static Result check(List<String> inputs, Privileges walls) {
-        return DriverInputs.walk(inputs, (source, file, bytes) -> checkClass(source, file, bytes, walls));
+        return DriverInputs.walk(inputs, (source, file, bytes) -> checkClass(source, file, bytes, walls),
+                (source, file, bytes) -> checkServices(source, file, bytes, walls));
     }
 
     /** The findings of one class, in the order declares, uses (sorted), names (as they appear). */
@@ -137,6 +155,35 @@ final class DriverCheck {
             Optional<Privileges.Access> access = walls.of(name).or(() -> walls.of(packageOf(name)));
             access.filter(a -> !a.isPublic()).ifPresent(a -> findings.add(
                     new Finding(source, classFile, Kind.NAMES, name, a)));
+        }
+        return findings;
+    }
+
+    /**
+     * The findings of one services file: its service, then its providers in the order of
+     * their lines, each once (as {@code ServiceLoader} ignores a repeated one). The file's name
+     * is the service's binary name; each line holds at most one provider's, read as
+     * {@code ServiceLoader} reads it: UTF-8, {@code #} and what follows it on the line ignored,
+     * then surrounding white space, and lines left blank.
+     */
+    private static List<Finding> checkServices(String source, String servicesFile, byte[] bytes,
+            Privileges walls) {
+        List<Finding> findings = new ArrayList<>();
+        String service = servicesFile.substring(servicesFile.lastIndexOf('/') + 1);
+        walls.of(packageOf(service)).filter(a -> !a.isPublic()).ifPresent(a -> findings.add(
+                new Finding(source, servicesFile, Kind.PROVIDES, service, a)));
+        Set<String> providers = new LinkedHashSet<>();
+        for (String line : new String(bytes, StandardCharsets.UTF_8).lines().toList()) {
+            int comment = line.indexOf('#');
+            // trimmed as ServiceLoader trims it: every character at or below the space is white space
+            String name = (comment < 0 ? line : line.substring(0, comment)).trim();
+            if (!name.isEmpty()) {
+                providers.add(name);
+            }
+        }
+        for (String provider : providers) {
+            walls.of(packageOf(provider)).filter(a -> !a.isPublic()).ifPresent(a -> findings.add(
+                    new Finding(source, servicesFile, Kind.REGISTERS, provider, a)));
         }
         return findings;
     }

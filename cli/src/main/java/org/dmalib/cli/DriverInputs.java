@@ -22,11 +22,11 @@ import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
 
 /**
- * Finds the files {@link DriverCheck} reads in its inputs, and names them: the class files of
- * jars (or zips), of the jars and zips nested in those at any depth up to
- * {@link #MAX_NESTING} (Spring Boot's
+ * Finds the files {@link DriverCheck} reads in its inputs, and names them: the class files and
+ * the service provider files ({@code META-INF/services/<service>}) of jars (or zips), of the
+ * jars and zips nested in those at any depth up to {@link #MAX_NESTING} (Spring Boot's
  * {@code BOOT-INF/lib/*.jar}, a war's {@code WEB-INF/lib/*.jar}: any entry ending in
- * {@code .jar} or {@code .zip}), under directories (searched recursively, for class files and
+ * {@code .jar} or {@code .zip}), under directories (searched recursively, for those files and
  * for jars) and single class files. A file inside an input is named by its path there, each
  * nested jar's entry name followed by {@code !} ({@code BOOT-INF/lib/inner.jar!com/acme/X.class});
  * messages put the input and {@code !} before that ({@link DriverCheck#where}). Nested jars are
@@ -45,6 +45,7 @@ final class DriverInputs {
     private static final String CLASS_SUFFIX = ".class";
     // a module descriptor names modules and packages, not classes it depends on
     private static final String MODULE_INFO = "module-info.class";
+    private static final String SERVICES = "META-INF/services/";
     // a zip starts with a local file header, or, holding no entry, with its end record
     private static final int ZIP_LOCAL_HEADER = 0x504b0304;
     private static final int ZIP_END_RECORD = 0x504b0506;
@@ -83,28 +84,33 @@ final class DriverInputs {
     }
 
     private final FileCheck classes;
+    private final FileCheck services;
     private int classCount;
+    private int servicesCount;
 
-    private DriverInputs(FileCheck classes) {
+    private DriverInputs(FileCheck classes, FileCheck services) {
         this.classes = classes;
+        this.services = services;
     }
 
     /**
-     * Walks the inputs and checks every class file in them (module descriptors skipped).
+     * Walks the inputs and checks every class file (module descriptors skipped) and services
+     * file in them.
      *
      * @param inputs at least one path
      * @param classes checks a class file
-     * @return the count of the class files checked and their findings: by input, in the order
-     *     of the names inside it (a directory's class files before its jars), a nested jar's
-     *     where its entry's name sorts
+     * @param services checks a services file
+     * @return the counts of the files checked and their findings: by input, in the order of
+     *     the names inside it (a directory's class and services files before its jars), a
+     *     nested jar's where its entry's name sorts
      * @throws IllegalArgumentException naming the input, or the file inside it, if a path does
      *     not exist or is no jar, directory or class file, if a jar holds a file that is not
      *     what its name says (a class file, a jar or zip: {@link TooDeep} if nested too deep),
-     *     or if the inputs hold no class file at all
+     *     or if the inputs hold no class or services file at all
      * @throws UncheckedIOException if an input cannot be read
      */
-    static DriverCheck.Result walk(List<String> inputs, FileCheck classes) {
-        DriverInputs walk = new DriverInputs(classes);
+    static DriverCheck.Result walk(List<String> inputs, FileCheck classes, FileCheck services) {
+        DriverInputs walk = new DriverInputs(classes, services);
         List<DriverCheck.Finding> findings = new ArrayList<>();
         for (String input : inputs) {
             Path path = Path.of(input);
@@ -119,19 +125,20 @@ final class DriverInputs {
                 findings.addAll(walk.jar(input, path));
             }
         }
-        if (walk.classCount == 0) {
+        if (walk.classCount + walk.servicesCount == 0) {
             throw new IllegalArgumentException(String.join(", ", inputs)
-                    + ": no class file to check (give the compiled classes or the jar)");
+                    + ": no class file or services file to check (give the compiled classes or "
+                    + "the jar)");
         }
-        return new DriverCheck.Result(walk.classCount, List.copyOf(findings));
+        return new DriverCheck.Result(walk.classCount, walk.servicesCount, List.copyOf(findings));
     }
 
-    /** The class files under {@code dir}, then its jars (a build's libs), sorted. */
+    /** The class and services files under {@code dir}, then its jars (a build's libs), sorted. */
     private List<DriverCheck.Finding> directory(String input, Path dir) {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(dir)) {
             files = walk.filter(f -> Files.isRegularFile(f) && (isJar(f.toString())
-                            || isClass(slashed(dir, f))))
+                            || isClass(slashed(dir, f)) || isServices(slashed(dir, f))))
                     .sorted()
                     .toList();
         } catch (IOException e) {
@@ -143,6 +150,9 @@ final class DriverInputs {
             if (isClass(name)) {
                 classCount++;
                 findings.addAll(classes.check(input, name, read(f)));
+            } else if (isServices(name)) {
+                servicesCount++;
+                findings.addAll(services.check(input, name, read(f)));
             }
         }
         for (Path f : files) {
@@ -218,7 +228,7 @@ final class DriverInputs {
 
     /**
      * One entry of a jar {@code depth} deep whose files are named {@code prefix} and the
-     * entry's name: a class file is checked, a jar or zip read, anything else
+     * entry's name: a class or services file is checked, a jar or zip read, anything else
      * skipped; the findings go to {@code byName} under the entry's name.
      */
     private void entry(String source, String prefix, String name, InputStream in, int depth,
@@ -227,6 +237,9 @@ final class DriverInputs {
         if (isClass(name)) {
             classCount++;
             found = classes.check(source, prefix + name, in.readAllBytes());
+        } else if (isServices(name)) {
+            servicesCount++;
+            found = services.check(source, prefix + name, in.readAllBytes());
         } else if (isJar(name) || name.endsWith(".zip")) {
             found = nested(source, prefix + name, in, depth + 1);
         } else {
@@ -250,6 +263,13 @@ final class DriverInputs {
     private static boolean isClass(String path) {
         return path.endsWith(CLASS_SUFFIX) && !path.equals(MODULE_INFO)
                 && !path.endsWith("/" + MODULE_INFO);
+    }
+
+    /** A file directly in a {@code META-INF/services} directory, by its slash-separated path. */
+    private static boolean isServices(String path) {
+        int slash = path.lastIndexOf('/');
+        String dir = path.substring(0, slash + 1);
+        return slash < path.length() - 1 && (dir.equals(SERVICES) || dir.endsWith("/" + SERVICES));
     }
 
     /** {@code file}'s path under {@code dir}, with slashes. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -122,7 +123,7 @@ class CheckDriverCommandTest {
                 + "not 0xcafebabe)", CliRun.of("check-driver", garbage.toString()).oneLineError());
         Path empty = Files.createDirectories(dir.resolve("empty"));
         Files.write(empty.resolve("module-info.class"), new byte[] {1});
-        assertEquals("dmalib check-driver: " + empty + ": no class file to check (give the compiled "
+        assertEquals("dmalib check-driver: " + empty + ": no class file or services file to check (give the compiled "
                 + "classes or the jar)", CliRun.of("check-driver", empty.toString()).oneLineError());
         Path jar = Zips.write(dir.resolve("broken.jar"),
                 Map.of("com/acme/Broken.class", new byte[] {(byte) 0xCA, (byte) 0xFE}));
@@ -154,29 +155,69 @@ class CheckDriverCommandTest {
     }
 
     @Test
-    void aSpringBootJarsNestedDriverIsAFindingByItsNestedName(@TempDir Path dir) throws IOException {
+    void aSpringBootJarsNestedDriverAndServicesFilesAreFindingsCountedByKindOfFile(@TempDir Path dir)
+            throws IOException {
         ClassFileBytes c = new ClassFileBytes();
         int self = c.classOf("com/acme/nic/NicDriver");
         c.classOf("org/dmalib/hw/cache/Flush");
+        Map<String, byte[]> nic = new LinkedHashMap<>();
+        nic.put("com/acme/nic/NicDriver.class", c.bytes(self));
+        nic.put("META-INF/services/org.dmalib.iommu.api.spi.IommuDomainOps",
+                "com.acme.nic.NicDomainOps\n".getBytes(StandardCharsets.UTF_8));
         Map<String, byte[]> app = new LinkedHashMap<>();
         app.put("BOOT-INF/classes/java/lang/Object.class", objectClass());
-        app.put("BOOT-INF/lib/acme-nic.jar", Zips.stored(Map.of("com/acme/nic/NicDriver.class", c.bytes(self))));
+        app.put("BOOT-INF/lib/acme-nic.jar", Zips.stored(nic));
+        app.put("META-INF/services/com.acme.Plugin",
+                "# ours\norg.dmalib.dma.ops.internal.iommu.IommuDma\n".getBytes(StandardCharsets.UTF_8));
         Path jar = Zips.write(dir.resolve("app.jar"), app);
+        String spi = "org.dmalib.iommu.api.spi.IommuDomainOps";
         CliRun run = CliRun.of("check-driver", jar.toString());
         assertEquals(Main.FAILED, run.exit(), run::toString);
-        assertEquals(List.of(jar + "!BOOT-INF/lib/acme-nic.jar!com/acme/nic/NicDriver.class: uses "
+        assertEquals(List.of(jar + "!BOOT-INF/lib/acme-nic.jar!META-INF/services/" + spi + ": provides "
+                        + spi + " (package org.dmalib.iommu.api.spi of org.dmalib.iommu.api is exported "
+                        + "only to org.dmalib.dma.ops, org.dmalib.iommu.smmu)",
+                jar + "!BOOT-INF/lib/acme-nic.jar!com/acme/nic/NicDriver.class: uses "
                         + "org.dmalib.hw.cache.Flush (package org.dmalib.hw.cache of org.dmalib.hw is "
                         + "exported only to org.dmalib.arch.coherency)",
-                "2 class files in 1 input: 1 finding in 1 class. dmalib exports to everyone only: "
+                jar + "!META-INF/services/com.acme.Plugin: registers "
+                        + "org.dmalib.dma.ops.internal.iommu.IommuDma (package "
+                        + "org.dmalib.dma.ops.internal.iommu of org.dmalib.dma.ops is not exported)",
+                "2 class files and 2 services files in 1 input: 3 findings in 1 class and 2 services "
+                        + "files. dmalib exports to everyone only: "
                         + String.join(", ", Privileges.ofRunningDmalib().publicPackages()) + "."),
                 run.lines());
         CliRun json = CliRun.of("check-driver", "--json", jar.toString());
         assertEquals(Main.FAILED, json.exit(), json::toString);
-        assertEquals(List.of("{\"source\":" + Json.string(jar.toString()) + ",\"class\":"
-                + "\"BOOT-INF/lib/acme-nic.jar!com/acme/nic/NicDriver.class\",\"kind\":\"uses\","
-                + "\"target\":\"org.dmalib.hw.cache.Flush\",\"package\":\"org.dmalib.hw.cache\","
-                + "\"module\":\"org.dmalib.hw\",\"exported\":true,\"exportedTo\":"
-                + "[\"org.dmalib.arch.coherency\"]}"), json.lines());
+        String source = "{\"source\":" + Json.string(jar.toString()) + ",\"class\":";
+        assertEquals(List.of(source + "\"BOOT-INF/lib/acme-nic.jar!META-INF/services/" + spi
+                        + "\",\"kind\":\"provides\",\"target\":\"" + spi + "\",\"package\":"
+                        + "\"org.dmalib.iommu.api.spi\",\"module\":\"org.dmalib.iommu.api\",\"exported\":"
+                        + "true,\"exportedTo\":[\"org.dmalib.dma.ops\",\"org.dmalib.iommu.smmu\"]}",
+                source + "\"BOOT-INF/lib/acme-nic.jar!com/acme/nic/NicDriver.class\",\"kind\":\"uses\","
+                        + "\"target\":\"org.dmalib.hw.cache.Flush\",\"package\":\"org.dmalib.hw.cache\","
+                        + "\"module\":\"org.dmalib.hw\",\"exported\":true,\"exportedTo\":"
+                        + "[\"org.dmalib.arch.coherency\"]}",
+                source + "\"META-INF/services/com.acme.Plugin\",\"kind\":\"registers\",\"target\":"
+                        + "\"org.dmalib.dma.ops.internal.iommu.IommuDma\",\"package\":"
+                        + "\"org.dmalib.dma.ops.internal.iommu\",\"module\":\"org.dmalib.dma.ops\","
+                        + "\"exported\":false,\"exportedTo\":[]}"), json.lines());
+    }
+
+    @Test
+    void servicesFilesAloneAreSomethingToCheckAndTheSummarySaysSo(@TempDir Path dir) throws IOException {
+        Path services = Files.createDirectories(dir.resolve("META-INF/services"));
+        Files.writeString(services.resolve("org.dmalib.iommu.api.spi.IommuDomainOps"), "com.acme.Ops\n");
+        CliRun run = CliRun.of("check-driver", dir.toString());
+        assertEquals(Main.FAILED, run.exit(), run::toString);
+        assertEquals(2, run.lines().size(), run::toString);
+        assertTrue(run.lines().get(1).startsWith("0 class files and 1 services file in 1 input: 1 "
+                + "finding in 1 services file. dmalib exports to everyone only: "), run::toString);
+        Files.delete(services.resolve("org.dmalib.iommu.api.spi.IommuDomainOps"));
+        Files.writeString(services.resolve("com.acme.Plugin"), "com.acme.Clean\n");
+        CliRun clean = CliRun.of("check-driver", dir.toString());
+        assertEquals(Main.OK, clean.exit(), clean::toString);
+        assertEquals(List.of("0 class files and 1 services file in 1 input: no use of dmalib's "
+                + "privileged or internal packages."), clean.lines());
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
 import java.lang.module.ModuleDescriptor;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -126,6 +127,79 @@ class DriverCheckTest {
                 jar + "!com/acme/Lib.class: uses org.dmalib.x.spi.Hook (package org.dmalib.x.spi of "
                         + "org.dmalib.x is exported only to org.dmalib.y)"), lines(r));
         assertEquals(build, r.findings().get(0).source());
-        assertEquals("com/acme/Driver.class", r.findings().get(0).classFile());
+        assertEquals("com/acme/Driver.class", r.findings().get(0).file());
+    }
+
+    @Test
+    void aServicesFilesProviderLinesAreReadAsServiceLoaderReadsThemAndEachInternalOneIsAFinding(
+            @TempDir Path dir) throws IOException {
+        String plugins = """
+                # providers of com.acme.Plugin\r
+                com.acme.CleanPlugin\r
+
+                   \t
+                  org.dmalib.x.internal.Impl \t # the sneaky one
+                \torg.dmalib.x.spi.Hook$Inner
+                org.dmalib.x.Api
+                org.dmalib.x.internal.Impl
+                #org.dmalib.x.internal.Commented
+                org.dmalib.nowhere.Provider#org.dmalib.x.internal.AfterTheHash""";
+        Path jar = Zips.write(dir.resolve("driver.jar"), Map.of("META-INF/services/com.acme.Plugin",
+                plugins.getBytes(StandardCharsets.UTF_8)));
+        DriverCheck.Result r = DriverCheck.check(List.of(jar.toString()), WALLS);
+        assertEquals(0, r.classes());
+        assertEquals(1, r.servicesFiles());
+        String where = jar + "!META-INF/services/com.acme.Plugin";
+        assertEquals(List.of(where + ": registers org.dmalib.x.internal.Impl " + NOT_EXPORTED,
+                where + ": registers org.dmalib.x.spi.Hook$Inner " + ONLY_TO_Y), lines(r));
+        assertEquals("{\"source\":" + Json.string(jar.toString()) + ",\"class\":"
+                + "\"META-INF/services/com.acme.Plugin\",\"kind\":\"registers\",\"target\":"
+                + "\"org.dmalib.x.internal.Impl\",\"package\":\"org.dmalib.x.internal\",\"module\":"
+                + "\"org.dmalib.x\",\"exported\":false,\"exportedTo\":[]}", r.findings().get(0).json());
+    }
+
+    @Test
+    void aServicesFileNamedForAPrivilegedOrInternalServiceProvidesItButOneOfTheApiDoesNot(
+            @TempDir Path dir) throws IOException {
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("META-INF/services/org.dmalib.x.internal.Registry",
+                "com.acme.MyRegistry\n".getBytes(StandardCharsets.UTF_8));
+        entries.put("META-INF/services/org.dmalib.x.Api", "com.acme.MyApi\n".getBytes(StandardCharsets.UTF_8));
+        entries.put("META-INF/services/org.dmalib.x.spi.Hook",
+                "org.dmalib.x.internal.HookImpl\n".getBytes(StandardCharsets.UTF_8));
+        entries.put("META-INF/services/sub/org.dmalib.x.spi.Hook", new byte[0]); // no services file
+        entries.put("META-INF/org.dmalib.x.spi.Hook", new byte[0]); // nor this
+        Path jar = Zips.write(dir.resolve("driver.jar"), entries);
+        DriverCheck.Result r = DriverCheck.check(List.of(jar.toString()), WALLS);
+        assertEquals(3, r.servicesFiles());
+        String services = jar + "!META-INF/services/";
+        assertEquals(List.of(services + "org.dmalib.x.internal.Registry: provides "
+                        + "org.dmalib.x.internal.Registry " + NOT_EXPORTED,
+                services + "org.dmalib.x.spi.Hook: provides org.dmalib.x.spi.Hook " + ONLY_TO_Y,
+                services + "org.dmalib.x.spi.Hook: registers org.dmalib.x.internal.HookImpl "
+                        + NOT_EXPORTED), lines(r));
+        assertEquals("{\"source\":" + Json.string(jar.toString()) + ",\"class\":"
+                + "\"META-INF/services/org.dmalib.x.spi.Hook\",\"kind\":\"provides\",\"target\":"
+                + "\"org.dmalib.x.spi.Hook\",\"package\":\"org.dmalib.x.spi\",\"module\":"
+                + "\"org.dmalib.x\",\"exported\":true,\"exportedTo\":[\"org.dmalib.y\"]}",
+                r.findings().get(1).json());
+    }
+
+    @Test
+    void aDirectorysServicesFilesAreReadAtAnyDepthEvenWithNoClassFile(@TempDir Path dir)
+            throws IOException {
+        Path resources = Files.createDirectories(dir.resolve("build/resources/main/META-INF/services"));
+        Files.writeString(resources.resolve("org.dmalib.x.spi.Hook"), "com.acme.MyHook\n");
+        Files.writeString(resources.resolve("com.acme.Plugin"), "com.acme.CleanPlugin\n");
+        Path beside = Files.createDirectories(dir.resolve("build/resources/main/META-INF/other"));
+        Files.writeString(beside.resolve("org.dmalib.x.spi.Hook"), "not read\n");
+        String build = dir.resolve("build").toString();
+        DriverCheck.Result r = DriverCheck.check(List.of(build), WALLS);
+        assertEquals(0, r.classes());
+        assertEquals(2, r.servicesFiles());
+        assertEquals(List.of(build + "!resources/main/META-INF/services/org.dmalib.x.spi.Hook: provides "
+                + "org.dmalib.x.spi.Hook " + ONLY_TO_Y), lines(r));
+        assertEquals(build, r.findings().get(0).source());
+        assertEquals("resources/main/META-INF/services/org.dmalib.x.spi.Hook", r.findings().get(0).file());
     }
 }

@@ -61,7 +61,7 @@ class DriverInputsTest {
                 jar + "!com/acme/Launcher.class" + SNEAKY_USES), lines(r));
         DriverCheck.Finding nested = r.findings().get(1);
         assertEquals(jar.toString(), nested.source());
-        assertEquals("BOOT-INF/lib/driver.jar!com/acme/Z.class", nested.classFile());
+        assertEquals("BOOT-INF/lib/driver.jar!com/acme/Z.class", nested.file());
         assertEquals("{\"source\":" + Json.string(jar.toString()) + ",\"class\":"
                 + "\"BOOT-INF/lib/driver.jar!com/acme/Z.class\",\"kind\":\"uses\",\"target\":"
                 + "\"org.dmalib.x.internal.Impl\",\"package\":\"org.dmalib.x.internal\",\"module\":"
@@ -69,19 +69,27 @@ class DriverInputsTest {
     }
 
     @Test
-    void jarsNestTwoDeepAndTheirClassesAreNamedThroughBoth(@TempDir Path dir) throws IOException {
-        byte[] inner = Zips.bytes(Map.of("org/dmalib/x/Sneaky.class", ClassFileBytes.declaring("org/dmalib/x/Sneaky")));
-        byte[] middle = Zips.bytes(Map.of("lib/inner.jar", inner));
+    void jarsNestTwoDeepAndTheirServicesFilesAreReadToo(@TempDir Path dir) throws IOException {
+        Map<String, byte[]> inner = new LinkedHashMap<>();
+        inner.put("org/dmalib/x/Sneaky.class", ClassFileBytes.declaring("org/dmalib/x/Sneaky"));
+        inner.put("META-INF/services/org.dmalib.x.spi.Hook",
+                "com.acme.MyHook\n".getBytes(StandardCharsets.UTF_8));
+        byte[] middle = Zips.bytes(Map.of("lib/inner.jar", Zips.bytes(inner)));
         Path jar = Zips.write(dir.resolve("outer.jar"), Map.of("lib/middle.jar", middle));
         DriverCheck.Result r = check(jar);
         assertEquals(1, r.classes());
-        assertEquals(List.of(jar + "!lib/middle.jar!lib/inner.jar!org/dmalib/x/Sneaky.class: declares "
-                + "org.dmalib.x.Sneaky in package org.dmalib.x of org.dmalib.x (on the class path it "
-                + "would share that package's package-private access)"), lines(r));
+        assertEquals(1, r.servicesFiles());
+        String inside = jar + "!lib/middle.jar!lib/inner.jar!";
+        assertEquals(List.of(inside + "META-INF/services/org.dmalib.x.spi.Hook: provides "
+                        + "org.dmalib.x.spi.Hook " + ONLY_TO_Y,
+                inside + "org/dmalib/x/Sneaky.class: declares org.dmalib.x.Sneaky in package "
+                        + "org.dmalib.x of org.dmalib.x (on the class path it would share that "
+                        + "package's package-private access)"), lines(r));
         assertEquals("{\"source\":" + Json.string(jar.toString()) + ",\"class\":\"lib/middle.jar!"
-                + "lib/inner.jar!org/dmalib/x/Sneaky.class\",\"kind\":\"declares\",\"target\":"
-                + "\"org.dmalib.x.Sneaky\",\"package\":\"org.dmalib.x\",\"module\":\"org.dmalib.x\","
-                + "\"exported\":true,\"exportedTo\":[]}", r.findings().get(0).json());
+                + "lib/inner.jar!META-INF/services/org.dmalib.x.spi.Hook\",\"kind\":\"provides\","
+                + "\"target\":\"org.dmalib.x.spi.Hook\",\"package\":\"org.dmalib.x.spi\",\"module\":"
+                + "\"org.dmalib.x\",\"exported\":true,\"exportedTo\":[\"org.dmalib.y\"]}",
+                r.findings().get(0).json());
     }
 
     @Test
