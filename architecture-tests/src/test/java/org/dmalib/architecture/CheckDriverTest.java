@@ -95,4 +95,69 @@ class CheckDriverTest {
                 + "\"exportedTo\":[\"org.dmalib.arch.coherency\"]}", r.out().get(0));
         assertTrue(r.out().get(3).contains("\"kind\":\"declares\""), r.out().get(3));
     }
+
+    /** Writes a jar of {@code entries} (name to bytes, in order) to {@code jar}. */
+    private static Path jar(Path jar, Map<String, byte[]> entries) throws IOException {
+        try (OutputStream file = Files.newOutputStream(jar);
+                JarOutputStream out = new JarOutputStream(file)) {
+            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+                out.putNextEntry(new JarEntry(e.getKey()));
+                out.write(e.getValue());
+                out.closeEntry();
+            }
+        }
+        return jar;
+    }
+
+    /** The compiled classes under {@code classes}, by entry name, prefixed with {@code prefix}. */
+    private static Map<String, byte[]> entries(Path classes, String prefix) throws IOException {
+        Map<String, byte[]> entries = new java.util.LinkedHashMap<>();
+        try (Stream<Path> walk = Files.walk(classes)) {
+            for (Path f : walk.filter(Files::isRegularFile).sorted().toList()) {
+                entries.put(prefix + classes.relativize(f).toString().replace('\\', '/'),
+                        Files.readAllBytes(f));
+            }
+        }
+        return entries;
+    }
+
+    @Test
+    void a_driver_inside_an_application_jar_is_found_with_its_service_registration(
+            @TempDir Path dir) throws IOException {
+        // a Spring Boot style application: its own clean class, the driver's jar in
+        // BOOT-INF/lib, and the driver registering its class as a provider of dmalib's SPI
+        Path good = ThirdPartyDriver.compile(dir.resolve("good"),
+                Map.of("com.acme.nic.GoodDriver", ThirdPartyDriver.GOOD));
+        Path all = ThirdPartyDriver.compile(dir.resolve("all"), ThirdPartyDriver.all());
+        String service = "META-INF/services/org.dmalib.iommu.api.spi.IommuDomainOps";
+        Map<String, byte[]> driver = entries(all, "");
+        String providers = String.join("\n", "# the driver's domain ops",
+                " com.acme.nic.SneakyDriver ", // white space around a name is not part of it
+                "org.dmalib.iommu.smmu.internal.pgtable.ArmLpaePageTable", "");
+        driver.put(service, providers.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        Path inner = jar(dir.resolve("acme-nic.jar"), driver);
+        Map<String, byte[]> app = entries(good, "BOOT-INF/classes/");
+        app.put("BOOT-INF/lib/acme-nic.jar", Files.readAllBytes(inner));
+        Path outer = jar(dir.resolve("app.jar"), app);
+
+        Run r = check(outer.toString());
+        assertEquals(Main.FAILED, r.exit(), r::toString);
+        String nested = outer + "!BOOT-INF/lib/acme-nic.jar!";
+        List<String> want = new java.util.ArrayList<>();
+        want.add(nested + service + ": provides org.dmalib.iommu.api.spi.IommuDomainOps (package "
+                + "org.dmalib.iommu.api.spi of org.dmalib.iommu.api is exported only to "
+                + "org.dmalib.dma.ops, org.dmalib.iommu.smmu)");
+        want.add(nested + service + ": registers "
+                + "org.dmalib.iommu.smmu.internal.pgtable.ArmLpaePageTable (package "
+                + "org.dmalib.iommu.smmu.internal.pgtable of org.dmalib.iommu.smmu is not "
+                + "exported)");
+        FINDINGS.forEach(f -> want.add(nested + f));
+        java.util.Collections.sort(want);
+        List<String> got = new java.util.ArrayList<>(r.out().subList(0, r.out().size() - 1));
+        java.util.Collections.sort(got);
+        assertEquals(want, got, r::toString);
+        assertTrue(r.out().get(r.out().size() - 1).startsWith("4 class files and 1 services file "
+                + "in 1 input: 6 findings in 2 classes and 1 services file. "),
+                r.out().get(r.out().size() - 1));
+    }
 }
