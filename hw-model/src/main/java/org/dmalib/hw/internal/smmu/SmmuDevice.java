@@ -137,7 +137,8 @@ public final class SmmuDevice implements Smmu, Translation {
 
     /**
      * Writes a 32-bit register. A write to CMDQ_PROD, to GERRORN or to CR0 consumes the command
-     * queue up to PROD before returning.
+     * queue up to PROD before returning; if that completed a CMD_SYNC, the {@link #syncEpoch}
+     * advances before the write returns.
      *
      * @param offset the register offset
      * @param value the value
