@@ -360,63 +360,11 @@ public final class CoherenceFabric {
     // -- bursts behind a translation stage that withdraws translations (see SyncEpoch) --
 
     /**
-     * Advances {@code epoch} in a transaction of its own: a checked move below either
-     * completes before it or sees the new value and moves nothing.
-     *
-     * @param epoch the translation stage's epoch
-     */
-    public synchronized void advance(SyncEpoch epoch) {
-        epoch.advance();
-    }
-
-    /**
-     * {@link #dmaRead} if {@code epoch} still has the value {@code seen}, else nothing, in one
-     * transaction.
-     *
-     * @param epoch the epoch of the stage that translated {@code paddr}
-     * @param seen its value read before the translation
-     * @param paddr first physical address, already checked against memory
-     * @param dst destination
-     * @param off offset in {@code dst}
-     * @param len length
-     * @return whether the bytes moved
-     */
-    public synchronized boolean dmaReadIfCurrent(SyncEpoch epoch, long seen, long paddr,
-            byte[] dst, int off, int len) {
-        if (epoch.value() != seen) {
-            return false;
-        }
-        lines.read(paddr, dst, off, len);
-        stats.coherentBytesRead += len;
-        return true;
-    }
-
-    /**
-     * {@link #dmaWrite} if {@code epoch} still has the value {@code seen}, else nothing, in one
-     * transaction.
-     *
-     * @param epoch the epoch of the stage that translated {@code paddr}
-     * @param seen its value read before the translation
-     * @param paddr first physical address, already checked against memory
-     * @param src source
-     * @param off offset in {@code src}
-     * @param len length
-     * @return whether the bytes moved
-     */
-    public synchronized boolean dmaWriteIfCurrent(SyncEpoch epoch, long seen, long paddr,
-            byte[] src, int off, int len) {
-        if (epoch.value() != seen) {
-            return false;
-        }
-        lines.write(paddr, src, off, len);
-        stats.coherentBytesWritten += len;
-        return true;
-    }
-
-    /**
-     * A non-coherent master's RAM read or write ({@link PhysicalMemory#read} or
-     * {@link PhysicalMemory#write}, no cache looked at) if {@code epoch} still has the value
-     * {@code seen}, else nothing, in one transaction.
+     * A DMA master's move of translated bytes if {@code epoch} still has the value {@code seen},
+     * else nothing, in one transaction (the epoch advances in one of its own,
+     * {@link SyncEpoch#advance}): {@link #dmaRead} or {@link #dmaWrite} for a coherent
+     * master, a plain RAM read or write ({@link PhysicalMemory}, no cache looked at) for a
+     * non-coherent one.
      *
      * @param epoch the epoch of the stage that translated {@code paddr}
      * @param seen its value read before the translation
@@ -424,18 +372,27 @@ public final class CoherenceFabric {
      * @param buf source or destination
      * @param off offset in {@code buf}
      * @param len length
-     * @param write whether RAM is written from {@code buf}
+     * @param write whether memory is written from {@code buf}
+     * @param coherent whether the master is coherent
      * @return whether the bytes moved
      */
-    public synchronized boolean ramMoveIfCurrent(SyncEpoch epoch, long seen, long paddr,
-            byte[] buf, int off, int len, boolean write) {
+    public synchronized boolean moveIfCurrent(SyncEpoch epoch, long seen, long paddr, byte[] buf,
+            int off, int len, boolean write, boolean coherent) {
         if (epoch.value() != seen) {
             return false;
         }
-        if (write) {
-            memory.write(paddr, buf, off, len);
+        if (!coherent) {
+            if (write) {
+                memory.write(paddr, buf, off, len);
+            } else {
+                memory.read(paddr, buf, off, len);
+            }
+        } else if (write) {
+            lines.write(paddr, buf, off, len);
+            stats.coherentBytesWritten += len;
         } else {
-            memory.read(paddr, buf, off, len);
+            lines.read(paddr, buf, off, len);
+            stats.coherentBytesRead += len;
         }
         return true;
     }

@@ -167,11 +167,8 @@ public final class StreamPort implements DmaPort {
             move(paddr, buf, off, n, write);
             return true;
         }
-        if (coherency != Coherency.COHERENT) {
-            return fabric.ramMoveIfCurrent(epoch, seen, paddr, buf, off, n, write);
-        }
-        return write ? fabric.dmaWriteIfCurrent(epoch, seen, paddr, buf, off, n)
-                : fabric.dmaReadIfCurrent(epoch, seen, paddr, buf, off, n);
+        return fabric.moveIfCurrent(epoch, seen, paddr, buf, off, n, write,
+                coherency == Coherency.COHERENT);
     }
 
     /** Counts the bytes of a whole access; the fabric counts a coherent master's as it moves them. */

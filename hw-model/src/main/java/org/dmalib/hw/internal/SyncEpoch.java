@@ -9,8 +9,7 @@ package org.dmalib.hw.internal;
  * transaction that used a translation it invalidated. A {@link StreamPort} reads the epoch
  * before it translates and moves its data only if the epoch still has that value, checked in
  * the same {@link CoherenceFabric} transaction that moves the data; the stage advances it with
- * {@link CoherenceFabric#advance}, a transaction of its own, before the completing register
- * write returns. So no burst moves data with a translation that a completed CMD_SYNC withdrew:
+ * {@link #advance}, a transaction of its own, before the completing register write returns. So no burst moves data with a translation that a completed CMD_SYNC withdrew:
  * one that straddles the completion translates again (as a seqlock reader retries).
  *
  * <p>Thread-safety: safe for concurrent use; advanced only holding the fabric's monitor, read
@@ -30,9 +29,17 @@ public final class SyncEpoch {
         return value;
     }
 
-    /** Advances the epoch; the caller holds the fabric's monitor (see {@link CoherenceFabric}). */
+    /**
+     * Advances the epoch in a transaction of {@code fabric} of its own (the fabric is one
+     * monitor): a {@link CoherenceFabric#moveIfCurrent} either completes before it or sees the
+     * new value and moves nothing.
+     *
+     * @param fabric the memory system the stage's bursts move data in
+     */
     @SuppressWarnings("NonAtomicVolatileUpdate") // one writer at a time: the fabric's monitor
-    void advance() {
-        value++;
+    public void advance(CoherenceFabric fabric) {
+        synchronized (fabric) {
+            value++;
+        }
     }
 }

@@ -154,7 +154,7 @@ public final class SmmuDevice implements Smmu, Translation {
                 if (stats.cmdSyncs != syncs) {
                     // after the replay's withdrawal, before the write returns: a burst that
                     // translated before it now translates again (SyncEpoch)
-                    fabric.advance(epoch);
+                    epoch.advance(fabric);
                 }
             }
         }
