@@ -32,7 +32,7 @@ final class CheckDriverCommand {
                 "Check compiled driver code against dmalib's walls, as a CI job would: every "
                         + "class file of the jars, directories and class files given, and of the "
                         + "jars nested in those jars (a Spring Boot jar's BOOT-INF/lib, a war's "
-                        + "WEB-INF/lib: any entry ending in .jar or .zip, up to "
+                        + "WEB-INF/lib: any entry ending in .jar, .war, .ear or .zip, up to "
                         + DriverInputs.MAX_NESTING + " deep), is read, and each use of a dmalib "
                         + "package that is not exported to everyone (the cache and TLB "
                         + "maintenance primitives, the SMMU's programming interface, the IOMMU "
@@ -47,8 +47,10 @@ final class CheckDriverCommand {
                 "",
                 "Who may use which package is read from dmalib's own module descriptors. "
                         + "Exit status: 0 if nothing is found, 1 if anything is, 2 on a bad "
-                        + "path, a file that is no class file, a nested jar that is no zip, or "
-                        + "jars nested more than " + DriverInputs.MAX_NESTING + " deep.");
+                        + "path, a file that is no class file, a nested jar that is no zip, "
+                        + "jars nested more than " + DriverInputs.MAX_NESTING + " deep, or a "
+                        + "class or services file larger than "
+                        + (DriverInputs.MAX_FILE_BYTES >> 20) + " MiB.");
         spec.addOption(OptionSpec.builder(JSON).type(boolean.class)
                 .description("one JSON object per finding and line: {\"source\":...,\"class\":"
                         + "...,\"kind\":\"uses|names|declares|provides|registers\",\"target\":...,"

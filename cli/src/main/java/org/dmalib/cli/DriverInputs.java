@@ -23,11 +23,12 @@ import java.util.zip.ZipInputStream;
 
 /**
  * Finds the files {@link DriverCheck} reads in its inputs, and names them: the class files and
- * the service provider files ({@code META-INF/services/<service>}) of jars (or zips), of the
- * jars and zips nested in those at any depth up to {@link #MAX_NESTING} (Spring Boot's
- * {@code BOOT-INF/lib/*.jar}, a war's {@code WEB-INF/lib/*.jar}: any entry ending in
- * {@code .jar} or {@code .zip}), under directories (searched recursively, for those files and
- * for jars) and single class files. A file inside an input is named by its path there, each
+ * the service provider files ({@code META-INF/services/<service>}) of jars (or wars, ears,
+ * zips), of the archives nested in those at any depth up to {@link #MAX_NESTING} (Spring Boot's
+ * {@code BOOT-INF/lib/*.jar}, a war's {@code WEB-INF/lib/*.jar}, an ear's wars: any entry ending
+ * in {@code .jar}, {@code .war}, {@code .ear} or {@code .zip}, in any case), under directories
+ * (searched recursively, for those files and for archives) and single class files; no class or
+ * services file larger than {@link #MAX_FILE_BYTES} is read. A file inside an input is named by its path there, each
  * nested jar's entry name followed by {@code !} ({@code BOOT-INF/lib/inner.jar!com/acme/X.class});
  * messages put the input and {@code !} before that ({@link DriverCheck#where}). Nested jars are
  * read from the enclosing jar's entry stream, never written out.
@@ -41,6 +42,14 @@ final class DriverInputs {
      * of jars in jars (each level holding an inflater and its buffers open) is refused.
      */
     static final int MAX_NESTING = 8;
+
+    /**
+     * The largest class or services file read: 64 MiB. The class-file format bounds a class by
+     * its 65,535 constant-pool entries and 64 KiB of code per method, so a real one is far
+     * smaller; a compressed entry that inflates past this is a zip bomb, refused before it
+     * fills the heap.
+     */
+    static final int MAX_FILE_BYTES = 64 << 20;
 
     private static final String CLASS_SUFFIX = ".class";
     // a module descriptor names modules and packages, not classes it depends on
@@ -88,9 +97,12 @@ final class DriverInputs {
     private int classCount;
     private int servicesCount;
 
-    private DriverInputs(FileCheck classes, FileCheck services) {
+    private final int maxFileBytes;
+
+    private DriverInputs(FileCheck classes, FileCheck services, int maxFileBytes) {
         this.classes = classes;
         this.services = services;
+        this.maxFileBytes = maxFileBytes;
     }
 
     /**
@@ -110,7 +122,24 @@ final class DriverInputs {
      * @throws UncheckedIOException if an input cannot be read
      */
     static DriverCheck.Result walk(List<String> inputs, FileCheck classes, FileCheck services) {
-        DriverInputs walk = new DriverInputs(classes, services);
+        return walk(inputs, classes, services, MAX_FILE_BYTES);
+    }
+
+    /**
+     * {@link #walk(List, FileCheck, FileCheck)} with another bound on a class or services
+     * file's size (for tests: the default's bombs are costly to build).
+     *
+     * @param inputs at least one path
+     * @param classes checks a class file
+     * @param services checks a services file
+     * @param maxFileBytes the largest class or services file read, positive
+     * @return as {@link #walk(List, FileCheck, FileCheck)}
+     * @throws IllegalArgumentException as there, and naming a class or services file larger
+     *     than {@code maxFileBytes}
+     */
+    static DriverCheck.Result walk(List<String> inputs, FileCheck classes, FileCheck services,
+            int maxFileBytes) {
+        DriverInputs walk = new DriverInputs(classes, services, maxFileBytes);
         List<DriverCheck.Finding> findings = new ArrayList<>();
         for (String input : inputs) {
             Path path = Path.of(input);
@@ -120,7 +149,7 @@ final class DriverInputs {
                 throw new IllegalArgumentException(input + ": no such file or directory");
             } else if (input.endsWith(CLASS_SUFFIX)) {
                 walk.classCount++;
-                findings.addAll(classes.check(input, input, read(path)));
+                findings.addAll(classes.check(input, input, walk.read(input, path)));
             } else {
                 findings.addAll(walk.jar(input, path));
             }
@@ -137,7 +166,7 @@ final class DriverInputs {
     private List<DriverCheck.Finding> directory(String input, Path dir) {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(dir)) {
-            files = walk.filter(f -> Files.isRegularFile(f) && (isJar(f.toString())
+            files = walk.filter(f -> Files.isRegularFile(f) && (isArchive(f.toString())
                             || isClass(slashed(dir, f)) || isServices(slashed(dir, f))))
                     .sorted()
                     .toList();
@@ -149,14 +178,14 @@ final class DriverInputs {
             String name = slashed(dir, f);
             if (isClass(name)) {
                 classCount++;
-                findings.addAll(classes.check(input, name, read(f)));
+                findings.addAll(classes.check(input, name, read(DriverCheck.where(input, name), f)));
             } else if (isServices(name)) {
                 servicesCount++;
-                findings.addAll(services.check(input, name, read(f)));
+                findings.addAll(services.check(input, name, read(DriverCheck.where(input, name), f)));
             }
         }
         for (Path f : files) {
-            if (isJar(f.toString())) {
+            if (isArchive(f.toString())) {
                 findings.addAll(jar(f.toString(), f));
             }
         }
@@ -236,11 +265,11 @@ final class DriverInputs {
         List<DriverCheck.Finding> found;
         if (isClass(name)) {
             classCount++;
-            found = classes.check(source, prefix + name, in.readAllBytes());
+            found = classes.check(source, prefix + name, bounded(source, prefix + name, in));
         } else if (isServices(name)) {
             servicesCount++;
-            found = services.check(source, prefix + name, in.readAllBytes());
-        } else if (isJar(name) || name.endsWith(".zip")) {
+            found = services.check(source, prefix + name, bounded(source, prefix + name, in));
+        } else if (isArchive(name)) {
             found = nested(source, prefix + name, in, depth + 1);
         } else {
             return;
@@ -255,8 +284,11 @@ final class DriverInputs {
         return all;
     }
 
-    private static boolean isJar(String name) {
-        return name.endsWith(".jar");
+    /** A Java archive or zip by its name: a jar, a war, an ear or a zip, in any case. */
+    private static boolean isArchive(String name) {
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        return lower.endsWith(".jar") || lower.endsWith(".war") || lower.endsWith(".ear")
+                || lower.endsWith(".zip");
     }
 
     /** A class file other than a module descriptor, by its slash-separated path. */
@@ -277,12 +309,30 @@ final class DriverInputs {
         return dir.relativize(file).toString().replace(File.separatorChar, '/');
     }
 
-    private static byte[] read(Path file) {
+    /** {@code file}'s bytes, named {@code where} in a refusal if larger than the bound. */
+    private byte[] read(String where, Path file) {
         try {
+            if (Files.size(file) > maxFileBytes) {
+                throw tooLarge(where);
+            }
             return Files.readAllBytes(file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }
+    }
+
+    /** An entry's bytes, read up to one past the bound, refused if it reaches that. */
+    private byte[] bounded(String source, String file, InputStream in) throws IOException {
+        byte[] bytes = in.readNBytes(maxFileBytes + 1);
+        if (bytes.length > maxFileBytes) {
+            throw tooLarge(DriverCheck.where(source, file));
+        }
+        return bytes;
+    }
+
+    private IllegalArgumentException tooLarge(String where) {
+        return new IllegalArgumentException(where + ": larger than " + maxFileBytes
+                + " bytes, no class or services file is (as a zip bomb inflates): not read");
     }
 
     /** An enclosing jar's stream, which a nested jar's reader must not close. */

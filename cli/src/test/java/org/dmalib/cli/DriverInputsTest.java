@@ -171,4 +171,56 @@ class DriverInputsTest {
         assertEquals(tooDeep + chain(9) + ": jars nested more than 8 deep (as a zip bomb nests "
                 + "them): not read", e.getMessage());
     }
+
+    @Test
+    void warsAndEarsAreArchivesNestedOrFoundUnderADirectoryInAnyCase(@TempDir Path dir)
+            throws IOException {
+        byte[] lib = Zips.bytes(Map.of("com/acme/L.class",
+                using("com/acme/L", "org/dmalib/x/internal/Impl")));
+        byte[] war = Zips.bytes(Map.of("WEB-INF/lib/lib.jar", lib,
+                "WEB-INF/classes/com/acme/W.class", using("com/acme/W", "org/dmalib/x/internal/Impl")));
+        Path ear = Zips.write(dir.resolve("app.ear"), Map.of("web.WAR", war));
+        assertEquals(List.of(ear + "!web.WAR!WEB-INF/classes/com/acme/W.class" + SNEAKY_USES,
+                ear + "!web.WAR!WEB-INF/lib/lib.jar!com/acme/L.class" + SNEAKY_USES),
+                lines(check(ear)));
+        Path libs = java.nio.file.Files.createDirectories(dir.resolve("libs"));
+        Path found = Zips.write(libs.resolve("web.war"), Map.of("com/acme/V.class",
+                using("com/acme/V", "org/dmalib/x/internal/Impl")));
+        assertEquals(List.of(found + "!com/acme/V.class" + SNEAKY_USES), lines(check(libs)),
+                "a war under a directory is read as its jars are");
+    }
+
+    @Test
+    void aClassOrServicesFileOverTheBoundIsRefusedByNameBeforeItIsRead(@TempDir Path dir)
+            throws IOException {
+        DriverInputs.FileCheck none = (source, file, bytes) -> List.of();
+        byte[] big = new byte[101]; // inflates from a few bytes, as a bomb's entries do
+        Path jar = Zips.write(dir.resolve("bomb.jar"), Map.of("com/acme/Big.class", big));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DriverInputs.walk(List.of(jar.toString()), none, none, 100));
+        assertEquals(jar + "!com/acme/Big.class: larger than 100 bytes, no class or services "
+                + "file is (as a zip bomb inflates): not read", e.getMessage());
+        Path nested = Zips.write(dir.resolve("outer.jar"), Map.of("lib/in.jar",
+                Zips.bytes(Map.of("META-INF/services/org.dmalib.x.spi.Hook", big))));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> DriverInputs.walk(List.of(nested.toString()), none, none, 100));
+        assertEquals(nested + "!lib/in.jar!META-INF/services/org.dmalib.x.spi.Hook: larger than "
+                + "100 bytes, no class or services file is (as a zip bomb inflates): not read",
+                e.getMessage());
+        Path classes = java.nio.file.Files.createDirectories(dir.resolve("classes/com/acme"));
+        java.nio.file.Files.write(classes.resolve("Big.class"), big);
+        Path root = dir.resolve("classes");
+        e = assertThrows(IllegalArgumentException.class,
+                () -> DriverInputs.walk(List.of(root.toString()), none, none, 100));
+        assertEquals(root + "!com/acme/Big.class: larger than 100 bytes, no class or services "
+                + "file is (as a zip bomb inflates): not read", e.getMessage());
+        Path single = classes.resolve("Big.class");
+        e = assertThrows(IllegalArgumentException.class,
+                () -> DriverInputs.walk(List.of(single.toString()), none, none, 100));
+        assertEquals(single + ": larger than 100 bytes, no class or services file is (as a zip "
+                + "bomb inflates): not read", e.getMessage());
+        byte[] exact = new byte[100]; // at the bound: read
+        Path ok = Zips.write(dir.resolve("ok.jar"), Map.of("com/acme/Ok.class", exact));
+        assertEquals(1, DriverInputs.walk(List.of(ok.toString()), none, none, 100).classes());
+    }
 }
