@@ -1,6 +1,10 @@
 package org.dmalib.hw.internal.smmu;
 
 import static org.dmalib.hw.smmu.SmmuRegisters.*;
+import static org.dmalib.hw.internal.smmu.HandStage1.CMDQ;
+import static org.dmalib.hw.internal.smmu.HandStage1.DATA;
+import static org.dmalib.hw.internal.smmu.HandStage1.SID;
+import static org.dmalib.hw.internal.smmu.HandStage1.VA;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,11 +18,7 @@ import org.dmalib.hw.PhysicalMemory;
 import org.dmalib.hw.SmmuConfig;
 import org.dmalib.hw.internal.CoherenceFabric;
 import org.dmalib.hw.internal.HwStats;
-import org.dmalib.hw.smmu.CdLayout;
 import org.dmalib.hw.smmu.CommandLayout;
-import org.dmalib.hw.smmu.DescriptorLayout;
-import org.dmalib.hw.smmu.Fields;
-import org.dmalib.hw.smmu.SteLayout;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,40 +28,14 @@ import org.junit.jupiter.api.Test;
  * that page.
  */
 class SmmuReplayLockTest {
-    private static final int SID = 5;
-    private static final int ASID = 7;
-    private static final long STRTAB = 0x10_0000;
-    private static final long CMDQ = 0x20_0000;
-    private static final long CD = 0x22_0000;
-    private static final long TABLES = 0x40_0000; // levels 0 to 3, one 4 KiB table each
-    private static final long DATA = 0x100_0000;
-    private static final long VA = 0x4000_0000L; // level-0 index 0, level-1 index 1
-
     private final PhysicalMemory ram = new PhysicalMemory(64L << 20);
     private final CoherenceFabric fabric = new CoherenceFabric(ram, CacheGeometry.DEFAULT, 1,
             new HwStats());
     private final SmmuDevice smmu = new SmmuDevice(SmmuConfig.gem5(), fabric);
 
-    /** Stage 1 for stream {@code SID}: VA maps to DATA; queues and tables as a driver sets them. */
+    /** Stage 1 for stream {@code SID}: VA maps to DATA; queues and tables write-back. */
     private void program() {
-        long table = DescriptorLayout.TYPE_TABLE_OR_PAGE;
-        ram.writeLong(TABLES, (TABLES + 0x1000) | table);
-        ram.writeLong(TABLES + 0x1000 + 8, (TABLES + 0x2000) | table);
-        ram.writeLong(TABLES + 0x2000, (TABLES + 0x3000) | table);
-        ram.writeLong(TABLES + 0x3000, DATA | DescriptorLayout.AF | DescriptorLayout.AP_UNPRIV
-                | DescriptorLayout.TYPE_TABLE_OR_PAGE);
-        ram.writeLong(CD, CdLayout.V | CdLayout.AA64 | CdLayout.R | CdLayout.A
-                | Fields.prep(CdLayout.ASID, ASID) | Fields.prep(CdLayout.T0SZ, 16)
-                | Fields.prep(CdLayout.TG0, CdLayout.TG0_4K) | Fields.prep(CdLayout.IPS, 5)
-                | CdLayout.EPD1);
-        ram.writeLong(CD + 8, TABLES & CdLayout.TTB0);
-        ram.writeLong(STRTAB + SID * (long) SteLayout.BYTES, SteLayout.V
-                | Fields.prep(SteLayout.CONFIG, SteLayout.CONFIG_S1_TRANS) | CD);
-        smmu.write64(STRTAB_BASE, STRTAB);
-        smmu.write32(STRTAB_BASE_CFG, 8);
-        smmu.write64(CMDQ_BASE, CMDQ | 4);
-        smmu.write32(CR1, 0xd75); // queues and tables write-back: command reads snoop
-        smmu.write32(CR0, (int) (CR0_SMMUEN | CR0_CMDQEN));
+        HandStage1.program(ram, smmu, 1, 0xd75); // command reads snoop the fabric
     }
 
     @Test

@@ -1,6 +1,13 @@
 package org.dmalib.hw.internal.smmu;
 
 import static org.dmalib.hw.smmu.SmmuRegisters.*;
+import static org.dmalib.hw.internal.smmu.HandStage1.ASID;
+import static org.dmalib.hw.internal.smmu.HandStage1.CMDQ;
+import static org.dmalib.hw.internal.smmu.HandStage1.DATA;
+import static org.dmalib.hw.internal.smmu.HandStage1.LEAF;
+import static org.dmalib.hw.internal.smmu.HandStage1.PAGE;
+import static org.dmalib.hw.internal.smmu.HandStage1.SID;
+import static org.dmalib.hw.internal.smmu.HandStage1.VA;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -18,11 +25,8 @@ import org.dmalib.hw.internal.HwStats;
 import org.dmalib.hw.internal.StreamPort;
 import org.dmalib.hw.internal.SyncEpoch;
 import org.dmalib.hw.internal.Translation;
-import org.dmalib.hw.smmu.CdLayout;
 import org.dmalib.hw.smmu.CommandLayout;
-import org.dmalib.hw.smmu.DescriptorLayout;
 import org.dmalib.hw.smmu.Fields;
-import org.dmalib.hw.smmu.SteLayout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -36,17 +40,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  * data.
  */
 class SmmuSyncInFlightTest {
-    private static final int SID = 5;
-    private static final int ASID = 7;
-    private static final long STRTAB = 0x10_0000;
-    private static final long CMDQ = 0x20_0000;
-    private static final long CD = 0x22_0000;
-    private static final long TABLES = 0x40_0000; // levels 0 to 3, one 4 KiB table each
-    private static final long LEAF = TABLES + 0x3000; // the level-3 entry of VA
-    private static final long DATA = 0x100_0000;
-    private static final long VA = 0x4000_0000L; // level-0 index 0, level-1 index 1
-    private static final int PAGE = 4096;
-
     private final PhysicalMemory ram = new PhysicalMemory(64L << 20);
     private final CoherenceFabric fabric = new CoherenceFabric(ram, CacheGeometry.DEFAULT, 1,
             new HwStats());
@@ -55,25 +48,7 @@ class SmmuSyncInFlightTest {
 
     /** Stage 1 for stream {@code SID}: VA and VA + 4 KiB map to DATA and DATA + 4 KiB. */
     private void program() {
-        long table = DescriptorLayout.TYPE_TABLE_OR_PAGE;
-        ram.writeLong(TABLES, (TABLES + 0x1000) | table);
-        ram.writeLong(TABLES + 0x1000 + 8, (TABLES + 0x2000) | table);
-        ram.writeLong(TABLES + 0x2000, (TABLES + 0x3000) | table);
-        long page = DescriptorLayout.AF | DescriptorLayout.AP_UNPRIV
-                | DescriptorLayout.TYPE_TABLE_OR_PAGE;
-        ram.writeLong(LEAF, DATA | page);
-        ram.writeLong(LEAF + 8, (DATA + PAGE) | page);
-        ram.writeLong(CD, CdLayout.V | CdLayout.AA64 | CdLayout.R | CdLayout.A
-                | Fields.prep(CdLayout.ASID, ASID) | Fields.prep(CdLayout.T0SZ, 16)
-                | Fields.prep(CdLayout.TG0, CdLayout.TG0_4K) | Fields.prep(CdLayout.IPS, 5)
-                | CdLayout.EPD1);
-        ram.writeLong(CD + 8, TABLES & CdLayout.TTB0);
-        ram.writeLong(STRTAB + SID * (long) SteLayout.BYTES, SteLayout.V
-                | Fields.prep(SteLayout.CONFIG, SteLayout.CONFIG_S1_TRANS) | CD);
-        smmu.write64(STRTAB_BASE, STRTAB);
-        smmu.write32(STRTAB_BASE_CFG, 8);
-        smmu.write64(CMDQ_BASE, CMDQ | 4);
-        smmu.write32(CR0, (int) (CR0_SMMUEN | CR0_CMDQEN));
+        HandStage1.program(ram, smmu, 2, 0);
     }
 
     private void command(long d0, long d1) {
