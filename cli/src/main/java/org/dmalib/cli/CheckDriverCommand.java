@@ -41,7 +41,8 @@ final class CheckDriverCommand {
                         + "privileged or internal class (what reflection would take). Each "
                         + "service provider file (META-INF/services/<service>) is read too: one "
                         + "named for a service of such a package \"provides\" it, and a provider "
-                        + "line naming a class of one \"registers\" it (what java.util.ServiceLoader "
+                        + "line naming a class of one \"registers\" it (what "
+                        + "java.util.ServiceLoader "
                         + "would load). The module system enforces the walls on the module path; "
                         + "this checks code built or run on the class path, where it cannot.",
                 "",
@@ -55,10 +56,12 @@ final class CheckDriverCommand {
                 .description("one JSON object per finding and line: {\"source\":...,\"class\":"
                         + "...,\"kind\":\"uses|names|declares|provides|registers\",\"target\":...,"
                         + "\"package\":...,\"module\":...,\"exported\":...,\"exportedTo\":[...]}; "
-                        + "nothing else. \"class\" is the class or services file inside the source, "
+                        + "nothing else. \"class\" is the class or services file inside the "
+                        + "source, "
                         + "each nested jar followed by ! (BOOT-INF/lib/a.jar!p/C.class)")
                 .build());
-        spec.addPositional(PositionalParamSpec.builder().paramLabel(PATHS).arity("1..*").required(true)
+        spec.addPositional(PositionalParamSpec.builder().paramLabel(PATHS).arity("1..*")
+                .required(true)
                 .type(String[].class)
                 .description("a jar (and the jars nested in it), a class file, or a directory "
                         + "searched recursively for class files, services files and jars (the "

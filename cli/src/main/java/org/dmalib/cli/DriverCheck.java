@@ -125,7 +125,8 @@ final class DriverCheck {
      * @throws UncheckedIOException if an input cannot be read
      */
     static Result check(List<String> inputs, Privileges walls) {
-        return DriverInputs.walk(inputs, (source, file, bytes) -> checkClass(source, file, bytes, walls),
+        return DriverInputs.walk(inputs,
+                (source, file, bytes) -> checkClass(source, file, bytes, walls),
                 (source, file, bytes) -> checkServices(source, file, bytes, walls));
     }
 
@@ -175,7 +176,7 @@ final class DriverCheck {
         Set<String> providers = new LinkedHashSet<>();
         for (String line : new String(bytes, StandardCharsets.UTF_8).lines().toList()) {
             int comment = line.indexOf('#');
-            // trimmed as ServiceLoader trims it: every character at or below the space is white space
+            // trimmed as ServiceLoader trims it: every character up to the space is white space
             String name = (comment < 0 ? line : line.substring(0, comment)).trim();
             if (!name.isEmpty()) {
                 providers.add(name);

@@ -22,16 +22,17 @@ import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
 
 /**
- * Finds the files {@link DriverCheck} reads in its inputs, and names them: the class files and
- * the service provider files ({@code META-INF/services/<service>}) of jars (or wars, ears,
- * zips), of the archives nested in those at any depth up to {@link #MAX_NESTING} (Spring Boot's
- * {@code BOOT-INF/lib/*.jar}, a war's {@code WEB-INF/lib/*.jar}, an ear's wars: any entry ending
- * in {@code .jar}, {@code .war}, {@code .ear} or {@code .zip}, in any case), under directories
+ * Finds the files {@link DriverCheck} reads in its inputs, and names them: the class files and the
+ * service provider files ({@code META-INF/services/<service>}) of jars (or wars, ears, zips), of
+ * the archives nested in those at any depth up to {@link #MAX_NESTING} (Spring Boot's
+ * {@code BOOT-INF/lib/*.jar}, a war's {@code WEB-INF/lib/*.jar}, an ear's wars: any entry ending in
+ * {@code .jar}, {@code .war}, {@code .ear} or {@code .zip}, in any case), under directories
  * (searched recursively, for those files and for archives) and single class files; no class or
- * services file larger than {@link #MAX_FILE_BYTES} is read. A file inside an input is named by its path there, each
- * nested jar's entry name followed by {@code !} ({@code BOOT-INF/lib/inner.jar!com/acme/X.class});
- * messages put the input and {@code !} before that ({@link DriverCheck#where}). Nested jars are
- * read from the enclosing jar's entry stream, never written out.
+ * services file larger than {@link #MAX_FILE_BYTES} is read. A file inside an input is named by
+ * its path there, each nested jar's entry name followed by {@code !} (for example
+ * {@code BOOT-INF/lib/inner.jar!com/acme/X.class}); messages put the input and {@code !} before that
+ * ({@link DriverCheck#where}). Nested jars are read from the enclosing jar's entry stream, never
+ * written out.
  *
  * <p>Stateless; thread-safe (each walk keeps its counts to itself).
  */
@@ -77,7 +78,7 @@ final class DriverInputs {
         List<DriverCheck.Finding> check(String source, String file, byte[] bytes);
     }
 
-    /** The refusal of a jar nested deeper than {@link #MAX_NESTING}; exit status 2 like any bad input. */
+    /** The refusal of a jar nested deeper than {@link #MAX_NESTING}; exit 2 like any bad input. */
     static final class TooDeep extends IllegalArgumentException {
         private static final long serialVersionUID = 1L;
 
@@ -178,10 +179,12 @@ final class DriverInputs {
             String name = slashed(dir, f);
             if (isClass(name)) {
                 classCount++;
-                findings.addAll(classes.check(input, name, read(DriverCheck.where(input, name), f)));
+                byte[] bytes = read(DriverCheck.where(input, name), f);
+                findings.addAll(classes.check(input, name, bytes));
             } else if (isServices(name)) {
                 servicesCount++;
-                findings.addAll(services.check(input, name, read(DriverCheck.where(input, name), f)));
+                byte[] bytes = read(DriverCheck.where(input, name), f);
+                findings.addAll(services.check(input, name, bytes));
             }
         }
         for (Path f : files) {
@@ -234,7 +237,8 @@ final class DriverInputs {
             throw new IllegalArgumentException(where + ": not a jar or zip (it ends at byte "
                     + magic.length + ", before a zip's first header)");
         }
-        int start = ByteBuffer.wrap(magic).getInt(); // big-endian: the bytes as a hex dump shows them
+        // big-endian: the bytes as a hex dump shows them
+        int start = ByteBuffer.wrap(magic).getInt();
         if (start != ZIP_LOCAL_HEADER && start != ZIP_END_RECORD) {
             throw new IllegalArgumentException(String.format(
                     "%s: not a jar or zip (it starts 0x%08x, not 0x%08x or, empty, 0x%08x)",
@@ -249,8 +253,8 @@ final class DriverInputs {
                 }
             }
         } catch (ZipException | EOFException e) {
-            throw new IllegalArgumentException(where + ": not a jar or zip (" + e.getMessage() + ")",
-                    e);
+            throw new IllegalArgumentException(
+                    where + ": not a jar or zip (" + e.getMessage() + ")", e);
         }
         return flatten(byName);
     }
@@ -278,7 +282,8 @@ final class DriverInputs {
         byName.computeIfAbsent(name, k -> new ArrayList<>()).addAll(found);
     }
 
-    private static List<DriverCheck.Finding> flatten(Map<String, List<DriverCheck.Finding>> byName) {
+    private static List<DriverCheck.Finding> flatten(
+            Map<String, List<DriverCheck.Finding>> byName) {
         List<DriverCheck.Finding> all = new ArrayList<>();
         byName.values().forEach(all::addAll);
         return all;

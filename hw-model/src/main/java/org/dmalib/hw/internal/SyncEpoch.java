@@ -9,8 +9,9 @@ package org.dmalib.hw.internal;
  * transaction that used a translation it invalidated. A {@link StreamPort} reads the epoch
  * before it translates and moves its data only if the epoch still has that value, checked in
  * the same {@link CoherenceFabric} transaction that moves the data; the stage advances it with
- * {@link #advance}, a transaction of its own, before the completing register write returns. So no burst moves data with a translation that a completed CMD_SYNC withdrew:
- * one that straddles the completion translates again (as a seqlock reader retries).
+ * {@link #advance}, a transaction of its own, before the completing register write returns.
+ * So no burst moves data with a translation that a completed CMD_SYNC withdrew: one that
+ * straddles the completion translates again (as a seqlock reader retries).
  *
  * <p>Thread-safety: safe for concurrent use; advanced only holding the fabric's monitor, read
  * anywhere.
