@@ -26,7 +26,13 @@ public final class InvalidationPlanner {
     private InvalidationPlanner() {}
 
     /**
-     * Plans {@code request} with {@code strategy}.
+     * Plans {@code request} with {@code strategy}: {@link #perPage}, {@link #linux} or
+     * {@link #optimal}, except that a range {@link #linux} refuses (a window of Linux's encoding
+     * would need SCALE above 31: a multiple of 2^32 pages of the TG granule, from 16 TiB at 4 KiB)
+     * is invalidated ASID-wide. Linux would truncate SCALE to its 5-bit field and invalidate far
+     * less than the range; a driver has cleared the range's entries when it plans, so refusing is
+     * no option either, and one {@code TLBI_NH_ASID} is what Linux issues for a range its
+     * commands do not say ({@code arm_smmu_inv_size_too_big}).
      *
      * @param strategy the domain's strategy
      * @param request what to invalidate
@@ -39,7 +45,7 @@ public final class InvalidationPlanner {
             CostModel costModel, RefillEstimate refills) {
         return switch (strategy) {
             case PER_PAGE -> perPage(request);
-            case LINUX -> linux(request);
+            case LINUX -> linux(request, true);
             case OPTIMAL -> optimal(request, costModel, refills);
         };
     }
@@ -69,6 +75,11 @@ public final class InvalidationPlanner {
      *     (a multiple of 2^32 pages, at least 16 TiB at 4 KiB), naming the size
      */
     public static List<TlbCommand> linux(InvalidationRequest request) {
+        return linux(request, false);
+    }
+
+    /** {@link #linux}; a SCALE above 31 gives the ASID-wide plan if {@code orAsidWide}. */
+    private static List<TlbCommand> linux(InvalidationRequest request, boolean orAsidWide) {
         if (!request.ril()) {
             return request.size() >= linuxAsidThreshold(request.granule())
                     ? asidWide(request.asid())
@@ -87,6 +98,9 @@ public final class InvalidationPlanner {
         while (iova < request.end()) {
             int scale = Long.numberOfTrailingZeros(numPages);
             if (scale > SCALE_MAX) {
+                if (orAsidWide) {
+                    return asidWide(request.asid());
+                }
                 throw new IllegalArgumentException(String.format(
                         "Linux's range encoding of size=0x%x needs SCALE=%d > %d",
                         request.size(), scale, SCALE_MAX));

@@ -296,6 +296,21 @@ class InvalidationPlannerTest {
     }
 
     @Test
+    void a_plan_of_a_range_linux_cannot_encode_is_asid_wide() {
+        // 2^32 pages, and 2^32 + 1 (one window of SCALE 0, then SCALE 32): both refused by linux
+        for (long size : new long[] {1L << 44, (1L << 44) + SZ_4K}) {
+            InvalidationRequest r = leaf(0, size, SZ_4K, true);
+            assertThrows(IllegalArgumentException.class, () -> InvalidationPlanner.linux(r));
+            assertEquals(List.of(new TlbiNhAsid(ASID), SYNC), InvalidationPlanner.plan(
+                    InvalidationStrategy.LINUX, r, CostModel.GEM5, RefillEstimate.NONE));
+        }
+        // the largest range linux encodes keeps its range commands
+        InvalidationRequest fits = leaf(0, (1L << 44) - SZ_4K, SZ_4K, true);
+        assertEquals(InvalidationPlanner.linux(fits), InvalidationPlanner.plan(
+                InvalidationStrategy.LINUX, fits, CostModel.GEM5, RefillEstimate.NONE));
+    }
+
+    @Test
     void commands_are_validated_raw_fields_with_the_cli_json() {
         TlbiNhVa c = new TlbiNhVa(1, 0x1000, 24, 2, 1, 3, true);
         assertEquals(100, c.granules());
