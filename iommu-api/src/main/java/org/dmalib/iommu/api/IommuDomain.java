@@ -105,16 +105,20 @@ public interface IommuDomain {
 
     /**
      * Unmaps {@code [iova, iova + size)} and syncs the IOTLB before returning
-     * ({@code iommu_unmap}). Stops at the first hole, and at a mapping that the range would
-     * subdivide (a block bigger than the page size the range's alignment allows): unmap whole
-     * ranges as they were mapped (adjacent ones may be unmapped together).
+     * ({@code iommu_unmap}). Stops at the first hole. Unmap whole ranges as they were mapped
+     * (adjacent ones may be unmapped together): a range that starts or ends inside a block
+     * mapped as one piece is refused before anything is unmapped by a driver that checks for it
+     * ({@link org.dmalib.iommu.api.spi.IommuDomainOps#checkUnmap}, as the SMMUv3 driver's ARM
+     * LPAE tables do), and otherwise stops at that block.
      *
      * @param iova device address: a multiple of the smallest page size, in the aperture
      * @param size bytes: a multiple of the smallest page size
      * @return the bytes unmapped from {@code iova} on, up to {@code size}; 0 if {@code iova} is
-     *     not mapped or is inside a bigger block
+     *     not mapped, or is inside a bigger block that the driver does not check for
      * @throws UnalignedException if {@code iova | size} is not aligned, naming them
      * @throws OutOfRangeException if a value is negative or the range leaves the aperture
+     * @throws PartialUnmapException if the driver refuses a range that would subdivide a block,
+     *     naming the block; nothing is unmapped
      */
     @CanIgnoreReturnValue
     long unmap(long iova, long size);

@@ -3,6 +3,7 @@ package org.dmalib.iommu.api.spi;
 import com.google.errorprone.annotations.CanIgnoreReturnValue;
 import org.dmalib.iommu.api.IommuDomain;
 import org.dmalib.iommu.api.OutOfRangeException;
+import org.dmalib.iommu.api.PartialUnmapException;
 import org.dmalib.iommu.api.UnalignedException;
 import org.dmalib.iommu.api.internal.tlb.IotlbGather;
 
@@ -25,6 +26,7 @@ public interface GatheringDomain extends IommuDomain {
      * @return the bytes unmapped, as {@link #unmap}
      * @throws UnalignedException if {@code iova | size} is not aligned, naming them
      * @throws OutOfRangeException if a value is negative or the range leaves the aperture
+     * @throws PartialUnmapException as {@link #unmap}; nothing is unmapped or gathered
      */
     @CanIgnoreReturnValue
     long unmapFast(long iova, long size, IotlbGather gather);
