@@ -33,6 +33,10 @@ import org.dmalib.iommu.api.Segment;
  * order (as in Linux).
  */
 public final class DmaMapping implements Tracked {
+    // the longest segment inputSegments() gives a single buffer in: the most whole pages a
+    // Segment's int length holds (2^31 - 4096), so each later piece keeps the first's page offset
+    private static final int MAX_INPUT_SEGMENT = Integer.MAX_VALUE & -Segment.PAGE_SIZE;
+
     private final DmaDevice device;
     private final MappingKind kind;
     private final DmaDirection direction;
@@ -129,12 +133,21 @@ public final class DmaMapping implements Tracked {
 
     /**
      * {@return the input segments as the caller gave them (a single mapping's buffer as one
-     * segment): what syncs and unmap maintain, and what Linux restores into the list}
+     * segment, or, when it is longer than a segment's int length holds, as consecutive segments
+     * of {@code 2^31 - 4096} bytes and a last one for the rest): what syncs and unmap
+     * maintain, and what Linux restores into the list}
      */
     public List<Segment> inputSegments() {
         List<Segment> out = new ArrayList<>(chunks.count());
         for (int i = 0; i < chunks.count(); i++) {
-            out.add(Segment.ofPhysical(chunks.phys(i), (int) chunks.size(i)));
+            long phys = chunks.phys(i);
+            // a list's segments fit an int; only a single buffer of 2 GiB or more is split
+            for (long left = chunks.size(i); left > 0; ) {
+                int n = (int) Math.min(left, MAX_INPUT_SEGMENT);
+                out.add(Segment.ofPhysical(phys, n));
+                phys += n;
+                left -= n;
+            }
         }
         return List.copyOf(out);
     }
