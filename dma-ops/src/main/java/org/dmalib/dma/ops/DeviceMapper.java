@@ -176,11 +176,20 @@ final class DeviceMapper {
             throw new DmaUsageException(String.format(
                     "size=%d must be at most %d: its whole pages must fit an int", size, MAX_COHERENT_SIZE));
         }
+        // dma-iommu allocates whole IOVA granules (granule-aligned pages of the granule's orders),
+        // so that the device reaches no byte of another buffer through the allocation's mapping
+        long unit = iommu == null ? PageAllocator.PAGE_SIZE
+                : Math.max(PageAllocator.PAGE_SIZE, iommu.domain().granule());
+        long whole = ((long) size + unit - 1) & -unit;
+        if (whole > Integer.MAX_VALUE) {
+            throw new DmaUsageException(String.format("size=%d must be at most %d: its whole"
+                    + " IOVA granules of %d bytes must fit an int", size, Integer.MAX_VALUE & -unit,
+                    unit));
+        }
         List<StackTraceElement> at = debug.capture();
         // dma-iommu takes any pages (the IOVA is below the mask); dma-direct pages below it
         CpuBuffer pages = state.whileAttached(() -> iommu != null
-                ? memory.allocate(size) : allocateBelowMask(size));
-        long whole = roundUpToPage(size);
+                ? memory.allocateAligned((int) whole, unit) : allocateBelowMask(size));
         prepare(cpu, pages, whole);
         IommuMapped mapped = null;
         if (iommu != null) {
@@ -223,9 +232,5 @@ final class DeviceMapper {
             DirectOps.prepCoherent(cpu, pages.paddr(), whole);
             memory.machine().memory().fill(pages.paddr(), whole, (byte) 0);
         }
-    }
-
-    private static int roundUpToPage(int size) {
-        return (int) (((long) size + PageAllocator.PAGE_SIZE - 1) & -PageAllocator.PAGE_SIZE);
     }
 }

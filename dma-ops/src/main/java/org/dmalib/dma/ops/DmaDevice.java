@@ -406,10 +406,14 @@ public final class DmaDevice {
      * Allocates a zeroed coherent buffer below the DMA mask ({@code dma_alloc_coherent}). For
      * a non-coherent device its pages are cleaned and invalidated ({@code
      * arch_dma_prep_coherent}, one barrier) and then zeroed through the non-cacheable alias;
-     * for a coherent one they are zeroed through {@code cpu}'s cache.
+     * for a coherent one they are zeroed through {@code cpu}'s cache. Over an IOMMU whose
+     * granule is larger than a page, whole granules are taken, granule aligned (dma-iommu
+     * allocates only the orders of the domain's page sizes), so the mapping reaches no other
+     * buffer's bytes and the DMA address is granule aligned.
      *
      * @param cpu the CPU running the call, of the device's machine
-     * @param size bytes, positive, at most {@code 2^31 - 4096} (whole pages are taken)
+     * @param size bytes, positive, at most {@code 2^31 - 4096} (whole pages are taken; over an
+     *     IOMMU whole granules, so at most {@code 2^31} minus the granule)
      * @return the buffer; free it exactly once
      * @throws DmaUsageException naming the bad value
      * @throws DmaMappingException if no free pages lie below the mask (direct path), or no IOVA

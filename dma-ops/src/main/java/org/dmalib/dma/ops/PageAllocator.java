@@ -184,7 +184,7 @@ public final class PageAllocator {
         Checks.notNegative(floor, "floor");
         Checks.positive(size, "size");
         long first = Math.max(firstBufferPage, (floor + PAGE_SIZE - 1) >>> PAGE_SHIFT);
-        return allocateIn(first, pages, size);
+        return allocateIn(first, pages, size, 1);
     }
 
     /**
@@ -194,7 +194,19 @@ public final class PageAllocator {
     CpuBuffer allocateWithin(long limit, int size) {
         long lastPage = Long.compareUnsigned(limit, machine.memory().size() - 1) >= 0
                 ? pages : (limit + 1) >>> PAGE_SHIFT;
-        return allocateIn(firstBufferPage, lastPage, size);
+        return allocateIn(firstBufferPage, lastPage, size, 1);
+    }
+
+    /**
+     * Allocates {@code size} bytes at the lowest free pages above the bounce pool that start at
+     * a multiple of {@code align}: dma-iommu's coherent pages, which come in whole IOVA granules
+     * ({@code __iommu_dma_alloc_pages} allocates only orders of the domain's page sizes).
+     *
+     * @param size bytes, positive (rounded up to whole pages)
+     * @param align bytes, a power of two, at least {@link #PAGE_SIZE}
+     */
+    CpuBuffer allocateAligned(int size, long align) {
+        return allocateIn(firstBufferPage, pages, size, align >>> PAGE_SHIFT);
     }
 
     /**
@@ -255,18 +267,23 @@ public final class PageAllocator {
         return null;
     }
 
-    private synchronized CpuBuffer allocateIn(long firstPage, long endPage, int size) {
+    /**
+     * First fit of {@code size} bytes in pages {@code [firstPage, endPage)}, starting at a
+     * multiple of {@code step} pages (a power of two).
+     */
+    private synchronized CpuBuffer allocateIn(long firstPage, long endPage, int size, long step) {
         int n = pageCount(size);
         long i = firstPage;
         while (i + n <= endPage) {
-            int free = used.nextClearBit((int) i);
-            if (free + (long) n > endPage) {
+            // the first free page, rounded up to the alignment (step is a power of two)
+            long free = (used.nextClearBit((int) i) + step - 1) & -step;
+            if (free + n > endPage) {
                 break;
             }
-            int busy = used.nextSetBit(free);
+            int busy = used.nextSetBit((int) free);
             if (busy < 0 || busy >= free + n) {
-                used.set(free, free + n);
-                return new CpuBuffer(this, (long) free << PAGE_SHIFT, size);
+                used.set((int) free, (int) (free + n));
+                return new CpuBuffer(this, free << PAGE_SHIFT, size);
             }
             i = busy;
         }

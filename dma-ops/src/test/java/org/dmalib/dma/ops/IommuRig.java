@@ -50,7 +50,18 @@ final class IommuRig {
 
     IommuRig(Coherency coherency, java.util.function.UnaryOperator<DeviceParams> tune,
             java.util.function.LongSupplier clock) {
-        domain = driver.allocateDomain(DomainType.DMA, InvalidationStrategy.LINUX, 4096, 48);
+        this(coherency, 4096, tune, clock);
+    }
+
+    /** A rig whose domain has the IOVA granule {@code granule} (4, 16 or 64 KiB). */
+    IommuRig(Coherency coherency, int granule) {
+        this(coherency, granule, p -> p, System::nanoTime);
+    }
+
+    private IommuRig(Coherency coherency, int granule,
+            java.util.function.UnaryOperator<DeviceParams> tune,
+            java.util.function.LongSupplier clock) {
+        domain = driver.allocateDomain(DomainType.DMA, InvalidationStrategy.LINUX, granule, 48);
         driver.attach(domain, SID);
         dmaDomain = IommuDmaDomain.create(memory, domain, clock);
         port = machine.attach(SID, coherency, smmu);
