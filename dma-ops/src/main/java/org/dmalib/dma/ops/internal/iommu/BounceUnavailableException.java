@@ -1,8 +1,9 @@
 package org.dmalib.dma.ops.internal.iommu;
 
 /**
- * An untrusted device's buffer had to be bounced and could not be: the pool is full, or the
- * buffer's granule span is larger than the largest bounce buffer. Nothing was mapped or kept.
+ * An untrusted device's buffer had to be bounced and could not be: the pool is full, the
+ * buffer's granule span is larger than the largest bounce buffer, or there is no pool at all.
+ * Nothing was mapped or kept.
  *
  * <p>Thread-safety: the fields it declares are final and set when it is built; safe to hand to
  * another thread once thrown.
@@ -17,7 +18,10 @@ public final class BounceUnavailableException extends RuntimeException {
         this.exhausted = exhausted;
     }
 
-    /** {@return whether the pool was full (a later call may succeed), not the size too large} */
+    /**
+     * {@return whether the pool was full (a later call may succeed), not the size too large or
+     * no pool at all}
+     */
     public boolean exhausted() {
         return exhausted;
     }

@@ -74,7 +74,8 @@ public final class IommuDmaOps {
      * @return the IOMMU side of the mapping
      * @throws org.dmalib.dma.ops.internal.iova.IovaExhaustedException if no IOVA range fits
      *     below the device's limit
-     * @throws BounceUnavailableException if an untrusted device's buffer cannot be bounced
+     * @throws BounceUnavailableException if an untrusted device's buffer cannot be bounced (not
+     *     {@linkplain BounceUnavailableException#exhausted() exhausted} when there is no pool)
      * @throws RuntimeException whatever the domain's map throws (page-table memory, ...); in
      *     every case the IOVA and the bounce run are freed and nothing stays mapped
      */
@@ -193,6 +194,13 @@ public final class IommuDmaOps {
             DirectOps.map(cpu, one, dir, coherent);
             Piece p = mapRange(cpu, chunk.phys(), chunk.size(), prot, IommuMapped.NO_BOUNCE, 0);
             return new IommuMapped(List.of(p), one, List.of(segment(p, chunk.phys(), chunk.size())));
+        }
+        if (pool.size() == 0) {
+            // is_swiotlb_active() is false: no later call can bounce it either, so no exhaustion
+            throw new BounceUnavailableException(false, String.format(
+                    "DMA bounce buffers are inactive, unable to map unaligned transaction:"
+                    + " untrusted buffer paddr=0x%x size=%d (there is no bounce pool)",
+                    chunk.phys(), chunk.size()));
         }
         long off = chunk.phys() & (granule - 1);
         long span = alignUp(off + chunk.size(), granule);
