@@ -32,6 +32,13 @@ final class DirectPath {
                         size, mask, BouncePool.maxMappingSize()));
             }
             long tlb = pool.reserve(size, mask);
+            if (tlb < 0 && !pool.couldEverReserve(size, mask, BouncePool.IO_TLB_SIZE)) {
+                // no unmap can free a run for it: the pool is too small or too high, not full
+                throw new DmaMappingException(String.format(
+                        "size=%d overflows dmaMask=0x%x and the bounce pool (size=%d) has no run"
+                        + " of slots for it below the mask even when empty",
+                        size, mask, pool.size()));
+            }
             if (tlb < 0) {
                 throw new BouncePoolExhaustedException(String.format(
                         "bounce pool is full for size=%d (slots=%d, used=%d)",

@@ -117,22 +117,14 @@ public final class BouncePool {
      * @throws IllegalArgumentException if {@code size} or {@code align} is out of range
      */
     public synchronized long reserveAligned(long size, long limit, long align) {
-        if (Long.bitCount(align) != 1 || align < IO_TLB_SIZE) {
-            throw new IllegalArgumentException(
-                    "align=" + align + " must be a power of two of at least " + IO_TLB_SIZE);
-        }
-        if (size <= 0 || size > maxMappingSize()) {
-            throw new IllegalArgumentException(
-                    "size=" + size + " must be from 1 to " + maxMappingSize());
-        }
-        int nslots = (int) ((size + IO_TLB_SIZE - 1) >> IO_TLB_SHIFT);
-        int stride = (int) Math.max(size >= PAGE_SIZE ? SLOTS_PER_PAGE : 1, align >> IO_TLB_SHIFT);
+        checkRequest(size, align);
+        int nslots = slots(size);
+        int stride = stride(size, align);
         int start = index - index % stride;
         for (int n = 0; n < nslabs; n += stride) {
             int i = (start + n) % nslabs;
             i -= i % stride;
-            // the pool's base may be less aligned than asked: check the address itself
-            if ((slotAddress(i) & (align - 1)) == 0 && fits(i, nslots, limit)) {
+            if (placeable(i, nslots, limit, align) && free(i, nslots)) {
                 used.set(i, i + nslots);
                 inUse += nslots;
                 index = (i + nslots) % nslabs;
@@ -140,6 +132,30 @@ public final class BouncePool {
             }
         }
         return -1;
+    }
+
+    /**
+     * Returns whether the pool, were every slot free, would hold a bounce buffer as
+     * {@link #reserveAligned} asks for: when it would not, no release can make that call
+     * succeed (the pool is too small, or lies above the limit, for the request; it is not full).
+     * Reads only the pool's fixed shape, not its slots: no lock is needed.
+     *
+     * @param size bytes, from 1 to {@link #maxMappingSize()}
+     * @param limit the highest physical address the buffer may reach (unsigned)
+     * @param align bytes, a power of two of at least {@link #IO_TLB_SIZE}
+     * @return whether some free state of the pool can serve the request
+     * @throws IllegalArgumentException if {@code size} or {@code align} is out of range
+     */
+    public boolean couldEverReserve(long size, long limit, long align) {
+        checkRequest(size, align);
+        int nslots = slots(size);
+        int stride = stride(size, align);
+        for (int i = 0; i < nslabs; i += stride) {
+            if (placeable(i, nslots, limit, align)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -164,8 +180,33 @@ public final class BouncePool {
         inUse -= nslots;
     }
 
-    private boolean fits(int first, int nslots, long limit) {
-        if (first + nslots > nslabs) {
+    private static void checkRequest(long size, long align) {
+        if (Long.bitCount(align) != 1 || align < IO_TLB_SIZE) {
+            throw new IllegalArgumentException(
+                    "align=" + align + " must be a power of two of at least " + IO_TLB_SIZE);
+        }
+        if (size <= 0 || size > maxMappingSize()) {
+            throw new IllegalArgumentException(
+                    "size=" + size + " must be from 1 to " + maxMappingSize());
+        }
+    }
+
+    private static int slots(long size) {
+        return (int) ((size + IO_TLB_SIZE - 1) >> IO_TLB_SHIFT);
+    }
+
+    /** The slots between two candidate starts: the alignment, and a page for a page or more. */
+    private static int stride(long size, long align) {
+        return (int) Math.max(size >= PAGE_SIZE ? SLOTS_PER_PAGE : 1, align >> IO_TLB_SHIFT);
+    }
+
+    /**
+     * Whether a buffer of {@code nslots} slots may start at slot {@code first}, used slots aside:
+     * aligned, inside the pool and one segment, its last byte at or below {@code limit}.
+     */
+    private boolean placeable(int first, int nslots, long limit, long align) {
+        // the pool's base may be less aligned than asked: check the address itself
+        if ((slotAddress(first) & (align - 1)) != 0 || first + nslots > nslabs) {
             return false;
         }
         // a bounce buffer may not cross an IO_TLB_SEGSIZE boundary (swiotlb's slot lists)
@@ -173,9 +214,11 @@ public final class BouncePool {
             return false;
         }
         long last = slotAddress(first) + ((long) nslots << IO_TLB_SHIFT) - 1;
-        if (Long.compareUnsigned(last, limit) > 0) {
-            return false;
-        }
+        return Long.compareUnsigned(last, limit) <= 0;
+    }
+
+    /** Whether slots {@code [first, first + nslots)} are all free. */
+    private boolean free(int first, int nslots) {
         int busy = used.nextSetBit(first);
         return busy < 0 || busy >= first + nslots;
     }

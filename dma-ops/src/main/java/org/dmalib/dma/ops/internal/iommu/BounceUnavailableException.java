@@ -2,8 +2,8 @@ package org.dmalib.dma.ops.internal.iommu;
 
 /**
  * An untrusted device's buffer had to be bounced and could not be: the pool is full, the
- * buffer's granule span is larger than the largest bounce buffer, or there is no pool at all.
- * Nothing was mapped or kept.
+ * buffer's granule span is larger than the largest bounce buffer or than the pool can ever
+ * hold, or there is no pool at all. Nothing was mapped or kept.
  *
  * <p>Thread-safety: the fields it declares are final and set when it is built; safe to hand to
  * another thread once thrown.
@@ -19,8 +19,8 @@ public final class BounceUnavailableException extends RuntimeException {
     }
 
     /**
-     * {@return whether the pool was full (a later call may succeed), not the size too large or
-     * no pool at all}
+     * {@return whether the pool was full (a later call may succeed), not the size too large for
+     * any bounce buffer or for this pool, or no pool at all}
      */
     public boolean exhausted() {
         return exhausted;

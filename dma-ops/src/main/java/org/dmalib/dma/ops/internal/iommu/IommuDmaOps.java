@@ -75,7 +75,8 @@ public final class IommuDmaOps {
      * @throws org.dmalib.dma.ops.internal.iova.IovaExhaustedException if no IOVA range fits
      *     below the device's limit
      * @throws BounceUnavailableException if an untrusted device's buffer cannot be bounced (not
-     *     {@linkplain BounceUnavailableException#exhausted() exhausted} when there is no pool)
+     *     {@linkplain BounceUnavailableException#exhausted() exhausted} when no release could
+     *     make room: no pool, or one too small for it)
      * @throws RuntimeException whatever the domain's map throws (page-table memory, ...); in
      *     every case the IOVA and the bounce run are freed and nothing stays mapped
      */
@@ -212,6 +213,13 @@ public final class IommuDmaOps {
         }
         // the IOMMU reaches any physical address: no limit; granule aligned keeps the offset
         long slot = pool.reserveAligned(span, -1L, granule);
+        if (slot < 0 && !pool.couldEverReserve(span, -1L, granule)) {
+            // no unmap can free a run for it: the pool is too small, not full
+            throw new BounceUnavailableException(false, String.format(
+                    "untrusted buffer paddr=0x%x size=%d spans 0x%x bytes of granules, more than the"
+                    + " bounce pool (size=%d) holds in one aligned run even when empty",
+                    chunk.phys(), chunk.size(), span, pool.size()));
+        }
         if (slot < 0) {
             throw new BounceUnavailableException(true, String.format(
                     "bounce pool is full for an untrusted buffer of size=%d (span 0x%x, slots=%d, used=%d)",

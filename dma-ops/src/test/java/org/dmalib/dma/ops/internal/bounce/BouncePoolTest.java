@@ -46,6 +46,26 @@ class BouncePoolTest {
     }
 
     @Test
+    void aFullPoolCouldStillServeARequestThatATooSmallOrTooHighPoolNeverCould() {
+        BouncePool pool = new BouncePool(0, 16 * 2048);
+        long a = pool.reserve(16 * 2048, -1L);
+        assertEquals(-1, pool.reserve(2048, -1L));
+        assertTrue(pool.couldEverReserve(2048, -1L, 2048), "full, not too small");
+        assertFalse(pool.couldEverReserve(16 * 2048 + 1, -1L, 2048), "17 slots in a pool of 16");
+        assertFalse(pool.couldEverReserve(4096, 4095 - 1, 2048), "no page of it ends at the limit");
+        assertTrue(pool.couldEverReserve(4096, 4095, 2048));
+        // 64 KiB alignment in a pool at 8 KiB: no aligned start inside it
+        BouncePool high = new BouncePool(8192, 64 * 2048);
+        assertFalse(high.couldEverReserve(2048, -1L, 65536));
+        assertEquals(-1, high.reserveAligned(2048, -1L, 65536));
+        assertTrue(high.couldEverReserve(2048, -1L, 8192));
+        pool.release(a, 16 * 2048);
+        assertEquals(0, pool.slotsInUse(), "asking reserves nothing");
+        assertThrows(IllegalArgumentException.class, () -> pool.couldEverReserve(0, -1L, 2048));
+        assertThrows(IllegalArgumentException.class, () -> pool.couldEverReserve(2048, -1L, 1024));
+    }
+
+    @Test
     void releaseChecksWhatItFrees() {
         BouncePool pool = new BouncePool(0, SEG);
         long a = pool.reserve(2048, -1L);
