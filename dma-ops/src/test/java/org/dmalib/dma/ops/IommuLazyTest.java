@@ -65,16 +65,16 @@ class IommuLazyTest {
     void aFullRingFlushesOnceAndFreesItsEntries() {
         IommuRig r = lazyRig();
         CpuBuffer buf = r.memory.allocate(4096);
-        for (int i = 0; i < 256; i++) {
+        for (int i = 0; i < 255; i++) { // a ring of 256 slots holds 255, as Linux's fq_full
             r.dev.mapSingle(r.cpu, buf, DmaDirection.TO_DEVICE).unmap(r.cpu);
         }
-        assertEquals(256, r.dmaDomain.flushQueuePending());
+        assertEquals(255, r.dmaDomain.flushQueuePending());
         assertEquals(0, r.dmaDomain.flushQueueCounters().flushesStarted());
         LazyFlushCounters before = r.dmaDomain.flushQueueCounters();
         r.dev.mapSingle(r.cpu, buf, DmaDirection.TO_DEVICE).unmap(r.cpu);
-        assertEquals(new LazyFlushCounters(1, 1, 257, 256, 1, 0), r.dmaDomain.flushQueueCounters());
-        assertEquals(new LazyFlushCounters(1, 1, 1, 256, 1, 0),
-                r.dmaDomain.flushQueueCounters().minus(before), "what the 257th unmap did");
+        assertEquals(new LazyFlushCounters(1, 1, 256, 255, 1, 0), r.dmaDomain.flushQueueCounters());
+        assertEquals(new LazyFlushCounters(1, 1, 1, 255, 1, 0),
+                r.dmaDomain.flushQueueCounters().minus(before), "what the 256th unmap did");
         assertEquals(LazyFlushCounters.ZERO, before.minus(before));
         assertEquals(1, r.dmaDomain.flushQueuePending());
         r.dmaDomain.flushQueue();

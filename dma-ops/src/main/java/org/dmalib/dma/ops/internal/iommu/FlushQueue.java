@@ -7,7 +7,8 @@ import org.dmalib.iommu.api.spi.GatheringDomain;
 
 /**
  * The lazy-mode flush queue of one domain (dma-iommu's {@code iova_fq}, reference §2.11): unmapped
- * IOVA ranges wait in a per-CPU ring of {@link #FQ_SIZE} entries until a flush of the whole
+ * IOVA ranges wait in a per-CPU ring of {@link #FQ_SIZE} slots (at most {@link #FQ_CAPACITY}
+ * entries, as Linux's ring keeps one slot free: {@code fq_full}) until a flush of the whole
  * domain's IOTLB that began after their unmap has finished; only then are they freed to the IOVA
  * allocator. So an IOVA is never reused while a device could still reach the old pages through
  * a stale IOTLB entry.
@@ -34,8 +35,14 @@ import org.dmalib.iommu.api.spi.GatheringDomain;
  * ring is full, as in Linux.
  */
 public final class FlushQueue {
-    /** {@code IOVA_DEFAULT_FQ_SIZE}: entries per CPU ring. */
+    /** {@code IOVA_DEFAULT_FQ_SIZE}: slots per CPU ring. */
     public static final int FQ_SIZE = 256;
+    /**
+     * Entries a ring holds: one fewer than its slots, as Linux's {@code fq_full} counts a ring
+     * full when its tail is one behind its head (so that a full ring and an empty one differ);
+     * the unmap after that many flushes first.
+     */
+    public static final int FQ_CAPACITY = FQ_SIZE - 1;
     /** {@code IOVA_DEFAULT_FQ_TIMEOUT}: 10 ms, in nanoseconds. */
     public static final long FQ_TIMEOUT_NANOS = 10_000_000L;
 
@@ -86,7 +93,7 @@ public final class FlushQueue {
         Ring ring = rings[cpu];
         synchronized (ring) {
             freeFinished(ring, cpu, flushFinish.get());
-            if (ring.count == FQ_SIZE) {
+            if (ring.count == FQ_CAPACITY) {
                 fullFlushes.incrementAndGet();
                 long ticket = flushAll();
                 // every entry was queued before this flush began (we hold the ring): all go
@@ -195,7 +202,7 @@ public final class FlushQueue {
         int count;
 
         void push(long p, long n, long c) {
-            if (count == FQ_SIZE) {
+            if (count == FQ_CAPACITY) {
                 // never reached: the caller's own flush emptied a full ring; overwriting the head
                 // would lose one range and free another twice
                 throw new IllegalStateException("flush queue ring overflow: count=" + count);

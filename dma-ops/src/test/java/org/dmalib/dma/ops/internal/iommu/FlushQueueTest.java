@@ -41,14 +41,14 @@ class FlushQueueTest {
         });
         assertTrue(domain.entered.await(10, TimeUnit.SECONDS), "the held flush started");
         assertEquals(1, fq.counters().flushesStarted());
-        for (int i = 0; i < FlushQueue.FQ_SIZE + 1; i++) {
+        for (int i = 0; i < FlushQueue.FQ_CAPACITY + 1; i++) {
             fq.queue(0, iovas.allocFast(0, 1, END_PFN, true) * G, G);
         }
         FlushQueueCounters c = fq.counters();
         assertEquals(1, c.fullFlushes());
         assertEquals(2, c.flushesStarted());
         assertEquals(1, c.flushesFinished(), "CPU 1's flush is still running");
-        assertEquals(FlushQueue.FQ_SIZE, c.freed(), "every entry CPU 0's own flush covered");
+        assertEquals(FlushQueue.FQ_CAPACITY, c.freed(), "every entry CPU 0's own flush covered");
         assertEquals(1, fq.pending());
         domain.release.countDown();
         earlier.get(10, TimeUnit.SECONDS);
@@ -56,7 +56,7 @@ class FlushQueueTest {
         assertEquals(0, fq.pending());
         assertEquals(0, iovas.outstandingCount());
         c = fq.counters();
-        assertEquals(FlushQueue.FQ_SIZE + 1, c.queued());
+        assertEquals(FlushQueue.FQ_CAPACITY + 1, c.queued());
         assertEquals(c.queued(), c.freed());
     }
 
