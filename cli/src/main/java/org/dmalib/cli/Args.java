@@ -6,6 +6,7 @@ import java.util.Locale;
 import org.dmalib.iommu.api.InvalidationStrategy;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParseResult;
 
 /**
  * Parses the values of the comparison commands' options. Every error is an
@@ -52,6 +53,19 @@ final class Args {
                 .defaultValue(ALL_STRATEGIES)
                 .description(strategyDescription + " (default: ${DEFAULT-VALUE})")
                 .build());
+    }
+
+    /**
+     * Returns whether a boolean option is on. picocli takes a flag bare ({@code --json}) or
+     * with an attached value ({@code --json=true}, {@code --json=false}), so the value, not the
+     * option's presence, tells: {@code --json=false} is off, as is no {@code --json}.
+     *
+     * @param parsed the command's parse result
+     * @param option the boolean option's name
+     * @return the option's value, or false if it was not given
+     */
+    static boolean flag(ParseResult parsed, String option) {
+        return parsed.matchedOptionValue(option, false);
     }
 
     /**

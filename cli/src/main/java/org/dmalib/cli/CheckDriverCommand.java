@@ -82,7 +82,7 @@ final class CheckDriverCommand {
      */
     static int run(ParseResult parsed, PrintWriter out, PrintWriter err) {
         String[] paths = parsed.matchedPositionalValue(0, new String[0]);
-        boolean json = parsed.hasMatchedOption(JSON);
+        boolean json = Args.flag(parsed, JSON);
         Privileges walls;
         try {
             walls = Privileges.ofRunningDmalib();

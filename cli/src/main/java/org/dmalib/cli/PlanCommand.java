@@ -106,8 +106,8 @@ final class PlanCommand {
         long live = Args.count(LIVE, liveText);
         List<InvalidationStrategy> strategies =
                 Args.strategies(Args.STRATEGY, parsed.matchedOptionValue(Args.STRATEGY, Args.ALL_STRATEGIES));
-        boolean ril = !parsed.hasMatchedOption(Args.NO_RIL);
-        boolean json = parsed.hasMatchedOption(JSON);
+        boolean ril = !Args.flag(parsed, Args.NO_RIL);
+        boolean json = Args.flag(parsed, JSON);
         SmmuConfig smmu = SmmuConfig.gem5().withRangeInvalidation(ril);
 
         if (!json) {

@@ -104,7 +104,7 @@ final class RunCommand {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(SEED + "=" + seedText + ": not a decimal integer");
         }
-        boolean coherent = parsed.hasMatchedOption(COHERENT);
+        boolean coherent = Args.flag(parsed, COHERENT);
         // WARN: a report (a bug in the example driver) is counted and printed, not thrown
         ScenarioConfig config = ScenarioConfig.of((int) ops, mode).withSeed(seed)
                 .withCoherency(coherent ? Coherency.COHERENT : Coherency.NON_COHERENT)
@@ -125,7 +125,7 @@ final class RunCommand {
             BlockScenario.run(warmUp);
             r = BlockScenario.run(config);
         }
-        if (parsed.hasMatchedOption(JSON)) {
+        if (Args.flag(parsed, JSON)) {
             out.println(RunReport.json(r));
         } else {
             RunReport.text(out, r);

@@ -84,8 +84,8 @@ final class TeardownCommand {
         }
         List<InvalidationStrategy> strategies =
                 Args.strategies(Args.STRATEGY, parsed.matchedOptionValue(Args.STRATEGY, Args.ALL_STRATEGIES));
-        boolean ril = !parsed.hasMatchedOption(Args.NO_RIL);
-        boolean json = parsed.hasMatchedOption(JSON);
+        boolean ril = !Args.flag(parsed, Args.NO_RIL);
+        boolean json = Args.flag(parsed, JSON);
         String svg = parsed.matchedOptionValue(SVG, (String) null);
 
         Progress progress = new Progress(err, terminal && !json, clock);
