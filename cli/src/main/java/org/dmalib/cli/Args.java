@@ -244,15 +244,21 @@ final class Args {
         }
         for (int i = 0; i < d.length(); i++) {
             char c = d.charAt(i);
-            if (hex ? !isHexDigit(c) : !Character.isDigit(c)) {
+            if (hex ? !isHexDigit(c) : !isDigit(c)) {
                 return true;
             }
         }
         return false;
     }
 
+    /** An ASCII decimal digit: Long.parseLong would also read any other Unicode digit. */
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    /** An ASCII hex digit, either case: Character.digit would also take fullwidth forms. */
     private static boolean isHexDigit(char c) {
-        return Character.digit(c, HEX) >= 0;
+        return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     }
 
     private static IllegalArgumentException bad(String option, String text, String why) {

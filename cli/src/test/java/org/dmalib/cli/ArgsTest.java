@@ -122,4 +122,23 @@ class ArgsTest {
         assertEquals("--iova=+4096: not a decimal or 0x hex address",
                 error(() -> Args.address("--iova", "+4096")));
     }
+
+    @Test
+    void only_ascii_digits_are_digits() {
+        // Long.parseLong reads any Unicode digit: ARABIC-INDIC DIGIT FOUR, FULLWIDTH DIGIT ONE
+        // and ZERO, FULLWIDTH LATIN CAPITAL LETTER A are no digits of a size or an address here
+        String arabicFour = String.valueOf((char) 0x0664);
+        String fullwidthTen = new String(new char[] {(char) 0xFF11, (char) 0xFF10});
+        String fullwidthA = String.valueOf((char) 0xFF21);
+        assertEquals("--size=" + arabicFour + "K: not a size (bytes, or with K, M or G)",
+                error(() -> Args.size("--size", arabicFour + "K")));
+        assertEquals("--size=0x" + fullwidthTen + ": not a size (bytes, or with K, M or G)",
+                error(() -> Args.size("--size", "0x" + fullwidthTen)));
+        assertEquals("--iova=" + arabicFour + "096: not a decimal or 0x hex address",
+                error(() -> Args.address("--iova", arabicFour + "096")));
+        assertEquals("--iova=0x1" + fullwidthA + ": not a decimal or 0x hex address",
+                error(() -> Args.address("--iova", "0x1" + fullwidthA)));
+        assertEquals("--granule=" + arabicFour + "K: not a size (bytes, or with K, M or G)",
+                error(() -> Args.granule("--granule", arabicFour + "K")));
+    }
 }
