@@ -86,7 +86,9 @@ final class Args {
         long unit = 1;
         int end = t.length();
         boolean hex = t.regionMatches(true, 0, "0x", 0, 2);
-        if (end > 0 && Character.isLetter(t.charAt(end - 1)) && !(hex && isHexDigit(t.charAt(end - 1)))) {
+        // a hex number's last letter may be a digit of it, and the x of a bare 0x is its prefix
+        boolean ofNumber = hex && (end == 2 || isHexDigit(t.charAt(end - 1)));
+        if (end > 0 && Character.isLetter(t.charAt(end - 1)) && !ofNumber) {
             char s = t.charAt(end - 1);
             unit = switch (Character.toUpperCase(s)) {
                 case 'K' -> KIB;

@@ -141,4 +141,15 @@ class ArgsTest {
         assertEquals("--granule=" + arabicFour + "K: not a size (bytes, or with K, M or G)",
                 error(() -> Args.granule("--granule", arabicFour + "K")));
     }
+
+    @Test
+    void a_bare_hex_prefix_is_no_size_not_a_suffix() {
+        // the x of 0x is the prefix, not a unit: nothing follows it
+        assertEquals("--size=0x: not a size (bytes, or with K, M or G)",
+                error(() -> Args.size("--size", "0x")));
+        assertEquals("--granule=0X: not a size (bytes, or with K, M or G)",
+                error(() -> Args.granule("--granule", "0X")));
+        assertEquals("--size=0xK: not a size (bytes, or with K, M or G)",
+                error(() -> Args.size("--size", "0xK")));
+    }
 }
