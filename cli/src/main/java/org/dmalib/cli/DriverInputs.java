@@ -12,8 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Enumeration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
@@ -32,7 +34,8 @@ import java.util.zip.ZipInputStream;
  * its path there, each nested jar's entry name followed by {@code !} (for example
  * {@code BOOT-INF/lib/inner.jar!com/acme/X.class}); messages put the input and {@code !} before that
  * ({@link DriverCheck#where}). Nested jars are read from the enclosing jar's entry stream, never
- * written out.
+ * written out. A file of the file system is read once per walk, however often it is given or
+ * found (by its real path: a jar given twice, or given and also under a directory given).
  *
  * <p>Stateless; thread-safe (each walk keeps its counts to itself).
  */
@@ -97,6 +100,8 @@ final class DriverInputs {
     private final FileCheck services;
     private int classCount;
     private int servicesCount;
+    // the real paths of the file system's files read so far: each is read once
+    private final Set<Path> read = new HashSet<>();
 
     private final int maxFileBytes;
 
@@ -148,11 +153,15 @@ final class DriverInputs {
                 findings.addAll(walk.directory(input, path));
             } else if (!Files.isRegularFile(path)) {
                 throw new IllegalArgumentException(input + ": no such file or directory");
-            } else if (input.endsWith(CLASS_SUFFIX)) {
-                walk.classCount++;
-                findings.addAll(classes.check(input, input, walk.read(input, path)));
-            } else {
-                findings.addAll(walk.jar(input, path));
+            } else if (walk.firstRead(path)) {
+                // (a file given before, or found under a directory given before, is not read
+                // again)
+                if (input.endsWith(CLASS_SUFFIX)) {
+                    walk.classCount++;
+                    findings.addAll(classes.check(input, input, walk.read(input, path)));
+                } else {
+                    findings.addAll(walk.jar(input, path));
+                }
             }
         }
         if (walk.classCount + walk.servicesCount == 0) {
@@ -177,6 +186,9 @@ final class DriverInputs {
         List<DriverCheck.Finding> findings = new ArrayList<>();
         for (Path f : files) {
             String name = slashed(dir, f);
+            if ((isClass(name) || isServices(name)) && !firstRead(f)) {
+                continue;
+            }
             if (isClass(name)) {
                 classCount++;
                 byte[] bytes = read(DriverCheck.where(input, name), f);
@@ -188,7 +200,7 @@ final class DriverInputs {
             }
         }
         for (Path f : files) {
-            if (isArchive(f.toString())) {
+            if (isArchive(f.toString()) && firstRead(f)) {
                 findings.addAll(jar(f.toString(), f));
             }
         }
@@ -307,6 +319,15 @@ final class DriverInputs {
         int slash = path.lastIndexOf('/');
         String dir = path.substring(0, slash + 1);
         return slash < path.length() - 1 && (dir.equals(SERVICES) || dir.endsWith("/" + SERVICES));
+    }
+
+    /** Whether {@code file} is read for the first time in this walk, by its real path. */
+    private boolean firstRead(Path file) {
+        try {
+            return read.add(file.toRealPath());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
     }
 
     /** {@code file}'s path under {@code dir}, with slashes. */

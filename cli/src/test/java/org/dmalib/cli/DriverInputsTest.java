@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -222,5 +223,25 @@ class DriverInputsTest {
         byte[] exact = new byte[100]; // at the bound: read
         Path ok = Zips.write(dir.resolve("ok.jar"), Map.of("com/acme/Ok.class", exact));
         assertEquals(1, DriverInputs.walk(List.of(ok.toString()), none, none, 100).classes());
+    }
+
+    @Test
+    void aFileGivenTwiceOrAlsoFoundUnderADirectoryGivenIsReadOnce(@TempDir Path dir)
+            throws IOException {
+        Path lib = Files.createDirectory(dir.resolve("lib"));
+        Path jar = Zips.write(lib.resolve("driver.jar"), Map.of("com/acme/Z.class",
+                using("com/acme/Z", "org/dmalib/x/internal/Impl")));
+        Path classes = Files.createDirectories(dir.resolve("classes/com/acme")).getParent()
+                .getParent();
+        Path a = Files.write(classes.resolve("com/acme/A.class"),
+                using("com/acme/A", "org/dmalib/x/internal/Impl"));
+        // the jar twice (once spelled another way) and under its directory; the class file
+        // under its directory and alone
+        DriverCheck.Result r = DriverCheck.check(List.of(jar.toString(), jar.toString(),
+                lib.resolve("../lib/driver.jar").toString(), lib.toString(), classes.toString(),
+                a.toString()), WALLS);
+        assertEquals(2, r.classes(), "each class file counts once");
+        assertEquals(List.of(jar + "!com/acme/Z.class" + SNEAKY_USES,
+                classes + "!com/acme/A.class" + SNEAKY_USES), lines(r));
     }
 }
