@@ -48,7 +48,9 @@ final class RunCommand {
                 "",
                 "Counts cover the operations only, not the driver's start and stop; wall time "
                         + "is this JVM's, after an untimed warm-up run of " + WARM_UP_OPS
-                        + " operations. Exit status 1 if any payload arrived wrong.");
+                        + " operations. Exit status 1 if any payload arrived wrong, a mapping "
+                        + "was left pending after teardown or the DMA-API debug checks reported "
+                        + "a misuse.");
         spec.addPositional(PositionalParamSpec.builder().index("0").type(String.class)
                 .paramLabel("DRIVER").description("nic or block").build());
         spec.addOption(OptionSpec.builder(OPS).type(String.class).paramLabel("N")
@@ -84,8 +86,8 @@ final class RunCommand {
      *
      * @param parsed the sub-command's parse result
      * @param out where the report goes
-     * @return {@link Main#OK}, or {@link Main#FAILED} if any payload arrived wrong or a mapping
-     *     was left pending
+     * @return {@link Main#OK}, or {@link Main#FAILED} if any payload arrived wrong, a mapping
+     *     was left pending or the debug checks reported a misuse
      * @throws IllegalArgumentException naming a bad option value
      */
     static int run(ParseResult parsed, PrintWriter out) {

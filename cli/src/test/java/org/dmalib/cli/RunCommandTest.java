@@ -146,4 +146,12 @@ class RunCommandTest {
         assertTrue(run.out().contains("nic or block"), run.out());
         assertTrue(CliRun.of("--help").out().contains("run"));
     }
+
+    @Test
+    void help_names_every_reason_for_exit_status_1() {
+        // run() fails on wrong data, on a mapping left pending and on any debug report
+        String help = CliRun.of("run", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(help.contains("Exit status 1 if any payload arrived wrong, a mapping was left "
+                + "pending after teardown or the DMA-API debug checks reported a misuse."), help);
+    }
 }
