@@ -1,8 +1,10 @@
 package org.dmalib.cli;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.dmalib.hw.SmmuConfig;
 import org.dmalib.iommu.api.InvalidationStrategy;
 import org.dmalib.iommu.smmu.SmmuCommand;
@@ -110,20 +112,25 @@ final class PlanCommand {
         boolean json = Args.flag(parsed, JSON);
         SmmuConfig smmu = SmmuConfig.gem5().withRangeInvalidation(ril);
 
+        // every plan before any output: one that cannot be made (too many commands to list)
+        // is refused with nothing printed, not after the plans before it
+        Map<InvalidationStrategy, List<SmmuCommand>> plans = new LinkedHashMap<>();
+        for (InvalidationStrategy s : strategies) {
+            plans.put(s, new UnmapPlan(smmu, s, granule, IAS, iova, size, (int) asid, live)
+                    .commands());
+        }
         if (!json) {
             out.printf(Locale.ROOT, "Strict unmap of %s (%d pages of %s) at 0x%x, ASID %d, SMMU %s:%n",
                     Args.human(size), size / granule, Args.human(granule), iova, asid,
                     ril ? "with RIL" : "without RIL");
         }
-        for (InvalidationStrategy s : strategies) {
-            List<SmmuCommand> plan = new UnmapPlan(smmu, s, granule, IAS, iova, size, (int) asid,
-                    live).commands();
+        plans.forEach((s, plan) -> {
             if (json) {
                 json(out, s, plan);
             } else {
                 table(out, s, plan);
             }
-        }
+        });
         return Main.OK;
     }
 

@@ -179,4 +179,16 @@ class PlanCommandTest {
                 .contains("past the 48-bit IOVA space"));
         CliRun.of("plan").oneLineError();
     }
+
+    @Test
+    void a_plan_too_long_to_list_prints_nothing_but_the_error() {
+        // 2^36 per-page commands: refused, and the linux plan before it is not printed either,
+        // so that no partial table or JSON goes out with exit status 2
+        for (String json : new String[] {"--json", "--json=false"}) {
+            CliRun run = CliRun.of("plan", "--size", "0x1000000000000", "--strategy",
+                    "linux,per-page", json);
+            assertTrue(run.oneLineError().startsWith("dmalib plan: "), run.err());
+            assertEquals("", run.out(), json);
+        }
+    }
 }
