@@ -131,9 +131,13 @@ final class DemoCommand {
     private static void report(PrintWriter out, int n, String what,
             CopyEngineScenario.Result r, String whenRight, String whenWrong) {
         out.printf("%d. %s%n", n, what);
+        // a partial line at a buffer's end is cleaned and invalidated, never just invalidated
+        String partial = r.linesCleanInvalidated() == 0 ? "" : String.format(Locale.ROOT,
+                ", cleaned and invalidated %d (partial lines shared with other data)",
+                r.linesCleanInvalidated());
         out.printf("   The engine copied %d bytes. The DMA API cleaned %d cache lines, invalidated "
-                + "%d and completed them with %d barriers.%n",
-                r.bytesMoved(), r.linesCleaned(), r.linesInvalidated(), r.barriers());
+                + "%d%s and completed them with %d barriers.%n",
+                r.bytesMoved(), r.linesCleaned(), r.linesInvalidated(), partial, r.barriers());
         out.printf("   Data %s: %s%n", r.dataCorrect() ? "RIGHT" : "WRONG",
                 r.dataCorrect() ? whenRight : whenWrong);
         if (r.debugReports().isEmpty()) {

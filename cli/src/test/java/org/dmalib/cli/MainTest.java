@@ -47,7 +47,8 @@ class MainTest {
         assertTrue(text.contains("1. The correct driver"), text);
         assertEquals(1, text.split("Data RIGHT", -1).length - 1, text);
         assertEquals(2, text.split("Data WRONG", -1).length - 1, text);
-        assertTrue(text.contains("The engine copied 4096 bytes"), text);
+        assertTrue(text.contains("The engine copied 4096 bytes. The DMA API cleaned 128 cache "
+                + "lines, invalidated 64 and completed them with 3 barriers."), text);
         assertTrue(err.toString().isEmpty(), err.toString());
     }
 
@@ -102,6 +103,10 @@ class MainTest {
     void demo_takes_a_size() {
         assertEquals(Main.OK, run("demo", "--bytes", "100"));
         assertTrue(out.toString().contains("copies 100 bytes"), out.toString());
+        // the partial last line is cleaned and invalidated, and counted as such
+        assertTrue(out.toString().contains("The DMA API cleaned 4 cache lines, invalidated 1, "
+                + "cleaned and invalidated 1 (partial lines shared with other data) and completed "
+                + "them with 3 barriers."), out.toString());
     }
 
     @Test

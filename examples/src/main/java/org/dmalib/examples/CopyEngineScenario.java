@@ -46,12 +46,14 @@ public final class CopyEngineScenario {
      * @param bytesMoved bytes the engine copied (its BYTES counter)
      * @param linesCleaned clean-to-PoC instructions during the copy
      * @param linesInvalidated invalidate-to-PoC instructions during the copy
+     * @param linesCleanInvalidated clean+invalidate-to-PoC instructions during the copy (the
+     *     partial lines at a buffer's ends that an invalidate must not discard)
      * @param barriers completing barriers during the copy
      * @param dataCorrect whether the CPU read back exactly the payload
      * @param debugReports what the device's DMA-API debug checks reported, in order
      */
     public record Result(DriverVariant variant, long bytesMoved, long linesCleaned,
-            long linesInvalidated, long barriers, boolean dataCorrect,
+            long linesInvalidated, long linesCleanInvalidated, long barriers, boolean dataCorrect,
             List<DmaDebugReport> debugReports) {
         /**
          * Copies the reports.
@@ -60,6 +62,7 @@ public final class CopyEngineScenario {
          * @param bytesMoved bytes the engine copied (its BYTES counter)
          * @param linesCleaned clean-to-PoC instructions during the copy
          * @param linesInvalidated invalidate-to-PoC instructions during the copy
+         * @param linesCleanInvalidated clean+invalidate-to-PoC instructions during the copy
          * @param barriers completing barriers during the copy
          * @param dataCorrect whether the CPU read back exactly the payload
          * @param debugReports what the debug checks reported, in order; not null, no null element
@@ -111,7 +114,8 @@ public final class CopyEngineScenario {
         memory.free(dst);
         dev.detach();
         return new Result(variant, engine.bytesMoved(), d.linesCleaned(), d.linesInvalidated(),
-                d.barriers(), Arrays.equals(payload, read), dev.debugReports());
+                d.linesCleanInvalidated(), d.barriers(), Arrays.equals(payload, read),
+                dev.debugReports());
     }
 
     /** Returns the recognisable payload the scenario copies: no byte is zero. */

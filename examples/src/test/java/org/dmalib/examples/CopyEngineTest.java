@@ -126,6 +126,7 @@ class CopyEngineTest {
         // destination (one barrier); unmapping the TO_DEVICE source does nothing
         assertEquals(2 * LINES, ok.linesCleaned());
         assertEquals(LINES, ok.linesInvalidated());
+        assertEquals(0, ok.linesCleanInvalidated(), "whole lines: no partial line at either end");
         assertEquals(3, ok.barriers());
         assertTrue(ok.debugReports().isEmpty(), () -> ok.debugReports().toString());
 
@@ -138,5 +139,16 @@ class CopyEngineTest {
         assertFalse(noInvalidate.dataCorrect());
         assertEquals(LINES, noInvalidate.linesInvalidated(), "the invalidate came, but too late");
         assertEquals(1, noInvalidate.debugReports().size());
+    }
+
+    @Test
+    void aBufferEndingInsideALineHasThatLineCleanedAndInvalidatedNotInvalidated() {
+        CopyEngineScenario.Result r = CopyEngineScenario.run(DriverVariant.CORRECT, 100);
+        assertTrue(r.dataCorrect());
+        // 100 bytes: one whole line and one partial; both buffers are cleaned at map, and the
+        // destination's unmap invalidates the whole line and cleans+invalidates the partial one
+        assertEquals(4, r.linesCleaned());
+        assertEquals(1, r.linesInvalidated());
+        assertEquals(1, r.linesCleanInvalidated());
     }
 }
