@@ -47,6 +47,7 @@ class SmmuConfigCacheTest {
         rig.ram.writeLong(0, SteLayout.V | Fields.prep(SteLayout.CONFIG, SteLayout.CONFIG_BYPASS));
         assertEquals(DmaStatus.OK, rig.port(0).read(SmmuRig.DATA, new byte[1], 0, 1));
         long strtab = END - 4 * SteLayout.BYTES; // STE 3 is the last 64 bytes of memory
+        rig.regs.writeRegister(STRTAB_BASE_CFG, 2); // 4 STEs: the base is aligned to 256 bytes
         rig.regs.writeRegister64(STRTAB_BASE, strtab);
         rig.ram.writeLong(strtab + 3 * SteLayout.BYTES,
                 SteLayout.V | Fields.prep(SteLayout.CONFIG, SteLayout.CONFIG_BYPASS));

@@ -157,6 +157,25 @@ class SmmuRegisterFileTest {
     }
 
     @Test
+    void the_stream_table_base_ignores_address_bits_below_the_table_size() {
+        rig.enable();
+        // 256 STEs are 16 KiB: ADDR bits [13:6] are treated as 0, so STE 1 is at STRTAB + 64,
+        // not at STRTAB + 0x40 + 64 (IHI 0070 SMMU_STRTAB_BASE; QEMU smmu_find_ste)
+        rig.bypass(1);
+        rig.abort(2);
+        long base = SmmuRig.STRTAB + 0x40;
+        rig.regs.writeRegister64(STRTAB_BASE, base);
+        assertEquals(base, rig.regs.readRegister64(STRTAB_BASE), "the register keeps ADDR");
+        assertEquals(DmaStatus.OK, rig.port(1).read(SmmuRig.DATA, new byte[1], 0, 1));
+        // a smaller table needs less alignment: 4 STEs are 256 bytes, bits [7:6] are 0
+        rig.regs.writeRegister(STRTAB_BASE_CFG, 2);
+        rig.regs.writeRegister64(STRTAB_BASE, SmmuRig.STRTAB + 0x100 + 0x40);
+        rig.writeSte(3 + 4, SteLayout.V | Fields.prep(SteLayout.CONFIG, SteLayout.CONFIG_BYPASS), 0);
+        assertEquals(DmaStatus.OK, rig.port(3).read(SmmuRig.DATA, new byte[1], 0, 1));
+        assertEquals(List.of(), rig.smmu.events());
+    }
+
+    @Test
     void the_event_log_keeps_the_most_recent_4096_events_oldest_first() {
         rig.enable();
         DmaPort port = rig.port(300); // beyond the stream table: every access is C_BAD_STREAMID

@@ -4,6 +4,7 @@ import static org.dmalib.hw.smmu.SmmuRegisters.*;
 
 import org.dmalib.hw.SmmuConfig;
 import org.dmalib.hw.smmu.Fields;
+import org.dmalib.hw.smmu.SteLayout;
 
 /**
  * The SMMU's control registers that are not part of a queue: ID registers (computed from the
@@ -168,8 +169,14 @@ final class Registers {
         return config.coherentWalk() && Fields.get(CR1_QUEUE_IC, cr1) != 0;
     }
 
+    /**
+     * Returns the linear stream table's effective base: STRTAB_BASE.ADDR aligned down to the
+     * table size ({@code ADDR[LOG2SIZE + 5:0]} read as 0, IHI 0070 SMMU_STRTAB_BASE), as QEMU's
+     * smmu_find_ste does. Meaningful only while {@link #strtabLog2Size} is not negative.
+     */
     long strtabAddress() {
-        return strtabBase & STRTAB_BASE_ADDR;
+        long tableBytes = (long) SteLayout.BYTES << Math.max(0, strtabLog2Size());
+        return strtabBase & STRTAB_BASE_ADDR & -tableBytes;
     }
 
     /** Returns STRTAB_BASE_CFG.LOG2SIZE capped at IDR1.SIDSIZE, or -1 for a non-linear table. */
