@@ -27,8 +27,13 @@ public final class EventLayout {
     public static final long IND = 1L << 34;
     /** dword 1: RnW, 1 = read. */
     public static final long RNW = 1L << 35;
-    /** dword 1: CLASS: 0 CD fetch, 1 table descriptor fetch, 2 input address. */
+    /**
+     * dword 1: CLASS: 0 CD fetch, 1 table descriptor fetch (F_WALK_EABT of a stage-1 walk), 2
+     * input address (the other stage-1 faults).
+     */
     public static final long CLASS = Fields.mask(41, 40);
+    /** CLASS value for a fault of a translation table fetch (F_WALK_EABT of a stage-1 walk). */
+    public static final int CLASS_TT = 1;
     /** CLASS value for stage-1 faults on the input address. */
     public static final int CLASS_IN = 2;
     /** dword 3: fetch address of a failed STE, CD or descriptor read. */

@@ -70,6 +70,22 @@ class SmmuFaultRecordTest {
     }
 
     @Test
+    void a_walk_external_abort_record_names_a_table_fetch_as_its_class() {
+        PageTables pt = rig.tables(12, 48);
+        rig.translate(SID, ASID, pt);
+        rig.writeCd(SID, SmmuRig.cd0(ASID, 12, 48, true), END + 0x1000); // TTB0 outside memory
+        assertEquals(DmaStatus.ABORT, rig.port(SID).write(0x1000, new byte[4], 0, 4));
+        long[] rec = rig.nextEventRecord();
+        assertNotNull(rec);
+        assertEquals(SmmuEvent.Kind.WALK_EXTERNAL_ABORT.id(), Fields.get(EventLayout.ID, rec[0]));
+        // the walk's descriptor fetch aborted, not the input address: CLASS = TT (QEMU: 0x1)
+        assertEquals(EventLayout.CLASS_TT, Fields.get(EventLayout.CLASS, rec[1]));
+        assertEquals(0, rec[1] & EventLayout.RNW, "a write");
+        assertEquals(0x1000, rec[2]);
+        assertEquals(END + 0x1000, rec[3]);
+    }
+
+    @Test
     void cd_r_clear_silences_a_translation_fault_but_not_a_walk_external_abort() {
         PageTables pt = rig.tables(12, 48);
         pt.mapPage(0x1000, SmmuRig.DATA, PageTables.RW);

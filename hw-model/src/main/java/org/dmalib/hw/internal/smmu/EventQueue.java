@@ -137,11 +137,14 @@ final class EventQueue {
             return false;
         }
         boolean coherent = regs.queueCoherent();
+        // F_WALK_EABT: a table descriptor fetch aborted (TT); the others fault the input (IN)
+        int eventClass = kind == SmmuEvent.Kind.WALK_EXTERNAL_ABORT
+                ? EventLayout.CLASS_TT : EventLayout.CLASS_IN;
         bus.write(slot, Fields.prep(EventLayout.ID, kind.id())
                 | Fields.prep(EventLayout.SID, sid & 0xffff_ffffL), Long.BYTES, coherent);
         bus.write(slot + 8, (write ? 0 : EventLayout.RNW)
                 | (privileged ? EventLayout.PNU : 0)
-                | Fields.prep(EventLayout.CLASS, EventLayout.CLASS_IN), Long.BYTES, coherent);
+                | Fields.prep(EventLayout.CLASS, eventClass), Long.BYTES, coherent);
         bus.write(slot + 16, address, Long.BYTES, coherent);
         bus.write(slot + 24, fetchAddress & EventLayout.FETCH_ADDR, Long.BYTES, coherent);
         prod = (prod & ~wrapAndIndex) | ((prod + 1) & wrapAndIndex);
