@@ -158,6 +158,30 @@ class SmmuTranslationTest {
         ok(port.read(0x5000, new byte[1], 0, 1));
     }
 
+    @ParameterizedTest(name = "granule 2^{0}, ias {1}: TTB0 + 0x{2}")
+    @CsvSource({
+        "12, 48, 800",  // level 0, 512 entries: a 4 KiB table, TTB0[11:4] are treated as 0
+        "12, 32, 10",   // level 1, 4 entries: a 32-byte table, TTB0[4] is treated as 0
+        "14, 36, 2000", // level 2, 2048 entries: a 16 KiB table
+        "16, 42, 8000", // level 2, 8192 entries: a 64 KiB table
+    })
+    void ttb0_bits_below_the_start_level_tables_size_are_treated_as_zero(int granule, int ias,
+            String offsetHex) {
+        // IHI 0070 CD.TTB0: the SMMU aligns the base to the start-level table, as the
+        // architecture requires it to be; QEMU smmu_ptw_64_s1 masks it with its index mask
+        PageTables pt = rig.tables(granule, ias);
+        long va = 5L << granule;
+        pt.mapPage(va, SmmuRig.DATA, PageTables.RW);
+        rig.translate(SID, ASID, pt);
+        rig.writeCd(SID, SmmuRig.cd0(ASID, granule, ias, true),
+                pt.root + Long.parseLong(offsetHex, 16));
+        rig.ram.writeByte(SmmuRig.DATA + 3, (byte) 42);
+        byte[] b = new byte[1];
+        ok(rig.port(SID).read(va + 3, b, 0, 1));
+        assertEquals(42, b[0]);
+        assertEquals(List.of(), rig.smmu.events());
+    }
+
     @Test
     void an_address_above_the_input_size_is_a_translation_fault() {
         PageTables pt = rig.tables(12, 39);

@@ -4,7 +4,7 @@ package org.dmalib.hw.internal.smmu;
  * A decoded, cached context descriptor: everything a stage-1 walk needs.
  *
  * @param asid the address space ID tagging TLB entries
- * @param ttb physical address of the start-level table
+ * @param ttb physical address of the start-level table, aligned to its size
  * @param granuleShift log2 of the granule: 12, 14 or 16
  * @param ias input address size in bits (64 - T0SZ)
  * @param startLevel the level the walk starts at

@@ -108,13 +108,18 @@ final class ConfigCache {
             return null;
         }
         int ias = 64 - t0sz;
+        int startLevel = Geometry.startLevel(ias, granuleShift);
+        // the start-level table is aligned to its size: TTB0 bits below it are treated as 0
+        // (IHI 0070 CD.TTB0; QEMU smmu_ptw_64_s1 masks them off with its index mask)
+        long startTableBytes = (long) Long.BYTES
+                << (ias - Geometry.levelShift(startLevel, granuleShift - 3));
         int asidMask = (1 << config.asidBits()) - 1; // ASID[15:8] are ignored without ASID16
         CdState cd = new CdState(
                 (int) Fields.get(CdLayout.ASID, d0) & asidMask,
-                d1 & CdLayout.TTB0,
+                d1 & CdLayout.TTB0 & -startTableBytes,
                 granuleShift,
                 ias,
-                Geometry.startLevel(ias, granuleShift),
+                startLevel,
                 Math.min(SmmuRegisters.addressBits((int) Fields.get(CdLayout.IPS, d0)),
                         config.outputAddressBits()),
                 config.coherentWalk() && Fields.get(CdLayout.IRGN0, d0) != 0,
