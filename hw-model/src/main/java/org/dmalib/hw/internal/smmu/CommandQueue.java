@@ -38,14 +38,20 @@ final class CommandQueue {
     private final Iotlb iotlb;
     private final ConfigCache configs;
     private final SyncWindow window;
+    // run before a CMD_SYNC signals its completion by MSI: fences the bursts in flight
+    private final Runnable beforeSignal;
 
     private final long[] entry = new long[2]; // the command being executed, reused
     private long base;
     private long prod;
     private long cons;
 
+    /**
+     * Creates the queue; {@code beforeSignal} runs before a CMD_SYNC writes its MSI, the one
+     * completion signal another thread can see before the doorbell's register write returns.
+     */
     CommandQueue(SmmuConfig config, Registers regs, SmmuBus bus, SmmuStats stats, Iotlb iotlb,
-            ConfigCache configs) {
+            ConfigCache configs, Runnable beforeSignal) {
         this.config = config;
         this.regs = regs;
         this.bus = bus;
@@ -53,6 +59,7 @@ final class CommandQueue {
         this.iotlb = iotlb;
         this.configs = configs;
         this.window = new SyncWindow(stats);
+        this.beforeSignal = beforeSignal;
     }
 
     static boolean handles32(int offset) {
@@ -169,12 +176,15 @@ final class CommandQueue {
             return CERROR_ILL; // CS = 0b11 is reserved
         }
         // every earlier command has completed (consumption is synchronous); signal completion
+        stats.cmdSyncs++;
         long msiAddr = d1 & SYNC_1_MSIADDR;
         if (cs == SYNC_CS_IRQ && msiAddr != 0 && bus.inRange(msiAddr, Integer.BYTES)) {
+            // the MSI is visible at once to other threads: the transactions that used a
+            // translation invalidated before this CMD_SYNC are fenced first (SMMUv3)
+            beforeSignal.run();
             bus.write(msiAddr, Fields.get(SYNC_0_MSIDATA, d0), Integer.BYTES,
                     regs.queueCoherent());
         }
-        stats.cmdSyncs++;
         window.close(d0);
         return CERROR_NONE;
     }

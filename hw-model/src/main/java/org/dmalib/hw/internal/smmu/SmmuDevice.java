@@ -53,8 +53,11 @@ public final class SmmuDevice implements Smmu, Translation {
     // volatile, so that a withdrawal under the lock is seen by every access that starts after
     // the withdrawing operation has released the lock. Null: nothing to replay.
     private volatile Replay replay;
-    // advanced after every register write whose consumption completed a CMD_SYNC
+    // advanced after every register write whose consumption completed a CMD_SYNC, and before
+    // a CMD_SYNC's MSI write
     private final SyncEpoch epoch = new SyncEpoch();
+    // the CMD_SYNCs completed when the epoch last advanced (guarded by lock)
+    private long fencedSyncs;
 
     /**
      * A micro-TLB hit for one stream and 4 KiB page, and what it came from: the register write
@@ -79,7 +82,8 @@ public final class SmmuDevice implements Smmu, Translation {
         this.configs = new ConfigCache(config, regs, bus, events, stats);
         this.iotlb = new Iotlb(config.iotlb(), stats);
         this.walker = new Walker(bus, iotlb, stats);
-        this.commands = new CommandQueue(config, regs, bus, stats, iotlb, configs);
+        this.commands = new CommandQueue(config, regs, bus, stats, iotlb, configs,
+                this::fenceCompletedSyncs);
     }
 
     @Override
@@ -138,7 +142,8 @@ public final class SmmuDevice implements Smmu, Translation {
     /**
      * Writes a 32-bit register. A write to CMDQ_PROD, to GERRORN or to CR0 consumes the command
      * queue up to PROD before returning; if that completed a CMD_SYNC, the {@link #syncEpoch}
-     * advances before the write returns.
+     * advances before the write returns, and before the MSI write of a CMD_SYNC that signals
+     * its completion so.
      *
      * @param offset the register offset
      * @param value the value
@@ -146,17 +151,25 @@ public final class SmmuDevice implements Smmu, Translation {
      */
     public void write32(int offset, int value) {
         synchronized (lock) {
-            long syncs = stats.cmdSyncs;
             try {
                 write32Locked(offset, value);
             } finally {
-                dropStaleReplay();
-                if (stats.cmdSyncs != syncs) {
-                    // after the replay's withdrawal, before the write returns: a burst that
-                    // translated before it now translates again (SyncEpoch)
-                    epoch.advance(fabric);
-                }
+                fenceCompletedSyncs();
             }
+        }
+    }
+
+    /**
+     * Withdraws a stale replay and then, if a CMD_SYNC has completed since the epoch last
+     * advanced, advances it: a burst that translated before now translates again
+     * ({@link SyncEpoch}). Runs under the lock, before a register write returns and before a
+     * CMD_SYNC's MSI write, the completion signals a driver can see.
+     */
+    private void fenceCompletedSyncs() {
+        dropStaleReplay();
+        if (stats.cmdSyncs != fencedSyncs) {
+            fencedSyncs = stats.cmdSyncs;
+            epoch.advance(fabric);
         }
     }
 
@@ -237,9 +250,10 @@ public final class SmmuDevice implements Smmu, Translation {
 
     /**
      * {@inheritDoc} For this SMMU: advanced before a register write whose command-queue
-     * consumption completed a CMD_SYNC returns, so that no burst moves data with a translation
-     * an invalidation before that CMD_SYNC withdrew (SMMUv3 completes a CMD_SYNC only after
-     * such transactions).
+     * consumption completed a CMD_SYNC returns, and before a CMD_SYNC writes the MSI that
+     * signals its completion, so that no burst moves data with a translation an invalidation
+     * before that CMD_SYNC withdrew once its completion can be seen (SMMUv3 completes a
+     * CMD_SYNC only after such transactions).
      */
     @Override
     public SyncEpoch syncEpoch() {

@@ -10,6 +10,7 @@ import static org.dmalib.hw.internal.smmu.HandStage1.SID;
 import static org.dmalib.hw.internal.smmu.HandStage1.VA;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.util.Arrays;
@@ -172,6 +173,50 @@ class SmmuSyncInFlightTest {
         assertEquals(List.of(), smmu.events());
         assertEquals(2, smmu.counters().translations() - translations,
                 "translated twice: before the sync and after it");
+    }
+
+    @Test
+    void a_cmd_sync_signals_its_completion_by_msi_only_once_bursts_in_flight_are_fenced()
+            throws InterruptedException {
+        program(); // CR1 = 0: the MSI write goes straight to RAM, without the fabric
+        long target = DATA + 2 * PAGE; // not mapped for the device: the driver's sync word
+        long msiData = 0x5a5a_0001L;
+        SyncEpoch epoch = smmu.syncEpoch();
+        // a burst's first half: it reads the epoch and takes its translation, then is delayed
+        long seen = epoch.value();
+        long p = smmu.translate(SID, VA, true);
+        assertEquals(DATA, p);
+        ram.fill(DATA, PAGE, (byte) 0x11);
+        Thread driver = new Thread(() -> {
+            ram.writeLong(LEAF, 0); // strict unmap of VA, completion by MSI (Linux's MSI polling)
+            command(CommandLayout.OP_TLBI_NH_ASID | Fields.prep(CommandLayout.TLBI_0_ASID, ASID),
+                    0);
+            command(CommandLayout.OP_CMD_SYNC
+                            | Fields.prep(CommandLayout.SYNC_0_CS, CommandLayout.SYNC_CS_IRQ)
+                            | Fields.prep(CommandLayout.SYNC_0_MSIDATA, msiData),
+                    target & CommandLayout.SYNC_1_MSIADDR);
+        });
+        boolean completed;
+        boolean moved;
+        synchronized (fabric) { // no burst moves and the epoch cannot advance meanwhile
+            driver.start();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (driver.getState() != Thread.State.BLOCKED && driver.isAlive()) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the driver never waited for the fabric");
+                }
+                Thread.onSpinWait();
+            }
+            completed = (ram.readLong(target) & 0xffff_ffffL) == msiData;
+            // the burst's second half: the data move, checked against the epoch it read
+            moved = fabric.moveIfCurrent(epoch, seen, p, filled(64, 0x77), 0, 64, true, false);
+        }
+        driver.join();
+        // SMMUv3: a CMD_SYNC completes, and signals it, only after the transactions that used
+        // a translation it invalidated; a driver that saw the MSI may free the page
+        assertFalse(completed && moved, "the burst landed after the sync's MSI was visible");
+        assertEquals(msiData, ram.readLong(target) & 0xffff_ffffL, "the sync completed");
+        assertEquals(seen + 1, epoch.value(), "once for the doorbell of the sync");
     }
 
     @Test
