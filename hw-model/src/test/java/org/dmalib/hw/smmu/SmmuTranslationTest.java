@@ -146,6 +146,31 @@ class SmmuTranslationTest {
     }
 
     @Test
+    void aptable_0_forbids_unprivileged_access_below_through_the_walk_cache_unless_had0() {
+        PageTables pt = rig.tables(12, 48);
+        pt.mapPage(0x5000, SmmuRig.DATA, PageTables.RW);
+        pt.mapPage(0x6000, SmmuRig.DATA, PageTables.RW);
+        long l1 = pt.slotFor(0x5000, 1); // the level-1 table descriptor above both pages
+        rig.ram.writeLong(l1, rig.ram.readLong(l1) | DescriptorLayout.APTABLE_NO_UNPRIV);
+        rig.translate(SID, ASID, pt);
+        DmaPort port = rig.port(SID); // PRIVCFG 0: unprivileged
+        aborted(port.read(0x5000, new byte[1], 0, 1));
+        long walkCacheHits = rig.smmu.counters().walkCacheHits();
+        // the next page's walk starts from the cached level-2 table, which keeps APTable[0]
+        aborted(port.read(0x6000, new byte[1], 0, 1));
+        assertEquals(walkCacheHits + 1, rig.smmu.counters().walkCacheHits());
+        assertEquals(List.of(new SmmuEvent(SmmuEvent.Kind.PERMISSION_FAULT, SID, 0x5000, false),
+                new SmmuEvent(SmmuEvent.Kind.PERMISSION_FAULT, SID, 0x6000, false)),
+                rig.smmu.events());
+        // CD.HAD0: hierarchical permissions disabled, APTable is ignored
+        rig.ram.writeLong(SmmuRig.cdAddress(SID) + 8, (pt.root & CdLayout.TTB0) | CdLayout.HAD0);
+        rig.cfgiCd(SID);
+        rig.tlbiAsid(ASID); // the TLBs and the walk cache hold the restricted translations
+        ok(port.read(0x6000, new byte[1], 0, 1));
+        assertEquals(2, rig.smmu.events().size());
+    }
+
+    @Test
     void a_clear_access_flag_is_an_access_fault_unless_affd() {
         PageTables pt = rig.tables(12, 48);
         pt.mapPage(0x5000, SmmuRig.DATA, DescriptorLayout.AP_UNPRIV); // AF clear
