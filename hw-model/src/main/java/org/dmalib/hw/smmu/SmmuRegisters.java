@@ -117,6 +117,8 @@ public final class SmmuRegisters {
     public static final long GERROR_CMDQ_ERR = 1L << 0;
     /** GERROR.EVENTQ_ABT_ERR: an event queue write aborted. */
     public static final long GERROR_EVTQ_ABT_ERR = 1L << 2;
+    /** GERROR.MSI_CMDQ_ABT_ERR: a CMD_SYNC's MSI write aborted (Linux bit 4). */
+    public static final long GERROR_MSI_CMDQ_ABT_ERR = 1L << 4;
     /** SMMU_GERRORN: written by software to acknowledge GERROR bits. */
     public static final int GERRORN = 0x64;
     /** SMMU_GERROR_IRQ_CFG0 (64-bit, stored). */

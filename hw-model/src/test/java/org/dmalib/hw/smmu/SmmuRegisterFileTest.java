@@ -115,6 +115,25 @@ class SmmuRegisterFileTest {
     }
 
     @Test
+    void a_cmd_sync_whose_msi_write_aborts_completes_and_raises_msi_cmdq_abt_err() {
+        rig.enable();
+        rig.command(CommandLayout.OP_CMD_SYNC
+                        | Fields.prep(CommandLayout.SYNC_0_CS, CommandLayout.SYNC_CS_IRQ)
+                        | Fields.prep(CommandLayout.SYNC_0_MSIDATA, 1),
+                END & CommandLayout.SYNC_1_MSIADDR); // past the end of memory
+        // IHI 0070 SMMU_GERROR.MSI_CMDQ_ABT_ERR (Linux GERROR_MSI_CMDQ_ABT_ERR, bit 4): the
+        // CMD_SYNC still completes, and the queue goes on
+        assertEquals(rig.prod(), rig.cons());
+        assertEquals(1, rig.smmu.counters().cmdSyncs());
+        assertEquals(0, rig.smmu.counters().commandErrors());
+        assertEquals(GERROR_MSI_CMDQ_ABT_ERR, gerrorActive());
+        rig.sync();
+        assertEquals(rig.prod(), rig.cons(), "not a command error: consumption goes on");
+        rig.regs.writeRegister(GERRORN, rig.regs.readRegister(GERROR));
+        assertEquals(0, gerrorActive(), "acknowledged");
+    }
+
+    @Test
     void a_second_event_queue_abort_leaves_the_error_active() {
         rig.enable();
         rig.regs.writeRegister64(EVENTQ_BASE, END | SmmuRig.EVTQ_LOG2);

@@ -18,6 +18,8 @@ import org.dmalib.hw.smmu.Fields;
  * CERROR_ILL or CERROR_ABT, and GERROR.CMDQ_ERR becomes active. Nothing further is consumed
  * until the driver acknowledges by writing GERRORN (typically after replacing the command with a
  * CMD_SYNC, as Linux's {@code __arm_smmu_cmdq_skip_err} does); consumption then resumes at CONS.
+ * A CMD_SYNC whose MSI write falls outside memory is no command error: it completes, and
+ * GERROR.MSI_CMDQ_ABT_ERR becomes active.
  *
  * <p>Range fields of TLBI_NH_VA/VAA (NUM, SCALE, TG, TTL) are honoured only when IDR3.RIL is
  * advertised; without RIL they are ignored (RES0 fields are ignored by the SMMU) and the command
@@ -178,12 +180,17 @@ final class CommandQueue {
         // every earlier command has completed (consumption is synchronous); signal completion
         stats.cmdSyncs++;
         long msiAddr = d1 & SYNC_1_MSIADDR;
-        if (cs == SYNC_CS_IRQ && msiAddr != 0 && bus.inRange(msiAddr, Integer.BYTES)) {
-            // the MSI is visible at once to other threads: the transactions that used a
-            // translation invalidated before this CMD_SYNC are fenced first (SMMUv3)
-            beforeSignal.run();
-            bus.write(msiAddr, Fields.get(SYNC_0_MSIDATA, d0), Integer.BYTES,
-                    regs.queueCoherent());
+        if (cs == SYNC_CS_IRQ && msiAddr != 0) {
+            if (bus.inRange(msiAddr, Integer.BYTES)) {
+                // the MSI is visible at once to other threads: the transactions that used a
+                // translation invalidated before this CMD_SYNC are fenced first (SMMUv3)
+                beforeSignal.run();
+                bus.write(msiAddr, Fields.get(SYNC_0_MSIDATA, d0), Integer.BYTES,
+                        regs.queueCoherent());
+            } else {
+                // the MSI write aborts; the CMD_SYNC has still completed (SMMU_GERROR)
+                regs.raiseError(GERROR_MSI_CMDQ_ABT_ERR);
+            }
         }
         window.close(d0);
         return CERROR_NONE;

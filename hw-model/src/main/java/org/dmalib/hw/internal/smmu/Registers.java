@@ -18,8 +18,9 @@ final class Registers {
     private static final long CR0_IMPLEMENTED = CR0_SMMUEN | CR0_EVENTQEN | CR0_CMDQEN;
     // SMMU_GBPA reset value 0x1000: SHCFG = use incoming, no abort (QEMU SMMU_GBPA_RESET_VAL)
     private static final long GBPA_RESET = 0x1000;
-    // GERROR bits this SMMU can raise: CMDQ_ERR and EVENTQ_ABT_ERR
-    private static final long GERROR_IMPLEMENTED = GERROR_CMDQ_ERR | GERROR_EVTQ_ABT_ERR;
+    // GERROR bits this SMMU can raise: CMDQ_ERR, EVENTQ_ABT_ERR and MSI_CMDQ_ABT_ERR
+    private static final long GERROR_IMPLEMENTED = GERROR_CMDQ_ERR | GERROR_EVTQ_ABT_ERR
+            | GERROR_MSI_CMDQ_ABT_ERR;
 
     private final SmmuConfig config;
     private final int idr0;
