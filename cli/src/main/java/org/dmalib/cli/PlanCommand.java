@@ -120,8 +120,11 @@ final class PlanCommand {
                     .commands());
         }
         if (!json) {
-            out.printf(Locale.ROOT, "Strict unmap of %s (%d pages of %s) at 0x%x, ASID %d, SMMU %s:%n",
-                    Args.human(size), size / granule, Args.human(granule), iova, asid,
+            long pages = size / granule;
+            out.printf(Locale.ROOT,
+                    "Strict unmap of %s (%d %s of %s) at 0x%x, ASID %d, SMMU %s:%n",
+                    Args.human(size), pages, pages == 1 ? "page" : "pages", Args.human(granule),
+                    iova, asid,
                     ril ? "with RIL" : "without RIL");
         }
         plans.forEach((s, plan) -> {

@@ -22,8 +22,10 @@ final class RunReport {
     static void text(PrintWriter out, ScenarioResult r) {
         boolean nic = r.driver().equals("nic");
         IommuMode mode = r.config().mode();
+        boolean one = r.operations() == 1;
         out.printf(Locale.ROOT, "%s: %d %s, %s, %s, seed %d%n", r.driver(), r.operations(),
-                nic ? "packets each way" : "scatter-gather requests",
+                nic ? (one ? "packet each way" : "packets each way")
+                        : (one ? "scatter-gather request" : "scatter-gather requests"),
                 mode == IommuMode.DIRECT ? "direct (no IOMMU)"
                         : "behind an SMMUv3 (" + name(mode) + " unmaps)",
                 r.config().coherency() == Coherency.COHERENT ? "coherent" : "non-coherent",

@@ -50,7 +50,7 @@ class FlagValueTest {
     void run_coherent_false_is_non_coherent_and_json_false_is_text() {
         CliRun run = ok("run", "block", "--ops", "1", "--mode", "direct", "--coherent=false",
                 "--json=false");
-        assertTrue(run.out().startsWith("block: 1 scatter-gather requests, direct (no IOMMU), "
+        assertTrue(run.out().startsWith("block: 1 scatter-gather request, direct (no IOMMU), "
                 + "non-coherent"), run.out());
         assertFalse(run.out().contains("0 lines cleaned"), "a non-coherent device is maintained: "
                 + run.out());

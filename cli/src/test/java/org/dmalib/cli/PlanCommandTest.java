@@ -119,11 +119,11 @@ class PlanCommandTest {
     void the_table_names_the_smmu_and_accounts_for_every_command() {
         CliRun noRil = CliRun.of("plan", "--size", "4K", "--no-ril", "--strategy", "per-page");
         assertEquals(Main.OK, noRil.exit(), noRil::toString);
-        assertTrue(noRil.out().startsWith("Strict unmap of 4K (1 pages of 4K) at 0x0, ASID 1, "
+        assertTrue(noRil.out().startsWith("Strict unmap of 4K (1 page of 4K) at 0x0, ASID 1, "
                 + "SMMU without RIL:"), noRil.out());
         assertTrue(noRil.out().contains("per-page: 1 command and 1 CMD_SYNC"), noRil.out());
         CliRun ril = CliRun.of("plan", "--size", "4K", "--strategy", "per-page");
-        assertTrue(ril.out().startsWith("Strict unmap of 4K (1 pages of 4K) at 0x0, ASID 1, "
+        assertTrue(ril.out().startsWith("Strict unmap of 4K (1 page of 4K) at 0x0, ASID 1, "
                 + "SMMU with RIL:"), ril.out());
         // per-page: one command per page and a sync; every one listed or counted, never a
         // summary standing for a single command or for none

@@ -96,6 +96,8 @@ class RunCommandTest {
         String line = json("run", "nic", "--ops", "1", "--json");
         assertEquals(1, field(line, "operations"));
         assertEquals(0, field(line, "dataErrors"));
+        CliRun run = CliRun.of("run", "nic", "--ops", "1");
+        assertTrue(run.out().startsWith("nic: 1 packet each way, "), run.out()); // singular
     }
 
     @Test
