@@ -23,6 +23,8 @@ final class DemoCommand {
     static final String NAME = "demo";
 
     private static final String BYTES = "--bytes";
+    // the copy engine scenario's largest payload: 1 MiB
+    private static final int MAX_BYTES = 1 << 20;
     private static final long TEARDOWN_SIZE = 64L << 20;
     private static final int TEARDOWN_GRANULE = 4096;
 
@@ -54,6 +56,11 @@ final class DemoCommand {
      */
     static int run(ParseResult parsed, PrintWriter out) {
         int bytes = parsed.matchedOptionValue(BYTES, CopyEngineScenario.DEFAULT_SIZE);
+        // refused as the user wrote it, not as the scenario's size parameter
+        if (bytes < 1 || bytes > MAX_BYTES) {
+            throw new IllegalArgumentException(
+                    BYTES + "=" + bytes + " must be from 1 to " + MAX_BYTES);
+        }
         CopyEngineScenario.Result correct = CopyEngineScenario.run(DriverVariant.CORRECT, bytes);
         CopyEngineScenario.Result noDeviceSync =
                 CopyEngineScenario.run(DriverVariant.MISSING_SYNC_FOR_DEVICE, bytes);

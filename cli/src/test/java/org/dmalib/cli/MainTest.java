@@ -112,7 +112,7 @@ class MainTest {
     @Test
     void a_size_out_of_range_is_one_line_and_exit_2() {
         assertOneLineError(run("demo", "--bytes", "0"));
-        assertTrue(err.toString().contains("size=0"), err.toString());
+        assertTrue(err.toString().contains("--bytes=0 must be from 1 to 1048576"), err.toString());
     }
 
     @Test
