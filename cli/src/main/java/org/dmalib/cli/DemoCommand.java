@@ -42,7 +42,7 @@ final class DemoCommand {
                 .type(int.class)
                 .paramLabel("N")
                 .defaultValue(Integer.toString(CopyEngineScenario.DEFAULT_SIZE))
-                .description("bytes to copy, from 1 to 1048576 (default: ${DEFAULT-VALUE})")
+                .description("bytes to copy, from 1 to " + MAX_BYTES + " (default: ${DEFAULT-VALUE})")
                 .build());
         return spec;
     }
