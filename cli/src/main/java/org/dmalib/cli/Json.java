@@ -330,7 +330,7 @@ final class Json {
                     int code = 0;
                     for (int i = 0; i < UNICODE_ESCAPE_DIGITS; i++) {
                         pos++;
-                        int d = Character.digit(peek(), HEX);
+                        int d = hexValue(peek());
                         if (d < 0) {
                             throw syntax("expected 4 hex digits after \\u");
                         }
@@ -371,6 +371,18 @@ final class Json {
     }
 
     /** Returns a syntax error at the cursor: {@code source:line:column=char: why}. */
+    /**
+     * The value of an ASCII hex digit, either case, or -1: JSON's escapes take only these
+     * (Character.digit would also take fullwidth and other Unicode digits).
+     */
+    private static int hexValue(char c) {
+        if (c >= '0' && c <= '9') {
+            return c - '0';
+        }
+        char lower = (char) (c | 0x20); // ASCII letters: bit 5 set is the lower case
+        return lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : -1;
+    }
+
     private IllegalArgumentException syntax(String why) {
         int line = 1;
         int lineStart = 0;

@@ -72,6 +72,12 @@ class JsonTest {
                 error("[\"\n\"]"));
         assertEquals("stdin:1:4='x': unknown escape in a string", error("[\"\\x\"]"));
         assertEquals("stdin:1:6='g': expected 4 hex digits after \\u", error("[\"\\u0g00\"]"));
+        // a fullwidth digit is a digit to Character.digit, never to JSON
+        assertEquals("stdin:1:6=U+FF10: expected 4 hex digits after \\u",
+                error("[\"\\u0\uFF1000\"]"));
+        Json.Obj hex = assertInstanceOf(Json.Obj.class,
+                Json.parse("{\"\\u004A\\u004b\":1}", "stdin")); // either case of a hex letter
+        assertEquals(List.of("JK"), List.copyOf(hex.members().keySet()));
         assertEquals("stdin:1:4=(end of input): unterminated string", error("[\"a"));
         assertEquals("stdin:1:1=U+FEFF: expected a JSON value", error("\uFEFF{}"));
         // a space is named, not quoted (a quoted blank reads as nothing); the tilde is shown
