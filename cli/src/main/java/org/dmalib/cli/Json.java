@@ -370,19 +370,19 @@ final class Json {
         return c >= '0' && c <= '9';
     }
 
-    /** Returns a syntax error at the cursor: {@code source:line:column=char: why}. */
     /**
      * The value of an ASCII hex digit, either case, or -1: JSON's escapes take only these
      * (Character.digit would also take fullwidth and other Unicode digits).
      */
     private static int hexValue(char c) {
-        if (c >= '0' && c <= '9') {
+        if (isDigit(c)) {
             return c - '0';
         }
         char lower = (char) (c | 0x20); // ASCII letters: bit 5 set is the lower case
         return lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : -1;
     }
 
+    /** Returns a syntax error at the cursor: {@code source:line:column=char: why}. */
     private IllegalArgumentException syntax(String why) {
         int line = 1;
         int lineStart = 0;
