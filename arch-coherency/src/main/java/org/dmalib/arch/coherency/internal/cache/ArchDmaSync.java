@@ -123,7 +123,10 @@ public final class ArchDmaSync {
      * coherent allocation to a non-coherent device, with the barrier. The CPU then reaches the
      * buffer only through a non-cacheable alias, so no line of it may stay in a cache: a dirty
      * one could later be evicted over device data, a clean one would be stale once the buffer
-     * is freed and reused (arm64 uses {@code dcache_clean_inval_poc} here since v5.x).
+     * is freed and reused. arm64 has cleaned and invalidated here for most of its history
+     * ({@code __dma_flush_area}, then {@code dcache_clean_inval_poc}); a 2022 change relaxed it
+     * to a clean, and a 2023 one restored the invalidate because drivers still read such
+     * buffers through the cacheable linear map.
      *
      * @param paddr first physical address
      * @param size length in bytes, not negative

@@ -13,11 +13,11 @@ import org.dmalib.hw.cache.MaintenanceBatch;
  * {@code NoSync} form per entry and {@link #complete()} once: one barrier for the whole list
  * (Barry Song's batched DMA sync, 2025).
  *
- * <p>Each operation issues the same instructions on the same lines, in address order, as the
- * per-line loop of {@code cache.S}, but as range instructions ({@link CacheMaintenance#cleanRange}
+ * <p>Each operation issues the same instructions on the same lines, in the same order, as the
+ * per-line loops of {@code cache.S}, but as range instructions ({@link CacheMaintenance#cleanRange}
  * and friends: one machine transaction for many lines): one range for a clean or a clean and
- * invalidate, up to three for an invalidate (a partial first line, the whole lines, a partial
- * last line).
+ * invalidate, up to three for an invalidate (a partial last line, a partial first line, the
+ * whole lines between).
  *
  * <p>Preconditions: {@code size >= 0} (else {@link IllegalArgumentException}) and the range
  * inside memory (else {@link org.dmalib.hw.PhysicalAddressException} naming it); a bad range is
@@ -107,6 +107,12 @@ public final class DcacheMaintenance {
      * partial line at either end is cleaned and invalidated (DC CIVAC) instead, so that data
      * sharing the line outside the range is not lost.
      *
+     * <p>The instructions are {@code cache.S}'s, in its order: DC CIVAC on a partial last line,
+     * then DC CIVAC on a partial first line, then DC IVAC on the lines between, in address
+     * order. Like the assembly, a range inside one line gets two instructions on that line (a
+     * DC CIVAC for its end, then a DC CIVAC for an unaligned start or a DC IVAC for an aligned
+     * one, which finds the line already gone); the counters count both.
+     *
      * @param paddr first physical address
      * @param size length in bytes
      */
@@ -122,32 +128,25 @@ public final class DcacheMaintenance {
             return;
         }
         dc.checkRange(paddr, size); // the whole range, before the first line
-        long end = paddr + size;
         long step = lineMask + 1;
-        long first = paddr & ~lineMask;
-        long last = (end - 1) & ~lineMask;
-        boolean partialStart = (paddr & lineMask) != 0;
-        boolean partialEnd = (end & lineMask) != 0;
-        if (first == last) {
-            if (partialStart || partialEnd) {
-                cleanInvalidateLine(first);
-            } else {
-                invalidate(first, step);
-            }
-            return;
+        long end = paddr + size;
+        long stop = end & ~lineMask; // x1 of cache.S: the end, aligned down
+        if ((end & lineMask) != 0) {
+            cleanInvalidateLine(stop); // "tst x1, x3 ... dc civac, x1": the partial last line
         }
-        // in address order, as the loop issues them: a partial first line, the whole lines,
-        // a partial last line
-        if (partialStart) {
-            cleanInvalidateLine(first);
-            first += step;
+        long line = paddr & ~lineMask; // x0: the start, aligned down
+        long from;
+        if ((paddr & lineMask) != 0) {
+            cleanInvalidateLine(line); // the partial first line; the loop's test comes next
+            from = line + step;
+        } else {
+            from = line;
         }
-        long wholeEnd = partialEnd ? last : last + step;
-        if (first < wholeEnd) {
-            invalidate(first, wholeEnd - first);
-        }
-        if (partialEnd) {
-            cleanInvalidateLine(last);
+        // the loop "2: dc ivac; 3: add; cmp; b.lo 2b": entered at 2 (one DC IVAC before the
+        // first test) for an aligned start, at 3 after the partial first line
+        long until = from == line ? Math.max(stop, line + step) : stop;
+        if (from < until) {
+            invalidate(from, until - from);
         }
     }
 
