@@ -15,6 +15,12 @@ import org.dmalib.hw.smmu.SmmuProgramming;
  * CONS and PROD from RAM, decodes them and advances CONS; acknowledges an overflow as
  * {@code queue_sync_cons_ovf} does.
  *
+ * <p>As Linux does, it hands each record's slot back to the SMMU (writes CONS) as soon as the
+ * record is read ({@code queue_remove_raw}), and reads PROD again once it has caught up
+ * ({@code queue_sync_prod_in}), until PROD has not moved: so an SMMU that finds the ring full
+ * gets the slot back at once, and events recorded while the reader drains are drained too. An
+ * overflow is reported when PROD's OVFLG has changed since the previous read of PROD.
+ *
  * <p>Thread-safety: safe for concurrent use (synchronised).
  */
 final class EventQueueReader {
@@ -22,16 +28,52 @@ final class EventQueueReader {
     // 4 doublewords per record (EVTQ_ENT_DWORDS = 4, arm-smmu-v3.h)
     private static final int DWORDS = EVENTQ_ENTRY_BYTES / Long.BYTES;
 
-    private final SmmuProgramming regs;
+    /** The reader's two registers: PROD, read, and CONS, written. */
+    interface Registers {
+        /** {@return SMMU_EVENTQ_PROD} */
+        int prod();
+
+        /**
+         * Writes SMMU_EVENTQ_CONS.
+         *
+         * @param value OVACKFLG, wrap and index
+         */
+        void cons(int value);
+
+        /**
+         * Returns the registers of an SMMU's programming interface.
+         *
+         * @param regs the interface
+         * @return its PROD and CONS
+         */
+        static Registers of(SmmuProgramming regs) {
+            return new Registers() {
+                @Override
+                public int prod() {
+                    return regs.readRegister(EVENTQ_PROD);
+                }
+
+                @Override
+                public void cons(int value) {
+                    regs.writeRegister(EVENTQ_CONS, value);
+                }
+            };
+        }
+    }
+
+    private final Registers regs;
     private final PhysicalMemory ram;
     private final long base;
     private final int log2;
-    private long cons; // guarded by this: OVACKFLG, wrap and index
+    // guarded by this: the driver's copies (llq.prod, llq.cons): OVFLG or OVACKFLG, wrap, index;
+    // both 0 as the probe wrote them
+    private long prod;
+    private long cons;
     private long drained;
     private long overflows;
     private long undecoded;
 
-    EventQueueReader(SmmuProgramming regs, PhysicalMemory ram, long base, int log2) {
+    EventQueueReader(Registers regs, PhysicalMemory ram, long base, int log2) {
         this.regs = regs;
         this.ram = ram;
         this.base = base;
@@ -40,29 +82,35 @@ final class EventQueueReader {
 
     synchronized List<SmmuFault> drain() {
         long wrapAndIndex = (1L << (log2 + 1)) - 1;
-        // PROD is read before the records: the SMMU wrote every record below PROD first
-        long prod = regs.readRegister(EVENTQ_PROD) & 0xffff_ffffL;
         List<SmmuFault> out = new ArrayList<>();
         long[] rec = new long[DWORDS];
-        while (((prod ^ cons) & wrapAndIndex) != 0) {
-            long slot = base + (cons & ((1L << log2) - 1)) * EVENTQ_ENTRY_BYTES;
-            for (int i = 0; i < DWORDS; i++) {
-                rec[i] = ram.readLong(slot + (long) i * Long.BYTES);
+        do {
+            while (((prod ^ cons) & wrapAndIndex) != 0) { // queue_remove_raw until empty
+                long slot = base + (cons & ((1L << log2) - 1)) * EVENTQ_ENTRY_BYTES;
+                for (int i = 0; i < DWORDS; i++) {
+                    rec[i] = ram.readLong(slot + (long) i * Long.BYTES);
+                }
+                cons = (cons & ~wrapAndIndex) | ((cons + 1) & wrapAndIndex);
+                // queue_sync_cons_out: the record is read before CONS hands its slot back
+                regs.cons((int) cons);
+                drained++;
+                SmmuFault f = decode(rec);
+                if (f != null) {
+                    out.add(f);
+                }
             }
-            SmmuFault f = decode(rec);
-            if (f != null) {
-                out.add(f);
+            // queue_sync_prod_in: the SMMU wrote every record below PROD before PROD itself
+            long p = regs.prod() & 0xffff_ffffL;
+            if (((p ^ prod) & EVENTQ_OVFLG) != 0) {
+                LOG.log(System.Logger.Level.WARNING, "EVTQ overflow detected -- events lost");
+                overflows++;
             }
-            drained++;
-            cons = (cons & ~wrapAndIndex) | ((cons + 1) & wrapAndIndex);
-        }
-        if (((prod ^ cons) & EVENTQ_OVFLG) != 0) {
-            LOG.log(System.Logger.Level.WARNING, "EVTQ overflow detected -- events lost");
+            prod = p;
+        } while (((prod ^ cons) & wrapAndIndex) != 0);
+        if (((prod ^ cons) & EVENTQ_OVFLG) != 0) { // queue_sync_cons_ovf
             cons ^= EVENTQ_OVFLG; // OVACKFLG follows OVFLG
-            overflows++;
+            regs.cons((int) cons);
         }
-        // the records are read before CONS hands their slots back to the SMMU
-        regs.writeRegister(EVENTQ_CONS, (int) cons);
         return out;
     }
 

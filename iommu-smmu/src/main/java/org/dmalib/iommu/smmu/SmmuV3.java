@@ -163,7 +163,8 @@ public final class SmmuV3 {
         updateGbpa(regs); // traffic aborts whenever SMMUEN is clear from now on
         enables |= (int) CR0_SMMUEN;
         writeCr0(regs, enables);
-        EventQueueReader reader = new EventQueueReader(regs, ram, evtq, f.eventQueueLog2());
+        EventQueueReader reader = new EventQueueReader(
+                EventQueueReader.Registers.of(regs), ram, evtq, f.eventQueueLog2());
         return new SmmuV3(smmu, cpu, memory, f, queue, reader, streams, tables);
     }
 
