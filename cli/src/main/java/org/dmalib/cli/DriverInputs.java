@@ -5,6 +5,7 @@ import java.io.File;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PushbackInputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -123,7 +124,8 @@ final class DriverInputs {
      *     nested jar's where its entry's name sorts
      * @throws IllegalArgumentException naming the input, or the file inside it, if a path does
      *     not exist or is no jar, directory or class file, if a jar holds a file that is not
-     *     what its name says (a class file, a jar or zip: {@link TooDeep} if nested too deep),
+     *     what its name says (a class file, a jar or zip: {@link TooDeep} if nested too deep;
+     *     a nested zip must be whole, ending with its end of central directory record),
      *     or if the inputs hold no class or services file at all
      * @throws UncheckedIOException if an input cannot be read
      */
@@ -243,7 +245,8 @@ final class DriverInputs {
         if (depth > MAX_NESTING) {
             throw new TooDeep(where);
         }
-        PushbackInputStream head = new PushbackInputStream(new Unclosed(in), MAGIC_BYTES);
+        Tail tail = new Tail(new Unclosed(in));
+        PushbackInputStream head = new PushbackInputStream(tail, MAGIC_BYTES);
         byte[] magic = head.readNBytes(MAGIC_BYTES);
         if (magic.length < MAGIC_BYTES) {
             throw new IllegalArgumentException(where + ": not a jar or zip (it ends at byte "
@@ -264,9 +267,16 @@ final class DriverInputs {
                     entry(source, path + "!", entry.getName(), zip, depth, byName);
                 }
             }
+            // the entries' stream stops at the central directory, or where the bytes stop: only
+            // the end record after the directory tells a whole zip from one cut at an entry
+            tail.transferTo(OutputStream.nullOutputStream());
         } catch (ZipException | EOFException e) {
             throw new IllegalArgumentException(
                     where + ": not a jar or zip (" + e.getMessage() + ")", e);
+        }
+        if (!tail.holdsEndRecord()) {
+            throw new IllegalArgumentException(where + ": not a whole jar or zip (no end of central"
+                    + " directory record in its last " + Tail.KEPT + " bytes: cut short?)");
         }
         return flatten(byName);
     }
@@ -359,6 +369,79 @@ final class DriverInputs {
     private IllegalArgumentException tooLarge(String where) {
         return new IllegalArgumentException(where + ": larger than " + maxFileBytes
                 + " bytes, no class or services file is (as a zip bomb inflates): not read");
+    }
+
+    /**
+     * A nested zip's bytes as they pass, keeping the last {@link #KEPT}: enough for the end of
+     * central directory record and the longest comment after it, where {@code ZipFile} looks.
+     */
+    private static final class Tail extends FilterInputStream {
+        // the end record: 22 bytes, then a comment of at most 65,535
+        static final int KEPT = 22 + 0xffff;
+        private static final int END_RECORD_BYTES = 22;
+        private final byte[] ring = new byte[KEPT];
+        private long seen;
+
+        Tail(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                ring[(int) (seen++ % KEPT)] = (byte) b;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            // only the last KEPT bytes of a long read can matter; the ring index is the byte's
+            // offset in the stream, modulo KEPT
+            int skipped = Math.max(0, n - KEPT);
+            seen += skipped;
+            for (int from = off + skipped; from < off + n;) {
+                int at = (int) (seen % KEPT);
+                int step = Math.min(off + n - from, KEPT - at);
+                System.arraycopy(b, from, ring, at, step);
+                from += step;
+                seen += step;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            // skipped bytes must pass through the ring too
+            int len = (int) Math.min(n, 8192);
+            return Math.max(0, read(new byte[len], 0, len));
+        }
+
+        /**
+         * Returns whether the bytes seen end with an end of central directory record, a comment
+         * of its stated length, or longer, after it (ZipFile also accepts padding there).
+         */
+        boolean holdsEndRecord() {
+            int kept = (int) Math.min(seen, KEPT);
+            for (int back = END_RECORD_BYTES; back <= kept; back++) {
+                // little-endian in the file: P K 5 6
+                if (at(back) == 'P' && at(back - 1) == 'K' && at(back - 2) == 5
+                        && at(back - 3) == 6) {
+                    int comment = (at(back - 20) & 0xff) | (at(back - 21) & 0xff) << 8;
+                    if (back - END_RECORD_BYTES >= comment) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+
+        /** The byte {@code back} bytes before the end (1: the last). */
+        private byte at(int back) {
+            return ring[(int) ((seen - back) % KEPT)];
+        }
     }
 
     /** An enclosing jar's stream, which a nested jar's reader must not close. */

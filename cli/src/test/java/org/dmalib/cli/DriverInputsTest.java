@@ -127,6 +127,59 @@ class DriverInputsTest {
                 refusal(corrupt));
     }
 
+    @Test
+    void aNestedJarCutAtAnEntryBoundaryIsRefusedNotReadAsWhole(@TempDir Path dir) throws IOException {
+        Map<String, byte[]> two = new LinkedHashMap<>();
+        two.put("com/acme/A.class", using("com/acme/A", "org/dmalib/x/Api"));
+        two.put("com/acme/B.class", using("com/acme/B", "org/dmalib/x/internal/Impl"));
+        byte[] whole = Zips.bytes(two);
+        // cut just before the second entry's local header: the first reads whole, B is never seen
+        int second = indexOf(whole, new byte[] {'P', 'K', 3, 4}, 1);
+        Path cutJar = Zips.write(dir.resolve("cut.jar"),
+                Map.of("lib/cut.jar", Arrays.copyOf(whole, second)));
+        assertEquals(cutJar + "!lib/cut.jar: not a whole jar or zip (no end of central directory "
+                + "record in its last 65557 bytes: cut short?)", refusal(cutJar));
+        // cut inside the central directory (after every entry): refused as well
+        int directory = indexOf(whole, new byte[] {'P', 'K', 1, 2}, 0);
+        Path noEnd = Zips.write(dir.resolve("noend.jar"),
+                Map.of("lib/noend.jar", Arrays.copyOf(whole, directory + 10)));
+        assertEquals(noEnd + "!lib/noend.jar: not a whole jar or zip (no end of central directory "
+                + "record in its last 65557 bytes: cut short?)", refusal(noEnd));
+        // whole, and whole with a comment-less end record followed by padding: read
+        Path ok = Zips.write(dir.resolve("ok.jar"), Map.of("lib/ok.jar", whole,
+                "lib/padded.jar", Arrays.copyOf(whole, whole.length + 7)));
+        assertEquals(4, check(ok).classes());
+    }
+
+    @Test
+    void aNestedJarLargerThanTheKeptTailIsCheckedByItsLastBytes(@TempDir Path dir)
+            throws IOException {
+        byte[] big = new byte[200_000]; // stored: the nested zip is longer than the ring
+        new java.util.Random(7).nextBytes(big);
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("data.bin", big);
+        entries.put("com/acme/A.class", using("com/acme/A", "org/dmalib/x/Api"));
+        byte[] whole = Zips.stored(entries);
+        Path ok = Zips.write(dir.resolve("big.jar"), Map.of("lib/big.jar", whole));
+        assertEquals(1, check(ok).classes());
+        int directory = indexOf(whole, new byte[] {'P', 'K', 1, 2}, 0);
+        Path cut = Zips.write(dir.resolve("bigcut.jar"),
+                Map.of("lib/big.jar", Arrays.copyOf(whole, directory)));
+        assertEquals(cut + "!lib/big.jar: not a whole jar or zip (no end of central directory "
+                + "record in its last 65557 bytes: cut short?)", refusal(cut));
+    }
+
+    /** The offset of the {@code nth} (from 0) occurrence of {@code what} in {@code bytes}. */
+    private static int indexOf(byte[] bytes, byte[] what, int nth) {
+        int found = 0;
+        for (int i = 0; i + what.length <= bytes.length; i++) {
+            if (Arrays.equals(bytes, i, i + what.length, what, 0, what.length) && found++ == nth) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
+    }
+
     private static long crc(byte[] bytes) {
         CRC32 crc = new CRC32();
         crc.update(bytes);
