@@ -111,6 +111,11 @@ public interface IommuDomain {
      * ({@link org.dmalib.iommu.api.spi.IommuDomainOps#checkUnmap}, as the SMMUv3 driver's ARM
      * LPAE tables do), and otherwise stops at that block.
      *
+     * <p>If the driver fails part-way, what it unmapped before the failure stays unmapped and is
+     * still invalidated and synced before the driver's exception propagates (a failure of that
+     * sync is attached to it as suppressed), as {@code iommu_unmap} syncs its gather whatever
+     * {@code __iommu_unmap} did.
+     *
      * @param iova device address: a multiple of the smallest page size, in the aperture
      * @param size bytes: a multiple of the smallest page size
      * @return the bytes unmapped from {@code iova} on, up to {@code size}; 0 if {@code iova} is
@@ -119,6 +124,7 @@ public interface IommuDomain {
      * @throws OutOfRangeException if a value is negative or the range leaves the aperture
      * @throws PartialUnmapException if the driver refuses a range that would subdivide a block,
      *     naming the block; nothing is unmapped
+     * @throws IommuException for other driver failures, after the sync of what was unmapped
      */
     @CanIgnoreReturnValue
     long unmap(long iova, long size);

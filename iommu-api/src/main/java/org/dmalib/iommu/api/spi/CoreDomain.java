@@ -198,6 +198,13 @@ final class CoreDomain implements GatheringDomain {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>As {@code iommu_unmap}, the gather is synced whatever the loop unmapped: if the driver
+     * throws part-way, what it gathered before the throw is synced before the exception
+     * propagates, and a failure of that sync is added to it as suppressed.
+     */
     @Override
     public long unmap(long iova, long size) {
         UnmapEvent event = new UnmapEvent();
@@ -205,11 +212,36 @@ final class CoreDomain implements GatheringDomain {
         long unmapped = -1; // what the event reports if the unmap throws
         try {
             IotlbGather gather = new IotlbGather();
-            unmapped = unmapUntraced(iova, size, gather);
+            long n;
+            try {
+                n = unmapUntraced(iova, size, gather);
+            } catch (RuntimeException | Error e) {
+                syncAfterFailure(gather, e);
+                throw e;
+            }
             iotlbSync(gather);
-            return unmapped;
+            unmapped = n; // only now: a sync that throws is a call that threw
+            return n;
         } finally {
             event.finish(iova, size, unmapped, true, type, strategy);
+        }
+    }
+
+    /**
+     * Syncs what a failed unmap gathered before its driver threw: those entries are cleared
+     * from the page table, and the IOTLB must not keep translating them to pages the caller
+     * will free. Nothing is synced if nothing was gathered (the argument checks, and
+     * {@code checkUnmap}, run before anything is unmapped). A failure of the sync is added to
+     * {@code failure} as suppressed, so that the driver's first exception is the one thrown.
+     */
+    private void syncAfterFailure(IotlbGather gather, Throwable failure) {
+        if (gather.isEmpty()) {
+            return;
+        }
+        try {
+            iotlbSync(gather);
+        } catch (RuntimeException | Error e) {
+            failure.addSuppressed(e);
         }
     }
 

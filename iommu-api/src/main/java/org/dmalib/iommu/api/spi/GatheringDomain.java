@@ -20,6 +20,11 @@ public interface GatheringDomain extends IommuDomain {
      * ({@code iommu_unmap_fast}); the caller must {@link #iotlbSync} before reusing the IOVA or
      * the memory. Walk-cache invalidations of freed tables are still synchronous.
      *
+     * <p>If the driver fails part-way, its exception propagates and nothing is synced:
+     * {@code gather} then holds the leaf invalidations of what was unmapped before the failure
+     * (less what an early sync of the gather already invalidated), and the caller must still
+     * {@link #iotlbSync} it before reusing the IOVA or the memory.
+     *
      * @param iova device address: a multiple of the smallest page size, in the aperture
      * @param size bytes: a multiple of the smallest page size
      * @param gather collects the leaf invalidations; may already hold some

@@ -31,7 +31,8 @@ public final class UnmapEvent extends TimedEvent {
     long size;
 
     @Label("Unmapped")
-    @Description("The bytes unmapped; -1 if the call threw")
+    @Description("The bytes unmapped; -1 if the call threw, even after unmapping some (which"
+            + " unmap still synced)")
     @DataAmount
     long unmapped;
 
