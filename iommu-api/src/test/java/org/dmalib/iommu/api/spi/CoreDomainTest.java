@@ -270,6 +270,36 @@ class CoreDomainTest {
         assertThrows(OutOfRangeException.class, () -> domain.iovaToPhys(-1));
     }
 
+    @ParameterizedTest
+    @EnumSource(InvalidationStrategy.class)
+    void the_top_pages_of_a_63_bit_domain_unmap_and_leave_no_stale_entry(InvalidationStrategy strategy) {
+        for (boolean ril : new boolean[] {true, false}) {
+            FakePageTable t = new FakePageTable(SZ_4K, strategy, ril);
+            IommuDomain wide = IommuDomains.create(t, LPAE_4K, DomainType.UNMANAGED, strategy, 63);
+            long topPage = wide.apertureEnd() - SZ_4K + 1; // its last byte is Long.MAX_VALUE
+            long topBlock = wide.apertureEnd() - SZ_2M + 1;
+            wide.map(topBlock - 2 * SZ_4K, 0x10_0000, 2 * SZ_4K, IommuProt.READ);
+            wide.map(topBlock, SZ_1G, SZ_2M, IommuProt.READ); // one 2 MiB block, up to 2^63
+            wide.map(0, 0, SZ_4K, IommuProt.READ);
+            t.touch(topBlock - 2 * SZ_4K);
+            t.touch(topBlock - SZ_4K);
+            t.touch(Long.MAX_VALUE);
+            t.touch(0);
+            assertEquals(OptionalLong.of(SZ_1G + SZ_2M - 1), wide.iovaToPhys(Long.MAX_VALUE));
+            assertEquals(2 * SZ_4K + SZ_2M, wide.unmap(topBlock - 2 * SZ_4K, 2 * SZ_4K + SZ_2M));
+            String what = strategy + " ril=" + ril;
+            assertEquals(List.of(), t.cachedIn(topBlock - 2 * SZ_4K, 2 * SZ_4K + SZ_2M), what);
+            assertEquals(1, t.cachedIn(0, SZ_4K).size(), what);
+            assertEquals(OptionalLong.empty(), wide.iovaToPhys(topPage));
+            // a 4 KiB page mapped at the very top, and one page past it refused
+            wide.map(topPage, 0x5000, SZ_4K, IommuProt.READ);
+            t.touch(topPage);
+            assertEquals(SZ_4K, wide.unmap(topPage, SZ_4K));
+            assertEquals(List.of(), t.cachedIn(topPage, SZ_4K), what);
+            assertThrows(OutOfRangeException.class, () -> wide.unmap(topPage, 2 * SZ_4K));
+        }
+    }
+
     @Test
     void a_map_whose_physical_range_wraps_is_refused_naming_it_and_maps_nothing() {
         long top = Long.MAX_VALUE & -SZ_4K; // the last physical page a long can address

@@ -80,8 +80,9 @@ final class FakePageTable implements IommuDomainOps, FlushOps {
     /** Returns the cached entries overlapping {@code [iova, iova + size)}. */
     List<Leaf> cachedIn(long iova, long size) {
         List<Leaf> out = new ArrayList<>();
+        long last = iova + size - 1; // inclusive: the top of a 63-bit space ends at 2^63
         for (Leaf l : iotlb.values()) {
-            if (l.iova() < iova + size && iova < l.iova() + l.size()) {
+            if (l.iova() <= last && iova <= l.iova() + (l.size() - 1)) {
                 out.add(l);
             }
         }
@@ -99,7 +100,8 @@ final class FakePageTable implements IommuDomainOps, FlushOps {
             IommuException why = null;
             if (va == failAtIova) {
                 why = new NoMemory(va);
-            } else if (!leaves.subMap(va, va + pgsize).isEmpty() || coveringLeaf(va) != null) {
+            } else if (!leaves.subMap(va, true, va + (pgsize - 1), true).isEmpty()
+                    || coveringLeaf(va) != null) {
                 why = new AlreadyMappedException(va);
             }
             if (why != null) {
@@ -127,7 +129,7 @@ final class FakePageTable implements IommuDomainOps, FlushOps {
             if (cover != null && cover.size() > pgsize) {
                 break; // "Unmap of a partial large IOPTE is not allowed"
             }
-            NavigableMap<Long, Leaf> inside = leaves.subMap(va, true, va + pgsize, false);
+            NavigableMap<Long, Leaf> inside = leaves.subMap(va, true, va + (pgsize - 1), true);
             if (inside.isEmpty()) {
                 break; // hole
             }
@@ -201,8 +203,11 @@ final class FakePageTable implements IommuDomainOps, FlushOps {
             if (!va.isRange()) {
                 iotlb.values().removeIf(l -> l.contains(va.address()));
             } else {
-                long end = va.address() + va.rangeBytes();
-                iotlb.values().removeIf(l -> l.iova() < end && va.address() < l.iova() + l.size()
+                // inclusive last byte, capped: a widened window may reach past 2^63
+                long last = va.rangeBytes() - 1 > Long.MAX_VALUE - va.address()
+                        ? Long.MAX_VALUE : va.address() + (va.rangeBytes() - 1);
+                iotlb.values().removeIf(l -> l.iova() <= last
+                        && va.address() <= l.iova() + (l.size() - 1)
                         && (va.ttl() == 0 || l.size() == levelSize(va.ttl())));
             }
         }

@@ -95,7 +95,11 @@ public final class InvalidationPlanner {
         }
         List<TlbCommand> plan = new ArrayList<>();
         long iova = request.iova();
-        while (iova < request.end()) {
+        // Linux loops while iova < end; the windows take numPages's bits from the lowest up, so
+        // iova reaches end exactly when numPages reaches 0 (with the widening too: the pages
+        // taken never equal the request's alone). Counting pages needs no end, which is 2^63
+        // at the top of a 63-bit space; iova may wrap after the last window but is not read.
+        while (numPages > 0) {
             int scale = Long.numberOfTrailingZeros(numPages);
             if (scale > SCALE_MAX) {
                 if (orAsidWide) {

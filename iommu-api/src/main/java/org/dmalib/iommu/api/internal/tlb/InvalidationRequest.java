@@ -2,7 +2,9 @@ package org.dmalib.iommu.api.internal.tlb;
 
 /**
  * What one IOTLB invalidation must cover: the bytes {@code [iova, iova + size)} of address space
- * {@code asid}, made of entries of {@code granule} bytes; the input of every planner.
+ * {@code asid}, made of entries of {@code granule} bytes; the input of every planner. The range
+ * may end exactly at 2^63 (its {@link #last} byte {@code Long.MAX_VALUE}), the top of a 63-bit
+ * space, so its end is kept as that inclusive last byte, as Linux's gather keeps {@code end}.
  *
  * <p>For a leaf sync (the gather) {@code granule} is the gathered page size; for a walk flush
  * ({@code leaf == false}) it is the leaf granule and the range is the whole table being freed,
@@ -12,7 +14,7 @@ package org.dmalib.iommu.api.internal.tlb;
  *
  * @param asid the address space: 0 to {@link TlbCommand#MAX_ASID}
  * @param iova the first byte: a non-negative multiple of {@code granule}
- * @param size bytes: a positive multiple of {@code granule}; {@code iova + size} must not overflow
+ * @param size bytes: a positive multiple of {@code granule}; {@code iova + size} at most 2^63
  * @param granule bytes per entry: a power of two, at least {@code minPageSize}
  * @param leaf true for leaf-only invalidation (unmapped pages), false for a walk flush
  * @param minPageSize the domain's smallest page size (the TG of range commands): 4, 16 or 64 KiB
@@ -30,8 +32,8 @@ public record InvalidationRequest(
      *
      * @param asid the address space: 0 to {@link TlbCommand#MAX_ASID}
      * @param iova the first byte: a non-negative multiple of {@code granule}
-     * @param size bytes: a positive multiple of {@code granule}; {@code iova + size} must not
-     *     overflow
+     * @param size bytes: a positive multiple of {@code granule}; {@code iova + size} at most
+     *     2^63 (the last byte at most {@code Long.MAX_VALUE})
      * @param granule bytes per entry: a power of two, at least {@code minPageSize}
      * @param leaf true for leaf-only invalidation (unmapped pages), false for a walk flush
      * @param minPageSize the domain's smallest page size (the TG of range commands): 4, 16 or
@@ -56,10 +58,17 @@ public record InvalidationRequest(
             throw new IllegalArgumentException(String.format(
                     "iova=0x%x must be a non-negative multiple of granule=0x%x", iova, granule));
         }
-        if (size <= 0 || (size & (granule - 1)) != 0 || iova > Long.MAX_VALUE - size) {
+        if (size <= 0 || (size & (granule - 1)) != 0) {
             throw new IllegalArgumentException(String.format(
                     "size=0x%x must be a positive multiple of granule=0x%x from iova=0x%x",
                     size, granule, iova));
+        }
+        // the last byte iova + size - 1 must be a long; iova >= 0 and size >= 1 here, so
+        // neither side overflows, and a range ending exactly at 2^63 passes
+        if (size - 1 > Long.MAX_VALUE - iova) {
+            throw new IllegalArgumentException(String.format(
+                    "size=0x%x from iova=0x%x ends past 2^63: the last byte would be above 0x%x",
+                    size, iova, Long.MAX_VALUE));
         }
     }
 
@@ -78,8 +87,13 @@ public record InvalidationRequest(
         return size >>> Long.numberOfTrailingZeros(granule);
     }
 
-    /** {@return one past the last byte} */
-    public long end() {
-        return iova + size;
+    /**
+     * Returns the last byte, inclusive. One past it is 2^63 for a range at the top of a 63-bit
+     * space, which no long holds; hence no {@code end()}.
+     *
+     * @return {@code iova + size - 1}, at most {@code Long.MAX_VALUE}
+     */
+    public long last() {
+        return iova + size - 1;
     }
 }

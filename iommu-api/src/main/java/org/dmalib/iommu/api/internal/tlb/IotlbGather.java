@@ -6,7 +6,8 @@ import java.util.function.Consumer;
  * The IOTLB gather ({@code struct iommu_iotlb_gather}, reference §3.6): the leaf invalidations
  * an unmap has deferred, kept as one contiguous byte range {@code [start, end]} at one page size
  * {@code pgsize}. Adding a page of another size, or one that leaves a gap, first syncs what is
- * gathered.
+ * gathered. Ranges may reach the top of a 63-bit space: the last byte {@code Long.MAX_VALUE},
+ * one past it 2^63, which is why the range is kept by its inclusive {@code end}, as in Linux.
  *
  * <p>{@code queued} is set by the DMA API when a flush queue will invalidate the whole domain
  * later; page-table code then skips {@code addPage} entirely.
@@ -15,8 +16,8 @@ import java.util.function.Consumer;
  * {@link #IotlbGather() creation} to the sync.
  */
 public final class IotlbGather {
-    // Linux initialises start to ULONG_MAX; iovas are non-negative longs, so MAX_VALUE is above
-    // every iova and min() works unchanged.
+    // Linux initialises start to ULONG_MAX; iovas are non-negative longs, so MAX_VALUE is at or
+    // above every iova and min() works unchanged.
     private static final long EMPTY_START = Long.MAX_VALUE;
 
     private long start = EMPTY_START;
@@ -44,9 +45,17 @@ public final class IotlbGather {
         return pgsize;
     }
 
-    /** {@return the gathered bytes, {@code end - start + 1}; 0 while empty} */
+    /**
+     * Returns the gathered bytes.
+     *
+     * @return {@code end - start + 1}; 0 while empty
+     * @throws ArithmeticException if the gather holds all 2^63 bytes from 0 to
+     *     {@code Long.MAX_VALUE}, a count no long holds ({@link #start} and {@link #end} still
+     *     say the range)
+     */
     public long size() {
-        return isEmpty() ? 0 : end - start + 1;
+        // end - start cannot overflow (both are non-negative); the + 1 can, for [0, MAX_VALUE]
+        return isEmpty() ? 0 : Math.addExact(end - start, 1);
     }
 
     /** {@return whether nothing is gathered ({@code pgsize == 0}, as the SMMUv3 sync tests)} */
@@ -84,7 +93,7 @@ public final class IotlbGather {
      * iommu_iotlb_gather_add_range}); the page size is unchanged.
      *
      * @param iova first byte: not negative
-     * @param size bytes: positive, {@code iova + size} must not overflow
+     * @param size bytes: positive, {@code iova + size} at most 2^63 (the last byte a long)
      * @throws IllegalArgumentException naming the bad value
      */
     public void addRange(long iova, long size) {
@@ -99,15 +108,16 @@ public final class IotlbGather {
      * ({@code iommu_iotlb_gather_is_disjoint}); false while empty.
      *
      * @param iova first byte: not negative
-     * @param size bytes: positive
+     * @param size bytes: positive, {@code iova + size} at most 2^63
      * @return true if adding it would leave a gap
      * @throws IllegalArgumentException naming the bad value
      */
     public boolean isDisjoint(long iova, long size) {
         checkRange(iova, size);
         long last = iova + size - 1;
-        // Linux: end != 0 && (last + 1 < start || iova > end + 1)
-        return end != 0 && (last + 1 < start || iova > end + 1);
+        // Linux: end != 0 && (last + 1 < start || iova > end + 1). Here last or end may be
+        // MAX_VALUE, where + 1 wraps; start - 1 and iova - 1 cannot (start, iova >= 0).
+        return end != 0 && (last < start - 1 || iova - 1 > end);
     }
 
     /**
@@ -144,15 +154,19 @@ public final class IotlbGather {
      *
      * @param iova the first page's first byte: not negative, a multiple of {@code size}
      * @param size the page size: a positive power of two
-     * @param count pages: positive, the last one's end must not overflow
+     * @param count pages: positive, the last one's end at most 2^63 (its last byte a long)
      * @param sync invalidates and waits for what is gathered; called at most once
      * @throws IllegalArgumentException naming the bad value; nothing is changed
      */
     public void addPages(long iova, long size, long count, Consumer<IotlbGather> sync) {
-        if (count <= 0 || size <= 0 || count > (Long.MAX_VALUE - iova) / size) {
+        // the last byte iova + count * size - 1 must be a long: the first page's last byte is
+        // (checkRange's test), and the other count - 1 pages fit in what is left above it;
+        // every operand is non-negative where it is computed, so nothing wraps
+        if (count <= 0 || size <= 0 || iova < 0 || size - 1 > Long.MAX_VALUE - iova
+                || count - 1 > (Long.MAX_VALUE - iova - (size - 1)) / size) {
             throw new IllegalArgumentException(String.format(
                     "addPages: count=%d pages of size=0x%x from iova=0x%x must be positive and "
-                    + "not wrap", count, size, iova));
+                    + "end by 2^63", count, size, iova));
         }
         addPage(iova, size, sync);
         if (count > 1) {
@@ -161,10 +175,12 @@ public final class IotlbGather {
     }
 
     private static void checkRange(long iova, long size) {
-        if (iova < 0 || size <= 0 || iova > Long.MAX_VALUE - size) {
+        // the last byte iova + size - 1 must be a long, so a range may end exactly at 2^63;
+        // with iova >= 0 and size >= 1 tested first, neither side of the last test wraps
+        if (iova < 0 || size <= 0 || size - 1 > Long.MAX_VALUE - iova) {
             throw new IllegalArgumentException(String.format(
-                    "gather range iova=0x%x size=0x%x must be non-negative, non-empty and not wrap",
-                    iova, size));
+                    "gather range iova=0x%x size=0x%x must be non-negative, non-empty and end by"
+                    + " 2^63", iova, size));
         }
     }
 

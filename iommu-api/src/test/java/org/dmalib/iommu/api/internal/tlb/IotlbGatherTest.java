@@ -12,6 +12,9 @@ import org.junit.jupiter.api.Test;
 class IotlbGatherTest {
     private static final long SZ_4K = 1L << 12;
     private static final long SZ_2M = 1L << 21;
+    // the last 4 KiB page and 2 MiB block of a 63-bit space: each ends exactly at 2^63
+    private static final long TOP_PAGE = Long.MAX_VALUE - SZ_4K + 1;
+    private static final long TOP_BLOCK = Long.MAX_VALUE - SZ_2M + 1;
 
     /** What an early sync saw: the gathered range at the time of the call. */
     record Synced(long start, long end, long pgsize) {}
@@ -171,10 +174,17 @@ class IotlbGatherTest {
         assertEquals(0, g.start());
         g.addRange(Long.MAX_VALUE - 1, 1);
         assertEquals(Long.MAX_VALUE - 1, g.end());
+        g.addRange(Long.MAX_VALUE, 1); // the last byte: the range ends exactly at 2^63
+        assertEquals(Long.MAX_VALUE, g.end());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> g.addRange(0x1000, 0));
         assertTrue(e.getMessage().contains("size=0x0"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> g.addRange(Long.MAX_VALUE, 1));
+        e = assertThrows(IllegalArgumentException.class, () -> g.addRange(Long.MAX_VALUE, 2));
+        assertTrue(e.getMessage().contains("iova=0x7fffffffffffffff size=0x2"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> g.addRange(TOP_PAGE, SZ_4K + 1));
+        assertThrows(IllegalArgumentException.class, () -> g.isDisjoint(TOP_PAGE + 1, SZ_4K));
+        assertEquals(0, g.start());
+        assertEquals(Long.MAX_VALUE, g.end());
     }
 
     @Test
@@ -182,13 +192,83 @@ class IotlbGatherTest {
         IotlbGather g = new IotlbGather();
         g.addPages(0, 1L << 62, 1, this::sync);
         assertEquals((1L << 62) - 1, g.end());
+        IotlbGather whole = new IotlbGather();
+        whole.addPages(0, 1L << 62, 2, this::sync); // all of [0, 2^63)
+        assertEquals(0, whole.start());
+        assertEquals(Long.MAX_VALUE, whole.end());
+        assertThrows(ArithmeticException.class, whole::size, "2^63 bytes: no long counts them");
         IotlbGather h = new IotlbGather();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> h.addPages(0, 1L << 62, 2, this::sync));
-        assertTrue(e.getMessage().contains("count=2"), e.getMessage());
+                () -> h.addPages(0, 1L << 62, 3, this::sync));
+        assertTrue(e.getMessage().contains("count=3"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> h.addPages(1L << 62, 1L << 62, 2, this::sync));
+        assertTrue(e.getMessage().contains("count=2 pages of size=0x4000000000000000"),
+                e.getMessage());
         assertTrue(h.isEmpty());
         assertEquals(Long.MAX_VALUE, h.start());
         assertThrows(IllegalArgumentException.class, () -> h.addPages(0, 0, 1, this::sync));
+        assertThrows(IllegalArgumentException.class, () -> h.addPages(-SZ_4K, SZ_4K, 1, this::sync));
         assertTrue(h.isEmpty());
+        assertEquals(List.of(), synced);
+    }
+
+    @Test
+    void the_top_page_of_a_63_bit_space_is_gathered_and_merges_with_its_neighbours() {
+        IotlbGather g = new IotlbGather();
+        g.addPage(TOP_PAGE, SZ_4K, this::sync);
+        assertEquals(TOP_PAGE, g.start());
+        assertEquals(Long.MAX_VALUE, g.end());
+        assertEquals(SZ_4K, g.size());
+        // below and touching a range whose end is the last byte: no gap (end + 1 would wrap)
+        assertFalse(g.isDisjoint(TOP_PAGE - SZ_4K, SZ_4K));
+        g.addPage(TOP_PAGE - SZ_4K, SZ_4K, this::sync);
+        g.addPage(TOP_PAGE, SZ_4K, this::sync); // again: overlaps
+        assertEquals(List.of(), synced);
+        assertEquals(TOP_PAGE - SZ_4K, g.start());
+        assertEquals(2 * SZ_4K, g.size());
+        // a gap below it is still a gap
+        assertTrue(g.isDisjoint(TOP_PAGE - 3 * SZ_4K, SZ_4K));
+        g.addPage(0, SZ_4K, this::sync);
+        assertEquals(List.of(new Synced(TOP_PAGE - SZ_4K, Long.MAX_VALUE, SZ_4K)), synced);
+        assertEquals(0, g.start());
+        assertEquals(SZ_4K - 1, g.end());
+    }
+
+    @Test
+    void the_top_page_joins_a_range_ending_just_below_it_and_a_gap_below_the_top_syncs() {
+        IotlbGather g = new IotlbGather();
+        g.addPage(TOP_PAGE - SZ_4K, SZ_4K, this::sync);
+        // above and touching: the new range's last byte is MAX_VALUE (last + 1 would wrap)
+        assertFalse(g.isDisjoint(TOP_PAGE, SZ_4K));
+        g.addPage(TOP_PAGE, SZ_4K, this::sync);
+        assertEquals(List.of(), synced);
+        assertEquals(Long.MAX_VALUE, g.end());
+        IotlbGather far = new IotlbGather();
+        far.addPage(0x10000, SZ_4K, this::sync);
+        assertTrue(far.isDisjoint(TOP_PAGE, SZ_4K));
+        far.addPages(TOP_PAGE - 2 * SZ_4K, SZ_4K, 3, this::sync);
+        assertEquals(List.of(new Synced(0x10000, 0x10FFF, SZ_4K)), synced);
+        assertEquals(TOP_PAGE - 2 * SZ_4K, far.start());
+        assertEquals(Long.MAX_VALUE, far.end());
+        assertEquals(3 * SZ_4K, far.size());
+    }
+
+    @Test
+    void a_run_of_blocks_may_end_at_the_top_and_one_page_more_is_refused_naming_it() {
+        IotlbGather g = new IotlbGather();
+        g.addPages(TOP_BLOCK - SZ_2M, SZ_2M, 2, this::sync);
+        assertEquals(TOP_BLOCK - SZ_2M, g.start());
+        assertEquals(Long.MAX_VALUE, g.end());
+        assertEquals(SZ_2M, g.pgsize());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> g.addPages(TOP_BLOCK - SZ_2M, SZ_2M, 3, this::sync));
+        assertTrue(e.getMessage().contains("count=3 pages of size=0x200000 from iova=0x7fffffffffc00000"),
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> g.addPages(TOP_PAGE, SZ_4K, 2, this::sync));
+        assertThrows(IllegalArgumentException.class, () -> g.addPage(TOP_PAGE, SZ_2M, this::sync));
+        assertEquals(List.of(), synced);
+        assertEquals(TOP_BLOCK - SZ_2M, g.start());
+        assertEquals(Long.MAX_VALUE, g.end());
     }
 }
