@@ -68,7 +68,8 @@ public interface IommuDomain {
      *
      * <p>All or nothing: if any run is refused or the driver fails part-way, what this call
      * mapped is unmapped (with a sync) and the exception is thrown; the domain is as before.
-     * This default maps the runs one by one with {@link #map}.
+     * If that undo fails too, its exception is added to the map's as suppressed. This default
+     * maps the runs one by one with {@link #map}.
      *
      * @param iova device address of the first run: a multiple of the smallest page size
      * @param paddrs each run's physical address: not negative, a multiple of the smallest page size
@@ -93,7 +94,13 @@ public interface IommuDomain {
                 offset += sizes[i];
             }
         } catch (RuntimeException e) {
-            long undone = offset == 0 ? 0 : unmap(iova, offset);
+            long undone;
+            try {
+                undone = offset == 0 ? 0 : unmap(iova, offset);
+            } catch (RuntimeException undo) {
+                e.addSuppressed(undo); // the map's failure is the one the caller sees
+                throw e;
+            }
             if (undone != offset) {
                 e.addSuppressed(new IllegalStateException(String.format(
                         "undo of a failed mapRuns: unmapped=0x%x of mapped=0x%x at iova=0x%x",

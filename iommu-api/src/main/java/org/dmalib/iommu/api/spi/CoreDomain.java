@@ -185,12 +185,22 @@ final class CoreDomain implements GatheringDomain {
         return true;
     }
 
-    /** iommu_map's unwind: unmap (with a sync) what this call mapped before it failed. */
+    /**
+     * iommu_map's unwind: unmap (with a sync) what this call mapped before it failed. A failure
+     * of the undo itself is added to {@code failure} as suppressed: the map's failure is the one
+     * the caller sees.
+     */
     private void undoMap(long iova, long mapped, RuntimeException failure) {
         if (mapped == 0) {
             return;
         }
-        long undone = unmap(iova, mapped);
+        long undone;
+        try {
+            undone = unmap(iova, mapped);
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+            return;
+        }
         if (undone != mapped) {
             failure.addSuppressed(new IllegalStateException(String.format(
                     "undo of a failed map: unmapped=0x%x of mapped=0x%x at iova=0x%x",
