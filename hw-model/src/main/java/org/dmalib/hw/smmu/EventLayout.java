@@ -12,6 +12,10 @@ package org.dmalib.hw.smmu;
  * dword 3:  FETCH_ADDR[51:3] (STE/CD fetch and walk external-abort faults)
  * </pre>
  *
+ * <p>Dwords 1 and 2 are defined only for F_WALK_EABT, F_TRANSLATION, F_ADDR_SIZE, F_ACCESS and
+ * F_PERMISSION; in C_BAD_STREAMID, F_STE_FETCH, C_BAD_STE, F_CD_FETCH and C_BAD_CD records they
+ * are RES0 (IHI 0070 7.3), so RnW, PnU, CLASS and INPUT_ADDR read 0 there whatever the access.
+ *
  * <p>Thread-safety: constants only.
  */
 public final class EventLayout {
