@@ -98,11 +98,20 @@ final class ConfigCache {
         long d1 = bus.readLong(addr + 8, ste.cdCoherent());
         int granuleShift = granuleShift((int) Fields.get(CdLayout.TG0, d0));
         int t0sz = (int) Fields.get(CdLayout.T0SZ, d0);
+        // eff_IPS = MIN(CD.IPS, SMMU_IDR5.OAS) (IHI 0070 CD.IPS)
+        int oas = Math.min(SmmuRegisters.addressBits((int) Fields.get(CdLayout.IPS, d0)),
+                config.outputAddressBits());
+        long ttb0 = d1 & CdLayout.TTB0;
         boolean valid = Fields.test(CdLayout.V, d0)
                 && Fields.test(CdLayout.AA64, d0)
                 && !Fields.test(CdLayout.ENDI, d0) // IDR0.TTENDIAN: little-endian only
                 && granuleShift != 0
-                && t0sz >= T0SZ_MIN && t0sz <= T0SZ_MAX;
+                && t0sz >= T0SZ_MIN && t0sz <= T0SZ_MAX
+                // a TTB0 outside the effective IPS is ILLEGAL, C_BAD_CD, not an address-size
+                // fault of the walk (IHI 0070 CD.TTB0, 5.4.1, CdIllegal's CDTTBxOutOfRange;
+                // QEMU decode_cd likewise). The 48-bit limit for DS = 0 with 4/16 KiB granules
+                // is implied: OAS is at most 48 bits here and IDR5.DS is not advertised.
+                && ttb0 >>> oas == 0;
         if (!valid) {
             events.raise(SmmuEvent.Kind.BAD_CD, sid, va, write, ste.privileged(), 0, true);
             return null;
@@ -116,12 +125,11 @@ final class ConfigCache {
         int asidMask = (1 << config.asidBits()) - 1; // ASID[15:8] are ignored without ASID16
         CdState cd = new CdState(
                 (int) Fields.get(CdLayout.ASID, d0) & asidMask,
-                d1 & CdLayout.TTB0 & -startTableBytes,
+                ttb0 & -startTableBytes,
                 granuleShift,
                 ias,
                 startLevel,
-                Math.min(SmmuRegisters.addressBits((int) Fields.get(CdLayout.IPS, d0)),
-                        config.outputAddressBits()),
+                oas,
                 config.coherentWalk() && Fields.get(CdLayout.IRGN0, d0) != 0,
                 Fields.test(CdLayout.AFFD, d0),
                 Fields.test(CdLayout.HAD0, d1),
