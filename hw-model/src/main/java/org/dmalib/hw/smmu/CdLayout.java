@@ -58,9 +58,15 @@ public final class CdLayout {
     public static final long TBI0 = 1L << 38;
     /** dword 0: AA64, AArch64 tables (must be 1 here). */
     public static final long AA64 = 1L << 41;
+    /** dword 0: HD, hardware update of dirty state (ILLEGAL here: SMMU_IDR0.HTTU is 0). */
+    public static final long HD = 1L << 42;
+    /** dword 0: HA, hardware update of the Access flag (ILLEGAL here: SMMU_IDR0.HTTU is 0). */
+    public static final long HA = 1L << 43;
+    /** dword 0: S, stall faulting transactions (ILLEGAL here: SMMU_IDR0.STALL_MODEL is 0b01). */
+    public static final long S = 1L << 44;
     /** dword 0: R, record fault events (else faults abort silently). */
     public static final long R = 1L << 45;
-    /** dword 0: A, abort faulting transactions (always so here: IDR0.TERM_MODEL is 1). */
+    /** dword 0: A, abort faulting transactions (must be 1 here: IDR0.TERM_MODEL is 1). */
     public static final long A = 1L << 46;
     /** dword 0: ASET (stored, no effect). */
     public static final long ASET = 1L << 47;

@@ -8,8 +8,8 @@ package org.dmalib.hw.smmu;
  * <pre>
  * dword 0:  63..59   58..52  51 ............. 6  5..4   3..1    0
  *           S1CDMAX  res0    S1ContextPtr[51:6]  S1FMT  Config  V
- * dword 1:  49..48   ...  7..6   5..4   3..2   1..0
- *           PRIVCFG       S1CSH  S1COR  S1CIR  S1DSS
+ * dword 1:  49..48   ...  27        ...  7..6   5..4   3..2   1..0
+ *           PRIVCFG       S1STALLD       S1CSH  S1COR  S1CIR  S1DSS
  * </pre>
  *
  * <p>Thread-safety: constants only.
@@ -51,6 +51,11 @@ public final class SteLayout {
     public static final long S1CSH = Fields.mask(7, 6);
     /** Cacheability value: write-back read-allocate (STRTAB_STE_1_S1C_CACHE_WBRA). */
     public static final int CACHE_WBRA = 1;
+    /**
+     * dword 1: S1STALLD, stage-1 stalls disallowed (ILLEGAL on a stage-1 STE here:
+     * SMMU_IDR0.STALL_MODEL is 0b01, so the stall model is not configurable).
+     */
+    public static final long S1STALLD = 1L << 27;
     /** dword 1: PRIVCFG: 0b0x use incoming (unprivileged here), 0b10 unprivileged, 0b11 privileged. */
     public static final long PRIVCFG = Fields.mask(49, 48);
     /** PRIVCFG value: force privileged. */

@@ -82,4 +82,105 @@ class SmmuCdValidityTest {
         assertEquals(DmaStatus.OK, port.read(IOVA, new byte[1], 0, 1));
         assertOnly(rig, SmmuEvent.Kind.BAD_CD);
     }
+
+    /**
+     * Maps {@link #IOVA} for {@link #SID}, then replaces its CD with {@code d0}: without a
+     * validity check the read would succeed.
+     */
+    private static DmaStatus readMappedThrough(SmmuRig rig, long d0) {
+        PageTables pt = rig.tables(12, 48);
+        pt.mapPage(IOVA, SmmuRig.DATA, PageTables.RW);
+        rig.translate(SID, ASID, pt);
+        rig.writeCd(SID, d0, pt.root);
+        return rig.port(SID).read(IOVA, new byte[1], 0, 1);
+    }
+
+    private static long linuxCd0() {
+        return SmmuRig.cd0(ASID, 12, 48, true);
+    }
+
+    @Test
+    void cd_a_clear_is_c_bad_cd_because_term_model_is_1() {
+        SmmuRig rig = new SmmuRig(SmmuConfig.gem5()).enable();
+        assertEquals(DmaStatus.ABORT, readMappedThrough(rig, linuxCd0() & ~CdLayout.A));
+        assertOnly(rig, SmmuEvent.Kind.BAD_CD);
+        assertEquals(0, rig.smmu.counters().walks());
+    }
+
+    @Test
+    void cd_s_set_is_c_bad_cd_because_stall_model_is_0b01() {
+        SmmuRig rig = new SmmuRig(SmmuConfig.gem5()).enable();
+        assertEquals(DmaStatus.ABORT, readMappedThrough(rig, linuxCd0() | CdLayout.S));
+        assertOnly(rig, SmmuEvent.Kind.BAD_CD);
+    }
+
+    @Test
+    void cd_ha_set_is_c_bad_cd_because_httu_is_0() {
+        SmmuRig rig = new SmmuRig(SmmuConfig.gem5()).enable();
+        assertEquals(DmaStatus.ABORT, readMappedThrough(rig, linuxCd0() | CdLayout.HA));
+        assertOnly(rig, SmmuEvent.Kind.BAD_CD);
+    }
+
+    @Test
+    void cd_hd_set_is_c_bad_cd_because_httu_is_0() {
+        SmmuRig rig = new SmmuRig(SmmuConfig.gem5()).enable();
+        assertEquals(DmaStatus.ABORT,
+                readMappedThrough(rig, linuxCd0() | CdLayout.HA | CdLayout.HD));
+        assertOnly(rig, SmmuEvent.Kind.BAD_CD);
+    }
+
+    @Test
+    void ste_s1stalld_on_a_stage1_ste_is_c_bad_ste_and_ignored_on_a_bypass_ste() {
+        SmmuRig rig = new SmmuRig(SmmuConfig.gem5()).enable();
+        PageTables pt = rig.tables(12, 48);
+        pt.mapPage(IOVA, SmmuRig.DATA, PageTables.RW);
+        rig.translate(SID, ASID, pt);
+        long ste1 = SmmuRig.STRTAB + SID * (long) SteLayout.BYTES + 8;
+        rig.ram.writeLong(ste1, rig.ram.readLong(ste1) | SteLayout.S1STALLD);
+        assertEquals(DmaStatus.ABORT, rig.port(SID).read(IOVA, new byte[1], 0, 1));
+        assertOnly(rig, SmmuEvent.Kind.BAD_STE);
+        rig.writeSte(SID + 1, SteLayout.V | Fields.prep(SteLayout.CONFIG, SteLayout.CONFIG_BYPASS),
+                SteLayout.S1STALLD); // stage 1 off: S1STALLD is IGNORED
+        assertEquals(DmaStatus.OK, rig.port(SID + 1).read(IOVA, new byte[1], 0, 1));
+        assertEquals(1, rig.smmu.events().size());
+    }
+
+    @Test
+    void epd0_makes_t0sz_tg0_and_ttb0_ignored_so_the_cd_is_valid_and_every_access_faults() {
+        SmmuRig rig = new SmmuRig(SmmuConfig.gem5()).enable();
+        long d0 = (linuxCd0() & ~(CdLayout.T0SZ | CdLayout.TG0 | CdLayout.IPS))
+                | CdLayout.EPD0
+                | Fields.prep(CdLayout.T0SZ, 0) // out of range
+                | Fields.prep(CdLayout.TG0, 3) // reserved
+                | Fields.prep(CdLayout.IPS, SmmuRegisters.addressBitsField(32));
+        rig.translate(SID, ASID, rig.tables(12, 48));
+        rig.writeCd(SID, d0, 1L << 40); // above the IPS
+        DmaPort port = rig.port(SID);
+        assertEquals(DmaStatus.ABORT, port.read(IOVA, new byte[1], 0, 1));
+        assertEquals(DmaStatus.ABORT, port.read(IOVA, new byte[1], 0, 1));
+        assertEquals(List.of(new SmmuEvent(SmmuEvent.Kind.TRANSLATION_FAULT, SID, IOVA, false),
+                new SmmuEvent(SmmuEvent.Kind.TRANSLATION_FAULT, SID, IOVA, false)),
+                rig.smmu.events());
+        assertEquals(2, rig.smmu.counters().configFetches(), "the CD was valid, so cached");
+        assertEquals(0, rig.smmu.counters().walks());
+    }
+
+    @Test
+    void endi_is_ignored_only_when_both_epd0_and_epd1_are_set() {
+        SmmuRig rig = new SmmuRig(SmmuConfig.gem5()).enable();
+        long bigEndianNoWalks = linuxCd0() | CdLayout.ENDI | CdLayout.EPD0 | CdLayout.EPD1;
+        assertEquals(DmaStatus.ABORT, readMappedThrough(rig, bigEndianNoWalks));
+        assertOnly(rig, SmmuEvent.Kind.TRANSLATION_FAULT);
+        SmmuRig rig2 = new SmmuRig(SmmuConfig.gem5()).enable();
+        long bigEndianTtb1On = (linuxCd0() | CdLayout.ENDI | CdLayout.EPD0) & ~CdLayout.EPD1;
+        assertEquals(DmaStatus.ABORT, readMappedThrough(rig2, bigEndianTtb1On));
+        assertOnly(rig2, SmmuEvent.Kind.BAD_CD);
+    }
+
+    @Test
+    void a_linux_cd_is_valid() {
+        SmmuRig rig = new SmmuRig(SmmuConfig.gem5()).enable();
+        assertEquals(DmaStatus.OK, readMappedThrough(rig, linuxCd0()));
+        assertEquals(List.of(), rig.smmu.events());
+    }
 }

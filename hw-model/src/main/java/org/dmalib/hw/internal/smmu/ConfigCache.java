@@ -64,10 +64,13 @@ final class ConfigCache {
         long d0 = bus.readLong(addr, coherent);
         long d1 = bus.readLong(addr + 8, coherent);
         int cfg = (int) Fields.get(SteLayout.CONFIG, d0);
+        // S1STALLD on a stage-1 STE is ILLEGAL while IDR0.STALL_MODEL is not 0b00 (IHI 0070
+        // STE.S1STALLD; QEMU decode_ste also refuses it); stage 1 off, it is IGNORED
         boolean valid = Fields.test(SteLayout.V, d0)
                 && (cfg == SteLayout.CONFIG_ABORT || cfg == SteLayout.CONFIG_BYPASS
-                        || (cfg == SteLayout.CONFIG_S1_TRANS && Fields.get(SteLayout.S1CDMAX, d0) == 0));
-        if (!valid) { // V clear, reserved or stage-2 Config, or substreams: C_BAD_STE
+                        || (cfg == SteLayout.CONFIG_S1_TRANS && Fields.get(SteLayout.S1CDMAX, d0) == 0
+                                && !Fields.test(SteLayout.S1STALLD, d1)));
+        if (!valid) { // V clear, reserved or stage-2 Config, substreams, S1STALLD: C_BAD_STE
             events.raise(SmmuEvent.Kind.BAD_STE, sid, va, write, false, 0, true);
             return null;
         }
@@ -81,6 +84,22 @@ final class ConfigCache {
     /**
      * Returns the CD of {@code sid} (whose STE is {@code ste}), fetching it on a miss; on a bad
      * CD raises the event and returns null.
+     *
+     * <p>The CD is ILLEGAL (C_BAD_CD) by the rules of IHI 0070 5.4.2 CdIllegal that apply to
+     * this SMMU (IDR0: TTF = AArch64, TERM_MODEL = 1, STALL_MODEL = 0b01, HTTU = 0, TTENDIAN =
+     * little-endian; StreamWorld NS-EL1): V clear; AA64 clear (VMSAv8-32 unsupported); A clear
+     * (RAZ/WI termination unsupported); S set (no stall model; this also covers STE.S1STALLD
+     * with CD.S, and QEMU refuses the same); HA or HD set (no HTTU); ENDI set, unless both
+     * EPD0 and EPD1 are set (then it is IGNORED); and, only while EPD0 is clear, T0SZ outside
+     * 16..39, a reserved or unsupported TG0, or a TTB0 outside the effective IPS. With EPD0 set,
+     * T0SZ, TG0 and TTB0 are IGNORED and not checked (5.4.1.1: "validity checks are not
+     * performed on fields that are disabled"): every access faults F_TRANSLATION.
+     *
+     * <p>All of these are the spec's rules; QEMU's decode_cd makes the same ones (its A, S and
+     * HA/HD checks are its reading of the same IDR0 values, and it skips T0SZ/TG0/TTB0 under
+     * EPD0 as the spec does). Not applied although the spec requires them: the T1SZ/TG1/TTB1
+     * checks while EPD1 is clear (QEMU makes them; this SMMU never selects TTB1) and the
+     * ASID[15:8] = 0 rule without ASID16 (ASID[15:8] are masked off instead).
      */
     CdState cd(int sid, SteState ste, long va, boolean write) {
         CdState cached = cds[sid];
@@ -102,19 +121,24 @@ final class ConfigCache {
         int oas = Math.min(SmmuRegisters.addressBits((int) Fields.get(CdLayout.IPS, d0)),
                 config.outputAddressBits());
         long ttb0 = d1 & CdLayout.TTB0;
+        boolean walksDisabled = Fields.test(CdLayout.EPD0, d0);
         boolean valid = Fields.test(CdLayout.V, d0)
                 && Fields.test(CdLayout.AA64, d0)
-                && !Fields.test(CdLayout.ENDI, d0) // IDR0.TTENDIAN: little-endian only
-                && granuleShift != 0
-                && t0sz >= T0SZ_MIN && t0sz <= T0SZ_MAX
-                // a TTB0 outside the effective IPS is ILLEGAL, C_BAD_CD, not an address-size
-                // fault of the walk (IHI 0070 CD.TTB0, 5.4.1, CdIllegal's CDTTBxOutOfRange;
-                // QEMU decode_cd likewise). The 48-bit limit for DS = 0 with 4/16 KiB granules
-                // is implied: OAS is at most 48 bits here and IDR5.DS is not advertised.
-                && ttb0 >>> oas == 0;
+                && Fields.test(CdLayout.A, d0)
+                && !Fields.test(CdLayout.S, d0)
+                && (d0 & (CdLayout.HA | CdLayout.HD)) == 0
+                // IDR0.TTENDIAN: little-endian only; ENDI is IGNORED with both walks disabled
+                && (!Fields.test(CdLayout.ENDI, d0)
+                        || (walksDisabled && Fields.test(CdLayout.EPD1, d0)))
+                && (walksDisabled || ttb0Valid(granuleShift, t0sz, ttb0, oas));
         if (!valid) {
             events.raise(SmmuEvent.Kind.BAD_CD, sid, va, write, ste.privileged(), 0, true);
             return null;
+        }
+        if (walksDisabled) { // never walked: any valid geometry will do
+            granuleShift = 12;
+            t0sz = T0SZ_MAX;
+            ttb0 = 0;
         }
         int ias = 64 - t0sz;
         int startLevel = Geometry.startLevel(ias, granuleShift);
@@ -134,7 +158,7 @@ final class ConfigCache {
                 Fields.test(CdLayout.AFFD, d0),
                 Fields.test(CdLayout.HAD0, d1),
                 Fields.test(CdLayout.R, d0),
-                Fields.test(CdLayout.EPD0, d0));
+                walksDisabled);
         cds[sid] = cd;
         return cd;
     }
@@ -185,6 +209,17 @@ final class ConfigCache {
         if (sid >= 0 && sid < cds.length) {
             cds[(int) sid] = null;
         }
+    }
+
+    /**
+     * Returns whether the TTB0 configuration of a CD with EPD0 clear is legal: a supported TG0
+     * ({@code granuleShift} not 0), T0SZ in 16..39, and TTB0 inside the effective IPS
+     * {@code oas} (ILLEGAL, C_BAD_CD, not an address-size fault of the walk: IHI 0070 CD.TTB0,
+     * 5.4.1 and CdIllegal's CDTTBxOutOfRange; QEMU decode_cd likewise). The 48-bit limit for
+     * DS = 0 with 4/16 KiB granules is implied: OAS is at most 48 bits, IDR5.DS not advertised.
+     */
+    private static boolean ttb0Valid(int granuleShift, int t0sz, long ttb0, int oas) {
+        return granuleShift != 0 && t0sz >= T0SZ_MIN && t0sz <= T0SZ_MAX && ttb0 >>> oas == 0;
     }
 
     /** Returns the granule shift a TG0 value selects, or 0 if reserved or unsupported. */
