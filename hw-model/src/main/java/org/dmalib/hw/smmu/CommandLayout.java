@@ -90,6 +90,20 @@ public final class CommandLayout {
     public static final int SYNC_CS_IRQ = 1;
     /** CS value: send event. */
     public static final int SYNC_CS_SEV = 2;
+    /** CMD_SYNC dword 0: MSH, shareability of the MSI write (stored, no effect here). */
+    public static final long SYNC_0_MSH = Fields.mask(23, 22);
+    /**
+     * CMD_SYNC dword 0: MSIATTR, memory type of the MSI write, encoded as STE.MemAttr:
+     * bits 3:2 outer (0b00: Device), bits 1:0 inner (0b01 Non-cacheable, 0b10 Write-through,
+     * 0b11 Write-back).
+     */
+    public static final long SYNC_0_MSIATTR = Fields.mask(27, 24);
+    /** MSIATTR value: Device-nGnRE (Linux ARM_SMMU_MEMATTR_DEVICE_nGnRE). */
+    public static final int MEMATTR_DEVICE_NGNRE = 0x1;
+    /** MSIATTR value: Normal, inner and outer Non-cacheable. */
+    public static final int MEMATTR_NC = 0x5;
+    /** MSIATTR value: Normal, inner and outer Write-back (Linux ARM_SMMU_MEMATTR_OIWB). */
+    public static final int MEMATTR_OIWB = 0xf;
     /** CMD_SYNC dword 0: MSIDATA, the 32-bit value written at MSIADDR. */
     public static final long SYNC_0_MSIDATA = Fields.mask(63, 32);
     /** CMD_SYNC dword 1: MSIADDR, physical address bits 51:2. */

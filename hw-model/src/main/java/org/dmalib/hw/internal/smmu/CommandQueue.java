@@ -21,6 +21,9 @@ import org.dmalib.hw.smmu.Fields;
  * A CMD_SYNC whose MSI write falls outside memory is no command error: it completes, and
  * GERROR.MSI_CMDQ_ABT_ERR becomes active.
  *
+ * <p>A CMD_SYNC with CS = IRQ and an MSI address writes MSIDATA there with the memory type of
+ * its own MSIATTR (the CR1 queue attributes apply to the command reads only).
+ *
  * <p>Range fields of TLBI_NH_VA/VAA (NUM, SCALE, TG, TTL) are honoured only when IDR3.RIL is
  * advertised; without RIL they are ignored (RES0 fields are ignored by the SMMU) and the command
  * invalidates the translations containing ADDRESS.
@@ -186,7 +189,7 @@ final class CommandQueue {
                 // translation invalidated before this CMD_SYNC are fenced first (SMMUv3)
                 beforeSignal.run();
                 bus.write(msiAddr, Fields.get(SYNC_0_MSIDATA, d0), Integer.BYTES,
-                        regs.queueCoherent());
+                        msiCoherent(d0));
             } else {
                 // the MSI write aborts; the CMD_SYNC has still completed (SMMU_GERROR)
                 regs.raiseError(GERROR_MSI_CMDQ_ABT_ERR);
@@ -194,6 +197,18 @@ final class CommandQueue {
         }
         window.close(d0);
         return CERROR_NONE;
+    }
+
+    /**
+     * Returns whether the MSI write of the CMD_SYNC {@code d0} snoops CPU caches: COHACC and an
+     * inner-cacheable CMD_SYNC.MSIATTR. The MSI takes the command's own MSIATTR/MSH (IHI 0070
+     * CMD_SYNC), not the SMMU_CR1 queue attributes the command was read with. MSH, like every
+     * shareability field here, has no effect: the model has one coherent domain.
+     */
+    private boolean msiCoherent(long d0) {
+        int attr = (int) Fields.get(SYNC_0_MSIATTR, d0);
+        // outer 0b00 is Device; inner 0b10 (WT) and 0b11 (WB) are cacheable, 0b01 is not
+        return config.coherentWalk() && (attr >>> 2) != 0 && (attr & 2) != 0;
     }
 
     private void traceTlbi(long d0, long d1, long droppedBefore) {

@@ -178,7 +178,7 @@ class SmmuSyncInFlightTest {
     @Test
     void a_cmd_sync_signals_its_completion_by_msi_only_once_bursts_in_flight_are_fenced()
             throws InterruptedException {
-        program(); // CR1 = 0: the MSI write goes straight to RAM, without the fabric
+        program(); // MSIATTR 0 (Device): the MSI write goes straight to RAM, without the fabric
         long target = DATA + 2 * PAGE; // not mapped for the device: the driver's sync word
         long msiData = 0x5a5a_0001L;
         SyncEpoch epoch = smmu.syncEpoch();
