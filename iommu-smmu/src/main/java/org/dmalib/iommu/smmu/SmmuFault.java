@@ -11,8 +11,11 @@ import org.dmalib.hw.SmmuEvent;
  *
  * @param kind the event (EVENT_ID)
  * @param streamId the stream (SID)
- * @param address the input address of the faulting access (INPUT_ADDR; 0 when none)
- * @param write whether the access was a write (the record's RnW bit is the inverse)
+ * @param address the input address of the faulting access (INPUT_ADDR); 0 for a configuration
+ *     or fetch event (C_BAD_STREAMID, F_STE_FETCH, C_BAD_STE, F_CD_FETCH, C_BAD_CD), whose
+ *     records carry no access
+ * @param write whether the access was a write (the record's RnW bit is the inverse); false for
+ *     a configuration or fetch event
  * @param fetchAddress the failed STE, CD or descriptor fetch address (FETCH_ADDR); 0 when none
  */
 public record SmmuFault(SmmuEvent.Kind kind, int streamId, long address, boolean write,
