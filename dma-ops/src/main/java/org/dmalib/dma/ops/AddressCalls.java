@@ -127,6 +127,8 @@ final class AddressCalls {
 
     /** {@code dma_free_coherent} by address. */
     void freeCoherent(long size, long cpuAddress, long dmaAddress) {
+        // a negative size would be find()'s "any size" and then a size mismatch; it is no size
+        Checks.notNegative(size, "size");
         Tracked t = find(dmaAddress, size, MappingKind.COHERENT, DmaDirection.BIDIRECTIONAL, 1);
         if (!(t instanceof CoherentBuffer b)) {
             throw debug.refuse(DebugCheck.FREE_WRONG_FUNCTION, t,

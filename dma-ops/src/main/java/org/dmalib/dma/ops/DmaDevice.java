@@ -429,12 +429,13 @@ public final class DmaDevice {
      * size, cpu_addr, dma_handle)}), checked as dma-debug does; then as {@link
      * CoherentBuffer#free()}.
      *
-     * @param size the size that was allocated
+     * @param size the size that was allocated, not negative
      * @param cpuAddress the allocation's {@linkplain CoherentBuffer#cpuAddress() CPU address}
      * @param dmaAddress the allocation's DMA address
-     * @throws DmaUsageException if no allocation can be found at {@code dmaAddress} ({@link
-     *     DebugCheck#FREE_NOT_ALLOCATED}, {@link DebugCheck#FREE_INVALID_ADDRESS}) or it is a
-     *     streaming mapping ({@link DebugCheck#FREE_WRONG_FUNCTION}), in every debug mode
+     * @throws DmaUsageException naming the value if {@code size} is negative, before any lookup
+     *     (nothing is reported or freed); if no allocation can be found at {@code dmaAddress}
+     *     ({@link DebugCheck#FREE_NOT_ALLOCATED}, {@link DebugCheck#FREE_INVALID_ADDRESS}) or it
+     *     is a streaming mapping ({@link DebugCheck#FREE_WRONG_FUNCTION}); in every debug mode
      * @throws DmaDebugException if the size or CPU address differs (THROW mode; WARN frees the
      *     allocation found)
      */

@@ -1,6 +1,7 @@
 package org.dmalib.dma.ops;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A coherent allocation as the device's by-address calls find it: a sync inside it is accepted
  * (and does nothing), one outside it is of no live mapping, a list sync counts it as one entry,
- * and an unmap of it is the wrong function, reported with where it was allocated.
+ * and an unmap of it is the wrong function, reported with where it was allocated; a free with a
+ * negative size is a usage error that changes nothing.
  */
 class CoherentLookupTest {
     private static final DmaDirection BIDI = DmaDirection.BIDIRECTIONAL;
@@ -73,6 +75,24 @@ class CoherentLookupTest {
         assertTrue(e.getMessage().contains("\n  mapping: " + ring.describe()), e::getMessage);
         assertTrue(e.getMessage().contains("\n  mapped at:\n    " + report.mappedAt().get(0)), e::getMessage);
         r.dev.freeCoherent(SIZE, ring.cpuAddress(), ring.dmaAddress());
+    }
+
+    @Test
+    void aNegativeFreeSizeIsRefusedNamingItInEveryModeAndChangesNothing() {
+        for (DebugMode mode : DebugMode.values()) {
+            Rig m = new Rig(Coherency.NON_COHERENT, DeviceParams.DEFAULT_DMA_MASK, mode);
+            CoherentBuffer b = m.dev.allocCoherent(m.cpu, SIZE);
+            DmaUsageException e = assertThrows(DmaUsageException.class,
+                    () -> m.dev.freeCoherent(-SIZE, b.cpuAddress(), b.dmaAddress()), mode::toString);
+            assertTrue(e.getMessage().contains("size=-" + SIZE + " must not be negative"), e::getMessage);
+            assertEquals(0, m.dev.debugReportCount(), () -> mode + ": no size-mismatch report");
+            assertFalse(b.isFreed(), mode::toString);
+            assertEquals(1, m.dev.pendingMappings().size(), mode::toString);
+            m.dev.freeCoherent(SIZE, b.cpuAddress(), b.dmaAddress());
+            assertTrue(b.isFreed(), mode::toString);
+            assertTrue(m.dev.pendingMappings().isEmpty(), mode::toString);
+            assertEquals(0, m.dev.debugReportCount(), () -> mode + ": the right free is clean");
+        }
     }
 
     @Test
