@@ -26,6 +26,11 @@ import org.dmalib.iommu.api.IommuDomain;
  * and on {@link #tick()}, which a composition root calls when unmaps may have stopped (an idle
  * loop, a test step).
  *
+ * <p>Free the IOMMU domain only after the last {@link #flushQueue()}, and stop ticking it then.
+ * Linux deletes the flush-queue timer when the domain's DMA cookie is put, so after the free the
+ * timer never fires. Here, {@link #tick()} and {@link #flushQueue()} on a freed domain throw
+ * {@link IllegalStateException} instead, as their Javadoc states.
+ *
  * <p>Thread-safety: safe for concurrent use.
  */
 public final class IommuDmaDomain {
@@ -97,16 +102,31 @@ public final class IommuDmaDomain {
 
     /**
      * Runs the flush queue's 10 ms timeout if it is due on the domain's clock: one whole-domain
-     * IOTLB flush, then every range queued before it is freed.
+     * IOTLB flush, then every range queued before it is freed. Detaching a device stops nothing
+     * here: the domain, its queue and its timer outlive the devices over it.
+     *
+     * <p>After the IOMMU domain has been freed (the driver's {@code freeDomain}), the timeout
+     * never fires. Linux deletes the timer when the domain's DMA cookie is put ({@code
+     * iommu_put_dma_cookie} calls {@code iommu_dma_free_fq}). This model gets no notice of the
+     * free, so a tick before the deadline still returns false without a call into the domain. A
+     * due tick is refused with {@link IllegalStateException}: no flush is done, no range is
+     * freed, and the timer stays armed, so every later due tick is refused the same way. The
+     * counters show the refused flush as started, not as finished, and not as a timer flush.
      *
      * @return whether the timeout fired
+     * @throws IllegalStateException naming the IOMMU domain and saying that it was freed, if the
+     *     timeout is due and the domain was freed; the cause is the domain's own refusal
      */
     public boolean tick() {
         return dma.flushQueue().poll();
     }
 
     /**
-     * Flushes the domain's IOTLB now and frees every queued range (driver teardown).
+     * Flushes the domain's IOTLB now and frees every queued range (driver teardown: call it
+     * before the IOMMU domain is freed).
+     *
+     * @throws IllegalStateException naming the IOMMU domain if it was freed, as {@link #tick()}
+     *     does; the ranges stay queued and the timer as it was
      */
     public void flushQueue() {
         dma.flushQueue().flushNow();

@@ -3,6 +3,7 @@ package org.dmalib.dma.ops;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -93,6 +94,42 @@ class IommuLazyTest {
         assertEquals(1, c.timerFlushes());
         assertEquals(1, c.freed(), "the first range went, the second waits");
         assertEquals(1, r.dmaDomain.flushQueuePending());
+    }
+
+    @Test
+    void aDetachedDevicesQueuedRangeIsStillFreedByTheTimeout() {
+        IommuRig r = lazyRig();
+        r.dev.mapSingle(r.cpu, r.memory.allocate(4096), DmaDirection.TO_DEVICE).unmap(r.cpu);
+        r.dev.detach();
+        clock.addAndGet(10 * MS);
+        assertTrue(r.dmaDomain.tick(), "the domain and its timer outlive the device");
+        assertEquals(new LazyFlushCounters(1, 1, 1, 1, 0, 1), r.dmaDomain.flushQueueCounters());
+        assertEquals(0, r.dmaDomain.iovaRangesOutstanding());
+    }
+
+    @Test
+    void afterTheDomainIsFreedTheTimeoutNeverFiresAndEveryDueTickIsRefusedNamingIt() {
+        IommuRig r = lazyRig();
+        r.dev.mapSingle(r.cpu, r.memory.allocate(4096), DmaDirection.TO_DEVICE).unmap(r.cpu);
+        r.dev.detach();
+        r.driver.detach(IommuRig.SID);
+        r.driver.freeDomain(r.domain);
+        SmmuDriverCounters before = r.driverCounters();
+        assertFalse(r.dmaDomain.tick(), "not due: no call into the domain");
+        clock.addAndGet(10 * MS);
+        for (int attempt = 0; attempt < 2; attempt++) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, r.dmaDomain::tick);
+            assertTrue(e.getMessage().startsWith(r.domain + " was freed"), e::getMessage);
+            assertTrue(e.getMessage().contains("timer never fires"), e::getMessage);
+            assertTrue(e.getCause() instanceof IllegalStateException, "the domain's own refusal");
+        }
+        IllegalStateException e = assertThrows(IllegalStateException.class, r.dmaDomain::flushQueue);
+        assertTrue(e.getMessage().startsWith(r.domain + " was freed"), e::getMessage);
+        assertThrows(IllegalStateException.class, r.dmaDomain::tick, "still armed after flushQueue");
+        // four refused flushes: counted as started, none finished, none a timer flush
+        assertEquals(new LazyFlushCounters(4, 0, 1, 0, 0, 0), r.dmaDomain.flushQueueCounters());
+        assertEquals(1, r.dmaDomain.flushQueuePending());
+        assertEquals(SmmuDriverCounters.ZERO, r.driverCounters().minus(before), "no command reached the SMMU");
     }
 
     /** An unmapped range, and the flush-start count when its unmap returned. */

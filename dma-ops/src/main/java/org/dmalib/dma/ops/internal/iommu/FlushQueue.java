@@ -29,6 +29,17 @@ import org.dmalib.iommu.api.spi.GatheringDomain;
  * freed) on the first queue operation or {@link #poll()} at or after its deadline. A caller that
  * stops unmapping calls {@link #poll()} (or {@link #flushNow()}) to let the last ranges go.
  *
+ * <p>After the IOMMU domain is freed the timer never fires. Linux deletes it when the domain's
+ * DMA cookie is put ({@code iommu_put_dma_cookie} calls {@code iommu_dma_free_fq}), so no flush
+ * ever reaches a freed domain. This model gets no notice of the free (the cookie is never given
+ * back), and the domain refuses every call afterwards with {@link IllegalStateException}. So a
+ * flush that finds the domain freed is refused, with an {@link IllegalStateException} that
+ * names the domain and has the domain's refusal as its cause. The refused flush counts as
+ * started, never as finished, and never as a timer flush. The timer stays armed with its
+ * deadline, and the queued ranges stay queued (their IOVA space goes with the domain). Each
+ * later due {@link #poll()}, and each {@link #flushNow()}, is refused in the same way. A poll
+ * before the deadline makes no call into the domain and returns false, as it always does.
+ *
  * <p>Thread-safety: safe for concurrent use. Each ring has its own lock (as Linux's per-CPU
  * {@code fq->lock}); the counts are atomic; the timer state has its own lock. The IOMMU
  * domain's flush runs outside every lock of this class except the calling CPU's ring when the
@@ -115,17 +126,37 @@ public final class FlushQueue {
      * freed. Call it when unmaps stop, so that the last ranges are freed within the timeout.
      *
      * @return whether the timer fired
+     * @throws IllegalStateException naming the IOMMU domain if the timer is due and the domain
+     *     was freed; the timer stays armed and the ranges queued (see the class comment)
      */
     public boolean poll() {
         return fireIfDue(nanoClock.getAsLong());
     }
 
-    /** Flushes now and frees every queued range (for teardown and tests); disarms the timer. */
+    /**
+     * Flushes now and frees every queued range (for teardown and tests); disarms the timer.
+     *
+     * @throws IllegalStateException naming the IOMMU domain if it was freed; the timer and the
+     *     queued ranges are then left as they were (see the class comment)
+     */
     public void flushNow() {
+        boolean wasArmed;
+        long due;
         synchronized (timerLock) {
+            wasArmed = armed;
+            due = deadline;
             armed = false;
         }
-        freeAllFinished(flushAll());
+        long ticket;
+        try {
+            ticket = flushAll();
+        } catch (IllegalStateException refused) {
+            if (wasArmed) {
+                rearm(due);
+            }
+            throw refused;
+        }
+        freeAllFinished(ticket);
     }
 
     /** {@return the queue's counters, each read atomically} */
@@ -146,16 +177,35 @@ public final class FlushQueue {
     }
 
     private boolean fireIfDue(long now) {
+        long due;
         synchronized (timerLock) {
             // compared as a difference: nanoTime values may wrap
             if (!armed || now - deadline < 0) {
                 return false;
             }
             armed = false;
+            due = deadline;
+        }
+        long ticket;
+        try {
+            ticket = flushAll();
+        } catch (IllegalStateException refused) {
+            rearm(due);
+            throw refused;
         }
         timerFlushes.incrementAndGet();
-        freeAllFinished(flushAll());
+        freeAllFinished(ticket);
         return true;
+    }
+
+    /** Arms the timer again with the deadline a refused flush found, unless a queue re-armed it. */
+    private void rearm(long due) {
+        synchronized (timerLock) {
+            if (!armed) {
+                armed = true;
+                deadline = due;
+            }
+        }
     }
 
     /**
@@ -163,10 +213,19 @@ public final class FlushQueue {
      *
      * @return the start count this flush took: every entry whose count is below it was queued
      *     before the flush began, so it may be freed once this call returns
+     * @throws IllegalStateException naming the domain if the domain refused the flush (it was
+     *     freed); the flush counts as started and not as finished
      */
     private long flushAll() {
         long ticket = flushStart.incrementAndGet();
-        domain.flushIotlbAll();
+        try {
+            domain.flushIotlbAll();
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(String.format("%s was freed (it refused the flush"
+                    + " queue's IOTLB flush: %s). A freed domain's flush-queue timer never fires,"
+                    + " as Linux deletes it when the domain's DMA cookie is put: flush the queue"
+                    + " before freeing the domain, and stop ticking it", domain, e.getMessage()), e);
+        }
         flushFinish.incrementAndGet();
         return ticket;
     }
