@@ -66,6 +66,27 @@ class IommuSgTest {
     }
 
     @Test
+    void aSegmentLongerThanTheMaximumStillTakesTheNextAsLinuxsUnsignedTestDoes() {
+        IommuRig r = new IommuRig(Coherency.NON_COHERENT,
+                p -> p.withMaxSegmentSize(8192).withDebug(DebugMode.WARN));
+        CpuBuffer a = r.memory.allocate(3 * 4096);
+        CpuBuffer b = r.memory.allocate(4096);
+        byte[] da = Rig.pattern(3 * 4096, 4);
+        byte[] db = Rig.pattern(4096, 5);
+        a.write(r.cpu, 0, da);
+        b.write(r.cpu, 0, db);
+        DmaMapping m = r.dev.mapSg(r.cpu, ScatterList.of(a.segment(), b.segment()), DmaDirection.TO_DEVICE);
+        // dma-debug reports the over-long input; __finalise_sg's max_len - cur_len wraps
+        // (unsigned int), so b is appended to the 12 KiB DMA segment a opened
+        assertEquals(List.of(DebugCheck.SG_SEGMENT_TOO_LONG),
+                r.dev.debugReports().stream().map(DmaDebugReport::check).toList());
+        assertEquals(List.of(new DmaSegment(m.dmaAddress(), 4 * 4096)), m.dmaSegments());
+        assertArrayEquals(concat(List.of(da, db)), r.deviceRead(m.dmaAddress(), 4 * 4096));
+        r.dev.unmapSg(r.cpu, m.dmaAddress(), 2, DmaDirection.TO_DEVICE);
+        assertEquals(0, r.dmaDomain.iovaRangesOutstanding());
+    }
+
+    @Test
     void theDeviceWritesEverySegmentAndUnmapHandsItToTheCpu() {
         IommuRig r = new IommuRig(Coherency.NON_COHERENT, p -> p.withMaxSegmentSize(4096));
         CpuBuffer a = r.memory.allocate(4096);

@@ -18,6 +18,9 @@ import org.dmalib.iommu.api.DmaSegment;
  * caller does not change it while the layout is in use); thread-safe.
  */
 final class SgLayout {
+    /** Linux's {@code cur_len}, {@code max_len} and {@code s_length} are unsigned int: mod 2^32. */
+    static final long UINT_MASK = 0xFFFF_FFFFL;
+
     private final Chunks chunks; // the input, read for lengths, addresses and offsets
     private final long granuleMask;
     // the boundary padding after each segment's span; null when no segment is padded (the
@@ -155,22 +158,44 @@ final class SgLayout {
     }
 
     /**
+     * {@code __finalise_sg}'s length test {@code max_len - cur_len >= s_length}, in its unsigned
+     * int arithmetic. An open DMA segment longer than {@code max_len} (a segment that was
+     * longer on its own opens one all the same) makes the difference wrap to nearly 2^32, so
+     * the next segment is still appended; Linux does so, and the model with it.
+     *
+     * @param maxSegmentSize {@code max_len}, below 2^32
+     * @param curLen {@code cur_len}, mod 2^32
+     * @param len {@code s_length}, below 2^32
+     * @return whether Linux's test holds
+     */
+    static boolean fits(long maxSegmentSize, long curLen, long len) {
+        return ((maxSegmentSize - curLen) & UINT_MASK) >= len;
+    }
+
+    /**
      * {@code __finalise_sg} (reference §2.5): the DMA segments of the list mapped at
      * {@code iova}. A segment is appended to the open DMA segment iff one is open, the segment
-     * starts on a granule, its IOVA is not on a boundary, and the sum stays within
-     * {@code maxSegmentSize}; a segment that ends before its span ends closes the DMA segment.
+     * starts on a granule, its IOVA is not on a boundary, and {@code max_len - cur_len >=
+     * s_length} holds in Linux's unsigned int arithmetic ({@link #fits}); a segment that ends
+     * before its span ends closes the DMA segment.
+     *
+     * <p>{@code cur_len} is kept mod 2^32 as Linux keeps it, so the decisions are Linux's
+     * exactly, a {@code cur_len} that wraps to 0 included (nothing is appended to it then).
+     * The lengths returned are not reduced: a DMA segment of 4 GiB or more, which Linux's
+     * unsigned int {@code sg_dma_len} cannot hold, keeps its true length here.
      *
      * @param iova the IOVA of the first span
      * @param boundaryMask the device's segment boundary mask
-     * @param maxSegmentSize the device's largest DMA segment
+     * @param maxSegmentSize the device's largest DMA segment, below 2^32
      * @return the DMA segments, in order ({@code dma_map_sg}'s count is their number)
      */
     List<DmaSegment> finalise(long iova, long boundaryMask, long maxSegmentSize) {
         List<DmaSegment> out = new ArrayList<>();
         long curStart = 0;
+        // cur_len, mod 2^32 as Linux's unsigned int; 0 once the DMA segment is closed
         long curLen = 0;
-        // the open DMA segment's length, even once closed (curLen 0): it is emitted when the
-        // next one opens, or at the end, so a merge costs no object
+        // the open DMA segment's true length, even once closed: it is emitted when the next one
+        // opens, or at the end, so a merge costs no object
         long openLen = 0;
         long dma = iova;
         int n = chunks.count();
@@ -179,16 +204,17 @@ final class SgLayout {
             long len = chunks.size(i);
             long span = span(off, len, i);
             if (curLen != 0 && off == 0 && (dma & boundaryMask) != 0
-                    && maxSegmentSize - curLen >= len) {
-                curLen += len;
+                    && fits(maxSegmentSize, curLen, len)) {
+                curLen = (curLen + len) & UINT_MASK;
+                openLen += len;
             } else {
                 if (i > 0) {
                     out.add(new DmaSegment(curStart, openLen));
                 }
                 curStart = dma + off;
                 curLen = len;
+                openLen = len;
             }
-            openLen = curLen;
             dma += span;
             if (len + off < span) {
                 // ends mid-granule or padding follows: the DMA segment is closed

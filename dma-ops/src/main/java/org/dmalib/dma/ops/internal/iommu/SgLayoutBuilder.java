@@ -36,7 +36,9 @@ final class SgLayoutBuilder implements DirectOps.ChunkSink {
     private long[] segments;
     private int segmentCount;
     private long curStart;
+    // cur_len, mod 2^32 as Linux's unsigned int (SgLayout#finalise); 0 once closed
     private long curLen;
+    // the open DMA segment's true length
     private long openLen;
     // the previous segment's offset in its granule, length and span, for its end
     private long prevOff;
@@ -60,7 +62,8 @@ final class SgLayoutBuilder implements DirectOps.ChunkSink {
      * @param n how many segments will be accepted, at least 1
      * @param granule the IOVA granule, a power of two
      * @param boundaryMask the device's segment boundary mask, {@code 2^k - 1}
-     * @param maxSegmentSize the device's largest DMA segment
+     * @param maxSegmentSize the device's largest DMA segment, below 2^32 (Linux's unsigned int;
+     *     the merges are {@link SgLayout#finalise}'s)
      */
     SgLayoutBuilder(int n, long granule, long boundaryMask, long maxSegmentSize) {
         this(n, granule, boundaryMask, maxSegmentSize, true);
@@ -131,16 +134,18 @@ final class SgLayoutBuilder implements DirectOps.ChunkSink {
             curLen = 0;
         }
         long x = iovaLength;
-        if (curLen != 0 && off == 0 && (x & boundaryMask) != 0 && maxSegmentSize - curLen >= len) {
-            curLen += len;
+        if (curLen != 0 && off == 0 && (x & boundaryMask) != 0
+                && SgLayout.fits(maxSegmentSize, curLen, len)) {
+            curLen = (curLen + len) & SgLayout.UINT_MASK;
+            openLen += len;
         } else {
             if (i > 0) {
                 addSegment(curStart, openLen);
             }
             curStart = x + off;
             curLen = len;
+            openLen = len;
         }
-        openLen = curLen;
         prevOff = off;
         prevLen = len;
         prevSpan = IommuDmaOps.alignUp(len + off, granule);

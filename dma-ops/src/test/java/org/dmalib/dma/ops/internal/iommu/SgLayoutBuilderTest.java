@@ -70,7 +70,7 @@ class SgLayoutBuilderTest {
     void randomListsAgreeWithTheWalkAtEveryAlignedIova() {
         Random r = new Random(20261202);
         long[] masks = {-1L, 0xFFFF, 0x3FFF, 0x1FFF, 0xFFF, 0xF_FFFF};
-        long[] maxSegs = {0x1000, 0x2000, 0x3000, 0x10000, 1L << 40};
+        long[] maxSegs = {0x1000, 0x2000, 0x3000, 0x10000, 0xFFFF_FFFFL};
         for (int round = 0; round < 3000; round++) {
             int n = 1 + r.nextInt(12);
             List<Chunk> chunks = new ArrayList<>();

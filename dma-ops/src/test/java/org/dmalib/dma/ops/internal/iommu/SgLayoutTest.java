@@ -65,7 +65,26 @@ class SgLayoutTest {
                         NO_BOUNDARY, MAX_64K, 0x4000L, out(0, 0x4000)),
                 Arguments.of("a single segment keeps its offset in the granule",
                         in(0x10FF0, 0x20),
-                        NO_BOUNDARY, MAX_64K, 0x2000L, out(0xFF0, 0x20)));
+                        NO_BOUNDARY, MAX_64K, 0x2000L, out(0xFF0, 0x20)),
+                // Linux's unsigned int max_len - cur_len wraps past an over-long open segment
+                Arguments.of("an over-long first segment still takes the next one (unsigned)",
+                        in(0x10000, 0x3000, 0x20000, 0x1000, 0x30000, 0x1000),
+                        NO_BOUNDARY, 0x2000L, 0x5000L, out(0, 0x5000)),
+                Arguments.of("an over-long segment opened after a closed one takes the next",
+                        in(0x10000, 0x800, 0x20000, 0x3000, 0x30000, 0x1000),
+                        NO_BOUNDARY, 0x2000L, 0x5000L, out(0, 0x800, 0x1000, 0x4000)),
+                Arguments.of("an over-long segment still stops at a boundary",
+                        in(0x10000, 0x4000, 0x20000, 0x1000),
+                        0x3FFFL, 0x2000L, 0x5000L, out(0, 0x4000, 0x4000, 0x1000)),
+                // 0x2000 - 0xFFFF_E000 wraps to 0x4000: fits 0x2000; then cur_len wraps to 0
+                Arguments.of("cur_len wraps at 2^32 to 0, and then nothing is appended",
+                        in(0, 0x7FFF_F000L, 0, 0x7FFF_F000L, 0, 0x2000, 0, 0x1000),
+                        NO_BOUNDARY, 0x2000L, 0x1_0000_1000L,
+                        out(0, 0x1_0000_0000L, 0x1_0000_0000L, 0x1000)),
+                Arguments.of("past the wrap cur_len is 0x1000, and max_len limits it again",
+                        in(0, 0x7FFF_F000L, 0, 0x7FFF_F000L, 0, 0x3000, 0, 0x2000),
+                        NO_BOUNDARY, 0x2000L, 0x1_0000_3000L,
+                        out(0, 0x1_0000_1000L, 0x1_0000_1000L, 0x2000)));
     }
 
     @ParameterizedTest(name = "{0}")
