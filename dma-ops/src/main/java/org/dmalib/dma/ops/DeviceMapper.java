@@ -133,7 +133,7 @@ final class DeviceMapper {
                 // nothing may stay reserved when the mapping fails
                 for (Chunk c : chunks) {
                     if (c.bounced()) {
-                        pool.release(c.bounce(), c.size());
+                        pool.releaseFor(c.bounce(), c.size(), params.minAlignMask());
                     }
                 }
                 throw e;

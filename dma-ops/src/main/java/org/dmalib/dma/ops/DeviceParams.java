@@ -6,8 +6,9 @@ import org.dmalib.hw.DmaPort;
 /**
  * What the DMA API knows of a device (Linux's {@code struct device} DMA fields): its stream,
  * whether it is DMA-coherent ({@code dev->dma_coherent}), its DMA mask ({@code dma_mask}), the
- * largest DMA segment it takes ({@code dma_parms->max_segment_size}) and the address boundary a
- * DMA segment may not cross ({@code dma_parms->segment_boundary_mask}).
+ * largest DMA segment it takes ({@code dma_parms->max_segment_size}), the address boundary a
+ * DMA segment may not cross ({@code dma_parms->segment_boundary_mask}) and the low address bits
+ * a bounce buffer must keep ({@code dma_parms->min_align_mask}).
  *
  * <p>Start from {@link #of(DmaPort)} (Linux's defaults) and change fields with the
  * {@code with*} methods, as a driver's probe calls {@code dma_set_mask} and
@@ -32,10 +33,20 @@ import org.dmalib.hw.DmaPort;
  *     whole granules are bounced with zeroed padding, and its unmaps are always strict
  * @param debug what the device's DMA-API debug checks do with a report: {@link DebugMode#THROW}
  *     (the default), {@link DebugMode#WARN} or {@link DebugMode#OFF}; not null
+ * @param minAlignMask the low bits of a buffer's address its bounce buffer keeps ({@code
+ *     dma_set_min_align_mask}, NVMe's {@code 0xFFF}): {@code 2^n - 1} for n from 0 (none, the
+ *     default) to {@value #MAX_MIN_ALIGN_BITS}. On the direct path a bounce buffer's address then
+ *     agrees with the buffer's under the mask ({@code swiotlb_tbl_map_single}), and the largest
+ *     bounce buffer shrinks by the mask rounded up to a slot ({@code swiotlb_max_mapping_size}).
+ *     Over an IOMMU a mask above the granule's offset bits makes every single mapping fail,
+ *     and every list of an untrusted device (mapped entry by entry), as {@code __iommu_dma_map}
+ *     refuses them ("Unsupported alignment constraint"); a trusted device's lists and coherent
+ *     allocations are mapped. A mask within the granule is kept by the granule offset that
+ *     every mapping over an IOMMU keeps, bounced or not
  */
 public record DeviceParams(
         int streamId, boolean coherent, long dmaMask, int maxSegmentSize, long segmentBoundaryMask,
-        FlushMode flushMode, boolean untrusted, DebugMode debug) {
+        FlushMode flushMode, boolean untrusted, DebugMode debug, long minAlignMask) {
 
     /**
      * The default DMA mask, 32 bits: Linux gives every platform device {@code
@@ -48,6 +59,13 @@ public record DeviceParams(
 
     /** The default segment boundary mask: all ones ({@code ULONG_MAX}), no boundary. */
     public static final long DEFAULT_SEGMENT_BOUNDARY_MASK = -1L;
+
+    /**
+     * The widest {@link #minAlignMask}, in bits: 16 (a 64 KiB - 1 mask). A wider mask would leave
+     * swiotlb's largest bounce buffer (256 KiB less the mask rounded up to a slot) a half or
+     * less, and Linux's {@code swiotlb_max_mapping_size} goes negative for masks from 256 KiB.
+     */
+    public static final int MAX_MIN_ALIGN_BITS = 16;
 
     // 4 KiB: a mask must at least cover one page (n >= 12 in 2^n - 1)
     private static final long MIN_MASK = 0xFFFL;
@@ -65,6 +83,8 @@ public record DeviceParams(
      * @param flushMode how unmaps over an IOMMU invalidate the IOTLB, not null
      * @param untrusted whether the device is untrusted (bounced and strict over an IOMMU)
      * @param debug what the device's DMA-API debug checks do with a report, not null
+     * @param minAlignMask the low address bits a bounce buffer keeps: {@code 2^n - 1} for n from
+     *     0 to {@value #MAX_MIN_ALIGN_BITS}
      * @throws DmaUsageException naming the bad value
      */
     public DeviceParams {
@@ -74,6 +94,34 @@ public record DeviceParams(
         checkMask(segmentBoundaryMask, "segmentBoundaryMask");
         Checks.notNull(flushMode, "flushMode");
         Checks.notNull(debug, "debug");
+        // 2^n - 1 (0 included) whose n is at most MAX_MIN_ALIGN_BITS
+        if ((minAlignMask & (minAlignMask + 1)) != 0 || minAlignMask < 0
+                || minAlignMask >>> MAX_MIN_ALIGN_BITS != 0) {
+            throw new DmaUsageException(String.format(
+                    "minAlignMask=0x%x must be 2^n - 1 with n from 0 to %d", minAlignMask,
+                    MAX_MIN_ALIGN_BITS));
+        }
+    }
+
+    /**
+     * Validates the parameters of a device with no {@link #minAlignMask} (0).
+     *
+     * @param streamId the stream the device's master issues on, not negative
+     * @param coherent whether the device snoops CPU caches (it then gets no cache maintenance)
+     * @param dmaMask the highest bus address the device can reach: {@code 2^n - 1} for n from 12
+     *     to 64
+     * @param maxSegmentSize the largest DMA segment of a scatterlist, in bytes, positive
+     * @param segmentBoundaryMask the mask of the address boundary a DMA segment may not cross:
+     *     {@code 2^n - 1} for n from 12 to 64
+     * @param flushMode how unmaps over an IOMMU invalidate the IOTLB, not null
+     * @param untrusted whether the device is untrusted (bounced and strict over an IOMMU)
+     * @param debug what the device's DMA-API debug checks do with a report, not null
+     * @throws DmaUsageException naming the bad value
+     */
+    public DeviceParams(int streamId, boolean coherent, long dmaMask, int maxSegmentSize,
+            long segmentBoundaryMask, FlushMode flushMode, boolean untrusted, DebugMode debug) {
+        this(streamId, coherent, dmaMask, maxSegmentSize, segmentBoundaryMask, flushMode, untrusted,
+                debug, 0);
     }
 
     /**
@@ -81,7 +129,7 @@ public record DeviceParams(
      * stream is attached {@link Coherency#COHERENT}, a {@link #DEFAULT_DMA_MASK 32-bit mask},
      * {@link #DEFAULT_MAX_SEGMENT_SIZE 64 KiB} segments and {@link
      * #DEFAULT_SEGMENT_BOUNDARY_MASK no boundary}, {@link FlushMode#STRICT strict} unmaps,
-     * trusted, with the debug checks on ({@link DebugMode#THROW}).
+     * trusted, with the debug checks on ({@link DebugMode#THROW}), no {@link #minAlignMask}.
      *
      * @param port the device's DMA port (only its stream ID and coherency are read)
      * @return the parameters
@@ -91,7 +139,7 @@ public record DeviceParams(
         Checks.notNull(port, "port");
         return new DeviceParams(port.streamId(), port.coherency() == Coherency.COHERENT,
                 DEFAULT_DMA_MASK, DEFAULT_MAX_SEGMENT_SIZE, DEFAULT_SEGMENT_BOUNDARY_MASK,
-                FlushMode.STRICT, false, DebugMode.THROW);
+                FlushMode.STRICT, false, DebugMode.THROW, 0);
     }
 
     /**
@@ -117,7 +165,7 @@ public record DeviceParams(
      */
     public DeviceParams withDmaMask(long mask) {
         return new DeviceParams(streamId, coherent, mask, maxSegmentSize, segmentBoundaryMask,
-                flushMode, untrusted, debug);
+                flushMode, untrusted, debug, minAlignMask);
     }
 
     /**
@@ -128,7 +176,7 @@ public record DeviceParams(
      */
     public DeviceParams withCoherent(boolean isCoherent) {
         return new DeviceParams(streamId, isCoherent, dmaMask, maxSegmentSize, segmentBoundaryMask,
-                flushMode, untrusted, debug);
+                flushMode, untrusted, debug, minAlignMask);
     }
 
     /**
@@ -139,7 +187,7 @@ public record DeviceParams(
      */
     public DeviceParams withMaxSegmentSize(int size) {
         return new DeviceParams(streamId, coherent, dmaMask, size, segmentBoundaryMask, flushMode,
-                untrusted, debug);
+                untrusted, debug, minAlignMask);
     }
 
     /**
@@ -150,7 +198,7 @@ public record DeviceParams(
      */
     public DeviceParams withSegmentBoundaryMask(long mask) {
         return new DeviceParams(streamId, coherent, dmaMask, maxSegmentSize, mask, flushMode,
-                untrusted, debug);
+                untrusted, debug, minAlignMask);
     }
 
     /**
@@ -163,7 +211,7 @@ public record DeviceParams(
      */
     public DeviceParams withFlushMode(FlushMode mode) {
         return new DeviceParams(streamId, coherent, dmaMask, maxSegmentSize, segmentBoundaryMask, mode,
-                untrusted, debug);
+                untrusted, debug, minAlignMask);
     }
 
     /**
@@ -175,7 +223,7 @@ public record DeviceParams(
      */
     public DeviceParams withUntrusted(boolean isUntrusted) {
         return new DeviceParams(streamId, coherent, dmaMask, maxSegmentSize, segmentBoundaryMask,
-                flushMode, isUntrusted, debug);
+                flushMode, isUntrusted, debug, minAlignMask);
     }
 
     /**
@@ -188,7 +236,21 @@ public record DeviceParams(
      */
     public DeviceParams withDebug(DebugMode mode) {
         return new DeviceParams(streamId, coherent, dmaMask, maxSegmentSize, segmentBoundaryMask,
-                flushMode, untrusted, mode);
+                flushMode, untrusted, mode, minAlignMask);
+    }
+
+    /**
+     * Returns these parameters with another minimum alignment mask ({@code
+     * dma_set_min_align_mask}).
+     *
+     * @param mask as for the record component
+     * @return the new parameters
+     * @throws DmaUsageException naming the mask if it is not {@code 2^n - 1} with n from 0 to
+     *     {@value #MAX_MIN_ALIGN_BITS}
+     */
+    public DeviceParams withMinAlignMask(long mask) {
+        return new DeviceParams(streamId, coherent, dmaMask, maxSegmentSize, segmentBoundaryMask,
+                flushMode, untrusted, debug, mask);
     }
 
     private static void checkMask(long mask, String name) {

@@ -12,7 +12,8 @@ final class DirectPath {
 
     /**
      * Plans one buffer of a direct mapping: the buffer itself if the device's mask reaches it,
-     * else a bounce buffer reserved in {@code pool}. Reserves nothing when it throws.
+     * else a bounce buffer reserved in {@code pool}, whose address keeps the buffer's bits under
+     * the device's {@link DeviceParams#minAlignMask()}. Reserves nothing when it throws.
      */
     static Chunk plan(BouncePool pool, DeviceParams params, long paddr, long size) {
         long mask = params.dmaMask();
@@ -26,13 +27,17 @@ final class DirectPath {
                         "paddr=0x%x size=%d overflows dmaMask=0x%x and there is no bounce pool",
                         paddr, size, mask));
             }
-            if (size > BouncePool.maxMappingSize()) {
+            long align = params.minAlignMask();
+            long largest = BouncePool.maxMappingSize(align);
+            if (size > largest) {
                 throw new DmaMappingException(String.format(
-                        "size=%d overflows dmaMask=0x%x and exceeds the largest bounce buffer=%d",
-                        size, mask, BouncePool.maxMappingSize()));
+                        "size=%d overflows dmaMask=0x%x and exceeds the largest bounce buffer=%d%s",
+                        size, mask, largest, align == 0 ? ""
+                                : String.format(" (minAlignMask=0x%x)", align)));
             }
-            long tlb = pool.reserve(size, mask);
-            if (tlb < 0 && !pool.couldEverReserve(size, mask, BouncePool.IO_TLB_SIZE)) {
+            // the bounce buffer keeps paddr's bits under the device's min_align_mask
+            long tlb = pool.reserveFor(paddr, size, mask, align);
+            if (tlb < 0 && !pool.couldEverReserveFor(paddr, size, mask, align)) {
                 // no unmap can free a run for it: the pool is too small or too high, not full
                 throw new DmaMappingException(String.format(
                         "size=%d overflows dmaMask=0x%x and the bounce pool (size=%d) has no run"

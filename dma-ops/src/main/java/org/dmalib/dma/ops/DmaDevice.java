@@ -152,10 +152,12 @@ public final class DmaDevice {
     }
 
     /**
-     * {@return the largest buffer that can be bounced: 256 KiB ({@code swiotlb_max_mapping_size})}
+     * {@return the largest buffer that can be bounced ({@code swiotlb_max_mapping_size}): 256 KiB
+     * less the device's {@linkplain DeviceParams#minAlignMask() minimum alignment mask} rounded
+     * up to a 2 KiB slot (so 256 KiB with no mask, 252 KiB with NVMe's {@code 0xFFF})}
      */
     public long maxBounceSize() {
-        return BouncePool.maxMappingSize();
+        return BouncePool.maxMappingSize(params.minAlignMask());
     }
 
     /** {@return the allocator the device takes coherent memory and bounce buffers from} */
@@ -173,7 +175,8 @@ public final class DmaDevice {
      * @param dir the direction, not NONE
      * @return the mapping; unmap it exactly once
      * @throws DmaUsageException naming the bad value
-     * @throws DmaMappingException if it must be bounced and cannot be
+     * @throws DmaMappingException if it must be bounced and cannot be, or over an IOMMU the
+     *     device's {@link DeviceParams#minAlignMask()} is wider than the granule's offset bits
      */
     public DmaMapping mapSingle(Cpu cpu, CpuBuffer buffer, DmaDirection dir) {
         return mapper.mapSingle(cpu, buffer, dir);
@@ -189,7 +192,8 @@ public final class DmaDevice {
      * @param dir the direction, not NONE
      * @return the mapping; unmap it exactly once
      * @throws DmaUsageException naming the bad value
-     * @throws DmaMappingException if it must be bounced and cannot be
+     * @throws DmaMappingException if it must be bounced and cannot be, or over an IOMMU the
+     *     device's {@link DeviceParams#minAlignMask()} is wider than the granule's offset bits
      */
     public DmaMapping mapSingle(Cpu cpu, long paddr, long size, DmaDirection dir) {
         return mapper.mapSingle(cpu, paddr, size, dir);
@@ -234,7 +238,8 @@ public final class DmaDevice {
      * @param dir the direction, not NONE
      * @return the mapping, to be closed
      * @throws DmaUsageException naming the bad value
-     * @throws DmaMappingException if it must be bounced and cannot be
+     * @throws DmaMappingException if it must be bounced and cannot be, or over an IOMMU the
+     *     device's {@link DeviceParams#minAlignMask()} is wider than the granule's offset bits
      */
     @MustBeClosed
     public ScopedDmaMapping mapSingleScoped(Cpu cpu, CpuBuffer buffer, DmaDirection dir) {
@@ -250,7 +255,8 @@ public final class DmaDevice {
      * @param dir the direction, not NONE
      * @return the mapping, to be closed
      * @throws DmaUsageException naming the bad value
-     * @throws DmaMappingException if it must be bounced and cannot be
+     * @throws DmaMappingException if it must be bounced and cannot be, or over an IOMMU the
+     *     device's {@link DeviceParams#minAlignMask()} is wider than the granule's offset bits
      */
     @MustBeClosed
     public ScopedDmaMapping mapSingleScoped(Cpu cpu, long paddr, long size, DmaDirection dir) {
@@ -379,7 +385,8 @@ public final class DmaDevice {
      * @return the mapping; unmap it exactly once
      * @throws DmaUsageException naming the bad value
      * @throws DmaDebugException if a debug check fires (THROW mode)
-     * @throws DmaMappingException if a segment must be bounced and cannot be
+     * @throws DmaMappingException if a segment must be bounced and cannot be, or an untrusted
+     *     device's {@link DeviceParams#minAlignMask()} is wider than an IOMMU granule's offset bits
      */
     public DmaMapping mapSg(Cpu cpu, ScatterList list, DmaDirection dir) {
         return mapper.mapSg(cpu, list, dir);
@@ -393,7 +400,8 @@ public final class DmaDevice {
      * @param dir the direction, not NONE
      * @return the mapping, to be closed
      * @throws DmaUsageException naming the bad value
-     * @throws DmaMappingException if a segment must be bounced and cannot be
+     * @throws DmaMappingException if a segment must be bounced and cannot be, or an untrusted
+     *     device's {@link DeviceParams#minAlignMask()} is wider than an IOMMU granule's offset bits
      */
     @MustBeClosed
     public ScopedDmaMapping mapSgScoped(Cpu cpu, ScatterList list, DmaDirection dir) {

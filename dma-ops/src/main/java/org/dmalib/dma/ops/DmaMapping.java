@@ -320,7 +320,8 @@ public final class DmaMapping implements Tracked {
             } else {
                 for (int i = 0; i < chunks.count(); i++) {
                     if (chunks.bounced(i)) {
-                        device.memory().pool().release(chunks.bounce(i), chunks.size(i));
+                        device.memory().pool().releaseFor(chunks.bounce(i), chunks.size(i),
+                                device.params().minAlignMask());
                     }
                 }
             }

@@ -31,8 +31,21 @@ final class IommuPath {
         return domain;
     }
 
-    /** Maps a single buffer or a list; nothing stays mapped or allocated when it throws. */
+    /**
+     * Maps a single buffer or a list; nothing stays mapped or allocated when it throws. A single
+     * buffer, and each entry of an untrusted device's list (mapped one by one, as {@code
+     * iommu_dma_map_page}), goes through {@code __iommu_dma_map}, which refuses a device whose
+     * {@link DeviceParams#minAlignMask()} is wider than the granule's offset bits: the IOVA
+     * allocator cannot keep address bits above the granule.
+     */
     IommuMapped map(Cpu cpu, MappingKind kind, Chunks chunks, DmaDirection dir) {
+        long granuleMask = domain.granule() - 1;
+        if ((kind == MappingKind.SINGLE || params.untrusted()) && params.minAlignMask() > granuleMask) {
+            throw new DmaMappingException(String.format("Unsupported alignment constraint:"
+                    + " minAlignMask=0x%x is wider than the IOVA granule's offset mask 0x%x"
+                    + " (dma-iommu's __iommu_dma_map refuses every single mapping of the device)",
+                    params.minAlignMask(), granuleMask));
+        }
         try {
             return kind == MappingKind.SINGLE
                     ? ops.mapSingle(cpu, chunks.get(0), dir)

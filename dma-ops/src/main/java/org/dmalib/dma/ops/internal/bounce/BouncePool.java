@@ -12,7 +12,15 @@ import java.util.BitSet;
  * copies data nor touches caches.
  *
  * <p>Search: first fit from a rotating index (swiotlb's {@code area->index}), wrapping once;
- * a run of at least a page starts on a page boundary, as swiotlb aligns such allocations.
+ * a run of at least a page starts on a page boundary, as swiotlb aligns such allocations when
+ * no alignment is asked for.
+ *
+ * <p>A device's {@code min_align_mask} ({@link #reserveFor}): the bounce buffer's address keeps
+ * the original's bits under the mask. The bits below a slot are kept by starting the buffer
+ * that far into its first slot ({@code swiotlb_align_offset}); the bits from a slot up by
+ * choosing a first slot whose address has them ({@code swiotlb_search_pool_area}'s
+ * {@code iotlb_align_mask}). Such a request is not page aligned (Linux page-aligns only
+ * requests with neither mask).
  *
  * <p>Thread-safety: safe for concurrent use (every method is synchronized; swiotlb takes the
  * area lock).
@@ -69,6 +77,21 @@ public final class BouncePool {
     /** {@return the largest bounce buffer the pool can ever hand out, in bytes} */
     public static long maxMappingSize() {
         return (long) IO_TLB_SEGSIZE * IO_TLB_SIZE;
+    }
+
+    /**
+     * {@code swiotlb_max_mapping_size}: the largest buffer that can be bounced for a device with
+     * {@code min_align_mask} {@code minAlignMask}, {@link #maxMappingSize()} less the mask rounded
+     * up to a slot (the slot search may skip that much to keep the mask's bits).
+     *
+     * @param minAlignMask 0 or {@code 2^n - 1}, below {@link #maxMappingSize()}
+     * @return the size in bytes, positive
+     * @throws IllegalArgumentException if the mask is out of range
+     */
+    public static long maxMappingSize(long minAlignMask) {
+        checkMinAlignMask(minAlignMask);
+        // roundup(min_align_mask, IO_TLB_SIZE); 0 when there is no mask
+        return maxMappingSize() - ((minAlignMask + IO_TLB_SIZE - 1) & -IO_TLB_SIZE);
     }
 
     /**
@@ -135,6 +158,84 @@ public final class BouncePool {
     }
 
     /**
+     * Reserves a bounce buffer for the buffer at {@code orig} whose address keeps {@code orig}'s
+     * bits under {@code minAlignMask} ({@code swiotlb_tbl_map_single} with no alignment mask, as
+     * dma-direct's {@code swiotlb_map} calls it): it starts {@code orig & minAlignMask} mod
+     * {@link #IO_TLB_SIZE} into its first slot, and that slot's address agrees with
+     * {@code orig} on the mask's bits from a slot up. With a mask of 0 this is {@link #reserve}.
+     * Release it with {@link #releaseFor} and the same mask.
+     *
+     * @param orig the physical address of the buffer being bounced
+     * @param size bytes, from 1 to {@link #maxMappingSize(long) maxMappingSize(minAlignMask)}
+     * @param limit the highest physical address the buffer's slots may reach (unsigned)
+     * @param minAlignMask the device's {@code min_align_mask}: 0 or {@code 2^n - 1}, below
+     *     {@link #maxMappingSize()}
+     * @return the bounce buffer's address, equal to {@code orig} under the mask, or -1 if no
+     *     run of free slots fits (then nothing changed)
+     * @throws IllegalArgumentException if {@code size} or the mask is out of range
+     */
+    public synchronized long reserveFor(long orig, long size, long limit, long minAlignMask) {
+        checkMinAlignRequest(size, minAlignMask);
+        if (minAlignMask == 0) {
+            return reserveAligned(size, limit, IO_TLB_SIZE);
+        }
+        long offset = alignOffset(orig, minAlignMask);
+        int nslots = slots(offset + size);
+        for (int n = 0; n < nslabs; n++) {
+            int i = (index + n) % nslabs;
+            if (keepsBits(i, orig, minAlignMask) && placeable(i, nslots, limit, IO_TLB_SIZE)
+                    && free(i, nslots)) {
+                used.set(i, i + nslots);
+                inUse += nslots;
+                index = (i + nslots) % nslabs;
+                return slotAddress(i) + offset;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Returns whether the pool, were every slot free, would hold the bounce buffer
+     * {@link #reserveFor} asks for; as {@link #couldEverReserve}.
+     *
+     * @param orig the physical address of the buffer being bounced
+     * @param size bytes, from 1 to {@link #maxMappingSize(long) maxMappingSize(minAlignMask)}
+     * @param limit the highest physical address the buffer's slots may reach (unsigned)
+     * @param minAlignMask 0 or {@code 2^n - 1}, below {@link #maxMappingSize()}
+     * @return whether some free state of the pool can serve the request
+     * @throws IllegalArgumentException if {@code size} or the mask is out of range
+     */
+    public boolean couldEverReserveFor(long orig, long size, long limit, long minAlignMask) {
+        checkMinAlignRequest(size, minAlignMask);
+        if (minAlignMask == 0) {
+            return couldEverReserve(size, limit, IO_TLB_SIZE);
+        }
+        int nslots = slots(alignOffset(orig, minAlignMask) + size);
+        for (int i = 0; i < nslabs; i++) {
+            if (keepsBits(i, orig, minAlignMask) && placeable(i, nslots, limit, IO_TLB_SIZE)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Releases a bounce buffer returned by {@link #reserveFor} ({@code swiotlb_release_slots}
+     * finds its first slot the same way: the address less its offset into that slot).
+     *
+     * @param tlbAddr the address {@link #reserveFor} returned
+     * @param size the size passed to {@link #reserveFor}
+     * @param minAlignMask the mask passed to {@link #reserveFor}
+     * @throws IllegalArgumentException if the range is not a reserved buffer of this pool (the
+     *     message names its first slot and the bytes from there), or the mask is out of range
+     */
+    public synchronized void releaseFor(long tlbAddr, long size, long minAlignMask) {
+        checkMinAlignMask(minAlignMask);
+        long offset = alignOffset(tlbAddr, minAlignMask);
+        release(tlbAddr - offset, size + offset);
+    }
+
+    /**
      * Returns whether the pool, were every slot free, would hold a bounce buffer as
      * {@link #reserveAligned} asks for: when it would not, no release can make that call
      * succeed (the pool is too small, or lies above the limit, for the request; it is not full).
@@ -189,6 +290,36 @@ public final class BouncePool {
             throw new IllegalArgumentException(
                     "size=" + size + " must be from 1 to " + maxMappingSize());
         }
+    }
+
+    private static void checkMinAlignMask(long minAlignMask) {
+        if ((minAlignMask & (minAlignMask + 1)) != 0 || minAlignMask < 0
+                || minAlignMask >= maxMappingSize()) {
+            throw new IllegalArgumentException(String.format(
+                    "minAlignMask=0x%x must be 0 or 2^n - 1 below %d", minAlignMask, maxMappingSize()));
+        }
+    }
+
+    private static void checkMinAlignRequest(long size, long minAlignMask) {
+        long max = maxMappingSize(minAlignMask);
+        if (size <= 0 || size > max) {
+            throw new IllegalArgumentException(String.format(
+                    "size=%d must be from 1 to %d (minAlignMask=0x%x)", size, max, minAlignMask));
+        }
+    }
+
+    /** {@code swiotlb_align_offset}: the mask's bits of {@code addr} below a slot. */
+    private static long alignOffset(long addr, long minAlignMask) {
+        return addr & minAlignMask & (IO_TLB_SIZE - 1);
+    }
+
+    /**
+     * Whether slot {@code first}'s address agrees with {@code orig} on the mask's bits from a
+     * slot up ({@code iotlb_align_mask}; the bits below are the offset's).
+     */
+    private boolean keepsBits(int first, long orig, long minAlignMask) {
+        long above = minAlignMask & -IO_TLB_SIZE;
+        return (slotAddress(first) & above) == (orig & above);
     }
 
     private static int slots(long size) {
