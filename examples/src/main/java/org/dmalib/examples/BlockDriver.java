@@ -92,7 +92,8 @@ public final class BlockDriver {
 
     /**
      * Allocates the ring and the segment tables and enables the device. If an allocation
-     * fails, the other is freed again.
+     * fails, the other is freed again and the driver is left as it was: not running, and it may
+     * be started again.
      *
      * @throws IllegalStateException if the driver was started already
      * @throws org.dmalib.dma.ops.DmaMappingException if memory or IOVA space runs out
@@ -101,17 +102,19 @@ public final class BlockDriver {
         if (started) {
             throw new IllegalStateException("driver for streamId=" + dev.streamId() + " is started already");
         }
-        started = true;
-        requests = new BlockRequest[entries];
-        mappings = new DmaMapping[entries];
-        ring = dev.allocCoherent(cpu, entries * BlockDevice.REQUEST_BYTES);
+        CoherentBuffer newRing = dev.allocCoherent(cpu, entries * BlockDevice.REQUEST_BYTES);
         try {
             tables = dev.allocCoherent(cpu, entries * MAX_SEGMENTS * BlockDevice.SEGMENT_BYTES);
         } catch (RuntimeException e) {
-            ring.free();
+            newRing.free();
             throw e;
         }
+        ring = newRing;
+        requests = new BlockRequest[entries];
+        mappings = new DmaMapping[entries];
         disk.configure(ring.dmaAddress(), entries);
+        // only now: a start that threw left no ring to submit to, reap or stop
+        started = true;
     }
 
     /** {@return how many more requests can be submitted before one is reaped} */

@@ -104,7 +104,8 @@ public final class NicDriver {
 
     /**
      * Allocates the rings and buffers, maps and posts every RX buffer, and enables the NIC. If
-     * anything fails, whatever was allocated or mapped is released again.
+     * anything fails, whatever was allocated or mapped is released again and the driver is left
+     * as it was: not running, and it may be started again.
      *
      * @throws IllegalStateException if the driver was started already
      * @throws org.dmalib.dma.ops.DmaMappingException if memory or IOVA space runs out
@@ -113,7 +114,6 @@ public final class NicDriver {
         if (started) {
             throw new IllegalStateException("driver for streamId=" + dev.streamId() + " is started already");
         }
-        started = true;
         rxPage = new CpuBuffer[entries];
         rxMap = new DmaMapping[entries];
         txPage = new CpuBuffer[entries];
@@ -140,6 +140,8 @@ public final class NicDriver {
         }
         nic.configureRx(rxRing.dmaAddress(), entries);
         nic.configureTx(txRing.dmaAddress(), entries);
+        // only now: a start that threw left nothing to receive into, transmit from or stop
+        started = true;
     }
 
     /**
