@@ -68,6 +68,7 @@ public final class BlockDevice {
     private int head;
     private long requests;
     private long errors;
+    private long ringAborts;
     private long bytesRead;
     private long bytesWritten;
 
@@ -131,7 +132,7 @@ public final class BlockDevice {
             long slot = base + (long) head * REQUEST_BYTES;
             byte[] raw = new byte[REQUEST_BYTES];
             if (!port.read(slot, raw, 0, raw.length).ok()) {
-                errors++;
+                ringAborts++;
                 return;
             }
             ByteBuffer d = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
@@ -144,12 +145,13 @@ public final class BlockDevice {
             byte[] done = new byte[REQUEST_BYTES - STATUS];
             ByteBuffer.wrap(done).order(ByteOrder.LITTLE_ENDIAN)
                     .putInt(0, moved < 0 ? ERROR : 0).putInt(DONE_BYTES - STATUS, (int) Math.max(moved, 0));
+            if (port.write(slot + STATUS, done, 0, done.length) != DmaStatus.OK) {
+                // not completed: the driver never sees its status, with or without ERROR
+                ringAborts++;
+                return;
+            }
             if (moved < 0) {
                 errors++;
-            }
-            if (port.write(slot + STATUS, done, 0, done.length) != DmaStatus.OK) {
-                errors++;
-                return;
             }
         }
     }
@@ -169,14 +171,22 @@ public final class BlockDevice {
         return Arrays.copyOfRange(disk, from, from + count * SECTOR);
     }
 
-    /** {@return requests executed (completed with or without error)} */
+    /** {@return requests executed, with or without error (one whose status write was refused too)} */
     public synchronized long requests() {
         return requests;
     }
 
-    /** {@return requests completed with {@link #ERROR}, and ring accesses that aborted} */
+    /** {@return requests completed with {@link #ERROR} (their status written back)} */
     public synchronized long errors() {
         return errors;
+    }
+
+    /**
+     * {@return request reads and status writes that the bus refused (the ring is unusable); a
+     * request whose status write was refused is not completed, so it is counted here only}
+     */
+    public synchronized long ringAborts() {
+        return ringAborts;
     }
 
     /** {@return bytes read from the disk into memory} */
