@@ -6,6 +6,7 @@ import java.lang.module.ModuleDescriptor;
 import java.lang.module.ModuleReader;
 import java.lang.module.ResolvedModule;
 import java.lang.reflect.Modifier;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -82,8 +83,10 @@ public final class PrivilegedPackages {
 
     /**
      * Returns the name of one top-level class of {@code pkg} in {@code module}: the first public
-     * one by name that declares a constructor or method (something to probe), else the first by
-     * name.
+     * one by name that declares a public constructor or method (only a public member of a public
+     * class is usable once its package is exported, so only its probes can tell an exported
+     * package from a privileged one: a private member is refused in both), else the first public
+     * one that declares any constructor or method, else the first by name.
      *
      * @param module a named module in a layer
      * @param pkg one of its packages
@@ -92,8 +95,9 @@ public final class PrivilegedPackages {
     public static Optional<String> aClassOf(Module module, String pkg) {
         List<String> names = classesOf(module, pkg);
         return names.stream()
-                .filter(n -> isPublicWithMembers(module, n))
+                .filter(n -> isPublicWith(module, n, true))
                 .findFirst()
+                .or(() -> names.stream().filter(n -> isPublicWith(module, n, false)).findFirst())
                 .or(() -> names.stream().findFirst());
     }
 
@@ -124,10 +128,14 @@ public final class PrivilegedPackages {
         }
     }
 
-    private static boolean isPublicWithMembers(Module module, String name) {
+    /** Whether {@code name} is a public class declaring a constructor or method (public only, or any). */
+    private static boolean isPublicWith(Module module, String name, boolean publicMember) {
         Class<?> c = Class.forName(module, name);
-        return c != null && Modifier.isPublic(c.getModifiers())
-                && c.getDeclaredConstructors().length + c.getDeclaredMethods().length > 0;
+        if (c == null || !Modifier.isPublic(c.getModifiers())) {
+            return false;
+        }
+        return Stream.concat(Arrays.stream(c.getDeclaredConstructors()), Arrays.stream(c.getDeclaredMethods()))
+                .anyMatch(m -> !publicMember || Modifier.isPublic(m.getModifiers()));
     }
 
     private static ModuleLayer layerOf(Module module) {

@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.lang.reflect.InaccessibleObjectException;
+import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.dmalib.examples.walls.WallProbe.Outcome;
 import org.junit.jupiter.api.Test;
 
@@ -75,6 +78,25 @@ class WallProbeTest {
         assertEquals("org.dmalib.hw.internal.CoherenceFabric",
                 PrivilegedPackages.aClassOf(hw, "org.dmalib.hw.internal").orElseThrow(),
                 "the first public class by name");
+    }
+
+    @Test
+    void every_probed_class_has_a_public_member_so_that_an_export_would_show() {
+        // setAccessible and invoke refuse a non-public member even in an exported package, and
+        // privateLookupIn needs an open one: a class without a public member is refused all
+        // three probes whether or not its package is privileged (org.dmalib.hw.smmu's CdLayout,
+        // constants and a private constructor, is first by name)
+        for (String name : WallProbe.targets(DRIVER)) {
+            String pkg = name.substring(0, name.lastIndexOf('.'));
+            Module owner = DRIVER.getLayer().modules().stream()
+                    .filter(m -> m.getPackages().contains(pkg)).findFirst().orElseThrow();
+            Class<?> c = load(owner, name);
+            boolean publicMember = Stream.concat(Arrays.stream(c.getDeclaredConstructors()),
+                    Arrays.stream(c.getDeclaredMethods())).anyMatch(m -> Modifier.isPublic(m.getModifiers()));
+            assertTrue(Modifier.isPublic(c.getModifiers()) && publicMember, name);
+        }
+        assertTrue(WallProbe.targets(DRIVER).stream().anyMatch(n -> n.startsWith("org.dmalib.hw.smmu.")),
+                "org.dmalib.hw.smmu is probed");
     }
 
     @Test
