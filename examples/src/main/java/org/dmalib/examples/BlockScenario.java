@@ -68,9 +68,14 @@ public final class BlockScenario {
      * @param config what to run
      * @return what was counted
      * @throws org.dmalib.dma.ops.DmaUsageException from the driver's second unmap when it makes
-     *     {@link DriverMistake#DOUBLE_UNMAP}
+     *     {@link DriverMistake#DOUBLE_UNMAP} (in every debug mode); in THROW mode, as a
+     *     {@link org.dmalib.dma.ops.DmaDebugException}, at the first debug report of any other
+     *     mistake
      * @throws org.dmalib.dma.ops.DmaLeakException from the driver's stop when it makes
-     *     {@link DriverMistake#LEAK_AT_DETACH}
+     *     {@link DriverMistake#LEAK_AT_DETACH} in THROW mode (unless the CPU rewrote the leaked
+     *     request's buffers before, a debug report)
+     * @throws IllegalArgumentException if the mistake is {@link DriverMistake#UNCHECKED_RESULT},
+     *     which the block driver has no place for
      */
     public static ScenarioResult run(ScenarioConfig config) {
         Platform p = new Platform(config.mode(), config.coherency(), config.debug());

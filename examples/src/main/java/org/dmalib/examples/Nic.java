@@ -118,8 +118,9 @@ public final class Nic {
      * A frame arrives from the wire.
      *
      * @param frame the frame, 1 to {@link #MAX_FRAME} bytes
-     * @return whether it was delivered into a posted buffer (false: dropped, or completed with
-     *     ERROR)
+     * @return whether it was delivered into a posted buffer (false: dropped, completed with
+     *     ERROR, or not completed because the descriptor's status write was refused, which
+     *     counts only as a ring abort)
      * @throws IllegalArgumentException if the frame's length is out of range
      */
     public synchronized boolean receive(byte[] frame) {
@@ -203,7 +204,10 @@ public final class Nic {
         return rxFrames;
     }
 
-    /** {@return frames dropped: RX disabled, or the head descriptor not the device's} */
+    /**
+     * {@return frames dropped: RX disabled, the head descriptor not the device's, or the head
+     * descriptor unreadable (also a ring abort)}
+     */
     public synchronized long rxDropped() {
         return rxDropped;
     }

@@ -77,6 +77,7 @@ public record ScenarioConfig(int operations, IommuMode mode, Coherency coherency
      *
      * @param c coherent or not
      * @return the new configuration
+     * @throws NullPointerException if {@code c} is null
      */
     public ScenarioConfig withCoherency(Coherency c) {
         return new ScenarioConfig(operations, mode, c, mistake, seed, ringEntries, debug);
@@ -87,6 +88,7 @@ public record ScenarioConfig(int operations, IommuMode mode, Coherency coherency
      *
      * @param m the mistake
      * @return the new configuration
+     * @throws NullPointerException if {@code m} is null
      */
     public ScenarioConfig withMistake(DriverMistake m) {
         return new ScenarioConfig(operations, mode, coherency, m, seed, ringEntries, debug);
@@ -108,6 +110,7 @@ public record ScenarioConfig(int operations, IommuMode mode, Coherency coherency
      * @param d THROW (the default: a mistake stops the run with its report), WARN (the run goes
      *     on and the reports are counted) or OFF
      * @return the new configuration
+     * @throws NullPointerException if {@code d} is null
      */
     public ScenarioConfig withDebug(DebugMode d) {
         return new ScenarioConfig(operations, mode, coherency, mistake, seed, ringEntries, d);
@@ -118,6 +121,7 @@ public record ScenarioConfig(int operations, IommuMode mode, Coherency coherency
      *
      * @param entries as for the record component
      * @return the new configuration
+     * @throws IllegalArgumentException naming the bad value
      */
     public ScenarioConfig withRingEntries(int entries) {
         return new ScenarioConfig(operations, mode, coherency, mistake, seed, entries, debug);

@@ -126,7 +126,9 @@ public final class WallProbe {
      * reported as not refused, so that the report cannot pass by losing a class.
      *
      * @param caller the driver module (this class's module when called from {@link #main})
-     * @return three outcomes per class
+     * @return the outcomes, class by class: those of {@link #probe} (three, or two for a class
+     *     that declares no constructor or method), or one {@code load} outcome for a named class
+     *     that cannot be found
      */
     public static List<Outcome> probeAll(Module caller) {
         List<Outcome> outcomes = new ArrayList<>();
