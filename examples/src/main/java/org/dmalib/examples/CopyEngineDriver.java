@@ -50,8 +50,13 @@ public final class CopyEngineDriver {
      * @return the destination's first {@code payload.length} bytes as the CPU reads them
      * @throws IllegalStateException if the engine reports {@link DmaStatus#ABORT}
      * @throws IllegalArgumentException if a buffer is too small or the payload is empty
+     * @throws NullPointerException naming it if {@code src}, {@code dst} or {@code payload} is
+     *     null
      */
     public byte[] copy(Cpu cpu, CpuBuffer src, CpuBuffer dst, byte[] payload) {
+        Objects.requireNonNull(src, "src");
+        Objects.requireNonNull(dst, "dst");
+        Objects.requireNonNull(payload, "payload");
         int n = payload.length;
         if (n == 0 || src.size() < n || dst.size() < n) {
             throw new IllegalArgumentException("payload.length=" + n + " must be positive and fit src.size="

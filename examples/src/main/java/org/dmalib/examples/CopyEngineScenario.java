@@ -2,6 +2,7 @@ package org.dmalib.examples;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import org.dmalib.dma.ops.CpuBuffer;
 import org.dmalib.dma.ops.DebugMode;
 import org.dmalib.dma.ops.DeviceParams;
@@ -66,9 +67,11 @@ public final class CopyEngineScenario {
          * @param barriers completing barriers during the copy
          * @param dataCorrect whether the CPU read back exactly the payload
          * @param debugReports what the debug checks reported, in order; not null, no null element
-         * @throws NullPointerException if {@code debugReports} is null or holds a null
+         * @throws NullPointerException if {@code variant} is null (named), or {@code debugReports}
+         *     is null or holds a null
          */
         public Result {
+            Objects.requireNonNull(variant, "variant");
             debugReports = List.copyOf(debugReports);
         }
     }

@@ -192,9 +192,11 @@ public final class NicDriver {
      *     queued)
      * @throws IllegalArgumentException if the packet's length is out of range
      * @throws IllegalStateException if the driver is not running
+     * @throws NullPointerException if {@code packet} is null
      */
     public boolean transmit(byte[] packet) {
         checkRunning();
+        Objects.requireNonNull(packet, "packet");
         if (packet.length < 1 || packet.length > Nic.MAX_FRAME) {
             throw new IllegalArgumentException(
                     "packet.length=" + packet.length + " must be from 1 to " + Nic.MAX_FRAME);

@@ -1,6 +1,7 @@
 package org.dmalib.examples;
 
 import java.util.List;
+import java.util.Objects;
 import org.dmalib.dma.ops.DmaDebugReport;
 import org.dmalib.dma.ops.LazyFlushCounters;
 import org.dmalib.hw.HwCounters;
@@ -57,9 +58,16 @@ public record ScenarioResult(String driver, ScenarioConfig config, long operatio
      * @param wallNanos wall time of the operations, in nanoseconds
      * @param debugReports the debug reports the device kept, in order; not null, no null element
      * @param debugReportCount how many reports the device raised, kept or not
-     * @throws NullPointerException if {@code debugReports} is null or holds a null
+     * @throws NullPointerException naming it if {@code driver}, {@code config} or a counters
+     *     record is null; if {@code debugReports} is null or holds a null
      */
     public ScenarioResult {
+        Objects.requireNonNull(driver, "driver");
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(hw, "hw");
+        Objects.requireNonNull(smmu, "smmu");
+        Objects.requireNonNull(commands, "commands");
+        Objects.requireNonNull(lazy, "lazy");
         debugReports = List.copyOf(debugReports);
     }
 

@@ -109,6 +109,8 @@ class ContractTest {
         assertTrue(refused(() -> nic.receive(new byte[Nic.MAX_FRAME + 1])).contains("1515"));
         assertTrue(refused(() -> driver.transmit(new byte[0])).contains("0"));
         assertTrue(refused(() -> driver.transmit(new byte[Nic.MAX_FRAME + 1])).contains("1515"));
+        assertEquals("packet", assertThrows(NullPointerException.class, () -> driver.transmit(null))
+                .getMessage());
         assertTrue(refused(() -> nic.writeTxTail(-1)).contains("-1"));
         assertTrue(refused(() -> nic.writeTxTail(4)).contains("tail=4 must be from 0 to 3"));
         assertTrue(refused(() -> nic.configureRx(0, -1)).contains("-1"));
@@ -247,6 +249,10 @@ class ContractTest {
         assertTrue(refused(() -> driver.copy(p.cpu, big, big, new byte[0])).contains("payload.length=0"));
         assertTrue(refused(() -> driver.copy(p.cpu, small, big, new byte[65])).contains("src.size=64"));
         assertTrue(refused(() -> driver.copy(p.cpu, big, small, new byte[65])).contains("dst.size=64"));
+        assertEquals("payload", assertThrows(NullPointerException.class,
+                () -> driver.copy(p.cpu, big, big, null)).getMessage());
+        assertEquals("src", assertThrows(NullPointerException.class,
+                () -> driver.copy(p.cpu, null, big, new byte[1])).getMessage());
         // exactly the buffers' size is fine
         assertArrayEquals(frame(7, 64), driver.copy(p.cpu, small, big, frame(7, 64)));
     }

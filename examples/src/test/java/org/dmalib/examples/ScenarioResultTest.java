@@ -1,8 +1,10 @@
 package org.dmalib.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -75,6 +77,25 @@ class ScenarioResultTest {
         ScenarioResult second = withWall(direct, 1_000_000_000L);
         assertEquals(20.0, second.operationsPerSecond());
         assertEquals(direct.bytes() / 1e6, second.megabytesPerSecond(), 1e-12);
+    }
+
+    @Test
+    void a_result_without_its_configuration_or_counters_is_refused_naming_them() {
+        ScenarioResult r = NicScenario.run(ScenarioConfig.of(5, IommuMode.DIRECT));
+        assertEquals("config", assertThrows(NullPointerException.class, () -> new ScenarioResult(
+                r.driver(), null, r.operations(), r.bytes(), r.dataErrors(), r.deviceErrors(), r.hw(),
+                r.smmu(), r.commands(), r.lazy(), r.pendingMappings(), r.iovaRangesOutstanding(),
+                r.wallNanos(), r.debugReports(), r.debugReportCount())).getMessage());
+        assertEquals("hw", assertThrows(NullPointerException.class, () -> new ScenarioResult(
+                r.driver(), r.config(), r.operations(), r.bytes(), r.dataErrors(), r.deviceErrors(), null,
+                r.smmu(), r.commands(), r.lazy(), r.pendingMappings(), r.iovaRangesOutstanding(),
+                r.wallNanos(), r.debugReports(), r.debugReportCount())).getMessage());
+        assertEquals("lazy", assertThrows(NullPointerException.class, () -> new ScenarioResult(
+                r.driver(), r.config(), r.operations(), r.bytes(), r.dataErrors(), r.deviceErrors(), r.hw(),
+                r.smmu(), r.commands(), null, r.pendingMappings(), r.iovaRangesOutstanding(),
+                r.wallNanos(), r.debugReports(), r.debugReportCount())).getMessage());
+        assertEquals("variant", assertThrows(NullPointerException.class,
+                () -> new CopyEngineScenario.Result(null, 0, 0, 0, 0, 0, true, List.of())).getMessage());
     }
 
     @Test
