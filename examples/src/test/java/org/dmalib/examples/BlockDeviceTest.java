@@ -203,7 +203,7 @@ class BlockDeviceTest {
         assertEquals(1, disk.ringAborts());
         String negative = assertThrows(IllegalArgumentException.class,
                 () -> disk.configure(ring.paddr(), -1)).getMessage();
-        assertTrue(negative.contains("-1"), negative);
+        assertTrue(negative.contains("ringEntries=-1 "), negative);
         String tail = assertThrows(IllegalArgumentException.class,
                 () -> disk.writeTail(4)).getMessage();
         assertTrue(tail.contains("tail=4 must be from 0 to 3"), tail);
