@@ -26,8 +26,9 @@ import org.dmalib.hw.DmaStatus;
  * the device executes every owned request from its head up to the tail before the write
  * returns: a write gathers every segment first and changes the disk only if all were read; a
  * read scatters the sectors into the segments. A request is completed with {@link #ERROR} if its
- * table is malformed (no segments, more than {@value #MAX_SEGMENTS}, a total that is not a
- * positive multiple of the sector size, sectors past the end) or a DMA access aborted.
+ * request or table is malformed (an unknown operation, no segments, more than {@value
+ * #MAX_SEGMENTS}, a segment of length 0, a total that is not a multiple of the sector size,
+ * sectors past the end) or a DMA access aborted.
  *
  * <p>Thread-safety: safe for concurrent use (register accesses are serialized).
  */

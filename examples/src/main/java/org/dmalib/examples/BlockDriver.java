@@ -178,7 +178,9 @@ public final class BlockDriver {
      * @return the completions, in submission order
      * @throws IllegalStateException if the driver is not running
      * @throws org.dmalib.dma.ops.DmaUsageException from the second unmap of
-     *     {@link DriverMistake#DOUBLE_UNMAP}
+     *     {@link DriverMistake#DOUBLE_UNMAP}; in THROW mode, as a {@link
+     *     org.dmalib.dma.ops.DmaDebugException}, from the FROM_DEVICE unmap of a read mapped
+     *     TO_DEVICE ({@link DriverMistake#WRONG_DIRECTION})
      */
     public List<BlockCompletion> reap() {
         checkRunning();

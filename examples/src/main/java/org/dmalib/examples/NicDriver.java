@@ -150,6 +150,9 @@ public final class NicDriver {
      *
      * @return the frames, each a fresh array as the CPU read it
      * @throws IllegalStateException if the driver is not running
+     * @throws org.dmalib.dma.ops.DmaDebugException in THROW mode, from the read of a frame the
+     *     device still owns ({@link DriverMistake#MISSING_SYNC_FOR_CPU}) or from the sync of a
+     *     buffer mapped TO_DEVICE ({@link DriverMistake#WRONG_DIRECTION}, direct path)
      */
     public List<byte[]> receive() {
         checkRunning();
@@ -193,6 +196,9 @@ public final class NicDriver {
      * @throws IllegalArgumentException if the packet's length is out of range
      * @throws IllegalStateException if the driver is not running
      * @throws NullPointerException if {@code packet} is null
+     * @throws org.dmalib.dma.ops.DmaDebugException in THROW mode, from the write into the TX
+     *     buffer of the packet {@link DriverMistake#LEAK_AT_DETACH} never unmapped, once the ring
+     *     comes round to it
      */
     public boolean transmit(byte[] packet) {
         checkRunning();
@@ -228,7 +234,9 @@ public final class NicDriver {
      * @return the packets reaped
      * @throws IllegalStateException if the driver is not running
      * @throws org.dmalib.dma.ops.DmaUsageException from the second unmap of
-     *     {@link DriverMistake#DOUBLE_UNMAP}
+     *     {@link DriverMistake#DOUBLE_UNMAP}; in THROW mode, as a {@link
+     *     org.dmalib.dma.ops.DmaDebugException}, from the unmap of a packet whose map result was
+     *     never checked ({@link DriverMistake#UNCHECKED_RESULT})
      */
     public int reapTx() {
         checkRunning();
