@@ -46,7 +46,9 @@ import org.dmalib.iommu.api.ScatterList;
  * frees the IOVA. The device's DMA mask limits the IOVA, not the physical pages, so nothing is
  * bounced for the mask. Coherent allocations are mapped read-write through the IOMMU. An
  * {@linkplain DeviceParams#untrusted() untrusted} device's buffers that do not fill whole
- * granules are bounced, the rest of their granules zeroed (reference §2.10); its lists are
+ * granules are bounced, at the start of a granule (or at the offset bits its
+ * {@linkplain DeviceParams#minAlignMask() min_align_mask} keeps), the rest of their granules
+ * zeroed (reference §2.10); its lists are
  * mapped segment by segment, unmerged. {@link FlushMode#LAZY Lazy} unmaps queue the IOVA on the
  * domain's flush queue instead of syncing.
  *

@@ -24,7 +24,8 @@ final class IommuPath {
         this.domain = domain;
         this.params = params;
         this.ops = new IommuDmaOps(domain.dma(), domain.memory().pool(), params.dmaMask(),
-                params.coherent(), params.flushMode() == FlushMode.LAZY, params.untrusted());
+                params.coherent(), params.flushMode() == FlushMode.LAZY, params.untrusted(),
+                params.minAlignMask());
     }
 
     IommuDmaDomain domain() {

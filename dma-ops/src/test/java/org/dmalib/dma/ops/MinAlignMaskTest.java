@@ -135,4 +135,23 @@ class MinAlignMaskTest {
         assertEquals(0, w.memory.bounceSlotsInUse());
         assertEquals(0, w.dmaDomain.iovaRangesOutstanding());
     }
+
+    @Test
+    void overAnIommuABounceBufferKeepsOnlyTheBitsUnderTheMask() {
+        IommuRig w = new IommuRig(Coherency.NON_COHERENT, p -> p.withUntrusted(true).withMinAlignMask(0x1FF));
+        CpuBuffer buf = w.memory.allocate(4096);
+        byte[] data = Rig.pattern(0x100, 3);
+        buf.write(w.cpu, 0x3A0, data);
+        DmaMapping m = w.dev.mapSingle(w.cpu, buf.paddr() + 0x3A0, data.length, DmaDirection.TO_DEVICE);
+        assertTrue(m.isBounced());
+        // swiotlb_align_offset: 0x3a0 & 0x1ff, in a granule-aligned run of slots
+        assertEquals(0x1A0, m.dmaAddress() & 0xFFF);
+        byte[] granule = new byte[4096];
+        assertEquals(DmaStatus.OK, w.port.read(m.dmaAddress() & -4096L, granule, 0, granule.length));
+        byte[] want = new byte[4096];
+        System.arraycopy(data, 0, want, 0x1A0, data.length);
+        assertArrayEquals(want, granule, "the buffer at the kept offset, zeros around it");
+        m.unmap(w.cpu);
+        assertEquals(0, w.memory.bounceSlotsInUse());
+    }
 }

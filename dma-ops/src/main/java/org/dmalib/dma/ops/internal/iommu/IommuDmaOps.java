@@ -23,8 +23,10 @@ import org.dmalib.iommu.api.IommuProt;
  * invalidations, one sync, IOVA freed) or lazy (queued on the domain's flush queue).
  *
  * <p>Untrusted devices (§2.10): a buffer whose address or size is not granule aligned is
- * bounced into a granule-aligned run of the bounce pool at the same offset within the granule,
- * and the rest of that run (before and after the buffer) is zeroed, so the device can reach no
+ * bounced into a granule-aligned run of the bounce pool, at the start of its first granule or,
+ * for a device with a {@code min_align_mask}, at the original's offset bits under the mask
+ * ({@code swiotlb_align_offset}), and the rest of that run (before and after the buffer) is
+ * zeroed, so the device can reach no
  * byte outside the buffer; a scatterlist is mapped segment by segment that way (one IOVA range
  * per segment, no merging). Untrusted devices are always strict (the caller passes
  * {@code lazy = false}).
@@ -41,6 +43,7 @@ public final class IommuDmaOps {
     private final boolean coherent;
     private final boolean lazy;
     private final boolean untrusted;
+    private final long minAlignMask;
 
     /**
      * Creates the ops of one device.
@@ -51,9 +54,11 @@ public final class IommuDmaOps {
      * @param coherent whether the device snoops CPU caches
      * @param lazy whether unmaps go through the domain's flush queue (else strict)
      * @param untrusted whether sub-granule buffers are bounced with zeroed padding
+     * @param minAlignMask the device's {@code min_align_mask}: the low address bits a bounce
+     *     buffer keeps, 0 or {@code 2^n - 1} within the granule's offset bits
      */
     public IommuDmaOps(IommuDma dma, BouncePool pool, long dmaMask, boolean coherent, boolean lazy,
-            boolean untrusted) {
+            boolean untrusted, long minAlignMask) {
         this.dma = dma;
         this.pool = pool;
         // a platform device behind an SMMU: no bus limit, no PCI 32-bit-first workaround
@@ -61,12 +66,14 @@ public final class IommuDmaOps {
         this.coherent = coherent;
         this.lazy = lazy && !untrusted;
         this.untrusted = untrusted;
+        this.minAlignMask = minAlignMask;
     }
 
     /**
      * {@code iommu_dma_map_page} of one chunk: bounce (untrusted, unaligned only), copy-in and
      * clean (non-coherent), then an IOVA range covering the chunk's granules mapped with
-     * {@code dma_info_to_prot}. The DMA address keeps the offset within the granule.
+     * {@code dma_info_to_prot}. The DMA address keeps the offset within the granule of the
+     * buffer mapped: the chunk's own, or the bounce buffer's.
      *
      * @param cpu the CPU running the call
      * @param chunk the buffer, not bounced
@@ -203,7 +210,10 @@ public final class IommuDmaOps {
                     + " untrusted buffer paddr=0x%x size=%d (there is no bounce pool)",
                     chunk.phys(), chunk.size()));
         }
-        long off = chunk.phys() & (granule - 1);
+        // swiotlb_align_offset(dev, iova_mask, phys): the bounce buffer keeps only the bits the
+        // device's min_align_mask asks for (none by default: it starts its granule), in a
+        // granule-aligned run of slots
+        long off = chunk.phys() & minAlignMask & (granule - 1);
         long span = alignUp(off + chunk.size(), granule);
         if (span > BouncePool.maxMappingSize()) {
             throw new BounceUnavailableException(false, String.format(
@@ -211,7 +221,7 @@ public final class IommuDmaOps {
                     + "the largest bounce buffer of %d", chunk.phys(), chunk.size(), span,
                     BouncePool.maxMappingSize()));
         }
-        // the IOMMU reaches any physical address: no limit; granule aligned keeps the offset
+        // the IOMMU reaches any physical address: no limit; alloc_align_mask = iova_mask
         long slot = pool.reserveAligned(span, -1L, granule);
         if (slot < 0 && !pool.couldEverReserve(span, -1L, granule)) {
             // no unmap can free a run for it: the pool is too small, not full
