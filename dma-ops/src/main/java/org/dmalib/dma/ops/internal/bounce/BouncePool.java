@@ -22,8 +22,9 @@ import java.util.BitSet;
  * {@code iotlb_align_mask}). Such a request is not page aligned (Linux page-aligns only
  * requests with neither mask).
  *
- * <p>Thread-safety: safe for concurrent use (every method is synchronized; swiotlb takes the
- * area lock).
+ * <p>Thread-safety: safe for concurrent use. The methods that read or change the slots in use
+ * are synchronized (swiotlb takes the area lock); the rest read only the pool's fixed shape
+ * (base, size, slot count, which requests any state of the pool could serve) and need no lock.
  */
 public final class BouncePool {
     /** {@code IO_TLB_SHIFT}: log2 of the slot size. */
