@@ -98,7 +98,11 @@ public final class IommuDma {
 
     /**
      * {@code __iommu_dma_unmap} in strict mode: unmaps {@code [iova, iova + size)} with the
-     * invalidations gathered, syncs them once, then the caller frees the IOVA.
+     * invalidations gathered, syncs them once, then the caller frees the IOVA. If the domain's
+     * driver throws part-way, what it gathered before is synced before the exception goes on
+     * (as {@code iommu_unmap}'s sync after {@code __iommu_unmap}): those entries are gone from
+     * the page table, and the IOTLB must not keep translating them; a failure of that sync is
+     * added to the driver's as suppressed.
      *
      * @param iova granule aligned
      * @param size granule multiple
@@ -106,7 +110,19 @@ public final class IommuDma {
      */
     long unmapStrict(long iova, long size) {
         IotlbGather gather = new IotlbGather();
-        long unmapped = domain.unmapFast(iova, size, gather);
+        long unmapped;
+        try {
+            unmapped = domain.unmapFast(iova, size, gather);
+        } catch (RuntimeException | Error e) {
+            if (!gather.isEmpty()) {
+                try {
+                    domain.iotlbSync(gather);
+                } catch (RuntimeException | Error syncFailure) {
+                    e.addSuppressed(syncFailure);
+                }
+            }
+            throw e;
+        }
         // one sync per unmap call: the gathered range goes to the domain's invalidation planner
         domain.iotlbSync(gather);
         return unmapped;
