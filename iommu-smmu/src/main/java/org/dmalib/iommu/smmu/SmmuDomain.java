@@ -1,6 +1,7 @@
 package org.dmalib.iommu.smmu;
 
 import java.util.OptionalLong;
+import org.dmalib.iommu.api.DomainFreedException;
 import org.dmalib.iommu.api.IommuProt;
 import org.dmalib.iommu.api.internal.tlb.IotlbGather;
 import org.dmalib.iommu.api.spi.IommuDomainOps;
@@ -63,7 +64,7 @@ final class SmmuDomain implements IommuDomainOps {
 
     private void checkLive() {
         if (freed) {
-            throw new IllegalStateException("domain with asid=" + flush.asid() + " was freed");
+            throw new DomainFreedException("domain with asid=" + flush.asid() + " was freed");
         }
     }
 

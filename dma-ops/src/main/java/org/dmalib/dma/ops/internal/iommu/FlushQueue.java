@@ -3,6 +3,7 @@ package org.dmalib.dma.ops.internal.iommu;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.dmalib.dma.ops.internal.iova.IovaDomain;
+import org.dmalib.iommu.api.DomainFreedException;
 import org.dmalib.iommu.api.spi.GatheringDomain;
 
 /**
@@ -32,9 +33,10 @@ import org.dmalib.iommu.api.spi.GatheringDomain;
  * <p>After the IOMMU domain is freed the timer never fires. Linux deletes it when the domain's
  * DMA cookie is put ({@code iommu_put_dma_cookie} calls {@code iommu_dma_free_fq}), so no flush
  * ever reaches a freed domain. This model gets no notice of the free (the cookie is never given
- * back), and the domain refuses every call afterwards with {@link IllegalStateException}. So a
- * flush that finds the domain freed is refused, with an {@link IllegalStateException} that
- * names the domain and has the domain's refusal as its cause. The refused flush counts as
+ * back), and the domain refuses every call afterwards with a {@link DomainFreedException}. So
+ * a flush that finds the domain freed is refused, with an {@link IllegalStateException} that
+ * names the domain and has the domain's refusal as its cause; any other failure of the flush
+ * propagates as it is, with the same state left behind. The refused flush counts as
  * started, never as finished, and never as a timer flush. The timer stays armed with its
  * deadline, and the queued ranges stay queued (their IOVA space goes with the domain). Each
  * later due {@link #poll()}, and each {@link #flushNow()}, is refused in the same way. A poll
@@ -150,7 +152,8 @@ public final class FlushQueue {
         long ticket;
         try {
             ticket = flushAll();
-        } catch (IllegalStateException refused) {
+        } catch (RuntimeException refused) {
+            // not flushed: the ranges stay queued, and the timer as it was, for a later try
             if (wasArmed) {
                 rearm(due);
             }
@@ -189,8 +192,8 @@ public final class FlushQueue {
         long ticket;
         try {
             ticket = flushAll();
-        } catch (IllegalStateException refused) {
-            rearm(due);
+        } catch (RuntimeException refused) {
+            rearm(due); // not flushed: the ranges stay queued for the next due tick
             throw refused;
         }
         timerFlushes.incrementAndGet();
@@ -213,14 +216,15 @@ public final class FlushQueue {
      *
      * @return the start count this flush took: every entry whose count is below it was queued
      *     before the flush began, so it may be freed once this call returns
-     * @throws IllegalStateException naming the domain if the domain refused the flush (it was
-     *     freed); the flush counts as started and not as finished
+     * @throws IllegalStateException naming the domain if the domain refused the flush because it
+     *     was freed ({@link DomainFreedException}); any other failure of the flush propagates as
+     *     it is; either way the flush counts as started and not as finished
      */
     private long flushAll() {
         long ticket = flushStart.incrementAndGet();
         try {
             domain.flushIotlbAll();
-        } catch (IllegalStateException e) {
+        } catch (DomainFreedException e) {
             throw new IllegalStateException(String.format("%s was freed (it refused the flush"
                     + " queue's IOTLB flush: %s). A freed domain's flush-queue timer never fires,"
                     + " as Linux deletes it when the domain's DMA cookie is put: flush the queue"

@@ -1,6 +1,8 @@
 package org.dmalib.dma.ops.internal.iommu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.OptionalLong;
@@ -8,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.dmalib.dma.ops.internal.iova.IovaDomain;
+import org.dmalib.iommu.api.DomainFreedException;
 import org.dmalib.iommu.api.DomainType;
 import org.dmalib.iommu.api.InvalidationStrategy;
 import org.dmalib.iommu.api.IommuProt;
@@ -61,13 +64,53 @@ class FlushQueueTest {
     }
 
     /** Only the flush is real: the queue calls nothing else. One thread's flush can be held. */
+    /**
+     * Only a freed domain's refusal is reported as a freed domain; any other failure of the
+     * flush (a stalled command queue, say) comes out as it is. Either way nothing is freed and
+     * the timer stays armed for a later try.
+     */
+    @Test
+    void onlyAFreedDomainIsReportedAsFreedAndEveryFailedFlushLeavesTheRangesQueued() {
+        HeldFlushDomain domain = new HeldFlushDomain();
+        IovaDomain iovas = new IovaDomain(G, 1, END_PFN, 1, () -> 0L);
+        long[] now = {0};
+        FlushQueue fq = new FlushQueue(domain, iovas, () -> now[0]);
+        fq.queue(0, iovas.allocFast(0, 1, END_PFN, true) * G, G);
+        IllegalStateException stalled = new IllegalStateException("command queue full: prod=0x10");
+        domain.failure = stalled;
+        now[0] = FlushQueue.FQ_TIMEOUT_NANOS;
+        assertSame(stalled, assertThrows(IllegalStateException.class, fq::poll), "not a freed domain");
+        assertSame(stalled, assertThrows(IllegalStateException.class, fq::flushNow));
+        assertEquals(1, fq.pending());
+        DomainFreedException freed = new DomainFreedException("domain with asid=3 was freed");
+        domain.failure = freed;
+        IllegalStateException e = assertThrows(IllegalStateException.class, fq::poll);
+        assertTrue(e.getMessage().startsWith(domain + " was freed"), e::getMessage);
+        assertSame(freed, e.getCause());
+        assertEquals(1, fq.pending(), "the timer stays armed, the range queued");
+        domain.failure = null;
+        assertTrue(fq.poll(), "the timer was left armed: it fires once the flush succeeds");
+        assertEquals(0, fq.pending());
+        assertEquals(0, iovas.outstandingCount());
+    }
+
     private static final class HeldFlushDomain implements GatheringDomain {
         final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         volatile Thread holder;
+        /** What every flush throws, if not null. */
+        volatile RuntimeException failure;
+
+        @Override
+        public String toString() {
+            return "HeldFlushDomain";
+        }
 
         @Override
         public void flushIotlbAll() {
+            if (failure != null) {
+                throw failure;
+            }
             if (Thread.currentThread() == holder) {
                 entered.countDown();
                 try {
