@@ -44,8 +44,9 @@ final class IommuPath {
         if ((kind == MappingKind.SINGLE || params.untrusted()) && params.minAlignMask() > granuleMask) {
             throw new DmaMappingException(String.format("Unsupported alignment constraint:"
                     + " minAlignMask=0x%x is wider than the IOVA granule's offset mask 0x%x"
-                    + " (dma-iommu's __iommu_dma_map refuses every single mapping of the device)",
-                    params.minAlignMask(), granuleMask));
+                    + " (dma-iommu's __iommu_dma_map refuses every single mapping of the device%s)",
+                    params.minAlignMask(), granuleMask,
+                    params.untrusted() ? ", and each entry of an untrusted device's list" : ""));
         }
         try {
             return kind == MappingKind.SINGLE

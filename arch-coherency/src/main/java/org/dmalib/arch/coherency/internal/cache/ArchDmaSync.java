@@ -123,10 +123,11 @@ public final class ArchDmaSync {
      * coherent allocation to a non-coherent device, with the barrier. The CPU then reaches the
      * buffer only through a non-cacheable alias, so no line of it may stay in a cache: a dirty
      * one could later be evicted over device data, a clean one would be stale once the buffer
-     * is freed and reused. arm64 has cleaned and invalidated here for most of its history
-     * ({@code __dma_flush_area}, then {@code dcache_clean_inval_poc}); a 2022 change relaxed it
-     * to a clean, and a 2023 one restored the invalidate because drivers still read such
-     * buffers through the cacheable linear map.
+     * is freed and reused. arm64 cleaned and invalidated here ({@code __dma_flush_area}, then
+     * {@code dcache_clean_inval_poc}) until a 2022 change relaxed it to a clean; that was
+     * reverted the same year and made again in 2023, so recent kernels (the reference's
+     * snapshot, §8.1) clean only. This model keeps the clean and invalidate: it leaves no line
+     * of the buffer in any cache, which the clean alone does not promise.
      *
      * @param paddr first physical address
      * @param size length in bytes, not negative

@@ -85,8 +85,8 @@ public final class BouncePool {
      * {@code min_align_mask} {@code minAlignMask}, {@link #maxMappingSize()} less the mask rounded
      * up to a slot (the slot search may skip that much to keep the mask's bits).
      *
-     * @param minAlignMask 0 or {@code 2^n - 1}, below {@link #maxMappingSize()}
-     * @return the size in bytes, positive
+     * @param minAlignMask 0 or {@code 2^n - 1}, below half of {@link #maxMappingSize()}
+     * @return the size in bytes, at least half of {@link #maxMappingSize()}
      * @throws IllegalArgumentException if the mask is out of range
      */
     public static long maxMappingSize(long minAlignMask) {
@@ -170,7 +170,7 @@ public final class BouncePool {
      * @param size bytes, from 1 to {@link #maxMappingSize(long) maxMappingSize(minAlignMask)}
      * @param limit the highest physical address the buffer's slots may reach (unsigned)
      * @param minAlignMask the device's {@code min_align_mask}: 0 or {@code 2^n - 1}, below
-     *     {@link #maxMappingSize()}
+     *     half of {@link #maxMappingSize()}
      * @return the bounce buffer's address, equal to {@code orig} under the mask, or -1 if no
      *     run of free slots fits (then nothing changed)
      * @throws IllegalArgumentException if {@code size} or the mask is out of range
@@ -202,7 +202,7 @@ public final class BouncePool {
      * @param orig the physical address of the buffer being bounced
      * @param size bytes, from 1 to {@link #maxMappingSize(long) maxMappingSize(minAlignMask)}
      * @param limit the highest physical address the buffer's slots may reach (unsigned)
-     * @param minAlignMask 0 or {@code 2^n - 1}, below {@link #maxMappingSize()}
+     * @param minAlignMask 0 or {@code 2^n - 1}, below half of {@link #maxMappingSize()}
      * @return whether some free state of the pool can serve the request
      * @throws IllegalArgumentException if {@code size} or the mask is out of range
      */
@@ -294,10 +294,12 @@ public final class BouncePool {
     }
 
     private static void checkMinAlignMask(long minAlignMask) {
+        // below half the largest buffer: a mask of 2^18 - 1 would leave no size at all
         if ((minAlignMask & (minAlignMask + 1)) != 0 || minAlignMask < 0
-                || minAlignMask >= maxMappingSize()) {
+                || minAlignMask >= maxMappingSize() / 2) {
             throw new IllegalArgumentException(String.format(
-                    "minAlignMask=0x%x must be 0 or 2^n - 1 below %d", minAlignMask, maxMappingSize()));
+                    "minAlignMask=0x%x must be 0 or 2^n - 1 below %d", minAlignMask,
+                    maxMappingSize() / 2));
         }
     }
 

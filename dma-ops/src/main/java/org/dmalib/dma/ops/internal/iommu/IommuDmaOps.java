@@ -54,8 +54,9 @@ public final class IommuDmaOps {
      * @param coherent whether the device snoops CPU caches
      * @param lazy whether unmaps go through the domain's flush queue (else strict)
      * @param untrusted whether sub-granule buffers are bounced with zeroed padding
-     * @param minAlignMask the device's {@code min_align_mask}: the low address bits a bounce
-     *     buffer keeps, 0 or {@code 2^n - 1} within the granule's offset bits
+     * @param minAlignMask the device's {@code min_align_mask}, 0 or {@code 2^n - 1}: a bounce
+     *     buffer keeps the address bits under it that lie in the granule's offset (the caller
+     *     refuses a wider mask for the single mappings and untrusted lists that bounce)
      */
     public IommuDmaOps(IommuDma dma, BouncePool pool, long dmaMask, boolean coherent, boolean lazy,
             boolean untrusted, long minAlignMask) {

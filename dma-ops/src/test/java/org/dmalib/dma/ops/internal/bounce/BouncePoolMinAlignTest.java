@@ -96,7 +96,9 @@ class BouncePoolMinAlignTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> pool.reserveFor(0, largest + 1, -1L, NVME));
         assertTrue(e.getMessage().contains("size=" + (largest + 1) + " must be from 1 to " + largest), e::getMessage);
-        for (long bad : new long[] {-1, 0x17, SEG, SEG + SEG - 1}) {
+        // a mask of 2^18 - 1 (half the largest buffer and more) would leave no size to bounce
+        assertEquals(BouncePool.maxMappingSize() / 2, BouncePool.maxMappingSize(SEG / 2 - 1));
+        for (long bad : new long[] {-1, 0x17, SEG, SEG + SEG - 1, SEG - 1}) {
             IllegalArgumentException m = assertThrows(IllegalArgumentException.class,
                     () -> pool.reserveFor(0, 16, -1L, bad));
             assertTrue(m.getMessage().contains(String.format("minAlignMask=0x%x", bad)), m::getMessage);
