@@ -133,7 +133,7 @@ final class DeviceMapper {
                 // nothing may stay reserved when the mapping fails
                 for (Chunk c : chunks) {
                     if (c.bounced()) {
-                        pool.releaseFor(c.bounce(), c.size(), params.minAlignMask());
+                        DirectPath.release(pool, params, c.bounce(), c.size());
                     }
                 }
                 throw e;

@@ -53,4 +53,12 @@ final class DirectPath {
         }
         return chunk;
     }
+
+    /**
+     * Releases the bounce buffer {@link #plan} reserved at {@code bounce} for {@code size}
+     * bytes, with the same {@link DeviceParams#minAlignMask()} the reservation took.
+     */
+    static void release(BouncePool pool, DeviceParams params, long bounce, long size) {
+        pool.releaseFor(bounce, size, params.minAlignMask());
+    }
 }

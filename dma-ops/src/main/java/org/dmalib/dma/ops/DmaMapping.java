@@ -320,8 +320,8 @@ public final class DmaMapping implements Tracked {
             } else {
                 for (int i = 0; i < chunks.count(); i++) {
                     if (chunks.bounced(i)) {
-                        device.memory().pool().releaseFor(chunks.bounce(i), chunks.size(i),
-                                device.params().minAlignMask());
+                        DirectPath.release(device.memory().pool(), device.params(),
+                                chunks.bounce(i), chunks.size(i));
                     }
                 }
             }
