@@ -135,16 +135,33 @@ class SmmuConfigCacheTest {
     }
 
     @Test
-    void without_asid16_a_cds_asid_bits_15_to_8_are_ignored() {
+    void without_asid16_a_cd_with_asid_bits_15_to_8_set_is_c_bad_cd_and_not_cached() {
         SmmuRig r = new SmmuRig(SmmuRig.gem5With8BitAsids()).enable();
         PageTables pt = r.tables(12, 48);
         pt.mapPage(VA, SmmuRig.DATA, PageTables.RW);
-        r.translate(SID, 0x107, pt); // an 8-bit SMMU sees ASID 7
+        r.translate(SID, 0x107, pt); // ASID[15:8] = 1: ILLEGAL on an 8-bit SMMU (IHI 0070 CD.ASID)
         DmaPort port = r.port(SID);
+        assertEquals(DmaStatus.ABORT, port.read(VA, new byte[1], 0, 1));
+        assertEquals(List.of(new SmmuEvent(SmmuEvent.Kind.BAD_CD, SID, VA, false)),
+                r.smmu.events());
+        assertEquals(0, r.smmu.counters().walks(), "nothing walked");
+        r.writeCd(SID, SmmuRig.cd0(7, 12, 48, true), pt.root); // no CFGI: nothing was cached
+        assertEquals(DmaStatus.OK, port.read(VA, new byte[1], 0, 1));
+        assertEquals(1, r.smmu.events().size());
+    }
+
+    @Test
+    void with_asid16_a_cd_with_asid_bits_15_to_8_set_is_legal_and_tags_its_own_asid() {
+        PageTables pt = rig.tables(12, 48);
+        pt.mapPage(VA, SmmuRig.DATA, PageTables.RW);
+        rig.translate(SID, 0x107, pt);
+        DmaPort port = rig.port(SID);
         assertEquals(DmaStatus.OK, port.read(VA, new byte[1], 0, 1));
         pt.clear(VA, 3);
-        r.tlbiAsid(7);
-        assertEquals(DmaStatus.ABORT, port.read(VA, new byte[1], 0, 1), "ASID 7 was invalidated");
+        rig.tlbiAsid(7);
+        assertEquals(DmaStatus.OK, port.read(VA, new byte[1], 0, 1), "ASID 7 is another ASID");
+        rig.tlbiAsid(0x107);
+        assertEquals(DmaStatus.ABORT, port.read(VA, new byte[1], 0, 1), "ASID 0x107 invalidated");
     }
 
     @Test

@@ -97,9 +97,10 @@ final class ConfigCache {
      *
      * <p>All of these are the spec's rules; QEMU's decode_cd makes the same ones (its A, S and
      * HA/HD checks are its reading of the same IDR0 values, and it skips T0SZ/TG0/TTB0 under
-     * EPD0 as the spec does). Not applied although the spec requires them: the T1SZ/TG1/TTB1
-     * checks while EPD1 is clear (QEMU makes them; this SMMU never selects TTB1) and the
-     * ASID[15:8] = 0 rule without ASID16 (ASID[15:8] are masked off instead).
+     * EPD0 as the spec does). Without SMMU_IDR0.ASID16 a non-zero ASID[15:8] is ILLEGAL too
+     * (IHI 0070 CD.ASID; QEMU always advertises ASID16, so it has no such check). Not applied
+     * although the spec requires them: the T1SZ/TG1/TTB1 checks while EPD1 is clear (QEMU
+     * makes them; this SMMU never selects TTB1).
      */
     CdState cd(int sid, SteState ste, long va, boolean write) {
         CdState cached = cds[sid];
@@ -130,7 +131,9 @@ final class ConfigCache {
                 // IDR0.TTENDIAN: little-endian only; ENDI is IGNORED with both walks disabled
                 && (!Fields.test(CdLayout.ENDI, d0)
                         || (walksDisabled && Fields.test(CdLayout.EPD1, d0)))
-                && (walksDisabled || ttb0Valid(granuleShift, t0sz, ttb0, oas));
+                && (walksDisabled || ttb0Valid(granuleShift, t0sz, ttb0, oas))
+                // without ASID16, ASID[15:8] must be 0 (IHI 0070 CD.ASID, CdIllegal)
+                && Fields.get(CdLayout.ASID, d0) >>> config.asidBits() == 0;
         if (!valid) {
             events.raise(SmmuEvent.Kind.BAD_CD, sid, va, write, ste.privileged(), 0, true);
             return null;
@@ -146,9 +149,8 @@ final class ConfigCache {
         // (IHI 0070 CD.TTB0; QEMU smmu_ptw_64_s1 masks them off with its index mask)
         long startTableBytes = (long) Long.BYTES
                 << (ias - Geometry.levelShift(startLevel, granuleShift - 3));
-        int asidMask = (1 << config.asidBits()) - 1; // ASID[15:8] are ignored without ASID16
         CdState cd = new CdState(
-                (int) Fields.get(CdLayout.ASID, d0) & asidMask,
+                (int) Fields.get(CdLayout.ASID, d0),
                 ttb0 & -startTableBytes,
                 granuleShift,
                 ias,
