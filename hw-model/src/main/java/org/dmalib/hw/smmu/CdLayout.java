@@ -2,14 +2,19 @@ package org.dmalib.hw.smmu;
 
 /**
  * Context descriptor (CD) layout: 64 bytes, eight little-endian doublewords (Linux
- * {@code CTXDESC_CD_*}, arm-smmu-v3.h; AFFD and TG0 values from QEMU smmuv3-internal.h). Only
- * TTB0 is used: the TTB1 half of the address space is outside every stage-1 input range here.
+ * {@code CTXDESC_CD_*}, arm-smmu-v3.h; AFFD and TG0/TG1 values from QEMU smmuv3-internal.h).
+ * Only TTB0 is walked; the TTB1 half (T1SZ, TG1, IRGN1, ORGN1, SH1, TTB1) is checked for
+ * validity while EPD1 is clear (IHI 0070 CdIllegal) but never walked.
  *
  * <pre>
- * dword 0:  63..48  47   46 45 44 43 42 41   38   35    34..32  31 30   15   14   13..12 11..10 9..8  7..6 5..0
- *           ASID    ASET A  R  S  HA HD AA64 TBI0 AFFD  IPS     V  EPD1 ENDI EPD0 SH0    ORGN0  IRGN0 TG0  T0SZ
+ * dword 0:  63..48  47   46 45 44 43 42 41   38   35    34..32  31 30   29..28 27..26 25..24 23..22 21..16
+ *           ASID    ASET A  R  S  HA HD AA64 TBI0 AFFD  IPS     V  EPD1 SH1    ORGN1  IRGN1  TG1    T1SZ
+ *           15   14   13..12 11..10 9..8  7..6 5..0
+ *           ENDI EPD0 SH0    ORGN0  IRGN0 TG0  T0SZ
  * dword 1:  51 ........ 4  3..0
  *           TTB0[51:4]     (HAD0 bit 1)
+ * dword 2:  51 ........ 4
+ *           TTB1[51:4]
  * </pre>
  *
  * <p>Thread-safety: constants only.
@@ -46,7 +51,26 @@ public final class CdLayout {
     public static final long EPD0 = 1L << 14;
     /** dword 0: ENDI, big-endian tables (unsupported here: C_BAD_CD). */
     public static final long ENDI = 1L << 15;
-    /** dword 0: EPD1, TTB1 walks disabled. */
+    /** dword 0: T1SZ; the TTB1 region is the top 2^(64 - T1SZ) bytes (16 to 39 allowed here). */
+    public static final long T1SZ = Fields.mask(21, 16);
+    /**
+     * dword 0: TG1, the TTB1 granule, encoded unlike TG0: 1 = 16 KiB, 2 = 4 KiB, 3 = 64 KiB,
+     * 0 reserved (QEMU tg2granule).
+     */
+    public static final long TG1 = Fields.mask(23, 22);
+    /** TG1 value: 16 KiB granule. */
+    public static final int TG1_16K = 1;
+    /** TG1 value: 4 KiB granule. */
+    public static final int TG1_4K = 2;
+    /** TG1 value: 64 KiB granule. */
+    public static final int TG1_64K = 3;
+    /** dword 0: IRGN1, inner cacheability of TTB1 walks (stored, no effect: never walked). */
+    public static final long IRGN1 = Fields.mask(25, 24);
+    /** dword 0: ORGN1, outer cacheability of TTB1 walks (stored, no effect). */
+    public static final long ORGN1 = Fields.mask(27, 26);
+    /** dword 0: SH1, shareability of TTB1 walks (stored, no effect). */
+    public static final long SH1 = Fields.mask(29, 28);
+    /** dword 0: EPD1, TTB1 walks disabled; clear, the TTB1 half must be valid. */
     public static final long EPD1 = 1L << 30;
     /** dword 0: V, the CD is valid. */
     public static final long V = 1L << 31;
@@ -77,4 +101,6 @@ public final class CdLayout {
     public static final long HAD0 = 1L << 1;
     /** dword 1: TTB0, physical address of the level-0 (start level) table. */
     public static final long TTB0 = Fields.mask(51, 4);
+    /** dword 2: TTB1, physical address of the TTB1 start-level table. */
+    public static final long TTB1 = Fields.mask(51, 4);
 }

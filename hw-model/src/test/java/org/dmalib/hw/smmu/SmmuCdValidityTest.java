@@ -177,6 +177,79 @@ class SmmuCdValidityTest {
         assertOnly(rig2, SmmuEvent.Kind.BAD_CD);
     }
 
+    /**
+     * Linux's CD with EPD1 clear and a TTB1 half of {@code t1sz}, {@code tg1} and {@code ttb1}
+     * (dword 2), CD.IPS 32 bits.
+     */
+    private static long ttb1Cd(SmmuRig rig, int t1sz, int tg1, long ttb1) {
+        rig.ram.writeLong(SmmuRig.cdAddress(SID) + 16, ttb1 & CdLayout.TTB1);
+        return (cd0WithIps(32) & ~CdLayout.EPD1)
+                | Fields.prep(CdLayout.T1SZ, t1sz)
+                | Fields.prep(CdLayout.TG1, tg1);
+    }
+
+    @Test
+    void with_epd1_clear_an_illegal_ttb1_half_is_c_bad_cd_and_nothing_is_walked() {
+        long[][] illegal = { // T1SZ, TG1, TTB1
+            {15, CdLayout.TG1_4K, 0x80_0000}, // T1SZ below 16
+            {40, CdLayout.TG1_4K, 0x80_0000}, // T1SZ above 39
+            {16, 0, 0x80_0000}, // TG1 0 is reserved (TG0 0 is 4 KiB)
+            {16, CdLayout.TG1_4K, 1L << 32}, // TTB1 above the IPS
+        };
+        for (long[] c : illegal) {
+            SmmuRig rig = new SmmuRig(SmmuConfig.gem5()).enable();
+            PageTables pt = rig.tables(12, 48);
+            pt.mapPage(IOVA, SmmuRig.DATA, PageTables.RW);
+            rig.translate(SID, ASID, pt);
+            rig.writeCd(SID, ttb1Cd(rig, (int) c[0], (int) c[1], c[2]), pt.root);
+            String what = "T1SZ=" + c[0] + " TG1=" + c[1] + " TTB1=0x" + Long.toHexString(c[2]);
+            assertEquals(DmaStatus.ABORT, rig.port(SID).read(IOVA, new byte[1], 0, 1), what);
+            assertEquals(List.of(new SmmuEvent(SmmuEvent.Kind.BAD_CD, SID, IOVA, false)),
+                    rig.smmu.events(), what);
+            assertEquals(0, rig.smmu.counters().walks(), what);
+        }
+    }
+
+    @Test
+    void an_unadvertised_tg1_granule_is_c_bad_cd() {
+        SmmuConfig g = SmmuConfig.gem5();
+        SmmuConfig no16K = new SmmuConfig(g.rangeInvalidation(), g.coherentWalk(), g.granule4K(),
+                false, g.granule64K(), g.outputAddressBits(), g.asidBits(), g.streamIdBits(),
+                g.commandQueueLog2(), g.eventQueueLog2(), g.iotlb());
+        SmmuRig rig = new SmmuRig(no16K).enable();
+        PageTables pt = rig.tables(12, 48);
+        pt.mapPage(IOVA, SmmuRig.DATA, PageTables.RW);
+        rig.translate(SID, ASID, pt);
+        rig.writeCd(SID, ttb1Cd(rig, 16, CdLayout.TG1_16K, 0x80_0000), pt.root);
+        assertEquals(DmaStatus.ABORT, rig.port(SID).read(IOVA, new byte[1], 0, 1));
+        assertOnly(rig, SmmuEvent.Kind.BAD_CD);
+    }
+
+    @Test
+    void with_epd1_clear_a_legal_ttb1_half_leaves_ttb0_translating() {
+        for (int tg1 : new int[] {CdLayout.TG1_4K, CdLayout.TG1_16K, CdLayout.TG1_64K}) {
+            SmmuRig rig = new SmmuRig(SmmuConfig.gem5()).enable();
+            PageTables pt = rig.tables(12, 48);
+            pt.mapPage(IOVA, SmmuRig.DATA, PageTables.RW);
+            rig.translate(SID, ASID, pt);
+            rig.writeCd(SID, ttb1Cd(rig, 39, tg1, (1L << 32) - 0x1_0000), pt.root);
+            assertEquals(DmaStatus.OK, rig.port(SID).read(IOVA, new byte[1], 0, 1), "TG1=" + tg1);
+            assertEquals(List.of(), rig.smmu.events(), "TG1=" + tg1);
+        }
+    }
+
+    @Test
+    void with_epd1_set_the_ttb1_half_is_ignored() {
+        SmmuRig rig = new SmmuRig(SmmuConfig.gem5()).enable();
+        PageTables pt = rig.tables(12, 48);
+        pt.mapPage(IOVA, SmmuRig.DATA, PageTables.RW);
+        rig.translate(SID, ASID, pt);
+        long d0 = ttb1Cd(rig, 0, 0, 1L << 40) | CdLayout.EPD1; // all three illegal
+        rig.writeCd(SID, d0, pt.root);
+        assertEquals(DmaStatus.OK, rig.port(SID).read(IOVA, new byte[1], 0, 1));
+        assertEquals(List.of(), rig.smmu.events());
+    }
+
     @Test
     void a_linux_cd_is_valid() {
         SmmuRig rig = new SmmuRig(SmmuConfig.gem5()).enable();

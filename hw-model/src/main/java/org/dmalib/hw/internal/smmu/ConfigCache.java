@@ -17,9 +17,9 @@ import org.dmalib.hw.smmu.SteLayout;
  * CFGI. Not thread-safe: the owning SMMU serialises access.
  */
 final class ConfigCache {
-    // T0SZ 16..39: 48- to 25-bit input addresses, the AArch64 range for a single-TTB walk
-    private static final int T0SZ_MIN = 16;
-    private static final int T0SZ_MAX = 39;
+    // TxSZ 16..39: 48- to 25-bit regions, the AArch64 range for TTB0 and TTB1 alike
+    private static final int TXSZ_MIN = 16;
+    private static final int TXSZ_MAX = 39;
 
     private final SmmuConfig config;
     private final Registers regs;
@@ -98,9 +98,11 @@ final class ConfigCache {
      * <p>All of these are the spec's rules; QEMU's decode_cd makes the same ones (its A, S and
      * HA/HD checks are its reading of the same IDR0 values, and it skips T0SZ/TG0/TTB0 under
      * EPD0 as the spec does). Without SMMU_IDR0.ASID16 a non-zero ASID[15:8] is ILLEGAL too
-     * (IHI 0070 CD.ASID; QEMU always advertises ASID16, so it has no such check). Not applied
-     * although the spec requires them: the T1SZ/TG1/TTB1 checks while EPD1 is clear (QEMU
-     * makes them; this SMMU never selects TTB1).
+     * (IHI 0070 CD.ASID; QEMU always advertises ASID16, so it has no such check). The TTB1
+     * half gets the same checks as TTB0's only while EPD1 is clear: T1SZ outside 16..39, a
+     * reserved or unsupported TG1 (encoded unlike TG0), or a TTB1 outside the effective IPS
+     * (QEMU decode_cd loops over both halves the same way). IRGN/ORGN/SH of either half have
+     * no ILLEGAL values here, so neither is checked.
      */
     CdState cd(int sid, SteState ste, long va, boolean write) {
         CdState cached = cds[sid];
@@ -116,7 +118,7 @@ final class ConfigCache {
         stats.configFetches++;
         long d0 = bus.readLong(addr, ste.cdCoherent());
         long d1 = bus.readLong(addr + 8, ste.cdCoherent());
-        int granuleShift = granuleShift((int) Fields.get(CdLayout.TG0, d0));
+        int granuleShift = granuleShift0((int) Fields.get(CdLayout.TG0, d0));
         int t0sz = (int) Fields.get(CdLayout.T0SZ, d0);
         // eff_IPS = MIN(CD.IPS, SMMU_IDR5.OAS) (IHI 0070 CD.IPS)
         int oas = Math.min(SmmuRegisters.addressBits((int) Fields.get(CdLayout.IPS, d0)),
@@ -131,7 +133,8 @@ final class ConfigCache {
                 // IDR0.TTENDIAN: little-endian only; ENDI is IGNORED with both walks disabled
                 && (!Fields.test(CdLayout.ENDI, d0)
                         || (walksDisabled && Fields.test(CdLayout.EPD1, d0)))
-                && (walksDisabled || ttb0Valid(granuleShift, t0sz, ttb0, oas))
+                && (walksDisabled || ttbValid(granuleShift, t0sz, ttb0, oas))
+                && (Fields.test(CdLayout.EPD1, d0) || ttb1Valid(d0, addr, ste, oas))
                 // without ASID16, ASID[15:8] must be 0 (IHI 0070 CD.ASID, CdIllegal)
                 && Fields.get(CdLayout.ASID, d0) >>> config.asidBits() == 0;
         if (!valid) {
@@ -140,7 +143,7 @@ final class ConfigCache {
         }
         if (walksDisabled) { // never walked: any valid geometry will do
             granuleShift = 12;
-            t0sz = T0SZ_MAX;
+            t0sz = TXSZ_MAX;
             ttb0 = 0;
         }
         int ias = 64 - t0sz;
@@ -214,24 +217,60 @@ final class ConfigCache {
     }
 
     /**
-     * Returns whether the TTB0 configuration of a CD with EPD0 clear is legal: a supported TG0
-     * ({@code granuleShift} not 0), T0SZ in 16..39, and TTB0 inside the effective IPS
-     * {@code oas} (ILLEGAL, C_BAD_CD, not an address-size fault of the walk: IHI 0070 CD.TTB0,
-     * 5.4.1 and CdIllegal's CDTTBxOutOfRange; QEMU decode_cd likewise). The 48-bit limit for
-     * DS = 0 with 4/16 KiB granules is implied: OAS is at most 48 bits, IDR5.DS not advertised.
+     * Returns whether the TTB1 half of a CD with EPD1 clear is legal, reading TTB1 from
+     * dword 2 of the CD at {@code addr} only when T1SZ and TG1 are.
      */
-    private static boolean ttb0Valid(int granuleShift, int t0sz, long ttb0, int oas) {
-        return granuleShift != 0 && t0sz >= T0SZ_MIN && t0sz <= T0SZ_MAX && ttb0 >>> oas == 0;
+    private boolean ttb1Valid(long d0, long addr, SteState ste, int oas) {
+        int granuleShift = granuleShift1((int) Fields.get(CdLayout.TG1, d0));
+        int t1sz = (int) Fields.get(CdLayout.T1SZ, d0);
+        if (granuleShift == 0 || t1sz < TXSZ_MIN || t1sz > TXSZ_MAX) {
+            return false;
+        }
+        long ttb1 = bus.readLong(addr + 16, ste.cdCoherent()) & CdLayout.TTB1;
+        return ttbValid(granuleShift, t1sz, ttb1, oas);
+    }
+
+    /**
+     * Returns whether one half's configuration (TTB0 with EPD0 clear, or TTB1 with EPD1 clear)
+     * is legal: a supported granule ({@code granuleShift} not 0), TxSZ in 16..39, and TTBx
+     * inside the effective IPS {@code oas} (ILLEGAL, C_BAD_CD, not an address-size fault of the
+     * walk: IHI 0070 CD.TTB0/TTB1, 5.4.1 and CdIllegal's CDTTBxOutOfRange; QEMU decode_cd
+     * likewise). The 48-bit limit for DS = 0 with 4/16 KiB granules is implied: OAS is at most
+     * 48 bits, IDR5.DS not advertised.
+     */
+    private static boolean ttbValid(int granuleShift, int txsz, long ttb, int oas) {
+        return granuleShift != 0 && txsz >= TXSZ_MIN && txsz <= TXSZ_MAX && ttb >>> oas == 0;
     }
 
     /** Returns the granule shift a TG0 value selects, or 0 if reserved or unsupported. */
-    private int granuleShift(int tg0) {
+    private int granuleShift0(int tg0) {
         // TG0 encoding for TTB0 (QEMU tg2granule): 0 = 4 KiB, 1 = 64 KiB, 2 = 16 KiB, 3 reserved
         return switch (tg0) {
-            case CdLayout.TG0_4K -> config.granule4K() ? 12 : 0;
-            case CdLayout.TG0_64K -> config.granule64K() ? 16 : 0;
-            case CdLayout.TG0_16K -> config.granule16K() ? 14 : 0;
+            case CdLayout.TG0_4K -> supported(12);
+            case CdLayout.TG0_64K -> supported(16);
+            case CdLayout.TG0_16K -> supported(14);
             default -> 0;
         };
+    }
+
+    /** Returns the granule shift a TG1 value selects, or 0 if reserved or unsupported. */
+    private int granuleShift1(int tg1) {
+        // TG1 encoding for TTB1 (QEMU tg2granule): 1 = 16 KiB, 2 = 4 KiB, 3 = 64 KiB, 0 reserved
+        return switch (tg1) {
+            case CdLayout.TG1_4K -> supported(12);
+            case CdLayout.TG1_64K -> supported(16);
+            case CdLayout.TG1_16K -> supported(14);
+            default -> 0;
+        };
+    }
+
+    /** Returns {@code granuleShift} if IDR5 advertises that granule, else 0. */
+    private int supported(int granuleShift) {
+        boolean advertised = switch (granuleShift) {
+            case 12 -> config.granule4K();
+            case 14 -> config.granule16K();
+            default -> config.granule64K();
+        };
+        return advertised ? granuleShift : 0;
     }
 }
