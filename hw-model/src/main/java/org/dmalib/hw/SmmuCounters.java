@@ -27,7 +27,8 @@ package org.dmalib.hw;
  * @param configFetches STEs and CDs read from memory into the configuration cache
  * @param faults events raised (faults and bad configurations)
  * @param eventsRecorded event records written to the in-memory event queue
- * @param eventsLost events that could not be written (queue disabled or full, or CD.R clear)
+ * @param eventsLost events that could not be written (queue disabled or full, CD.R clear, or a
+ *     C_BAD_STREAMID with CR2.RECINVSID clear)
  * @param tlbEntriesInvalidated TLB and walk-cache entries dropped by invalidation commands
  */
 public record SmmuCounters(

@@ -97,8 +97,17 @@ public final class SmmuRegisters {
     public static final long CR1_TABLE_IC = Fields.mask(7, 6);
     /** CR1.QUEUE_IC: inner cacheability of queue accesses (0 = non-cacheable). */
     public static final long CR1_QUEUE_IC = Fields.mask(1, 0);
-    /** SMMU_CR2 (stored, no effect). */
+    /** SMMU_CR2: E2H and PTM are stored without effect; RECINVSID gates C_BAD_STREAMID. */
     public static final int CR2 = 0x2c;
+    /** CR2.E2H (stored, no effect: no EL2 StreamWorld here). */
+    public static final long CR2_E2H = 1L << 0;
+    /**
+     * CR2.RECINVSID: record C_BAD_STREAMID for a transaction whose StreamID is out of range;
+     * clear, such a transaction is terminated and nothing is recorded. Resets to 0 here.
+     */
+    public static final long CR2_RECINVSID = 1L << 1;
+    /** CR2.PTM (stored, no effect: broadcast TLB maintenance is not modelled). */
+    public static final long CR2_PTM = 1L << 2;
     /** SMMU_STATUSR (reads 0). */
     public static final int STATUSR = 0x40;
     /** SMMU_GBPA: global bypass attribute, what traffic does while SMMUEN is 0. */

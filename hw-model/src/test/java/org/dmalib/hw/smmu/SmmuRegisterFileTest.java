@@ -176,6 +176,28 @@ class SmmuRegisterFileTest {
     }
 
     @Test
+    void c_bad_streamid_is_recorded_only_while_cr2_recinvsid_is_set() {
+        assertEquals(0, rig.regs.readRegister(CR2), "RECINVSID is 0 from reset");
+        rig.enable(); // as Linux: PTM | RECINVSID
+        rig.regs.writeRegister(CR2, (int) CR2_PTM); // RECINVSID clear
+        assertEquals((int) CR2_PTM, rig.regs.readRegister(CR2));
+        DmaPort port = rig.port(300); // beyond the 256-entry stream table
+        assertEquals(DmaStatus.ABORT, port.read(0x5000, new byte[1], 0, 1), "terminated");
+        assertNull(rig.nextEventRecord(), "not recorded");
+        assertEquals(1, rig.smmu.counters().eventsLost());
+        rig.regs.writeRegister(CR2, (int) (CR2_PTM | CR2_RECINVSID));
+        assertEquals(DmaStatus.ABORT, port.read(0x6000, new byte[1], 0, 1));
+        long[] rec = rig.nextEventRecord();
+        assertNotNull(rec);
+        assertEquals(SmmuEvent.Kind.BAD_STREAM_ID.id(), Fields.get(EventLayout.ID, rec[0]));
+        assertEquals(300, Fields.get(EventLayout.SID, rec[0]));
+        assertNull(rig.nextEventRecord());
+        assertEquals(List.of(new SmmuEvent(SmmuEvent.Kind.BAD_STREAM_ID, 300, 0x5000, false),
+                new SmmuEvent(SmmuEvent.Kind.BAD_STREAM_ID, 300, 0x6000, false)),
+                rig.smmu.events(), "both in the model's log");
+    }
+
+    @Test
     void the_stream_table_base_ignores_address_bits_below_the_table_size() {
         rig.enable();
         // 256 STEs are 16 KiB: ADDR bits [13:6] are treated as 0, so STE 1 is at STRTAB + 64,

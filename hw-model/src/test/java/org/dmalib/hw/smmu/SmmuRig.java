@@ -62,6 +62,7 @@ final class SmmuRig {
         regs.writeRegister(EVENTQ_CONS, 0);
         // Linux arm_smmu_device_reset: tables and queues inner/outer WB, inner shareable
         regs.writeRegister(CR1, 0xd75); // TABLE_SH=3 OC=1 IC=1, QUEUE_SH=3 OC=1 IC=1
+        regs.writeRegister(CR2, (int) (CR2_PTM | CR2_RECINVSID)); // record C_BAD_STREAMID
         regs.writeRegister(CR0, (int) (CR0_SMMUEN | CR0_EVENTQEN | CR0_CMDQEN));
         return this;
     }

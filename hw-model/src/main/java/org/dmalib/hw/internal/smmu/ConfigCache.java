@@ -42,12 +42,15 @@ final class ConfigCache {
 
     /**
      * Returns the STE of {@code sid}, fetching it on a miss; on a bad stream ID or STE raises the
-     * event and returns null.
+     * event (a bad stream ID's written to the event queue only with CR2.RECINVSID set) and
+     * returns null.
      */
     SteState ste(int sid, long va, boolean write) {
         int log2 = regs.strtabLog2Size();
         if (sid < 0 || log2 < 0 || sid >= (1 << log2)) {
-            events.raise(SmmuEvent.Kind.BAD_STREAM_ID, sid, va, write, false, 0, true);
+            // recorded only while CR2.RECINVSID is set (IHI 0070 C_BAD_STREAMID); aborted anyway
+            events.raise(SmmuEvent.Kind.BAD_STREAM_ID, sid, va, write, false, 0,
+                    regs.recordInvalidStreamIds());
             return null;
         }
         SteState cached = stes[sid];

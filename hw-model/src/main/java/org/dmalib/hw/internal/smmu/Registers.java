@@ -107,7 +107,7 @@ final class Registers {
         switch (offset) {
             case CR0 -> cr0 = v & CR0_IMPLEMENTED;
             case CR1 -> cr1 = v & Fields.mask(11, 0); // TABLE_SH/OC/IC, QUEUE_SH/OC/IC
-            case CR2 -> cr2 = v & Fields.mask(2, 0); // PTM, RECINVSID, E2H (stored)
+            case CR2 -> cr2 = v & (CR2_PTM | CR2_RECINVSID | CR2_E2H); // the rest RES0
             case GBPA -> {
                 if (Fields.test(GBPA_UPDATE, v)) {
                     gbpa = v & ~GBPA_UPDATE;
@@ -154,6 +154,14 @@ final class Registers {
 
     boolean eventQueueEnabled() {
         return Fields.test(CR0_EVENTQEN, cr0);
+    }
+
+    /**
+     * Whether C_BAD_STREAMID is recorded (CR2.RECINVSID, IHI 0070 SMMU_CR2; 0 from reset here,
+     * where the spec leaves the reset value to the implementation, so a driver must set it).
+     */
+    boolean recordInvalidStreamIds() {
+        return Fields.test(CR2_RECINVSID, cr2);
     }
 
     boolean bypassAborts() {
