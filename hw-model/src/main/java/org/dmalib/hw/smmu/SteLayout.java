@@ -36,7 +36,7 @@ public final class SteLayout {
     public static final int CONFIG_NESTED = 7;
     /** dword 0: S1FMT, format of the CD table (ignored when S1CDMAX is 0). */
     public static final long S1FMT = Fields.mask(5, 4);
-    /** dword 0: S1ContextPtr, physical address of the context descriptor. */
+    /** dword 0: S1ContextPtr, physical address of the context descriptor (below the OAS). */
     public static final long S1_CONTEXT_PTR = Fields.mask(51, 6);
     /** dword 0: S1CDMAX, log2 of the number of CDs (must be 0 here). */
     public static final long S1CDMAX = Fields.mask(63, 59);

@@ -146,6 +146,27 @@ class SmmuCdValidityTest {
     }
 
     @Test
+    void an_s1_context_ptr_at_the_oas_is_c_bad_ste_and_just_below_it_a_cd_fetch_fault() {
+        SmmuRig rig = new SmmuRig(gem5WithOas(40)).enable(); // AIDR: SMMUv3.1 or later
+        long s1 = SteLayout.V | Fields.prep(SteLayout.CONFIG, SteLayout.CONFIG_S1_TRANS);
+        rig.writeSte(SID, s1 | ((1L << 40) & SteLayout.S1_CONTEXT_PTR), 0);
+        assertEquals(DmaStatus.ABORT, rig.port(SID).read(IOVA, new byte[1], 0, 1));
+        assertOnly(rig, SmmuEvent.Kind.BAD_STE);
+        assertEquals(1, rig.smmu.counters().configFetches(), "the STE only: no CD fetched");
+
+        SmmuRig rig2 = new SmmuRig(gem5WithOas(40)).enable();
+        long below = (1L << 40) - CdLayout.BYTES; // legal, but past the rig's memory
+        rig2.writeSte(SID, s1 | (below & SteLayout.S1_CONTEXT_PTR), 0);
+        assertEquals(DmaStatus.ABORT, rig2.port(SID).read(IOVA, new byte[1], 0, 1));
+        assertOnly(rig2, SmmuEvent.Kind.CD_FETCH_FAULT);
+
+        rig2.writeSte(SID + 1, SteLayout.V | Fields.prep(SteLayout.CONFIG, SteLayout.CONFIG_BYPASS)
+                | ((1L << 40) & SteLayout.S1_CONTEXT_PTR), 0); // stage 1 off: IGNORED
+        assertEquals(DmaStatus.OK, rig2.port(SID + 1).read(IOVA, new byte[1], 0, 1));
+        assertEquals(1, rig2.smmu.events().size());
+    }
+
+    @Test
     void epd0_makes_t0sz_tg0_and_ttb0_ignored_so_the_cd_is_valid_and_every_access_faults() {
         SmmuRig rig = new SmmuRig(SmmuConfig.gem5()).enable();
         long d0 = (linuxCd0() & ~(CdLayout.T0SZ | CdLayout.TG0 | CdLayout.IPS))

@@ -68,12 +68,17 @@ final class ConfigCache {
         long d1 = bus.readLong(addr + 8, coherent);
         int cfg = (int) Fields.get(SteLayout.CONFIG, d0);
         // S1STALLD on a stage-1 STE is ILLEGAL while IDR0.STALL_MODEL is not 0b00 (IHI 0070
-        // STE.S1STALLD; QEMU decode_ste also refuses it); stage 1 off, it is IGNORED
+        // STE.S1STALLD; QEMU decode_ste also refuses it); stage 1 off, it is IGNORED.
+        // S1ContextPtr at or above the OAS is ILLEGAL from SMMUv3.1 (IHI 0070 STE.S1ContextPtr;
+        // AIDR claims 3.1 or 3.2 here), not a CD fetch fault; stage 1 off, it is IGNORED.
         boolean valid = Fields.test(SteLayout.V, d0)
                 && (cfg == SteLayout.CONFIG_ABORT || cfg == SteLayout.CONFIG_BYPASS
                         || (cfg == SteLayout.CONFIG_S1_TRANS && Fields.get(SteLayout.S1CDMAX, d0) == 0
-                                && !Fields.test(SteLayout.S1STALLD, d1)));
-        if (!valid) { // V clear, reserved or stage-2 Config, substreams, S1STALLD: C_BAD_STE
+                                && !Fields.test(SteLayout.S1STALLD, d1)
+                                && (d0 & SteLayout.S1_CONTEXT_PTR) >>> config.outputAddressBits()
+                                        == 0));
+        // V clear, reserved or stage-2 Config, substreams, S1STALLD, S1ContextPtr: C_BAD_STE
+        if (!valid) {
             events.raise(SmmuEvent.Kind.BAD_STE, sid, va, write, false, 0, true);
             return null;
         }
