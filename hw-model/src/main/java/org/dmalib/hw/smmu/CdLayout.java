@@ -3,8 +3,8 @@ package org.dmalib.hw.smmu;
 /**
  * Context descriptor (CD) layout: 64 bytes, eight little-endian doublewords (Linux
  * {@code CTXDESC_CD_*}, arm-smmu-v3.h; AFFD and TG0/TG1 values from QEMU smmuv3-internal.h).
- * Only TTB0 is walked; the TTB1 half (T1SZ, TG1, IRGN1, ORGN1, SH1, TTB1) is checked for
- * validity while EPD1 is clear (IHI 0070 CdIllegal) but never walked.
+ * While EPD1 is clear the TTB1 half (T1SZ, TG1, IRGN1, ORGN1, SH1, TTB1, HAD1) must be legal
+ * (IHI 0070 CdIllegal) and translates addresses whose bits above the TTB1 region are all 1.
  *
  * <pre>
  * dword 0:  63..48  47   46 45 44 43 42 41   38   35    34..32  31 30   29..28 27..26 25..24 23..22 21..16
@@ -13,8 +13,8 @@ package org.dmalib.hw.smmu;
  *           ENDI EPD0 SH0    ORGN0  IRGN0 TG0  T0SZ
  * dword 1:  51 ........ 4  3..0
  *           TTB0[51:4]     (HAD0 bit 1)
- * dword 2:  51 ........ 4
- *           TTB1[51:4]
+ * dword 2:  51 ........ 4  3..0
+ *           TTB1[51:4]     (HAD1 bit 1)
  * </pre>
  *
  * <p>Thread-safety: constants only.
@@ -64,11 +64,11 @@ public final class CdLayout {
     public static final int TG1_4K = 2;
     /** TG1 value: 64 KiB granule. */
     public static final int TG1_64K = 3;
-    /** dword 0: IRGN1, inner cacheability of TTB1 walks (stored, no effect: never walked). */
+    /** dword 0: IRGN1, inner cacheability of TTB1 walks (0 = non-cacheable, 1 = WBWA). */
     public static final long IRGN1 = Fields.mask(25, 24);
-    /** dword 0: ORGN1, outer cacheability of TTB1 walks (stored, no effect). */
+    /** dword 0: ORGN1, outer cacheability of TTB1 walks. */
     public static final long ORGN1 = Fields.mask(27, 26);
-    /** dword 0: SH1, shareability of TTB1 walks (stored, no effect). */
+    /** dword 0: SH1, shareability of TTB1 walks. */
     public static final long SH1 = Fields.mask(29, 28);
     /** dword 0: EPD1, TTB1 walks disabled; clear, the TTB1 half must be valid. */
     public static final long EPD1 = 1L << 30;
@@ -101,6 +101,8 @@ public final class CdLayout {
     public static final long HAD0 = 1L << 1;
     /** dword 1: TTB0, physical address of the level-0 (start level) table. */
     public static final long TTB0 = Fields.mask(51, 4);
-    /** dword 2: TTB1, physical address of the TTB1 start-level table. */
+    /** dword 2: HAD1, hierarchical attribute disable for TTB1 walks. */
+    public static final long HAD1 = 1L << 1;
+        /** dword 2: TTB1, physical address of the TTB1 start-level table. */
     public static final long TTB1 = Fields.mask(51, 4);
 }

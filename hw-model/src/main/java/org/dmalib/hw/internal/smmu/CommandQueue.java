@@ -33,7 +33,8 @@ import org.dmalib.hw.smmu.Fields;
 final class CommandQueue {
     // TG 1/2/3 select 4/16/64 KiB: granule shift = 10 + 2 * TG (Linux: TG = (tg - 10) / 2)
     private static final int TG_BASE_SHIFT = 10;
-    // no entry can lie above the 48-bit input range; clamp command ranges there
+    // no TTB0 entry lies at or above 2^48 and no TTB1 entry below 2^64 - 2^48 (TxSZ >= 16):
+    // clamp command ranges to the bottom and top 2^52 bytes
     private static final long VA_LIMIT = 1L << 52;
 
     private final SmmuConfig config;
@@ -235,10 +236,19 @@ final class CommandQueue {
             start = address;
             end = address + 1;
         }
-        if (Long.compareUnsigned(start, VA_LIMIT) >= 0) {
-            return; // no translation can exist up there
+        if (start >= 0) { // the TTB0 half
+            if (start < VA_LIMIT) { // else no translation can exist there
+                iotlb.invalidateRange(asid, start, Math.min(end, VA_LIMIT), ttl, leafOnly);
+            }
+            return;
         }
-        iotlb.invalidateRange(asid, start, Math.min(end, VA_LIMIT), ttl, leafOnly);
+        // the TTB1 half: a range reaching 2^64 wraps end to 0 or above; -1 (2^64 - 1) still
+        // reaches every entry of the last page, as entries cover 4 KiB at least
+        long top = Long.compareUnsigned(end, start) <= 0 ? -1 : end;
+        long bottom = Math.max(start, -VA_LIMIT); // both negative: signed order is address order
+        if (bottom < top) {
+            iotlb.invalidateRange(asid, bottom, top, ttl, leafOnly);
+        }
     }
 
     private int asid(long d0) {

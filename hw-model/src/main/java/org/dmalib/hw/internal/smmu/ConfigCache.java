@@ -110,7 +110,8 @@ final class ConfigCache {
      * half gets the same checks as TTB0's only while EPD1 is clear: T1SZ outside 16..39, a
      * reserved or unsupported TG1 (encoded unlike TG0), or a TTB1 outside the effective IPS
      * (QEMU decode_cd loops over both halves the same way). IRGN/ORGN/SH of either half have
-     * no ILLEGAL values here, so neither is checked.
+     * no ILLEGAL values here, so neither is checked. A legal TTB1 half is decoded into
+     * {@link CdState#upper} and translates the top of the address space.
      */
     CdState cd(int sid, SteState ste, long va, boolean write) {
         CdState cached = cds[sid];
@@ -133,16 +134,21 @@ final class ConfigCache {
                 config.outputAddressBits());
         long ttb0 = d1 & CdLayout.TTB0;
         boolean walksDisabled = Fields.test(CdLayout.EPD0, d0);
+        boolean ttb1Enabled = !Fields.test(CdLayout.EPD1, d0);
+        // dword 2 (TTB1, HAD1) matters only while EPD1 is clear
+        long d2 = ttb1Enabled ? bus.readLong(addr + 16, ste.cdCoherent()) : 0;
+        int granuleShift1 = granuleShift1((int) Fields.get(CdLayout.TG1, d0));
+        int t1sz = (int) Fields.get(CdLayout.T1SZ, d0);
+        long ttb1 = d2 & CdLayout.TTB1;
         boolean valid = Fields.test(CdLayout.V, d0)
                 && Fields.test(CdLayout.AA64, d0)
                 && Fields.test(CdLayout.A, d0)
                 && !Fields.test(CdLayout.S, d0)
                 && (d0 & (CdLayout.HA | CdLayout.HD)) == 0
                 // IDR0.TTENDIAN: little-endian only; ENDI is IGNORED with both walks disabled
-                && (!Fields.test(CdLayout.ENDI, d0)
-                        || (walksDisabled && Fields.test(CdLayout.EPD1, d0)))
+                && (!Fields.test(CdLayout.ENDI, d0) || (walksDisabled && !ttb1Enabled))
                 && (walksDisabled || ttbValid(granuleShift, t0sz, ttb0, oas))
-                && (Fields.test(CdLayout.EPD1, d0) || ttb1Valid(d0, addr, ste, oas))
+                && (!ttb1Enabled || ttbValid(granuleShift1, t1sz, ttb1, oas))
                 // without ASID16, ASID[15:8] must be 0 (IHI 0070 CD.ASID, CdIllegal)
                 && Fields.get(CdLayout.ASID, d0) >>> config.asidBits() == 0;
         if (!valid) {
@@ -154,26 +160,38 @@ final class ConfigCache {
             t0sz = TXSZ_MAX;
             ttb0 = 0;
         }
-        int ias = 64 - t0sz;
-        int startLevel = Geometry.startLevel(ias, granuleShift);
-        // the start-level table is aligned to its size: TTB0 bits below it are treated as 0
-        // (IHI 0070 CD.TTB0; QEMU smmu_ptw_64_s1 masks them off with its index mask)
-        long startTableBytes = (long) Long.BYTES
-                << (ias - Geometry.levelShift(startLevel, granuleShift - 3));
-        CdState cd = new CdState(
-                (int) Fields.get(CdLayout.ASID, d0),
-                ttb0 & -startTableBytes,
-                granuleShift,
-                ias,
-                startLevel,
-                oas,
-                config.coherentWalk() && Fields.get(CdLayout.IRGN0, d0) != 0,
-                Fields.test(CdLayout.AFFD, d0),
-                Fields.test(CdLayout.HAD0, d1),
-                Fields.test(CdLayout.R, d0),
-                walksDisabled);
+        int asid = (int) Fields.get(CdLayout.ASID, d0);
+        CdState upper = !ttb1Enabled ? null : half(asid, ttb1, granuleShift1, t1sz, oas,
+                Fields.get(CdLayout.IRGN1, d0) != 0, d0, Fields.test(CdLayout.HAD1, d2), false,
+                null);
+        CdState cd = half(asid, ttb0, granuleShift, t0sz, oas,
+                Fields.get(CdLayout.IRGN0, d0) != 0, d0, Fields.test(CdLayout.HAD0, d1),
+                walksDisabled, upper);
         cds[sid] = cd;
         return cd;
+    }
+
+    /**
+     * Decodes one half of a legal CD: the TTBx table of a {@code txsz} region with
+     * {@code granuleShift}, walked coherently if COHACC and {@code cacheable} (IRGNx), with
+     * HADx {@code hierarchicalDisabled}; AFFD and R come from {@code d0}.
+     */
+    private CdState half(int asid, long ttb, int granuleShift, int txsz, int oas,
+            boolean cacheable, long d0, boolean hierarchicalDisabled, boolean walksDisabled,
+            CdState upper) {
+        int ias = 64 - txsz;
+        int startLevel = Geometry.startLevel(ias, granuleShift);
+        // the start-level table is aligned to its size: TTBx bits below it are treated as 0
+        // (IHI 0070 CD.TTB0/TTB1; QEMU smmu_ptw_64_s1 masks them off with its index mask)
+        long startTableBytes = (long) Long.BYTES
+                << (ias - Geometry.levelShift(startLevel, granuleShift - 3));
+        return new CdState(asid, ttb & -startTableBytes, granuleShift, ias, startLevel, oas,
+                config.coherentWalk() && cacheable,
+                Fields.test(CdLayout.AFFD, d0),
+                hierarchicalDisabled,
+                Fields.test(CdLayout.R, d0),
+                walksDisabled,
+                upper);
     }
 
     /**
@@ -222,20 +240,6 @@ final class ConfigCache {
         if (sid >= 0 && sid < cds.length) {
             cds[(int) sid] = null;
         }
-    }
-
-    /**
-     * Returns whether the TTB1 half of a CD with EPD1 clear is legal, reading TTB1 from
-     * dword 2 of the CD at {@code addr} only when T1SZ and TG1 are.
-     */
-    private boolean ttb1Valid(long d0, long addr, SteState ste, int oas) {
-        int granuleShift = granuleShift1((int) Fields.get(CdLayout.TG1, d0));
-        int t1sz = (int) Fields.get(CdLayout.T1SZ, d0);
-        if (granuleShift == 0 || t1sz < TXSZ_MIN || t1sz > TXSZ_MAX) {
-            return false;
-        }
-        long ttb1 = bus.readLong(addr + 16, ste.cdCoherent()) & CdLayout.TTB1;
-        return ttbValid(granuleShift, t1sz, ttb1, oas);
     }
 
     /**

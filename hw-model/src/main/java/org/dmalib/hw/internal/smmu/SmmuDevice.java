@@ -317,14 +317,15 @@ public final class SmmuDevice implements Smmu, Translation {
             return ABORT;
         }
         long leaf;
-        if (cd.walksDisabled() || address >>> cd.ias() != 0) {
-            leaf = -SmmuEvent.Kind.TRANSLATION_FAULT.id(); // outside the TTB0 input range
+        CdState half = cd.select(address); // TTB0 or TTB1
+        if (half == null) {
+            leaf = -SmmuEvent.Kind.TRANSLATION_FAULT.id(); // a disabled half, or between them
         } else {
-            leaf = iotlb.lookup(cd.asid(), address, cd.granuleShift());
+            leaf = iotlb.lookup(half.asid(), address, half.granuleShift());
             if (leaf == TlbArray.MISS) {
-                leaf = walker.walk(cd, address);
+                leaf = walker.walk(half, address);
                 if (leaf >= 0) {
-                    iotlb.fill(cd.asid(), address, leaf);
+                    iotlb.fill(half.asid(), address, leaf);
                 }
             } else if (iotlb.lastHitMicro()) {
                 remember(streamId, address, leaf, ste, cd);

@@ -135,7 +135,8 @@ final class TlbArray {
 
     /**
      * Drops every entry overlapping {@code [start, end)} whose ASID is {@code asid} (any if
-     * negative) and whose level is {@code level} (any if 0). Probes one set per page of each
+     * negative) and whose level is {@code level} (any if 0). Both bounds lie on the same side
+     * of 2^63 (both TTB0 or both TTB1 addresses), so that signed order is address order. Probes one set per page of each
      * size present while the range is smaller than the array, else scans it once.
      *
      * @return how many entries were dropped

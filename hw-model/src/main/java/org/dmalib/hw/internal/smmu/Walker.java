@@ -37,7 +37,9 @@ final class Walker {
     }
 
     /**
-     * Walks the tables of {@code cd} for {@code va}, which must be below 2^ias.
+     * Walks the tables of {@code cd} (one half of a CD) for {@code va}, which must be in that
+     * half's region ({@link CdState#select} returned {@code cd}): the start-level index takes
+     * bits {@code ias - 1} down, so TTB0 and TTB1 addresses index the same way.
      *
      * @return the packed {@link Leaf}, or minus the event ID of the fault; after a walk external
      *     abort, {@link #abortAddress} names the descriptor that could not be read
