@@ -157,8 +157,9 @@ final class Registers {
     }
 
     /**
-     * Whether C_BAD_STREAMID is recorded (CR2.RECINVSID, IHI 0070 SMMU_CR2; 0 from reset here,
-     * where the spec leaves the reset value to the implementation, so a driver must set it).
+     * Whether C_BAD_STREAMID is recorded (CR2.RECINVSID, IHI 0070 SMMU_CR2). It is 0 from
+     * reset here, so a driver that wants the event must set it, as Linux
+     * arm_smmu_device_reset does.
      */
     boolean recordInvalidStreamIds() {
         return Fields.test(CR2_RECINVSID, cr2);
