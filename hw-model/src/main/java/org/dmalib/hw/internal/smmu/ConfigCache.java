@@ -101,7 +101,7 @@ final class ConfigCache {
      * EPD0 and EPD1 are set (then it is IGNORED); and, only while EPD0 is clear, T0SZ outside
      * 16..39, a reserved or unsupported TG0, or a TTB0 outside the effective IPS. With EPD0 set,
      * T0SZ, TG0 and TTB0 are IGNORED and not checked (5.4.1.1: "validity checks are not
-     * performed on fields that are disabled"): every access faults F_TRANSLATION.
+     * performed on fields that are disabled"): every TTB0-region access faults F_TRANSLATION.
      *
      * <p>All of these are the spec's rules; QEMU's decode_cd makes the same ones (its A, S and
      * HA/HD checks are its reading of the same IDR0 values, and it skips T0SZ/TG0/TTB0 under
