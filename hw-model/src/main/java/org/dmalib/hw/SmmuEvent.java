@@ -65,5 +65,33 @@ public record SmmuEvent(Kind kind, int streamId, long address, boolean write) {
         public int id() {
             return id;
         }
+
+        /**
+         * Returns whether records of this kind define the access fields RnW, PnU, CLASS and
+         * InputAddr: F_WALK_EABT and the stage-1 faults F_TRANSLATION, F_ADDR_SIZE, F_ACCESS and
+         * F_PERMISSION (IHI 0070 7.3.12 to 7.3.16). In C_BAD_STREAMID, F_STE_FETCH, C_BAD_STE,
+         * F_CD_FETCH and C_BAD_CD those bits are RES0 (7.3.3 to 7.3.5, 7.3.10, 7.3.11:
+         * "portions of event records that are not explicitly defined are RES0").
+         *
+         * @return whether the record carries the faulting access
+         */
+        public boolean recordsAccess() {
+            return switch (this) {
+                case WALK_EXTERNAL_ABORT, TRANSLATION_FAULT, ADDRESS_SIZE_FAULT, ACCESS_FAULT,
+                        PERMISSION_FAULT -> true;
+                case BAD_STREAM_ID, STE_FETCH_FAULT, BAD_STE, CD_FETCH_FAULT, BAD_CD -> false;
+            };
+        }
+
+        /**
+         * Returns whether records of this kind define FetchAddr in dword 3: F_STE_FETCH,
+         * F_CD_FETCH and F_WALK_EABT (IHI 0070 7.3). Dword 3 of a stage-1 F_TRANSLATION,
+         * F_ADDR_SIZE, F_ACCESS or F_PERMISSION is the IPA, UNKNOWN for a stage-1 fault.
+         *
+         * @return whether the record carries a fetch address
+         */
+        public boolean recordsFetchAddress() {
+            return this == STE_FETCH_FAULT || this == CD_FETCH_FAULT || this == WALK_EXTERNAL_ABORT;
+        }
     }
 }

@@ -114,15 +114,6 @@ final class EventQueueReader {
         return out;
     }
 
-    /** Whether records of {@code kind} carry the faulting access (RnW, InputAddr). */
-    private static boolean recordsAccess(SmmuEvent.Kind kind) {
-        return switch (kind) {
-            case WALK_EXTERNAL_ABORT, TRANSLATION_FAULT, ADDRESS_SIZE_FAULT, ACCESS_FAULT,
-                    PERMISSION_FAULT -> true;
-            case BAD_STREAM_ID, STE_FETCH_FAULT, BAD_STE, CD_FETCH_FAULT, BAD_CD -> false;
-        };
-    }
-
     synchronized long drained() {
         return drained;
     }
@@ -139,12 +130,13 @@ final class EventQueueReader {
         int id = (int) Fields.get(EventLayout.ID, rec[0]);
         for (SmmuEvent.Kind k : SmmuEvent.Kind.values()) {
             if (k.id() == id) {
-                // RnW and InputAddr exist only in the records of an access's fault; elsewhere
-                // dwords 1 and 2 are RES0 (IHI 0070 7.3), and RnW = 0 would read as a write
-                boolean access = recordsAccess(k);
+                // RnW and InputAddr exist only in the records of an access's fault, FetchAddr
+                // only in those of a fetch's; elsewhere the bits are RES0 or UNKNOWN (IHI 0070
+                // 7.3), and RnW = 0 would read as a write
+                boolean access = k.recordsAccess();
                 return new SmmuFault(k, (int) Fields.get(EventLayout.SID, rec[0]),
                         access ? rec[2] : 0, access && !Fields.test(EventLayout.RNW, rec[1]),
-                        rec[3] & EventLayout.FETCH_ADDR);
+                        k.recordsFetchAddress() ? rec[3] & EventLayout.FETCH_ADDR : 0);
             }
         }
         LOG.log(System.Logger.Level.WARNING, String.format(

@@ -16,7 +16,8 @@ import org.dmalib.hw.SmmuEvent;
  *     records carry no access
  * @param write whether the access was a write (the record's RnW bit is the inverse); false for
  *     a configuration or fetch event
- * @param fetchAddress the failed STE, CD or descriptor fetch address (FETCH_ADDR); 0 when none
+ * @param fetchAddress the failed STE, CD or descriptor fetch address (FETCH_ADDR) of an
+ *     F_STE_FETCH, F_CD_FETCH or F_WALK_EABT; 0 for any other event
  */
 public record SmmuFault(SmmuEvent.Kind kind, int streamId, long address, boolean write,
         long fetchAddress) {

@@ -52,8 +52,6 @@ import org.dmalib.iommu.smmu.internal.cmdq.Commands;
 public final class SmmuV3 {
     // Q_BASE_RWA = bit 62, STRTAB_BASE_RA = bit 62: read/write-allocate hints (arm-smmu-v3.h)
     private static final long Q_BASE_RWA = 1L << 62;
-    // CR2.RECINVSID = bit 1: record C_BAD_STREAMID events (arm_smmu_device_reset)
-    private static final int CR2_RECINVSID = 1 << 1;
     // a bound on CR0ACK / GBPA polls; Linux ARM_SMMU_POLL_TIMEOUT_US = 1 s; the model acks at once
     private static final int ACK_POLLS = 1_000;
     // the largest block TableMemory hands out bounds every structure the driver allocates:
@@ -133,7 +131,9 @@ public final class SmmuV3 {
         }
         writeCr0(regs, 0);
         regs.writeRegister(CR1, 0); // non-cacheable table and queue accesses (class Javadoc)
-        regs.writeRegister(CR2, CR2_RECINVSID);
+        // arm_smmu_device_reset: PTM (no broadcast TLB maintenance) and RECINVSID (record
+        // C_BAD_STREAMID events)
+        regs.writeRegister(CR2, (int) (CR2_PTM | CR2_RECINVSID));
 
         CommandQueue queue = new CommandQueue(regs, ram, cmdq, f.commandQueueLog2());
         StreamTable streams = new StreamTable(ram, memory, queue, strtab, f.streamTableLog2(),

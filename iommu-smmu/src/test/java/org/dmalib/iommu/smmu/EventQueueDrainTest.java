@@ -11,6 +11,8 @@ import org.dmalib.hw.DmaPort;
 import org.dmalib.hw.DmaStatus;
 import org.dmalib.hw.IotlbGeometry;
 import org.dmalib.hw.SmmuConfig;
+import org.dmalib.hw.SmmuEvent;
+import org.dmalib.hw.smmu.EventLayout;
 import org.dmalib.hw.smmu.Fields;
 import org.dmalib.hw.smmu.SmmuProgramming;
 import org.dmalib.iommu.api.InvalidationStrategy;
@@ -99,5 +101,39 @@ class EventQueueDrainTest {
         fault(1);
         assertEquals(1, r.drain().size(), "recorded again once acknowledged");
         assertEquals(1, r.overflows());
+    }
+
+    @Test
+    void each_kind_is_decoded_from_the_fields_its_record_defines() {
+        long ring = Rig.DATA; // a ring of four records the test writes itself
+        long[][] records = {
+            // F_TRANSLATION of a read: RnW = 1, InputAddr; dword 3 (a stage-1 IPA) UNKNOWN
+            {0x10 | 5L << 32, EventLayout.RNW, 0xABC000, 0xDEAD_0000L},
+            // C_BAD_STE: dwords 1 and 2 RES0 (RnW = 0 must not read as a write), no FetchAddr
+            {0x04 | 6L << 32, 0, 0x5000, 0x7000},
+            // F_CD_FETCH: FetchAddr in dword 3
+            {0x09 | 7L << 32, 0, 0, 0x8000_0040L},
+        };
+        for (int r = 0; r < records.length; r++) {
+            for (int d = 0; d < 4; d++) {
+                rig.machine.memory().writeLong(ring + r * 32L + d * 8L, records[r][d]);
+            }
+        }
+        EventQueueReader reader = new EventQueueReader(new EventQueueReader.Registers() {
+            @Override
+            public int prod() {
+                return records.length;
+            }
+
+            @Override
+            public void cons(int value) {
+                consWrites.add(value);
+            }
+        }, rig.machine.memory(), ring, 2);
+        assertEquals(List.of(
+                new SmmuFault(SmmuEvent.Kind.TRANSLATION_FAULT, 5, 0xABC000, false, 0),
+                new SmmuFault(SmmuEvent.Kind.BAD_STE, 6, 0, false, 0),
+                new SmmuFault(SmmuEvent.Kind.CD_FETCH_FAULT, 7, 0, false, 0x8000_0040L)),
+                reader.drain());
     }
 }

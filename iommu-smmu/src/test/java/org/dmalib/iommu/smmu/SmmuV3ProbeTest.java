@@ -131,7 +131,8 @@ class SmmuV3ProbeTest {
         Rig rig = new Rig(SmmuConfig.gem5());
         SmmuProgramming regs = SmmuProgramming.of(rig.smmu);
         assertEquals(0, regs.readRegister(SmmuRegisters.CR1), "CR1: non-cacheable, as Linux");
-        assertEquals(1 << 1, regs.readRegister(SmmuRegisters.CR2), "CR2.RECINVSID only");
+        assertEquals(SmmuRegisters.CR2_PTM | SmmuRegisters.CR2_RECINVSID,
+                regs.readRegister(SmmuRegisters.CR2), "CR2: PTM and RECINVSID, as Linux");
     }
 
     @Test

@@ -98,7 +98,7 @@ final class EventQueue {
      * @param kind the event type
      * @param sid the stream ID
      * @param address the input address of the access (always logged; recorded only by the event
-     *     types that define InputAddr, see {@code definesAccess})
+     *     types that define InputAddr, see {@link SmmuEvent.Kind#recordsAccess})
      * @param write whether the access wrote
      * @param privileged whether the access was privileged
      * @param fetchAddress the failed fetch address, for fetch and walk aborts (0 otherwise)
@@ -140,7 +140,7 @@ final class EventQueue {
         boolean coherent = regs.queueCoherent();
         long attributes = 0;
         long inputAddress = 0;
-        if (definesAccess(kind)) {
+        if (kind.recordsAccess()) {
             // F_WALK_EABT: a table descriptor fetch aborted (TT); the others fault the input (IN)
             int eventClass = kind == SmmuEvent.Kind.WALK_EXTERNAL_ABORT
                     ? EventLayout.CLASS_TT : EventLayout.CLASS_IN;
@@ -153,36 +153,11 @@ final class EventQueue {
                 | Fields.prep(EventLayout.SID, sid & 0xffff_ffffL), Long.BYTES, coherent);
         bus.write(slot + 8, attributes, Long.BYTES, coherent);
         bus.write(slot + 16, inputAddress, Long.BYTES, coherent);
-        bus.write(slot + 24, definesFetchAddress(kind) ? fetchAddress & EventLayout.FETCH_ADDR : 0,
+        bus.write(slot + 24, kind.recordsFetchAddress() ? fetchAddress & EventLayout.FETCH_ADDR : 0,
                 Long.BYTES, coherent);
         prod = (prod & ~wrapAndIndex) | ((prod + 1) & wrapAndIndex);
         stats.eventsRecorded++;
         return true;
-    }
-
-    /**
-     * Returns whether records of {@code kind} define the access fields RnW, PnU, CLASS and
-     * InputAddr: F_WALK_EABT and the stage-1 faults F_TRANSLATION, F_ADDR_SIZE, F_ACCESS and
-     * F_PERMISSION (IHI 0070 7.3.12 to 7.3.16). In C_BAD_STREAMID, F_STE_FETCH, C_BAD_STE,
-     * F_CD_FETCH and C_BAD_CD those bits are RES0 (7.3.3 to 7.3.5, 7.3.10, 7.3.11; "portions of
-     * event records that are not explicitly defined are RES0"), so they are written as 0.
-     */
-    private static boolean definesAccess(SmmuEvent.Kind kind) {
-        return switch (kind) {
-            case WALK_EXTERNAL_ABORT, TRANSLATION_FAULT, ADDRESS_SIZE_FAULT, ACCESS_FAULT,
-                    PERMISSION_FAULT -> true;
-            case BAD_STREAM_ID, STE_FETCH_FAULT, BAD_STE, CD_FETCH_FAULT, BAD_CD -> false;
-        };
-    }
-
-    /**
-     * Returns whether records of {@code kind} define FetchAddr in dword 3: F_STE_FETCH,
-     * F_CD_FETCH and F_WALK_EABT (IHI 0070 7.3). Dword 3 of a stage-1 F_TRANSLATION, F_ADDR_SIZE,
-     * F_ACCESS or F_PERMISSION is the IPA, UNKNOWN for a stage-1 fault: written as 0.
-     */
-    private static boolean definesFetchAddress(SmmuEvent.Kind kind) {
-        return kind == SmmuEvent.Kind.STE_FETCH_FAULT || kind == SmmuEvent.Kind.CD_FETCH_FAULT
-                || kind == SmmuEvent.Kind.WALK_EXTERNAL_ABORT;
     }
 
     /** Returns an immutable snapshot of the log. */
