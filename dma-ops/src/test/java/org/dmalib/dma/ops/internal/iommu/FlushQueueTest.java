@@ -63,7 +63,6 @@ class FlushQueueTest {
         assertEquals(c.queued(), c.freed());
     }
 
-    /** Only the flush is real: the queue calls nothing else. One thread's flush can be held. */
     /**
      * Only a freed domain's refusal is reported as a freed domain; any other failure of the
      * flush (a stalled command queue, say) comes out as it is. Either way nothing is freed and
@@ -94,6 +93,7 @@ class FlushQueueTest {
         assertEquals(0, iovas.outstandingCount());
     }
 
+    /** Only the flush is real: the queue calls nothing else. One thread's flush can be held. */
     private static final class HeldFlushDomain implements GatheringDomain {
         final CountDownLatch entered = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
