@@ -184,7 +184,16 @@ public final class PhysicalMemory {
      */
     public boolean compareAndSetLong(long paddr, long expected, long update) {
         checkAligned(paddr);
-        return WORDS.compareAndSet(frame(paddr), offset(paddr) >>> 3, expected, update);
+        long[] frame = frameOrNull(paddr);
+        if (frame == null) {
+            if (expected != 0) {
+                // an untouched frame's word reads as zero now: the CAS fails here, and must not
+                // allocate the frame (framesInUse counts frames written, and this writes none)
+                return false;
+            }
+            frame = frame(paddr);
+        }
+        return WORDS.compareAndSet(frame, offset(paddr) >>> 3, expected, update);
     }
 
     /**

@@ -39,6 +39,17 @@ class PhysicalMemoryTest {
     }
 
     @Test
+    void a_compare_and_set_that_fails_on_an_untouched_frame_writes_nothing_and_costs_no_frame() {
+        PhysicalMemory mem = new PhysicalMemory(16 * GIB);
+        assertFalse(mem.compareAndSetLong(5 * GIB + 64, 7, 8)); // the word reads as zero, not 7
+        assertEquals(0, mem.readLong(5 * GIB + 64));
+        assertEquals(0, mem.framesInUse(), "a failed compare-and-set wrote no frame");
+        assertTrue(mem.compareAndSetLong(5 * GIB + 64, 0, 8)); // one that succeeds writes one
+        assertEquals(8, mem.readLong(5 * GIB + 64));
+        assertEquals(1, mem.framesInUse());
+    }
+
+    @Test
     void longs_are_little_endian_and_agree_with_bytes() {
         PhysicalMemory mem = new PhysicalMemory(MIB);
         mem.writeLong(64, 0x1122334455667788L);
