@@ -62,11 +62,17 @@ public final class CacheMaintenance {
         }
         CacheMaintenance view = core.maintenance();
         if (view == null) {
-            // a race makes two equal views; the CPU keeps one, either serves
+            // a race makes two equal views; the CPU keeps one, either serves (a batch belongs
+            // to the CPU, not to the view it was made by: MaintenanceBatch.isFor)
             view = new CacheMaintenance(core);
             core.maintenance(view);
         }
         return view;
+    }
+
+    /** Whether {@code other} is a view of the same CPU: its index, on the same fabric. */
+    boolean isSameCpu(CacheMaintenance other) {
+        return cpu == other.cpu && fabric == other.fabric;
     }
 
     /** {@return the index of the CPU issuing these instructions} */
@@ -195,8 +201,8 @@ public final class CacheMaintenance {
      * An empty batch issues nothing.
      *
      * @param batch a batch made by this CPU's {@link #batch}
-     * @throws IllegalArgumentException if the batch was made by another CPU's instructions
-     *     (nothing is issued)
+     * @throws IllegalArgumentException if the batch was made by another CPU's instructions (a
+     *     CPU of another machine is another CPU); nothing is issued
      */
     public void issue(MaintenanceBatch batch) {
         if (!batch.isFor(this)) {

@@ -93,8 +93,13 @@ public final class MaintenanceBatch {
         size++;
     }
 
+    /**
+     * Returns whether {@code other} issues as the CPU this batch was made for: the same CPU of
+     * the same machine, whichever of its views (two threads racing through
+     * {@link CacheMaintenance#of} can each get a view of their own).
+     */
     boolean isFor(CacheMaintenance other) {
-        return dc == other;
+        return dc == other || dc.isSameCpu(other);
     }
 
     byte[] ops() {

@@ -2,6 +2,7 @@ package org.dmalib.hw.cache;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,7 @@ import org.dmalib.hw.HwCounters;
 import org.dmalib.hw.Machine;
 import org.dmalib.hw.MachineConfig;
 import org.dmalib.hw.PhysicalAddressException;
+import org.dmalib.hw.internal.CpuCore;
 import org.junit.jupiter.api.Test;
 
 class CacheMaintenanceTest {
@@ -146,5 +148,31 @@ class CacheMaintenanceTest {
         e = assertThrows(IllegalArgumentException.class, () -> dc0.batch(1).invalidate(BUF, -64));
         assertTrue(e.getMessage().contains("length=-64"), e.getMessage());
         assertEquals(before, machine.counters());
+    }
+
+    @Test
+    void a_batch_is_issued_by_any_view_of_its_cpu_even_one_made_by_a_racing_thread() {
+        // what two threads racing through CacheMaintenance.of leave: the loser's view in its
+        // caller's hands, the winner's kept by the CPU and returned to every later caller
+        CacheMaintenance loser = dc0;
+        ((CpuCore) cpu0).maintenance(null);
+        CacheMaintenance kept = CacheMaintenance.of(cpu0);
+        assertNotSame(loser, kept);
+        cpu0.storeLong(BUF, 21);
+        MaintenanceBatch batch = loser.batch(1);
+        batch.clean(BUF, 8);
+        kept.issue(batch); // the same CPU's instructions: issued, not refused
+        assertEquals(0, batch.size());
+        assertFalse(cpu0.isDirty(BUF));
+        loser.barrier();
+        assertEquals(21, machine.memory().readLong(BUF));
+        Machine other = Machine.create(MachineConfig.of(MIB));
+        MaintenanceBatch foreign = CacheMaintenance.of(other.cpu(0)).batch(1);
+        foreign.clean(BUF, 8);
+        assertThrows(IllegalArgumentException.class, () -> kept.issue(foreign),
+                "CPU 0 of another machine is another CPU");
+        MaintenanceBatch cpu1s = CacheMaintenance.of(cpu1).batch(1);
+        cpu1s.clean(BUF, 8);
+        assertThrows(IllegalArgumentException.class, () -> kept.issue(cpu1s));
     }
 }
