@@ -62,7 +62,9 @@ public interface Cpu {
      * Atomically replaces the aligned 64-bit word at {@code paddr} with {@code update} if it
      * holds {@code expected} (arm64 {@code CAS}), through this CPU's cache like a store. Atomic
      * against every CPU and coherent DMA master; a non-coherent master sees the result only once
-     * the line is cleaned or evicted, like any store.
+     * the line reaches RAM, like any store: cleaned and the clean completed by a barrier,
+     * evicted, or written back by a snoop (another CPU's access to the line, a coherent
+     * master's write to it).
      *
      * @param paddr the physical address, 8-byte aligned
      * @param expected the value the word must hold

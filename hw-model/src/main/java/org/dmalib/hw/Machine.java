@@ -152,7 +152,8 @@ public final class Machine {
 
     /**
      * {@return how many cache write-backs have been issued by maintenance but not yet completed
-     * by a barrier; non-zero after a clean without its barrier}
+     * (by the issuing CPU's barrier, or earlier as {@code org.dmalib.hw.cache} describes);
+     * non-zero after a clean of a dirty line without its barrier}
      */
     public int writebacksInFlight() {
         return fabric.inFlightCount();

@@ -30,9 +30,11 @@ import org.dmalib.hw.internal.CpuCore;
  * counted as that many instructions. They check the whole range first and on bad input
  * maintain and count nothing.
  *
- * <p>A write-back issued by a clean reaches RAM only at the issuing CPU's next barrier; a
- * non-coherent DMA master that reads before it sees the old data. One barrier may complete a
- * whole list of maintenance.
+ * <p>A write-back issued by a clean is complete, in RAM, at the latest at the issuing CPU's next
+ * barrier; a non-coherent DMA master that reads before then may see the old data. It lands
+ * earlier only if another CPU cleans the same line or a coherent master writes to it (either
+ * completes it at once), and it is superseded if the line is dirtied again and written back by
+ * an eviction or a snoop. One barrier may complete a whole list of maintenance.
  *
  * <p>Thread-safety: safe for concurrent use; instances are cheap views of one CPU.
  */

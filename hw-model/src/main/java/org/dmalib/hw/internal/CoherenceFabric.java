@@ -24,9 +24,11 @@ import org.dmalib.hw.PhysicalMemory;
  *       are written back if dirty and dropped.
  *   <li>Clean and clean+invalidate by address to the Point of Coherency act on every cache (they
  *       are broadcast in the inner-shareable domain). The dirty data they write back is
- *       <em>in flight</em>: RAM receives it only when the issuing CPU executes a barrier (DSB),
- *       so a non-coherent master reading before the barrier still sees the old RAM. A CPU or
- *       coherent master that reads the line meanwhile gets the in-flight data.
+ *       <em>in flight</em>: RAM receives it when the issuing CPU executes a barrier (DSB), or
+ *       earlier when another CPU cleans the line or a coherent master writes to it (both
+ *       complete it at once), so a non-coherent master reading before then still sees the old
+ *       RAM. A CPU or coherent master that reads the line meanwhile gets the in-flight data; a
+ *       later write-back of the line, dirtied again, supersedes it.
  *   <li>Invalidate drops the line everywhere, discarding dirty data.
  *   <li>A non-coherent master reads and writes RAM directly (see {@link StreamPort}); a coherent
  *       one reads through dirty lines and invalidates CPU copies of what it writes.
