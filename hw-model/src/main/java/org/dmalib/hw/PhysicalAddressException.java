@@ -2,7 +2,8 @@ package org.dmalib.hw;
 
 /**
  * A physical access fell outside the machine's memory, or was misaligned where alignment is
- * required. The message names the offending address, the length and the memory size.
+ * required. The message names the offending address; for an access outside memory, also its
+ * length and the memory size (a misaligned one has the length of the word, {@link #length}).
  *
  * <p>Nothing was read or written when this is thrown.
  *
