@@ -6,7 +6,9 @@ package org.dmalib.hw;
  * <p>Thread-safety: immutable; safe to share between threads.
  *
  * @param cacheHits line-sized pieces of CPU accesses found in the CPU's own cache
- * @param cacheMisses line-sized pieces of CPU accesses that had to fill a line
+ * @param cacheMisses line-sized pieces of CPU accesses not found in the CPU's own cache, which
+ *     allocated a line: filled from RAM or another cache, or, for a store or zero that covers
+ *     the whole line, allocated without reading anything
  * @param writebacks dirty lines written to RAM by eviction or snoop (not by maintenance)
  * @param linesCleaned clean-to-PoC instructions executed (DC CVAC)
  * @param linesInvalidated invalidate-to-PoC instructions executed (DC IVAC)
