@@ -244,59 +244,6 @@ class CoreDomainMapRunsTest {
                 e.getSuppressed()[0].getMessage());
     }
 
-    /** A domain that forwards everything but {@code mapRuns}, which it leaves to the default. */
-    private static final class ForwardingDomain implements IommuDomain {
-        private final IommuDomain d;
-
-        ForwardingDomain(IommuDomain d) {
-            this.d = d;
-        }
-
-        @Override
-        public DomainType type() {
-            return d.type();
-        }
-
-        @Override
-        public InvalidationStrategy strategy() {
-            return d.strategy();
-        }
-
-        @Override
-        public PageSizes pageSizes() {
-            return d.pageSizes();
-        }
-
-        @Override
-        public long apertureStart() {
-            return d.apertureStart();
-        }
-
-        @Override
-        public long apertureEnd() {
-            return d.apertureEnd();
-        }
-
-        @Override
-        public void map(long iova, long paddr, long size, IommuProt prot) {
-            d.map(iova, paddr, size, prot);
-        }
-
-        @Override
-        public long unmap(long iova, long size) {
-            return d.unmap(iova, size);
-        }
-
-        @Override
-        public void flushIotlbAll() {
-            d.flushIotlbAll();
-        }
-
-        @Override
-        public OptionalLong iovaToPhys(long iova) {
-            return d.iovaToPhys(iova);
-        }
-    }
 
     @Test
     void multi_page_runs_fill_page_lists_of_at_most_a_table_each() {

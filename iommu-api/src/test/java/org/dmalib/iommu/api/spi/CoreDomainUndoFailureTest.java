@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.util.OptionalLong;
 import org.dmalib.iommu.api.DomainType;
 import org.dmalib.iommu.api.InvalidationStrategy;
 import org.dmalib.iommu.api.IommuDomain;
@@ -56,54 +55,6 @@ class CoreDomainUndoFailureTest {
                 InvalidationStrategy.LINUX, 48);
     }
 
-    /** Forwards everything to a domain, leaving {@code mapRuns} to the interface's default. */
-    private record Forwarding(IommuDomain to) implements IommuDomain {
-        @Override
-        public DomainType type() {
-            return to.type();
-        }
-
-        @Override
-        public InvalidationStrategy strategy() {
-            return to.strategy();
-        }
-
-        @Override
-        public PageSizes pageSizes() {
-            return to.pageSizes();
-        }
-
-        @Override
-        public long apertureStart() {
-            return to.apertureStart();
-        }
-
-        @Override
-        public long apertureEnd() {
-            return to.apertureEnd();
-        }
-
-        @Override
-        public void map(long iova, long paddr, long size, IommuProt prot) {
-            to.map(iova, paddr, size, prot);
-        }
-
-        @Override
-        public long unmap(long iova, long size) {
-            return to.unmap(iova, size);
-        }
-
-        @Override
-        public void flushIotlbAll() {
-            to.flushIotlbAll();
-        }
-
-        @Override
-        public OptionalLong iovaToPhys(long iova) {
-            return to.iovaToPhys(iova);
-        }
-    }
-
     private void assertMapFaultWithUndoSuppressed(Runnable call) {
         RuntimeException thrown = assertThrows(RuntimeException.class, call::run);
         assertSame(mapFault, thrown);
@@ -129,7 +80,7 @@ class CoreDomainUndoFailureTest {
 
     @Test
     void the_default_map_runs_keeps_its_failure_when_the_undo_fails() {
-        IommuDomain plain = new Forwarding(core(0x3000));
+        IommuDomain plain = new ForwardingDomain(core(0x3000));
         assertMapFaultWithUndoSuppressed(() -> plain.mapRuns(0x1000,
                 new long[] {0x10_0000, 0x20_0000, 0x30_0000},
                 new long[] {SZ_4K, SZ_4K, SZ_4K}, 3, IommuProt.READ_WRITE));
