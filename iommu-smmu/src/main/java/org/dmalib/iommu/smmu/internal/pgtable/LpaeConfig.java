@@ -20,7 +20,8 @@ import org.dmalib.iommu.api.PageSizes;
  * @param granule the translation granule in bytes: 4096, 16384 or 65536
  * @param ias input (IOVA) address size in bits: 16 to 48, and more than {@code log2(granule)}
  *     (at least one bit of table index)
- * @param oas output (physical) address size in bits: 32 to 48
+ * @param oas output (physical) address size in bits: one the CD's IPS field encodes, 32, 36, 40,
+ *     42, 44 or 48 (Linux's {@code arm_64_lpae_alloc_pgtable_s1} refuses any other)
  * @param coherentWalk whether the SMMU's table walker snoops the CPU caches (SMMU_IDR0.COHACC with
  *     cacheable walk attributes); if not, every PTE write is cleaned to the Point of Coherency
  */
@@ -39,6 +40,12 @@ public record LpaeConfig(int granule, int ias, int oas, boolean coherentWalk) {
     static final int MIN_IAS = 16;
     /** Smallest OAS accepted: SMMU_IDR5.OAS starts at 32 bits (encoding 0b000). */
     static final int MIN_OAS = 32;
+    /**
+     * The OAS values with an IPS encoding, 0b000 to 0b101 (bit n set: n bits); 52 needs 52-bit
+     * support. Linux's {@code arm_64_lpae_alloc_pgtable_s1} fails the table for any other.
+     */
+    private static final long IPS_SIZES =
+            1L << 32 | 1L << 36 | 1L << 40 | 1L << 42 | 1L << 44 | 1L << 48;
 
     private static final int GRANULE_4K = 4096;
     private static final int GRANULE_16K = 16384;
@@ -49,7 +56,7 @@ public record LpaeConfig(int granule, int ias, int oas, boolean coherentWalk) {
      *
      * @param granule the translation granule in bytes: 4096, 16384 or 65536
      * @param ias input (IOVA) address size in bits: 16 to 48, and more than {@code log2(granule)}
-     * @param oas output (physical) address size in bits: 32 to 48
+     * @param oas output (physical) address size in bits: 32, 36, 40, 42, 44 or 48
      * @param coherentWalk whether the SMMU's table walker snoops the CPU caches
      * @throws IllegalArgumentException naming the bad value
      */
@@ -64,9 +71,10 @@ public record LpaeConfig(int granule, int ias, int oas, boolean coherentWalk) {
                     + Math.max(MIN_IAS, pgShift + 1) + " to " + MAX_ADDR_BITS + " for granule="
                     + granule);
         }
-        if (oas < MIN_OAS || oas > MAX_ADDR_BITS) {
+        if (oas < MIN_OAS || oas > MAX_ADDR_BITS || (IPS_SIZES & 1L << oas) == 0) {
+            // oas in [32, 48] here: the shift is in range
             throw new IllegalArgumentException(
-                    "oas=" + oas + " must be from " + MIN_OAS + " to " + MAX_ADDR_BITS);
+                    "oas=" + oas + " must be one of 32, 36, 40, 42, 44, 48 (an IPS encoding)");
         }
     }
 

@@ -118,6 +118,18 @@ class LpaeConfigTest {
         assertMessage("oas=52", () -> new LpaeConfig(65536, 48, 52, true));
     }
 
+    @Test
+    void only_output_sizes_the_ips_field_encodes_are_accepted() {
+        // arm_64_lpae_alloc_pgtable_s1 maps cfg->oas to TCR.IPS and fails the table otherwise
+        for (int oas : new int[] {32, 36, 40, 42, 44, 48}) {
+            assertEquals(oas, new LpaeConfig(4096, 48, oas, true).oas());
+        }
+        assertMessage("oas=34 must be one of 32, 36, 40, 42, 44, 48",
+                () -> new LpaeConfig(4096, 48, 34, true));
+        assertMessage("oas=47", () -> new LpaeConfig(16384, 40, 47, false));
+        assertMessage("oas=41", () -> new LpaeConfig(65536, 48, 41, true));
+    }
+
     private static void assertMessage(String expected, Runnable r) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, r::run);
         assertTrue(e.getMessage().contains(expected), e.getMessage());
