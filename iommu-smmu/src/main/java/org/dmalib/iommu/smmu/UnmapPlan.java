@@ -27,7 +27,9 @@ import org.dmalib.iommu.smmu.internal.pgtable.LpaeConfig;
  * at the IOTLB's capacity, at one full walk ({@code levels} PTE reads) each. Only OPTIMAL depends
  * on those live entries; {@code otherLiveEntries} = 0 is a domain in which only this range was
  * mapped. No unmap that frees a leaf table is described here (the table model then adds a walk
- * flush); an unmap of whole, aligned 2 MiB (at 4 KiB) blocks does that.
+ * flush, and the gather holds the block size): any unmap whose range covers an aligned 2 MiB at
+ * 4 KiB (32 MiB at 16 KiB, 512 MiB at 64 KiB) does that, not only one of whole aligned blocks,
+ * since the core's {@code iommu_pgsize} unmaps that part of the range at the block size.
  *
  * <p>Immutable and thread-safe.
  *

@@ -339,8 +339,8 @@ public final class ArmLpaePageTable {
      * Unmaps {@code pgcount} pages of {@code pgsize} from {@code iova} ({@code arm_lpae_unmap_pages},
      * Linux ≥ 6.13), at most up to the end of the table that holds {@code iova}'s entry. Stops at
      * the first empty entry. A table entry met where {@code pgsize} is a block is cleared, the walk
-     * cache flushed for it ({@code flushWalk(iova, pgsize, granule)}, synchronous), then its tree
-     * freed. The cleared entries then go to the gather as one run,
+     * cache flushed for it ({@code flushWalk(entry's iova, pgsize, granule)}, synchronous), then
+     * its tree freed. The cleared entries then go to the gather as one run,
      * {@code flushOps.addPages(gather, iova, pgsize, k)} (each entry's {@code addPage}), unless
      * the gather is queued.
      *
@@ -487,7 +487,9 @@ public final class ArmLpaePageTable {
     /**
      * Frees every table, the pgd included ({@code arm_lpae_free_pgtable}). The caller has made
      * the table unreachable (no context descriptor points to it) and invalidated its ASID; no TLB
-     * work is done here. Every later call on this table or its views throws.
+     * work is done here. Every later map, unmap, {@link #checkUnmap}, {@link #iovaToPhys} or
+     * {@code free} on this table or its views throws; {@link #config()}, {@link #ttbr()},
+     * {@link #leafCount()} (then 0) and {@link #tablesInUse()} (then 0) still answer.
      *
      * @throws IllegalStateException if already freed
      */
