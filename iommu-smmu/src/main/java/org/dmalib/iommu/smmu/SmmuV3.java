@@ -287,10 +287,11 @@ public final class SmmuV3 {
                     "ias=" + ias + " must be " + MIN_IAS + " to " + MAX_IAS);
         }
         int asid = asids.allocate();
+        DomainPageTable table = null;
         try {
             DomainFlushOps flush = new DomainFlushOps(asid, strategy, granule,
                     features.rangeInvalidation(), iotlbCapacity, queue);
-            DomainPageTable table = tables.allocate(granule, ias, features.outputAddressBits(),
+            table = tables.allocate(granule, ias, features.outputAddressBits(),
                     features.coherentWalk(), cpu, memory, flush);
             flush.setLevels(table.levels());
             SmmuDomain ops = new SmmuDomain(flush, table);
@@ -298,6 +299,9 @@ public final class SmmuV3 {
             domains.put(domain, ops);
             return domain;
         } catch (RuntimeException e) {
+            if (table != null) {
+                table.free(); // its pgd goes back to the table memory: nothing allocated stays
+            }
             asids.release(asid);
             throw e;
         }
