@@ -6,6 +6,7 @@ import org.dmalib.iommu.api.InvalidationStrategy;
 import org.dmalib.iommu.api.IommuDomain;
 import org.dmalib.iommu.api.internal.tlb.CostModel;
 import org.dmalib.iommu.smmu.SmmuDriverCounters;
+import org.dmalib.iommu.smmu.SmmuV3;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -32,9 +33,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * from the driver's counters, exact and deterministic; they are reported as auxiliary counters.
  *
  * <p>Mapping 1 to 16 GiB is the expensive part, done in an invocation-level setup outside the
- * timed region; hence single-shot mode. Ten warm-up teardowns let the JIT compile the teardown
- * path (with fewer, the fast strategies are measured in the interpreter). Auxiliary counters:
- * JMH sums them over the measurement iterations; {@link Report} reads one teardown's.
+ * timed region; hence single-shot mode. The JIT warm-up is the trial setup's run of small
+ * teardowns (see {@link #machine}): the ten warm-up shots alone left the fast strategies'
+ * teardown code mostly interpreted. Auxiliary counters: JMH sums them over the measurement
+ * iterations; {@link Report} reads one teardown's.
  *
  * <p>Thread-safety: JMH runs each benchmark method on one thread, with {@code Scope.Thread} state
  * of its own; not for concurrent use otherwise.
@@ -77,7 +79,9 @@ public class TeardownBenchmark {
     private SmmuDriverCounters before;
 
     /**
-     * What one teardown issued; JMH reports the fields of each iteration (one teardown each).
+     * What one teardown issued; JMH reports each iteration's (one teardown each). The counts are
+     * read from the driver when JMH takes them, after the iteration's timed teardown, so that
+     * reading the counters is not timed.
      *
      * <p>Thread-safety: {@code Scope.Thread}: each benchmark thread gets an instance of its own;
      * not thread-safe.
@@ -90,12 +94,48 @@ public class TeardownBenchmark {
             // nothing: JMH needs a public no-argument constructor
         }
 
-        /** Commands other than CMD_SYNC: TLBIs and the detach's CFGI. */
-        public long commands;
-        /** CMD_SYNCs. */
-        public long syncs;
-        /** Modelled nanoseconds: {@code CostModel.GEM5.nanos(commands, syncs, 0, 0)}. */
-        public double modelledNs;
+        private SmmuV3 driver;
+        private SmmuDriverCounters before;
+
+        /** Remembers where the teardown about to be timed counts from. */
+        void from(SmmuV3 d, SmmuDriverCounters b) {
+            driver = d;
+            before = b;
+        }
+
+        private SmmuDriverCounters delta() {
+            // before the first teardown (JMH may ask early): nothing issued yet
+            return driver == null ? null : driver.counters().minus(before);
+        }
+
+        /**
+         * Commands other than CMD_SYNC: TLBIs and the detach's CFGI.
+         *
+         * @return the count since the teardown's setup; 0 before the first
+         */
+        public long commands() {
+            SmmuDriverCounters d = delta();
+            return d == null ? 0 : d.tlbiNhVa() + d.tlbiNhAsid() + d.tlbiNhAll() + d.cfgi();
+        }
+
+        /**
+         * CMD_SYNCs.
+         *
+         * @return the count since the teardown's setup; 0 before the first
+         */
+        public long syncs() {
+            SmmuDriverCounters d = delta();
+            return d == null ? 0 : d.cmdSyncs();
+        }
+
+        /**
+         * Modelled nanoseconds: {@code CostModel.GEM5.nanos(commands, syncs, 0, 0)}.
+         *
+         * @return the modelled time of what was issued since the teardown's setup
+         */
+        public double modelledNs() {
+            return CostModel.GEM5.nanos(commands(), syncs(), 0, 0);
+        }
     }
 
     /**
@@ -141,14 +181,12 @@ public class TeardownBenchmark {
     /**
      * Unmaps the whole domain, syncs, detaches and frees it: what VFIO does when a container goes.
      *
-     * @param counts where the teardown's command counts go
+     * @param counts where JMH reads what the teardown issued (after the timed call)
      */
     @Benchmark
     public void teardown(Counts counts) {
+        // two field stores: the counters themselves are read when JMH takes them, untimed
+        counts.from(rig.driver, before);
         rig.teardown(domain, gib * BenchRig.GIB);
-        SmmuDriverCounters d = rig.driver.counters().minus(before);
-        counts.commands = d.tlbiNhVa() + d.tlbiNhAsid() + d.tlbiNhAll() + d.cfgi();
-        counts.syncs = d.cmdSyncs();
-        counts.modelledNs = CostModel.GEM5.nanos(counts.commands, counts.syncs, 0, 0);
     }
 }
