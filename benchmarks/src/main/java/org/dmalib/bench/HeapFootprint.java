@@ -36,6 +36,7 @@ final class HeapFootprint {
     private static long usedAfterGc() {
         Runtime rt = Runtime.getRuntime();
         long used = Long.MAX_VALUE;
+        // the least of four full collections: a collection can leave garbage a later one frees
         for (int i = 0; i < 4; i++) {
             System.gc();
             used = Math.min(used, rt.totalMemory() - rt.freeMemory());

@@ -28,8 +28,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Set-up, the same on both sides: a 32-bit IOVA space of 4 KiB granules (pfns 1 to
  * 2<sup>20</sup> − 1, dma-iommu's space for a device with a 32-bit mask), into which
  * {@value #PREFILL} ranges of the request mix are allocated, then every other one freed: the tree
- * holds {@value #OUTSTANDING} outstanding ranges with holes between them (and the cached domain's
- * magazines and depot are warm with the freed ones, split over both CPU indices). Requests: a
+ * holds {@value #OUTSTANDING} outstanding ranges with holes between them. On the cached side the
+ * freed ranges warm the magazines and depot instead (and stay in its tree, as cached ranges do in
+ * Linux): the allocations alternate CPU indices, but the frees, of the even-numbered ranges, all
+ * go through CPU index 0, whose full magazines spill to the depot, from which CPU index 1 takes
+ * its first ones. Requests: a
  * fixed pseudo-random sequence of 1024 sizes per thread, the size class (1, 2, 4, 8, 16 or 32
  * granules) uniform and the size uniform within its class (e.g. 5 to 8 for class 8); all of them
  * hit the range caches. The tree baseline gets the sizes already rounded to their class, naturally
@@ -50,10 +53,14 @@ public class IovaBenchmark {
         // nothing: JMH needs a public no-argument constructor
     }
 
+    // the benchmark machine's CPU count (MachineConfig.of), and the group benchmarks' threads
     static final int CPUS = 2;
+    // 4 KiB pages: the IOMMU granule dma-iommu uses with a 4K-granule domain
     static final long GRANULE = 4096;
     // 2^32 / 4 KiB - 1: the last granule below 4 GiB
     static final long END_PFN = (1L << 20) - 1;
+    // a busy device's outstanding mappings (4,096 left after the frees): enough that the tree
+    // path walks a populated tree, not an empty one
     static final int PREFILL = 8192;
     static final int OUTSTANDING = PREFILL / 2;
     // a power of two, so the index wraps with a mask

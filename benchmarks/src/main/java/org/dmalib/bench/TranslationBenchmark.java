@@ -42,7 +42,10 @@ public class TranslationBenchmark {
         // nothing: JMH needs a public no-argument constructor
     }
 
+    // 1 GiB: any page-aligned IOVA inside the 48-bit space would do; a fresh domain has no
+    // other mapping, so the walk reads four tables of its own
     private static final long IOVA = 0x4000_0000L;
+    // one 64-byte cache line, a typical descriptor read
     private static final int BYTES = 64;
 
     /**
