@@ -104,8 +104,10 @@ public final class Report {
         Map<String, Double> iova = new TreeMap<>();
         for (RunResult r : results) {
             String name = r.getParams().getBenchmark();
-            // single shots (teardown, map): the median shot, both sides alike, so that one slow
-            // shot (a late JIT compile, a host stall) does not move the figure; others: the mean
+            // single shots (teardown, map): the median of the shots, both sides alike, so that one
+            // slow shot (a late JIT compile, a host stall) does not move the figure (JMH's 50th
+            // percentile: the teardown's 5 shots give the middle one, the map's 20 the mean of the
+            // two middle ones); others: the mean
             double score = name.contains("TeardownBenchmark.") || name.contains("MapBenchmark.")
                     ? r.getPrimaryResult().getStatistics().getPercentile(50)
                     : r.getPrimaryResult().getScore();
@@ -145,14 +147,18 @@ public final class Report {
             }
             Teardown opt = e.getValue().get("OPTIMAL");
             if (opt != null) {
-                long most = Long.MAX_VALUE;
+                long fewest = Long.MAX_VALUE;
                 for (Teardown t : e.getValue().values()) {
-                    most = Math.min(most, t.commands);
+                    fewest = Math.min(fewest, t.commands);
                 }
                 md.append(String.format(Locale.ROOT,
                         "| Teardown %s GiB, OPTIMAL commands vs the fewest of any strategy | %d | %d | – | ≤ | %s |%n",
-                        e.getKey(), opt.commands, most, opt.commands <= most ? "yes" : "**no**"));
+                        e.getKey(), opt.commands, fewest, opt.commands <= fewest ? "yes" : "**no**"));
             }
+        }
+        Map<String, Teardown> at4 = teardown.get("4");
+        if (at4 == null || at4.get("OPTIMAL") == null || at4.get("PER_PAGE") == null) {
+            notMeasured(md, "Teardown 4 GiB, OPTIMAL vs PER_PAGE (wall)", "≥ 1000×");
         }
         for (String leaf : new String[] {"4K", "2M"}) {
             Double lib = map.get("map " + leaf);
@@ -162,6 +168,8 @@ public final class Report {
                 md.append(String.format(Locale.ROOT,
                         "| Map 1 GiB as %s vs raw PTE stores | %.0f µs | %.0f µs | %.2f× | ≤ 2× | %s |%n",
                         leaf, lib, raw, ratio, ratio <= 2 ? "yes" : "**no**"));
+            } else {
+                notMeasured(md, "Map 1 GiB as " + leaf + " vs raw PTE stores", "≤ 2×");
             }
         }
         Double hit = translation.get("iotlbHit");
@@ -171,12 +179,14 @@ public final class Report {
             md.append(String.format(Locale.ROOT,
                     "| 64 B device read, IOTLB hit vs miss and walk | %.0f ns | %.0f ns | %.2f× faster | ≥ 5× | %s |%n",
                     hit, miss, ratio, ratio >= 5 ? "yes" : "**no**"));
-            Double direct = translation.get("untranslated");
-            if (direct != null) {
-                md.append(String.format(Locale.ROOT,
-                        "| (context, no goal) the same read untranslated, no SMMU | %.0f ns | – | – | – | – |%n",
-                        direct));
-            }
+        } else {
+            notMeasured(md, "64 B device read, IOTLB hit vs miss and walk", "≥ 5×");
+        }
+        Double direct = translation.get("untranslated");
+        if (direct != null) {
+            md.append(String.format(Locale.ROOT,
+                    "| (context, no goal) the same read untranslated, no SMMU | %.0f ns | – | – | – | – |%n",
+                    direct));
         }
 
         sgRows(md, sg, segments.split(","));
@@ -206,6 +216,11 @@ public final class Report {
 
     /** The scatterlist rows: framework / dmalib wall time per list length, and the context pair. */
     private static void sgRows(StringBuilder md, Map<String, Double> sg, String[] segments) {
+        String goalLength = String.valueOf(ScatterListBenchmark.CONTEXT_SEGMENTS);
+        if (sg.get("dmalib " + goalLength) == null || sg.get("framework " + goalLength) == null) {
+            notMeasured(md, "SG round trip, " + goalLength
+                    + " × 4K, mapSg + unmap vs per-page framework (wall)", "≥ 10×");
+        }
         for (String n : segments) {
             Double lib = sg.get("dmalib " + n);
             Double base = sg.get("framework " + n);
@@ -238,12 +253,16 @@ public final class Report {
             md.append(String.format(Locale.ROOT,
                     "| IOVA alloc + free, 1 thread, rcache vs tree only (ops/µs) | %.1f | %.1f | %.2f× | ≥ 5× | %s |%n",
                     c1, t1, ratio, ratio >= 5 ? "yes" : "**no**"));
+        } else {
+            notMeasured(md, "IOVA alloc + free, 1 thread, rcache vs tree only (ops/µs)", "≥ 5×");
         }
         if (c1 != null && c2 != null) {
             double ratio = c2 / c1;
             md.append(String.format(Locale.ROOT,
                     "| IOVA alloc + free with rcache, 2 threads vs 1 (ops/µs) | %.1f | %.1f | %.2f× | ≥ 1.6× | %s |%n",
                     c2, c1, ratio, ratio >= 1.6 ? "yes" : "**no**"));
+        } else {
+            notMeasured(md, "IOVA alloc + free with rcache, 2 threads vs 1 (ops/µs)", "≥ 1.6×");
         }
         Double sep = iova.get("separate2");
         if (c1 != null && sep != null) {
@@ -282,6 +301,14 @@ public final class Report {
                         wall == null ? "–" : String.format(Locale.ROOT, "%.1f µs", wall)));
             }
         }
+    }
+
+    /**
+     * A goal's row when a side of it has no result (a benchmark failed, or the options left its
+     * size out), so that a goal is never silently missing from the table.
+     */
+    private static void notMeasured(StringBuilder md, String row, String goal) {
+        md.append(String.format(Locale.ROOT, "| %s | – | – | – | %s | **not measured** |%n", row, goal));
     }
 
     /** One teardown cell: the median shot's wall time and the counts of one teardown. */
