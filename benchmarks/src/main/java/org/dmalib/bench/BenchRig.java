@@ -24,6 +24,7 @@ final class BenchRig {
     static final long GIB = 1L << 30;
     static final int GRANULE = 4096;
     static final int IAS = 48;
+    // any stream ID the SMMU's stream table covers; one device, so one stream
     static final int STREAM = 1;
     /** Where mapped data "lives": never touched by teardown or map benchmarks, so it costs no heap. */
     static final long DATA = 32 * GIB;

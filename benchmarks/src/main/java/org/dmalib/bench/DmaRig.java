@@ -36,6 +36,7 @@ import org.dmalib.iommu.smmu.TableMemory;
  * from them.
  */
 final class DmaRig {
+    // any stream ID the SMMU's stream table covers (one device); the value is arbitrary
     static final int STREAM = 3;
     static final int PAGE = PageAllocator.PAGE_SIZE;
     private static final long MEMORY = 256L << 20;

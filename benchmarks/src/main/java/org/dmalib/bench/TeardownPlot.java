@@ -12,6 +12,8 @@ import java.util.function.ToDoubleFunction;
  */
 final class TeardownPlot {
     private static final String[] COLOURS = {"#d62728", "#1f77b4", "#ff7f0e", "#2ca02c"};
+    // one panel's size and plot margins in SVG pixels (room for the decade labels on the left and
+    // the size labels and axis title below)
     private static final int W = 420;
     private static final int H = 320;
     private static final int LEFT = 70;
@@ -30,6 +32,7 @@ final class TeardownPlot {
         panel(s, W, "Teardown modelled time (ms, CostModel.GEM5)", cells, strategies,
                 t -> t.modelledNs() / 1e6);
         for (int i = 0; i < strategies.length; i++) {
+            // one legend entry every 180 pixels from the first panel's plot area: four fit in 2 * W
             int x = 80 + i * 180;
             s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\""
                     + " stroke=\"%s\" stroke-width=\"3\"/>%n", x, H + 15, x + 25, H + 15, COLOURS[i]));

@@ -148,7 +148,8 @@ public class TranslationBenchmark {
         public void setUp() {
             BenchRig rig = new BenchRig(SmmuConfig.gem5());
             fillPage(rig);
-            port = rig.machine.attach(2, Coherency.COHERENT);
+            // a stream of its own, not BenchRig.STREAM, with no SMMU in front
+            port = rig.machine.attach(BenchRig.STREAM + 1, Coherency.COHERENT);
         }
     }
 
