@@ -69,7 +69,10 @@ public final class DeviceIova {
             throw new IovaExhaustedException(IovaDomain.roundedSize(pages), limitPfn);
         }
         if (Long.compareUnsigned(dmaLimit, DMA_BIT_MASK_32) > 0 && pci32BitWorkaround) {
-            long pfn = domain.tryAllocFast(cpu, pages, DMA_BIT_MASK_32 >>> shift, false);
+            long limit32 = DMA_BIT_MASK_32 >>> shift;
+            // a space that starts above 4 GiB has no 32-bit part: Linux's attempt fails there
+            // (the domain would refuse the limit as an argument)
+            long pfn = limit32 < domain.startPfn() ? 0 : domain.tryAllocFast(cpu, pages, limit32, false);
             if (pfn != 0) {
                 return pfn << shift;
             }

@@ -85,4 +85,14 @@ class DeviceIovaTest {
         assertThrows(IovaExhaustedException.class, () -> dev.allocIova(d, 0, 2 * G));
         assertTrue(dev.pci32BitWorkaround(), "no 32-bit-first attempt failed: the limit is 4 GiB");
     }
+
+    @Test
+    void aSpaceStartingAbove4GiBFailsThe32BitAttemptInsteadOfRefusingIt() {
+        // aperture_start at 4 GiB: no granule below 4 GiB is ever handed out
+        IovaDomain high = new IovaDomain(G, FOUR_GIB >>> 12, TOP48, 1, () -> 0L);
+        DeviceIova dev = new DeviceIova(-1L, 0, true);
+        assertEquals(TOP48 << 12, dev.allocIova(high, 0, G), "full width at once, from the top");
+        assertFalse(dev.pci32BitWorkaround(), "the 32-bit attempt failed, as in Linux");
+        assertEquals(1, high.outstandingCount());
+    }
 }
