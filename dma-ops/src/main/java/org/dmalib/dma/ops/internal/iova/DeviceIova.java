@@ -48,8 +48,9 @@ public final class DeviceIova {
 
     /**
      * Allocates IOVA space for {@code bytes} bytes: below 4 GiB first without flushing the
-     * caches if the workaround holds and the limit is above 4 GiB (a failure clears the
-     * workaround for good), then below the device's limit with flush-and-retry.
+     * caches if the workaround holds and the limit, clamped to the domain's aperture, is above
+     * 4 GiB (a failure clears the workaround for good), then below the device's limit with
+     * flush-and-retry.
      *
      * @param domain the device's domain
      * @param cpu the calling CPU's index
@@ -68,8 +69,13 @@ public final class DeviceIova {
             // domain refuses such a limit as an argument, the device is out of IOVA space
             throw new IovaExhaustedException(IovaDomain.roundedSize(pages), limitPfn);
         }
-        if (Long.compareUnsigned(dmaLimit, DMA_BIT_MASK_32) > 0 && pci32BitWorkaround) {
-            long limit32 = DMA_BIT_MASK_32 >>> shift;
+        long limit32 = DMA_BIT_MASK_32 >>> shift;
+        // Linux compares the limit after force_aperture clamped it to aperture_end: an aperture
+        // ending at or below 4 GiB has nothing above 4 GiB to fall back to, and the workaround
+        // stays (granules of at most 64 KiB divide 4 GiB, so comparing pfns is exact); the flag
+        // is read before the aperture, so that a device without the workaround pays nothing more
+        if (Long.compareUnsigned(dmaLimit, DMA_BIT_MASK_32) > 0 && pci32BitWorkaround
+                && domain.endPfn() > limit32) {
             // a space that starts above 4 GiB has no 32-bit part: Linux's attempt fails there
             // (the domain would refuse the limit as an argument)
             long pfn = limit32 < domain.startPfn() ? 0 : domain.tryAllocFast(cpu, pages, limit32, false);

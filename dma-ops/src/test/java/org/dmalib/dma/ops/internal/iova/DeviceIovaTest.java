@@ -95,4 +95,16 @@ class DeviceIovaTest {
         assertFalse(dev.pci32BitWorkaround(), "the 32-bit attempt failed, as in Linux");
         assertEquals(1, high.outstandingCount());
     }
+
+    @Test
+    void anApertureEndingAt4GiBLeavesTheWorkaroundAlone() {
+        // aperture_end = 4 GiB - 1: the limit clamped to it is not above 4 GiB, so Linux makes
+        // one attempt, with the flush, and keeps pci_32bit_workaround
+        IovaDomain low = new IovaDomain(G, 1, 0xFFFFF, 1, () -> 0L);
+        DeviceIova dev = new DeviceIova(-1L, 0, true);
+        low.reserve(1, 0xFFFFE);
+        assertEquals(FOUR_GIB - G, dev.allocIova(low, 0, G));
+        assertThrows(IovaExhaustedException.class, () -> dev.allocIova(low, 0, G));
+        assertTrue(dev.pci32BitWorkaround(), "no 32-bit-first attempt: the clamped limit is 4 GiB");
+    }
 }
