@@ -95,9 +95,17 @@ public final class DeviceIova {
      * @param cpu the calling CPU's index
      * @param iova what {@link #allocIova} returned
      * @param bytes the size passed to {@link #allocIova}
-     * @throws UnknownIovaException if the range is not outstanding; then nothing changed
+     * @throws UnknownIovaException if the range is not outstanding, or {@code iova} is not
+     *     granule aligned (so not what {@link #allocIova} returned); then nothing changed
      */
     public void freeIova(IovaDomain domain, int cpu, long iova, long bytes) {
-        domain.freeFast(cpu, iova >>> domain.shift(), domain.granules(bytes));
+        int shift = domain.shift();
+        long pfn = iova >>> shift;
+        // the shift would drop an offset into the granule and free the range it falls in
+        if ((iova & ((1L << shift) - 1)) != 0) {
+            throw new UnknownIovaException(pfn, domain.granules(bytes),
+                    String.format("iova=0x%x is not granule aligned", iova));
+        }
+        domain.freeFast(cpu, pfn, domain.granules(bytes));
     }
 }

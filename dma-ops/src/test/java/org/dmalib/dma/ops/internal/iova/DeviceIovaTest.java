@@ -107,4 +107,15 @@ class DeviceIovaTest {
         assertThrows(IovaExhaustedException.class, () -> dev.allocIova(low, 0, G));
         assertTrue(dev.pci32BitWorkaround(), "no 32-bit-first attempt: the clamped limit is 4 GiB");
     }
+
+    @Test
+    void aFreeOfAnIovaInsideAGranuleIsRefusedAndNamesIt() {
+        DeviceIova dev = new DeviceIova(0xFFFF_FFFFL, 0, false);
+        long iova = dev.allocIova(d, 0, G);
+        UnknownIovaException e = assertThrows(UnknownIovaException.class, () -> dev.freeIova(d, 0, iova + 8, G));
+        assertTrue(e.getMessage().contains(Long.toHexString(iova + 8)), e.getMessage());
+        assertEquals(1, d.outstandingCount(), "the range is still outstanding");
+        dev.freeIova(d, 0, iova, G);
+        assertEquals(0, d.outstandingCount());
+    }
 }
