@@ -42,7 +42,10 @@ import java.util.function.LongSupplier;
 public final class IovaDomain {
     /** {@code IOVA_RANGE_CACHE_MAX_SIZE = 6}: cached classes of 1, 2, 4, 8, 16 and 32 granules. */
     public static final int RANGE_CACHE_MAX_SIZE = 6;
-    /** The most CPUs a domain keeps caches for (each CPU costs 12 magazines of 1 KiB up front). */
+    /**
+     * The most CPUs a domain keeps caches for (each CPU costs 13 KiB up front: 12 magazines of
+     * 1 KiB and a 1 KiB header with its lock and tops).
+     */
     public static final int MAX_CPUS = 4096;
 
     // 1 << (IOVA_RANGE_CACHE_MAX_SIZE - 1) = 32: sizes below are rounded to a power of two

@@ -17,8 +17,9 @@ import java.util.TreeMap;
  * <p>Policy, as in Linux: {@code __alloc_and_insert_iova_range} walks down from
  * {@code cached32_node} (limits below 4 GiB) or {@code cached_node}; if the space below the
  * cache point has no room it searches once more the part above it ("retry_pfn"); a failed
- * 32-bit search records {@code max32_alloc_size} so that no 32-bit request of that size or more
- * searches again until a range below 4 GiB is freed; {@code __cached_rbnode_delete_update} moves
+ * search (of any limit: one above 4 GiB covered the 32-bit space too) records
+ * {@code max32_alloc_size} so that no 32-bit request of that size or more searches again until
+ * a range starting below 4 GiB is freed; {@code __cached_rbnode_delete_update} moves
  * the cache points up on a free at or above them. An anchor range at the top ({@code IOVA_ANCHOR})
  * keeps the tree non-empty.
  *
