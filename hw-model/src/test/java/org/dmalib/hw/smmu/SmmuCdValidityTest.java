@@ -72,9 +72,7 @@ class SmmuCdValidityTest {
     @Test
     void an_illegal_ttb0_is_not_cached_so_a_corrected_cd_is_used_at_the_next_access() {
         SmmuRig rig = new SmmuRig(SmmuConfig.gem5()).enable();
-        PageTables pt = rig.tables(12, 48);
-        pt.mapPage(IOVA, SmmuRig.DATA, PageTables.RW);
-        rig.translate(SID, ASID, pt);
+        PageTables pt = mapped(rig);
         rig.writeCd(SID, cd0WithIps(32), 1L << 32);
         DmaPort port = rig.port(SID);
         assertEquals(DmaStatus.ABORT, port.read(IOVA, new byte[1], 0, 1));
@@ -83,14 +81,20 @@ class SmmuCdValidityTest {
         assertOnly(rig, SmmuEvent.Kind.BAD_CD);
     }
 
+    /** Maps {@link #IOVA} for {@link #SID} through a legal CD; {@return the tables} */
+    private static PageTables mapped(SmmuRig rig) {
+        PageTables pt = rig.tables(12, 48);
+        pt.mapPage(IOVA, SmmuRig.DATA, PageTables.RW);
+        rig.translate(SID, ASID, pt);
+        return pt;
+    }
+
     /**
      * Maps {@link #IOVA} for {@link #SID}, then replaces its CD with {@code d0}: without a
      * validity check the read would succeed.
      */
     private static DmaStatus readMappedThrough(SmmuRig rig, long d0) {
-        PageTables pt = rig.tables(12, 48);
-        pt.mapPage(IOVA, SmmuRig.DATA, PageTables.RW);
-        rig.translate(SID, ASID, pt);
+        PageTables pt = mapped(rig);
         rig.writeCd(SID, d0, pt.root);
         return rig.port(SID).read(IOVA, new byte[1], 0, 1);
     }
@@ -132,9 +136,7 @@ class SmmuCdValidityTest {
     @Test
     void ste_s1stalld_on_a_stage1_ste_is_c_bad_ste_and_ignored_on_a_bypass_ste() {
         SmmuRig rig = new SmmuRig(SmmuConfig.gem5()).enable();
-        PageTables pt = rig.tables(12, 48);
-        pt.mapPage(IOVA, SmmuRig.DATA, PageTables.RW);
-        rig.translate(SID, ASID, pt);
+        mapped(rig);
         long ste1 = SmmuRig.STRTAB + SID * (long) SteLayout.BYTES + 8;
         rig.ram.writeLong(ste1, rig.ram.readLong(ste1) | SteLayout.S1STALLD);
         assertEquals(DmaStatus.ABORT, rig.port(SID).read(IOVA, new byte[1], 0, 1));
@@ -219,9 +221,7 @@ class SmmuCdValidityTest {
         };
         for (long[] c : illegal) {
             SmmuRig rig = new SmmuRig(SmmuConfig.gem5()).enable();
-            PageTables pt = rig.tables(12, 48);
-            pt.mapPage(IOVA, SmmuRig.DATA, PageTables.RW);
-            rig.translate(SID, ASID, pt);
+            PageTables pt = mapped(rig);
             rig.writeCd(SID, ttb1Cd(rig, (int) c[0], (int) c[1], c[2]), pt.root);
             String what = "T1SZ=" + c[0] + " TG1=" + c[1] + " TTB1=0x" + Long.toHexString(c[2]);
             assertEquals(DmaStatus.ABORT, rig.port(SID).read(IOVA, new byte[1], 0, 1), what);
@@ -238,9 +238,7 @@ class SmmuCdValidityTest {
                 false, g.granule64K(), g.outputAddressBits(), g.asidBits(), g.streamIdBits(),
                 g.commandQueueLog2(), g.eventQueueLog2(), g.iotlb());
         SmmuRig rig = new SmmuRig(no16K).enable();
-        PageTables pt = rig.tables(12, 48);
-        pt.mapPage(IOVA, SmmuRig.DATA, PageTables.RW);
-        rig.translate(SID, ASID, pt);
+        PageTables pt = mapped(rig);
         rig.writeCd(SID, ttb1Cd(rig, 16, CdLayout.TG1_16K, 0x80_0000), pt.root);
         assertEquals(DmaStatus.ABORT, rig.port(SID).read(IOVA, new byte[1], 0, 1));
         assertOnly(rig, SmmuEvent.Kind.BAD_CD);
@@ -250,9 +248,7 @@ class SmmuCdValidityTest {
     void with_epd1_clear_a_legal_ttb1_half_leaves_ttb0_translating() {
         for (int tg1 : new int[] {CdLayout.TG1_4K, CdLayout.TG1_16K, CdLayout.TG1_64K}) {
             SmmuRig rig = new SmmuRig(SmmuConfig.gem5()).enable();
-            PageTables pt = rig.tables(12, 48);
-            pt.mapPage(IOVA, SmmuRig.DATA, PageTables.RW);
-            rig.translate(SID, ASID, pt);
+            PageTables pt = mapped(rig);
             rig.writeCd(SID, ttb1Cd(rig, 39, tg1, (1L << 32) - 0x1_0000), pt.root);
             assertEquals(DmaStatus.OK, rig.port(SID).read(IOVA, new byte[1], 0, 1), "TG1=" + tg1);
             assertEquals(List.of(), rig.smmu.events(), "TG1=" + tg1);
@@ -262,9 +258,7 @@ class SmmuCdValidityTest {
     @Test
     void with_epd1_set_the_ttb1_half_is_ignored() {
         SmmuRig rig = new SmmuRig(SmmuConfig.gem5()).enable();
-        PageTables pt = rig.tables(12, 48);
-        pt.mapPage(IOVA, SmmuRig.DATA, PageTables.RW);
-        rig.translate(SID, ASID, pt);
+        PageTables pt = mapped(rig);
         long d0 = ttb1Cd(rig, 0, 0, 1L << 40) | CdLayout.EPD1; // all three illegal
         rig.writeCd(SID, d0, pt.root);
         assertEquals(DmaStatus.OK, rig.port(SID).read(IOVA, new byte[1], 0, 1));
